@@ -1,0 +1,85 @@
+/**
+ * Run a command on the host. Not idempotent by itself: it always reports `changed`, unless
+ * `creates` / `removes` say it has nothing to do (Ansible's semantics). Check mode: skipped,
+ * unless `creates`/`removes` decide it.
+ *
+ * @example
+ * command({ argv: ['systemctl', 'restart', 'asterisk'] }, { name: 'restart Asterisk', become: true })
+ * shell({ cmd: 'dpkg-query -W ucware | cut -f2' }, { id: 'ucwareVersion', changedWhen: () => false })
+ */
+import { defineModule, change, noop, type Plan } from '../runner/plan.ts';
+import { formatCommandFailure } from '../runner/errors.ts';
+import { quote } from '../runner/shell.ts';
+import { ParamError } from '../runner/errors.ts';
+import { parseStat, statCommand } from './facts/files.ts';
+
+export interface CommandParams {
+  /** A shell line, run by `sh -c` (pipes, redirections allowed). Exactly one of `cmd` / `argv`. */
+  cmd?: string;
+  /** Program and arguments, each quoted as one word: safe for values from inventory vars. */
+  argv?: string[];
+  /** Skip when this path exists. */
+  creates?: string;
+  /** Skip when this path does not exist. */
+  removes?: string;
+  /** Run in this directory. */
+  chdir?: string;
+  /** Text for the command's stdin (secrets belong here, never in argv). */
+  stdin?: string;
+  /** Exit codes that count as success. @default [0] */
+  okExitCodes?: number[];
+}
+
+export interface CommandResult {
+  stdout: string;
+  stderr: string;
+  exitCode: number | null;
+}
+
+interface Facts {
+  creates?: boolean;
+  removes?: boolean;
+}
+
+const lineOf = (p: CommandParams) => {
+  const base = p.argv ? p.argv.map(quote).join(' ') : p.cmd!;
+  return p.chdir ? `cd ${quote(p.chdir)} && ${base}` : base;
+};
+
+export const command = defineModule<CommandParams, Facts, CommandResult>({
+  name: 'command',
+  checkMode: 'none',
+  summary: (p) => (p.argv ? p.argv.join(' ') : p.cmd!).slice(0, 60),
+  validate: (p) => {
+    if ((p.cmd === undefined) === (p.argv === undefined)) throw new ParamError('command: give exactly one of "cmd" or "argv"');
+    if (p.argv && p.argv.length === 0) throw new ParamError('command: "argv" is empty');
+  },
+  facts: async (ctx, p) => {
+    const f: Facts = {};
+    if (p.creates) f.creates = parseStat((await ctx.run(statCommand(p.creates), { quiet: true })).stdout).exists;
+    if (p.removes) f.removes = parseStat((await ctx.run(statCommand(p.removes), { quiet: true })).stdout).exists;
+    return f;
+  },
+  plan,
+  apply: async (ctx, p) => {
+    const line = lineOf(p);
+    const r = await ctx.run(line, { stdin: p.stdin, okExitCodes: 'any' });
+    const result = { stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode };
+    const ok = r.exitCode !== null && (p.okExitCodes ?? [0]).includes(r.exitCode);
+    if (ok) return { changed: true, reason: `ran: ${line.slice(0, 80)}`, result };
+    return {
+      result,
+      failed: formatCommandFailure({ host: ctx.host.name, task: ctx.task, module: 'command', command: line, exitCode: r.exitCode, signal: r.signal, stdout: r.stdout, stderr: r.stderr, durationMs: r.durationMs }),
+    };
+  },
+});
+
+/** Pure: whether the command has to run. */
+export function plan(p: CommandParams, f: Facts): Plan<CommandResult> {
+  if (p.creates && f.creates) return noop(`${p.creates} exists`);
+  if (p.removes && f.removes === false) return noop(`${p.removes} does not exist`);
+  return change(`run ${lineOf(p).slice(0, 80)}`, { steps: [] });
+}
+
+/** `shell({ cmd })`: the same module, named for readers who think in Ansible terms. */
+export const shell = command;

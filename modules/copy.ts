@@ -1,0 +1,69 @@
+/**
+ * Put given content into a file, atomically (temp file + rename), with mode and owner.
+ * Idempotent: compares the content first. Check mode: full. Diff: full (unified).
+ *
+ * @example
+ * copy({ path: '/etc/needrestart/conf.d/50-auto.conf', content: "$nrconf{restart} = 'a';\n", mode: '0644' }, { become: true })
+ */
+import { defineModule, change, noop, upload, exec, type Plan, type Step } from '../runner/plan.ts';
+import { ParamError } from '../runner/errors.ts';
+import { sh } from '../runner/shell.ts';
+import { readFile, sameMode, statFile, type FileStat } from './facts/files.ts';
+
+export interface CopyParams {
+  path: string;
+  content: string;
+  /** Octal, e.g. '0644'. Unset: kept from the file it replaces, 0644 for a new file. */
+  mode?: string;
+  owner?: string;
+  group?: string;
+  /** Keep the previous version as `<path>.<timestamp>.bak` before replacing it. @default false */
+  backup?: boolean;
+}
+
+interface Facts {
+  stat: FileStat;
+  content: string | null;
+}
+
+export const copy = defineModule<CopyParams, Facts>({
+  name: 'copy',
+  summary: (p) => p.path,
+  validate: (p) => {
+    if (!p.path || !p.path.startsWith('/')) throw new ParamError(`copy: "path" must be absolute, not ${JSON.stringify(p.path)}`);
+    if (typeof p.content !== 'string') throw new ParamError('copy: "content" must be a string');
+    if (p.mode !== undefined && !/^0?[0-7]{3,4}$/.test(p.mode)) throw new ParamError(`copy: "mode" must be octal like '0644', not ${JSON.stringify(p.mode)}`);
+  },
+  facts: async (ctx, p) => {
+    const stat = await statFile(ctx, p.path);
+    if (stat.exists && stat.kind !== 'file') throw new ParamError(`copy: ${p.path} exists as a ${stat.kind}, not a file`);
+    return { stat, content: stat.exists ? await readFile(ctx, p.path) : null };
+  },
+  plan,
+});
+
+/** Pure: current content and stat → upload and/or chmod/chown. */
+export function plan(p: CopyParams, f: Facts, now = new Date()): Plan {
+  const steps: Step[] = [];
+  const why: string[] = [];
+  const contentChanges = f.content !== p.content;
+  if (contentChanges) {
+    if (p.backup && f.content !== null) {
+      const stamp = now.toISOString().replace(/[-:]/g, '').slice(0, 15);
+      steps.push(exec(sh`cp -p -- ${p.path} ${`${p.path}.${stamp}.bak`}`));
+    }
+    steps.push(upload(p.path, p.content, { mode: p.mode, owner: p.owner, group: p.group }));
+    why.push(f.content === null ? `create ${p.path}` : `update ${p.path}`);
+  } else {
+    if (p.mode && !sameMode(p.mode, f.stat.mode)) {
+      steps.push(exec(sh`chmod ${p.mode} -- ${p.path}`));
+      why.push(`mode ${f.stat.mode} → ${p.mode}`);
+    }
+    if ((p.owner && p.owner !== f.stat.owner) || (p.group && p.group !== f.stat.group)) {
+      steps.push(exec(sh`chown ${(p.owner ?? '') + (p.group ? ':' + p.group : '')} -- ${p.path}`));
+      why.push(`owner → ${p.owner ?? f.stat.owner}:${p.group ?? f.stat.group}`);
+    }
+  }
+  if (steps.length === 0) return noop(`${p.path} already has this content`);
+  return change(why.join(', '), { steps, diff: contentChanges ? [{ path: p.path, before: f.content, after: p.content }] : undefined });
+}

@@ -1,0 +1,121 @@
+/**
+ * `run <playbook> <inventory> [options]` — the command admins type.
+ * Exit codes: 0 all well · 1 bad input (nothing ran) · 2 a task failed · 4 a host unreachable.
+ */
+import { parseArgs } from 'node:util';
+import { loadInventory } from './inventory.ts';
+import { loadPlaybook } from './load.ts';
+import { listHosts, listTasks, runPlaybook } from './run.ts';
+import { parseSerial } from './select.ts';
+import { RunnerError, UsageError } from './errors.ts';
+import { mask } from './secrets.ts';
+
+const USAGE = `usage: run <playbook> <inventory> [options]
+
+  <playbook>             a name (upgrade, configure-v5, …) or a file (playbooks/x.ts)
+  <inventory>            inventory/prod.ts, inventory/lab.ts, or an Ansible-style .yml
+
+  -l, --limit PATTERN    hosts: names, globs, groups, tag:NAME, ~regex; a,b  &and  !not
+  -t, --tags LIST        only tasks with these tags (always/never/tagged/untagged/all)
+      --skip-tags LIST   skip tasks with these tags
+  -C, --check            plan only: show what would change, change nothing
+  -D, --diff             show file diffs
+  -f, --forks N          hosts at once (default 50)
+      --serial SPEC      batch size: 1, 25%, or a ramp 1,5,50%
+      --max-fail PCT     stop when failed hosts of a batch exceed PCT percent
+      --resume           continue the latest run of this playbook on this inventory
+      --json FILE        write JSON-lines events to FILE (- for stdout)
+      --list-hosts       show the selected hosts and stop
+      --list-tasks       show the selected tasks and stop
+  -v, --verbose          print every output line (plain view)
+      --plain            plain lines even on a terminal
+  -h, --help`;
+
+async function main(argv: string[]): Promise<number> {
+  const { values: v, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      limit: { type: 'string', short: 'l' },
+      tags: { type: 'string', short: 't' },
+      'skip-tags': { type: 'string' },
+      check: { type: 'boolean', short: 'C' },
+      diff: { type: 'boolean', short: 'D' },
+      forks: { type: 'string', short: 'f' },
+      serial: { type: 'string' },
+      'max-fail': { type: 'string' },
+      resume: { type: 'boolean' },
+      json: { type: 'string' },
+      'list-hosts': { type: 'boolean' },
+      'list-tasks': { type: 'boolean' },
+      verbose: { type: 'boolean', short: 'v' },
+      plain: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (v.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const list = (s?: string) => s?.split(',').map((x) => x.trim()).filter(Boolean);
+  const num = (s: string | undefined, flag: string, min: number) => {
+    if (s === undefined) return undefined;
+    const n = Number(s);
+    if (!Number.isFinite(n) || n < min) throw new UsageError(`${flag} must be a number ≥ ${min}, not "${s}"`);
+    return n;
+  };
+  if (v['list-hosts']) {
+    const inv = positionals.length === 1 ? positionals[0] : positionals[1];
+    if (!inv) throw new UsageError('--list-hosts needs an inventory');
+    for (const l of listHosts(await loadInventory(inv), v.limit)) console.log(l);
+    return 0;
+  }
+  if (v['list-tasks']) {
+    if (!positionals[0]) throw new UsageError('--list-tasks needs a playbook');
+    const { playbook } = await loadPlaybook(positionals[0]);
+    for (const l of listTasks(playbook, { tags: list(v.tags), skipTags: list(v['skip-tags']) })) console.log(l);
+    return 0;
+  }
+  if (positionals.length !== 2) throw new UsageError(`expected a playbook and an inventory\n\n${USAGE}`);
+  const abort = { stopped: false, reason: undefined as string | undefined };
+  let interrupts = 0;
+  process.on('SIGINT', () => {
+    if (++interrupts > 1) {
+      process.stderr.write('\nSecond Ctrl-C: exiting now. Remote commands that were running may still be running.\n');
+      process.exit(130);
+    }
+    abort.stopped = true;
+    abort.reason = 'interrupted (Ctrl-C): no new task starts; running tasks finish';
+    process.stderr.write('\nCtrl-C: letting running tasks finish, starting no new ones (Ctrl-C again to exit at once)\n');
+  });
+  const result = await runPlaybook({
+    playbook: positionals[0]!,
+    inventory: positionals[1]!,
+    limit: v.limit,
+    tags: list(v.tags),
+    skipTags: list(v['skip-tags']),
+    check: v.check,
+    diff: v.diff,
+    forks: num(v.forks, '--forks', 1),
+    serial: v.serial ? parseSerial(v.serial) : undefined,
+    maxFailPercentage: num(v['max-fail'], '--max-fail', 0),
+    resume: v.resume,
+    json: v.json,
+    verbose: v.verbose,
+    view: v.plain ? 'plain' : undefined,
+    abort,
+  });
+  return result.exitCode;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    if (e instanceof RunnerError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`error: ${mask((e as Error).message)}\n`);
+      process.exit(1);
+    }
+    process.stderr.write(`internal error: ${mask((e as Error).stack ?? String(e))}\n`);
+    process.exit(70);
+  },
+);

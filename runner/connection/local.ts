@@ -1,0 +1,44 @@
+/** The controller itself as a host (`connection: 'local'`), through execa. */
+import { execa } from 'execa';
+import { userInfo } from 'node:os';
+import { LineSplitter, type Connection, type ExecOptions, type ExecResult } from './connection.ts';
+
+export class LocalConnection implements Connection {
+  readonly kind = 'local' as const;
+  readonly address = 'localhost';
+  readonly user = userInfo().username;
+  constructor(readonly host: string) {}
+
+  async connect(): Promise<void> {}
+
+  async exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
+    const started = Date.now();
+    const child = execa('/bin/sh', ['-c', command], {
+      input: options.stdin ?? '',
+      reject: false,
+      timeout: options.timeoutMs,
+      encoding: 'utf8',
+      stripFinalNewline: false,
+    });
+    if (options.onLine) {
+      const out = new LineSplitter((l) => options.onLine!('stdout', l));
+      const err = new LineSplitter((l) => options.onLine!('stderr', l));
+      child.stdout?.on('data', (d: Buffer) => out.push(d.toString()));
+      child.stderr?.on('data', (d: Buffer) => err.push(d.toString()));
+      child.stdout?.on('end', () => out.end());
+      child.stderr?.on('end', () => err.end());
+    }
+    const r = await child;
+    return {
+      stdout: String(r.stdout ?? ''),
+      stderr: String(r.stderr ?? ''),
+      exitCode: r.exitCode ?? null,
+      signal: r.signal ?? undefined,
+      durationMs: Date.now() - started,
+      timedOut: r.timedOut,
+    };
+  }
+
+  async reset(): Promise<void> {}
+  async close(): Promise<void> {}
+}

@@ -1,0 +1,19 @@
+/** Unified diffs of planned file changes, as `--diff` prints them and logs record them. */
+import { createTwoFilesPatch } from 'diff';
+import type { FileDiff } from '../plan.ts';
+
+export function unifiedDiff(d: FileDiff): string {
+  const before = d.before ?? '';
+  const after = d.after ?? '';
+  const patch = createTwoFilesPatch(
+    d.before === null ? '/dev/null' : `a${d.path}`,
+    d.after === null ? '/dev/null' : `b${d.path}`,
+    before,
+    after,
+    undefined,
+    undefined,
+    { context: 3 },
+  );
+  // drop the "=====" banner line jsdiff puts first
+  return patch.split('\n').filter((l) => !/^=+$/.test(l)).join('\n').trimEnd();
+}

@@ -1,0 +1,43 @@
+/**
+ * Per-host logs (`logs/<run>/<host>.log`): every task, every command as run, its full
+ * stdout and stderr, exit code and duration — the record an admin reads after the fact.
+ */
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { mask } from '../secrets.ts';
+import { unifiedDiff } from './diff.ts';
+import type { RunEvent, RunEvents } from './events.ts';
+
+export function attachHostLogs(events: RunEvents, dir: string): void {
+  mkdirSync(dir, { recursive: true });
+  const write = (host: string, text: string) => appendFileSync(join(dir, `${host}.log`), mask(text));
+  const ts = () => new Date().toISOString();
+  const block = (label: string, text: string) => (text === '' ? '' : `--- ${label} ---\n${text}${text.endsWith('\n') ? '' : '\n[no newline at end]\n'}`);
+  events.on((e: RunEvent) => {
+    switch (e.type) {
+      case 'run:start':
+        for (const h of e.hosts) write(h, `${ts()} run ${e.runId}: playbook ${e.playbook}, inventory ${e.inventory}${e.check ? ' (check mode)' : ''}, channel strategy ${e.strategy}\n`);
+        break;
+      case 'task:start':
+        write(e.host, `\n${ts()} TASK [${e.task}] (${e.module}, ${e.taskId})\n`);
+        break;
+      case 'cmd:start':
+        write(e.host, `${ts()} $ ${e.become ? '(become) ' : ''}${e.command}\n`);
+        break;
+      case 'cmd:done':
+        write(e.host, block('stdout', e.stdout) + block('stderr', e.stderr) + `${ts()} exit ${e.exitCode ?? e.signal ?? 'unknown'} in ${e.durationMs} ms\n`);
+        break;
+      case 'task:done': {
+        const diff = e.diff?.map(unifiedDiff).join('\n');
+        write(e.host, `${ts()} ${e.status.toUpperCase()}: ${e.task} — ${e.reason}${e.error && e.error !== e.reason ? `\n${e.error}` : ''} (${e.durationMs} ms)\n${diff ? diff + '\n' : ''}`);
+        break;
+      }
+      case 'warn':
+        if (e.host) write(e.host, `${ts()} WARNING: ${e.message}\n`);
+        break;
+      case 'host:done':
+        write(e.host, `\n${ts()} host done: ${e.status} ${JSON.stringify(e.counts)}\n`);
+        break;
+    }
+  });
+}

@@ -1,0 +1,52 @@
+/**
+ * Output without a terminal (CI, cron, `| tee`) or with NO_COLOR: one timestamped line per
+ * event that matters, in the order things happen, greppable by host.
+ */
+import { unifiedDiff } from './diff.ts';
+import type { RunEvents } from './events.ts';
+
+export interface PlainOptions {
+  write: (line: string) => void;
+  diff: boolean;
+  /** Also print each output line of running commands. */
+  verbose: boolean;
+}
+
+export function attachPlain(events: RunEvents, o: PlainOptions): void {
+  const t = () => new Date().toISOString().slice(11, 19);
+  events.on((e) => {
+    switch (e.type) {
+      case 'run:start':
+        o.write(`${t()} PLAY [${e.playbook}] on ${e.hosts.length} host(s)${e.check ? ' — CHECK MODE, nothing is changed' : ''}${e.resumedFrom ? ` — resuming ${e.resumedFrom}` : ''}`);
+        break;
+      case 'batch:start':
+        if (e.of > 1) o.write(`${t()} BATCH ${e.index}/${e.of}: ${e.hosts.join(', ')}`);
+        break;
+      case 'task:start':
+        if (o.verbose) o.write(`${t()} ${e.host} | TASK [${e.task}]`);
+        break;
+      case 'task:output':
+        if (o.verbose || e.stream === 'info') o.write(`${t()} ${e.host} |   ${e.line}`);
+        break;
+      case 'task:done': {
+        const secs = (e.durationMs / 1000).toFixed(2);
+        const tag = e.resumed ? 'resumed' : e.status;
+        o.write(`${t()} ${e.host} | ${tag}: ${e.task} — ${e.reason} (${secs}s)`);
+        if (e.error && (e.status === 'failed' || e.status === 'unreachable' || e.status === 'ignored') && e.error !== e.reason) {
+          for (const l of e.error.split('\n')) o.write(`${t()} ${e.host} |   ${l}`);
+        }
+        if (o.diff && e.diff) for (const d of e.diff) for (const l of unifiedDiff(d).split('\n')) o.write(`${t()} ${e.host} |   ${l}`);
+        break;
+      }
+      case 'warn':
+        o.write(`${t()} ${e.host ?? '-'} | WARNING: ${e.message}`);
+        break;
+      case 'host:done':
+        if (e.status !== 'ok') o.write(`${t()} ${e.host} | HOST ${e.status.toUpperCase()}`);
+        break;
+      case 'run:stopped':
+        o.write(`${t()} ROLLOUT STOPPED: ${e.reason}${e.notStarted.length ? `; not started: ${e.notStarted.join(', ')}` : ''}`);
+        break;
+    }
+  });
+}

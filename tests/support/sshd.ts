@@ -1,0 +1,125 @@
+/**
+ * Real OpenSSH servers on loopback for the runner's tests: each "host" is its own sshd on its
+ * own 127.0.0.x address, with its own host key, logging in as the controller's user by key.
+ */
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+export interface TestSshd {
+  name: string;
+  address: string;
+  port: number;
+  dir: string;
+  hostKey: string;
+  stop(): Promise<void>;
+  /** Regenerate the host key and restart (a "reinstalled" host). */
+  rekey(): Promise<void>;
+}
+
+export interface ClientKey {
+  dir: string;
+  key: string;
+  publicKey: string;
+}
+
+let sshdBin: string | undefined;
+function sshd(): string {
+  if (sshdBin) return sshdBin;
+  for (const p of ['/usr/sbin/sshd', '/usr/bin/sshd']) if (existsSync(p)) return (sshdBin = p);
+  throw new Error('sshd not found: install openssh-server (apt-get install openssh-server)');
+}
+
+export function makeClientKey(): ClientKey {
+  const dir = mkdtempSync(join(tmpdir(), 'ucw-ssh-client-'));
+  const key = join(dir, 'id_ed25519');
+  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'ucw-test', '-f', key]);
+  return { dir, key, publicKey: readFileSync(key + '.pub', 'utf8') };
+}
+
+export interface SshdOptions {
+  name: string;
+  address: string;
+  port: number;
+  client: ClientKey;
+  extraConfig?: string[];
+}
+
+export async function startSshd(o: SshdOptions): Promise<TestSshd> {
+  mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
+  const dir = mkdtempSync(join(tmpdir(), `ucw-sshd-${o.name}-`));
+  const hostKey = join(dir, 'host_ed25519');
+  const genKey = () => execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', hostKey]);
+  genKey();
+  writeFileSync(join(dir, 'authorized_keys'), o.client.publicKey, { mode: 0o600 });
+  writeFileSync(
+    join(dir, 'sshd_config'),
+    [
+      `Port ${o.port}`,
+      `ListenAddress ${o.address}`,
+      `HostKey ${hostKey}`,
+      `PidFile ${join(dir, 'sshd.pid')}`,
+      `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,
+      'StrictModes no',
+      'PermitRootLogin yes',
+      'UsePAM no',
+      'PasswordAuthentication no',
+      'KbdInteractiveAuthentication no',
+      'MaxSessions 100',
+      'MaxStartups 200',
+      'LogLevel ERROR',
+      ...(o.extraConfig ?? []),
+      '',
+    ].join('\n'),
+  );
+  let child: ChildProcess | undefined;
+  const start = async () => {
+    child = spawn(sshd(), ['-D', '-e', '-f', join(dir, 'sshd_config')], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    child.stderr!.on('data', (d) => (err += d));
+    for (let i = 0; i < 100; i++) {
+      if (child.exitCode !== null) throw new Error(`sshd ${o.name} exited: ${err}`);
+      if (await canConnect(o.address, o.port)) return;
+      await sleep(50);
+    }
+    throw new Error(`sshd ${o.name} did not listen on ${o.address}:${o.port}: ${err}`);
+  };
+  const stop = async () => {
+    if (!child || child.exitCode !== null) return;
+    const done = new Promise((r) => child!.once('exit', r));
+    child.kill('SIGTERM');
+    await done;
+  };
+  await start();
+  return {
+    name: o.name,
+    address: o.address,
+    port: o.port,
+    dir,
+    hostKey,
+    stop,
+    rekey: async () => {
+      await stop();
+      execFileSync('rm', ['-f', hostKey, hostKey + '.pub']);
+      genKey();
+      await start();
+    },
+  };
+}
+
+export function canConnect(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect({ host, port });
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
+}
+
+/** A port base that differs per process, so parallel test runs do not collide. */
+export const portBase = () => 20000 + (process.pid % 2000) * 10;
