@@ -287,7 +287,7 @@ export async function runHost(r: HostRun): Promise<HostOutcome> {
       r.onFailure();
     }
   }
-  events.emit({ type: 'host:done', host: host.name, counts, status });
+  events.emit({ type: 'host:done', host: host.name, counts, status, error });
   return { counts, status, error };
 }
 

@@ -85,6 +85,10 @@ export async function runPlaybook(o: RunOptions): Promise<RunResult> {
   if (view === 'plain') attachPlain(events, { write, diff: !!o.diff, verbose: !!o.verbose });
 
   events.emit({ type: 'run:start', runId, playbook: name, inventory: invRel, hosts: hosts.map((h) => h.name), check: !!o.check, resumedFrom, strategy: 'exec-per-channel' });
+  const failures: string[] = [];
+  events.on((e) => {
+    if (e.type === 'task:done' && (e.status === 'failed' || e.status === 'unreachable')) failures.push(`${e.host} | ${e.status}: ${e.task}\n${indent(e.error ?? e.reason)}`);
+  });
   const started = Date.now();
   const summary = await schedule({
     playbook, hosts, events, check: !!o.check, tags,
@@ -98,6 +102,7 @@ export async function runPlaybook(o: RunOptions): Promise<RunResult> {
   if (view !== 'silent') {
     write('');
     write(formatRecap(summary.recap, view === 'listr'));
+    if (view === 'listr' && failures.length) write(`\nFAILURES\n${failures.join('\n')}`);
     for (const out of summary.outcomes.values()) if (out.error) write(out.error);
     if (summary.stopped) {
       write(`\nROLLOUT STOPPED: ${summary.stopped}.${summary.notStarted.length ? ` Not started: ${summary.notStarted.join(', ')}.` : ''}`);
@@ -107,6 +112,8 @@ export async function runPlaybook(o: RunOptions): Promise<RunResult> {
   }
   return { ...summary, runId, logDir, playbookName: name };
 }
+
+const indent = (text: string) => text.split('\n').map((l) => `    ${l}`).join('\n');
 
 // ---- listings ----------------------------------------------------------------------------
 

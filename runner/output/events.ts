@@ -23,7 +23,7 @@ export type RunEvent =
   | { type: 'cmd:start'; host: string; task: string; command: string; become: boolean }
   | { type: 'cmd:done'; host: string; task: string; command: string; exitCode: number | null; signal?: string; stdout: string; stderr: string; durationMs: number }
   | { type: 'task:done'; host: string; task: string; taskId: string; module: string; status: TaskStatus; changed: boolean; reason: string; diff?: FileDiff[]; error?: string; durationMs: number; attempts?: number; resumed?: boolean }
-  | { type: 'host:done'; host: string; counts: RecapCounts; status: 'ok' | 'failed' | 'unreachable' | 'stopped' }
+  | { type: 'host:done'; host: string; counts: RecapCounts; status: 'ok' | 'failed' | 'unreachable' | 'stopped'; error?: string }
   | { type: 'warn'; host?: string; message: string }
   | { type: 'run:stopped'; reason: string; notStarted: string[] }
   | { type: 'run:done'; exitCode: number; recap: Record<string, RecapCounts>; durationMs: number };

@@ -17,6 +17,7 @@ interface Row {
   /** Set when the host finished: null for success, else the error to show. */
   finished?: Error | null;
   settle?: (error: Error | null) => void;
+  finalTitle?: string;
 }
 
 export interface ListrView {
@@ -33,6 +34,12 @@ export function attachListr(events: RunEvents, o: { diff: boolean; log: (line: s
   }, 1000);
   ticker.unref();
 
+  const finalize = (host: string, r: Row) => {
+    r.wrapper!.title = r.finalTitle ?? host;
+    if (r.notes.length && r.finished === null) r.wrapper!.output = r.notes.join('\n');
+    r.settle!(r.finished!);
+  };
+
   events.on((e) => {
     switch (e.type) {
       case 'batch:start': {
@@ -45,7 +52,7 @@ export function attachListr(events: RunEvents, o: { diff: boolean; log: (line: s
                 const row = rows.get(host)!;
                 row.wrapper = wrapper;
                 row.settle = (err) => (err ? reject(err) : resolve());
-                if (row.finished !== undefined) row.settle(row.finished);
+                if (row.finished !== undefined) finalize(host, row);
                 else wrapper.title = title(host, row);
               }),
           })),
@@ -84,14 +91,12 @@ export function attachListr(events: RunEvents, o: { diff: boolean; log: (line: s
         const r = rows.get(e.host);
         if (!r) break;
         const c = e.counts;
-        const summary = `ok=${c.ok} changed=${c.changed} failed=${c.failed} skipped=${c.skipped}${c.unreachable ? ' unreachable' : ''}`;
-        if (r.wrapper) {
-          r.wrapper.title = `${e.host.padEnd(14)} ${e.status === 'ok' ? 'done' : e.status}  ${dim(summary)}`;
-          if (r.notes.length) r.wrapper.output = r.notes.join('\n');
-        }
-        r.finished = e.status === 'ok' ? null : new Error(`${e.host}: ${e.status}`);
+        const summary = `ok=${c.ok} changed=${c.changed} failed=${c.failed} skipped=${c.skipped}`;
+        r.finalTitle = `${e.host.padEnd(14)} ${e.status === 'ok' ? 'done' : e.status}  ${dim(summary)}`;
+        if (e.error) r.notes.push(e.error);
+        r.finished = e.status === 'ok' ? null : new Error(r.notes.at(-1)?.split('\n')[0] ?? e.status);
         r.task = undefined;
-        r.settle?.(r.finished);
+        if (r.wrapper) finalize(e.host, r);
         break;
       }
       case 'warn':

@@ -78,6 +78,9 @@ export async function startSshd(o: SshdOptions): Promise<TestSshd> {
   let child: ChildProcess | undefined;
   const start = async () => {
     child = spawn(sshd(), ['-D', '-e', '-f', join(dir, 'sshd_config')], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const c = child;
+    // A crashed test must not leave servers behind that a later run would talk to.
+    process.once('exit', () => c.kill('SIGKILL'));
     let err = '';
     child.stderr!.on('data', (d) => (err += d));
     for (let i = 0; i < 100; i++) {
