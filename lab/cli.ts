@@ -1,0 +1,69 @@
+// npm run lab -- <command>: the lab of Debian test hosts (see lab/README.md)
+import { spawnSync } from 'node:child_process';
+import {
+  checkPrereqs, deps, down, ensureImage, LabError, reset, set, SETTINGS, sizes, status, up, hostAddress, parseHost,
+} from './lab.ts';
+import { labDir, readLab } from './state.ts';
+
+const usage = `usage: npm run lab -- <command>
+  deps                      install the Debian packages the lab needs (idempotent)
+  build                     build/refresh the cached image, repo, CA and keys (up does this too)
+  up [N] [--light]          start hosts lab1..labN (default: 3, or as many as run); adds hosts to a running lab
+                            --light (or LAB_LIGHT=1): new hosts without MariaDB and API stand-in
+  status [--json]           hosts, addresses, phase, UCware version, boot id
+  down                      stop everything the lab started (namespaces, mounts, processes); idempotent
+  reset [HOST...]           without HOST: down + delete all per-host state; with HOST: recreate those hosts fresh
+  set HOST KEY VALUE        per-host control:
+${Object.entries(SETTINGS).map(([k, v]) => `      ${k.padEnd(18)} ${v}`).join('\n')}
+  ssh HOST [CMD...]         ssh as root with the lab key and known_hosts
+state: LAB_DIR=${labDir()}`;
+
+async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  const flags = new Set(rest.filter((a) => a.startsWith('--')));
+  const args = rest.filter((a) => !a.startsWith('--'));
+  switch (cmd) {
+    case 'deps': deps(); return 0;
+    case 'build': checkPrereqs(); console.log(ensureImage() ? 'image built' : 'image up to date'); return 0;
+    case 'up': {
+      const n = args[0] !== undefined ? Number(args[0]) : undefined;
+      if (n !== undefined && !(Number.isInteger(n) && n > 0)) throw new LabError(`up: N must be a positive integer, got ${args[0]}`);
+      const lab = await up({ hosts: n, light: flags.has('--light') ? true : undefined });
+      console.log(`lab up: ${lab.hosts.map((h) => `${h.name}=${h.address}${h.light ? '(light)' : ''}`).join(' ')}`);
+      return 0;
+    }
+    case 'status': {
+      const st = status();
+      if (flags.has('--json')) { console.log(JSON.stringify({ hosts: st, ...(flags.has('--sizes') ? { sizes: sizes() } : {}) }, null, 2)); return 0; }
+      if (!st.length) { console.log(`no lab hosts in ${labDir()}`); return 0; }
+      console.log(['host', 'address', 'phase', 'ucware-core', 'boot id'].map((h, i) => h.padEnd([6, 13, 16, 16, 36][i])).join(' '));
+      for (const h of st) {
+        console.log([h.name + (h.light ? '*' : ''), h.address, h.phase, h.ucware, h.bootId].map((v, i) => v.padEnd([6, 13, 16, 16, 36][i])).join(' '));
+      }
+      if (st.some((h) => h.light)) console.log('* light host (no MariaDB, no API stand-in)');
+      return 0;
+    }
+    case 'down': await down(); console.log('lab down'); return 0;
+    case 'reset': await reset(args); console.log(args.length ? `reset ${args.join(' ')}` : 'lab reset (per-host state deleted)'); return 0;
+    case 'set': {
+      const [host, key, value] = args;
+      if (!host || !key || value === undefined) throw new LabError(`usage: set HOST KEY VALUE\n${usage}`);
+      set(host, key, value); return 0;
+    }
+    case 'ssh': {
+      const [host, ...command] = args;
+      if (!host) throw new LabError('usage: ssh HOST [CMD...]');
+      const lab = readLab();
+      const r = spawnSync('ssh', ['-i', lab.keyFile, '-o', `UserKnownHostsFile=${lab.knownHostsFile}`, '-o', 'StrictHostKeyChecking=yes',
+        '-o', 'BatchMode=yes', `root@${hostAddress(parseHost(host))}`, ...command], { stdio: 'inherit' });
+      return r.status ?? 1;
+    }
+    case undefined: case 'help': case '-h': case '--help': console.log(usage); return cmd ? 0 : 2;
+    default: console.error(`unknown command ${cmd}\n${usage}`); return 2;
+  }
+}
+
+main(process.argv.slice(2)).then((code) => process.exit(code), (e: unknown) => {
+  console.error(e instanceof LabError ? `lab: ${e.message}` : e);
+  process.exit(1);
+});
