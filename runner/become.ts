@@ -1,14 +1,148 @@
 /**
- * Privilege escalation for `become` tasks. The command runs as `sudo … sh -c '<line>'`, so
- * the whole line (pipes, redirections) runs as root, and nothing secret is on the line.
+ * Privilege escalation for `become` tasks, following Ansible's sudo state machine (peers.md §1.10).
+ * The command runs as `sudo … sh -c 'echo <success marker>; <line>'`, so the whole line (pipes,
+ * redirections) runs as root and nothing secret is on it. With a password, sudo gets `-S` and a
+ * random prompt: the password is written to its stdin only once that prompt appears on stderr,
+ * and the task's own stdin (SQL, file content) only after the success marker on stdout. The
+ * prompt and the marker are cut from what the module sees. The password never reaches argv, a
+ * remote environment, or any output.
  */
+import { randomBytes } from 'node:crypto';
+import { RunnerError } from './errors.ts';
 import { quote } from './shell.ts';
+import { LineSplitter, type Connection, type ExecOptions, type ExecResult } from './connection/connection.ts';
 
-/** `sudo -n`: never prompts; a password-requiring sudo fails at once with a clear message. */
+/** A sudo negotiation that failed; says which way, on which host, for which user. */
+export class BecomeError extends RunnerError {
+  constructor(
+    readonly host: string,
+    readonly reason: 'wrong-password' | 'password-required' | 'not-allowed' | 'timeout' | 'no-sudo' | 'failed',
+    message: string,
+  ) {
+    super(`${host}: ${message}`);
+  }
+}
+
+/** sudo's own words when it wanted a password that `-n` forbids (kept for callers of the old API). */
+export const SUDO_NEEDS_PASSWORD = /sudo: (a password is required|a terminal is required)/;
+const NEEDS_PASSWORD = /a password is required|a terminal is required|no password was provided|no tty present/;
+const WRONG_PASSWORD = /Sorry, try again|incorrect password attempt/;
+const NOT_ALLOWED = /is not in the sudoers file|is not allowed to execute|may not run sudo|not allowed to run sudo/;
+
+export interface BecomeLine {
+  line: string;
+  prompt: string;
+  success: string;
+}
+
+/** The sudo line for `line`; `-n` (never ask) when no password is known. Exported for tests. */
+export function becomeCommand(line: string, withPassword: boolean, id = randomBytes(8).toString('hex')): BecomeLine {
+  const prompt = `[sudo via ucw-runner, key=${id}] password:`;
+  const success = `BECOME-SUCCESS-${id}`;
+  // A newline, not `;`, before the line: a line that starts with a comment must still run.
+  const inner = `echo ${success}\n${line}`;
+  const flags = withPassword ? `-S -p ${quote(prompt)}` : '-n';
+  return { line: `sudo ${flags} -H -- sh -c ${quote(inner)}`, prompt, success };
+}
+
+/** The old one-shot form: `sudo -n`, no marker (still right for root logins: the line itself). */
 export function becomeLine(line: string, loginUser: string): string {
   if (loginUser === 'root') return line;
   return `sudo -n -H -- sh -c ${quote(line)}`;
 }
 
-/** sudo's own words when it wanted a password that `-n` forbids. */
-export const SUDO_NEEDS_PASSWORD = /sudo: (a password is required|a terminal is required)/;
+/**
+ * Runs `line` as root on `conn`. Root logins run it directly. Throws BecomeError when sudo
+ * itself refuses; a command that runs and fails comes back as a normal result.
+ */
+export async function execAsRoot(conn: Connection, line: string, options: ExecOptions = {}): Promise<ExecResult> {
+  if (conn.user === 'root') return conn.exec(line, options);
+  const settings = conn.become ?? {};
+  const password = settings.password;
+  const b = becomeCommand(line, password !== undefined);
+  const timeoutMs = settings.timeoutMs ?? 12_000;
+
+  let escalated = false;
+  let prompts = 0;
+  let failure: BecomeError | undefined;
+  let preOut = '';
+  let preErr = '';
+  const out: string[] = [];
+  const err: string[] = [];
+  const lines = options.onLine && {
+    out: new LineSplitter((l) => options.onLine!('stdout', l)),
+    err: new LineSplitter((l) => options.onLine!('stderr', l)),
+  };
+  let stdin: Parameters<NonNullable<ExecOptions['interact']>>[0] | undefined;
+  let timer: NodeJS.Timeout | undefined;
+
+  const fail = (reason: BecomeError['reason'], message: string) => {
+    failure ??= new BecomeError(conn.host, reason, message);
+    clearTimeout(timer);
+    stdin?.end();
+    stdin?.kill();
+  };
+  const emit = (stream: 'stdout' | 'stderr', text: string) => {
+    if (text === '') return;
+    (stream === 'stdout' ? out : err).push(text);
+    lines?.[stream === 'stdout' ? 'out' : 'err'].push(text);
+  };
+  const onEscalated = (rest: string) => {
+    escalated = true;
+    clearTimeout(timer);
+    emit('stdout', rest);
+    // Whatever sudo printed on stderr before (a lecture, never the prompt) belongs to the output.
+    emit('stderr', preErr.split(b.prompt).join('').replace(/^\s+$/, ''));
+    preErr = '';
+    if (options.stdin !== undefined) stdin!.end(options.stdin);
+    else stdin!.end();
+  };
+
+  const res = await conn.exec(b.line, {
+    timeoutMs: options.timeoutMs,
+    interact: (w) => {
+      stdin = w;
+      timer = setTimeout(
+        () => fail('timeout', `timed out after ${timeoutMs / 1000} s waiting for sudo (no prompt and no success marker) as ${conn.user}`),
+        timeoutMs,
+      );
+    },
+    onData: (stream, chunk) => {
+      const text = chunk.toString();
+      if (escalated) return emit(stream, text);
+      if (failure) return;
+      if (stream === 'stdout') {
+        preOut += text;
+        const at = preOut.indexOf(b.success + '\n');
+        if (at >= 0) onEscalated(preOut.slice(at + b.success.length + 1));
+        return;
+      }
+      preErr += text;
+      const seen = preErr.split(b.prompt).length - 1;
+      if (seen > prompts) {
+        prompts = seen;
+        if (prompts === 1 && password !== undefined) stdin!.write(password + '\n');
+        else fail('wrong-password', `incorrect sudo password for ${conn.user} (from ${settings.passwordSource ?? 'the configured source'})`);
+      } else if (WRONG_PASSWORD.test(preErr)) {
+        fail('wrong-password', `incorrect sudo password for ${conn.user} (from ${settings.passwordSource ?? 'the configured source'})`);
+      }
+    },
+  });
+  clearTimeout(timer);
+  lines?.out.end();
+  lines?.err.end();
+  if (failure) throw failure;
+  if (!escalated) {
+    const said = preErr.split(b.prompt).join('').trim();
+    if (WRONG_PASSWORD.test(said)) throw new BecomeError(conn.host, 'wrong-password', `incorrect sudo password for ${conn.user} (from ${settings.passwordSource})`);
+    if (NOT_ALLOWED.test(said)) throw new BecomeError(conn.host, 'not-allowed', `${conn.user} may not use sudo (not in sudoers): ${lastLine(said)}`);
+    if (NEEDS_PASSWORD.test(said)) {
+      throw new BecomeError(conn.host, 'password-required', `sudo needs a password for ${conn.user} and none was given: ${settings.passwordSource ?? 'set becomePasswordEnv in the inventory or use --ask-become-pass'}`);
+    }
+    if (res.exitCode === 127) throw new BecomeError(conn.host, 'no-sudo', `sudo is not installed (become as ${conn.user} needs it): ${lastLine(said)}`);
+    throw new BecomeError(conn.host, 'failed', `sudo failed as ${conn.user} (exit ${res.exitCode ?? res.signal}): ${lastLine(said) || 'no message'}`);
+  }
+  return { ...res, stdout: out.join(''), stderr: err.join('') };
+}
+
+const lastLine = (s: string) => s.split('\n').filter((l) => l.trim()).at(-1) ?? '';

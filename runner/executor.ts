@@ -4,7 +4,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CommandError, RunnerError, TaskFailed, UnreachableError } from './errors.ts';
-import { becomeLine, SUDO_NEEDS_PASSWORD } from './become.ts';
+import { execAsRoot } from './become.ts';
 import { sh, raw } from './shell.ts';
 import { mask } from './secrets.ts';
 import { emptyCounts } from './output/recap.ts';
@@ -196,7 +196,7 @@ export async function runHost(r: HostRun): Promise<HostOutcome> {
     const plan = mod.plan(params, facts);
     let applied: Applied<unknown> = {};
     const live = !r.check || task.options.runInCheckMode;
-    if (live && (plan.changed || mod.apply)) {
+    if (live && plan.changed) {
       applied = mod.apply ? await mod.apply(ctx, params, facts, plan) : await applySteps(ctx, plan.steps);
     }
     const o: Outcome = {
@@ -321,22 +321,22 @@ function moduleContext(r: HostRun, task: Task<unknown>, become: boolean): Module
     warn: (message) => events.emit({ type: 'warn', host: host.name, message: mask(message) }),
     run: async (cmd: string, o: RunOptions = {}): Promise<ExecResult> => {
       const asRoot = o.become ?? become;
-      const line = asRoot ? becomeLine(cmd, conn.user) : cmd;
       events.emit({ type: 'cmd:start', host: host.name, task: task.name, command: mask(cmd), become: asRoot });
-      const res = await conn.exec(line, {
+      const execOptions = {
         stdin: o.stdin,
         timeoutMs: o.timeoutMs ?? timeoutMs,
-        onLine: o.quiet ? undefined : (stream, l) => events.emit({ type: 'task:output', host: host.name, task: task.name, stream, line: mask(l) }),
-      });
+        onLine: o.quiet ? undefined : (stream: 'stdout' | 'stderr', l: string) => events.emit({ type: 'task:output', host: host.name, task: task.name, stream, line: mask(l) }),
+      };
+      // sudo (with its password, prompt and markers) is become.ts's business; a refusal throws BecomeError.
+      const res = asRoot ? await execAsRoot(conn, cmd, execOptions) : await conn.exec(cmd, execOptions);
       events.emit({ type: 'cmd:done', host: host.name, task: task.name, command: mask(cmd), exitCode: res.exitCode, signal: res.signal, stdout: mask(res.stdout), stderr: mask(res.stderr), durationMs: res.durationMs });
       const ok = o.okExitCodes === 'any' || (res.exitCode !== null && (o.okExitCodes ?? [0]).includes(res.exitCode));
       if (!ok) {
-        const needsPw = asRoot && SUDO_NEEDS_PASSWORD.test(res.stderr);
         const failure = {
           host: host.name, task: task.name, module: task.module.name, command: mask(cmd), exitCode: res.exitCode,
           signal: res.timedOut ? `SIGKILL (timed out after ${(o.timeoutMs ?? timeoutMs)! / 1000} s)` : res.signal,
           stdout: mask(res.stdout),
-          stderr: mask(needsPw ? `${res.stderr}\nsudo needs a password for ${conn.user} on ${host.name}: set becomePasswordEnv in the inventory or use --ask-become-pass` : res.stderr),
+          stderr: mask(res.stderr),
           durationMs: res.durationMs,
         };
         throw new CommandError(failure);

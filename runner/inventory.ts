@@ -49,6 +49,18 @@ export interface ConnectionSettings {
   knownHostsFile?: string | string[];
   /** @default 10 */
   connectTimeoutSec?: number;
+  /** Jump hosts, outermost first, `[user@]host[:port]` (like ProxyJump; overrides it). */
+  jump?: string | string[];
+  /** OpenSSH client config read for HostName, User, Port, IdentityFile, ProxyJump, timeouts. @default ~/.ssh/config */
+  sshConfigFile?: string;
+  /** Name of an environment variable holding the passphrase of encrypted identity files. */
+  identityPassphraseEnv?: string;
+  /** Keepalive interval; a dead link is noticed after interval × countMax. @default 5 */
+  serverAliveIntervalSec?: number;
+  /** @default 3 */
+  serverAliveCountMax?: number;
+  /** How long to wait for sudo's prompt or success marker. @default 12 */
+  becomeTimeoutSec?: number;
 }
 
 export interface HostSpec extends ConnectionSettings {
@@ -81,6 +93,14 @@ export interface Host {
   hostKeyChecking: HostKeyChecking;
   knownHostsFiles: string[];
   connectTimeoutSec: number;
+  jump?: string[];
+  sshConfigFile?: string;
+  identityPassphraseEnv?: string;
+  serverAliveIntervalSec?: number;
+  serverAliveCountMax?: number;
+  becomeTimeoutSec?: number;
+  /** Connection settings the inventory set itself: ~/.ssh/config fills in only the others. */
+  explicit?: ReadonlySet<keyof ConnectionSettings>;
   tags: string[];
   /** Every group the host is in, parents included, plus `all`. */
   groups: string[];
@@ -100,7 +120,8 @@ export function defineInventory(spec: InventorySpec): InventorySpec {
 const NAME = /^[A-Za-z0-9_.-]+$/;
 const CONNECTION_KEYS = [
   'address', 'port', 'user', 'connection', 'identityFile', 'passwordEnv', 'becomePasswordEnv',
-  'hostKeyChecking', 'knownHostsFile', 'connectTimeoutSec',
+  'hostKeyChecking', 'knownHostsFile', 'connectTimeoutSec', 'jump', 'sshConfigFile', 'identityPassphraseEnv',
+  'serverAliveIntervalSec', 'serverAliveCountMax', 'becomeTimeoutSec',
 ] as const;
 
 /** Loads and validates an inventory file (.ts/.js/.mjs or .yml/.yaml). */
@@ -202,6 +223,15 @@ function resolveHost(
     if (v !== undefined && (typeof v !== 'string' || v === '')) throw new InventoryError(file, 'must be a non-empty string', where(field));
     return v as string | undefined;
   };
+  const positive = (field: 'serverAliveIntervalSec' | 'serverAliveCountMax' | 'becomeTimeoutSec') => {
+    const v = c[field];
+    if (v !== undefined && (typeof v !== 'number' || !(v > 0))) throw new InventoryError(file, 'must be a positive number', where(field));
+    return v;
+  };
+  const jump = c.jump === undefined ? undefined : Array.isArray(c.jump) ? c.jump : [c.jump];
+  if (jump && !jump.every((j) => typeof j === 'string' && /^[^\s,]+$/.test(j))) {
+    throw new InventoryError(file, 'must be a jump host "[user@]host[:port]" or a list of them', where('jump'));
+  }
   const list = (field: 'identityFile' | 'knownHostsFile') => {
     const v = c[field];
     if (v === undefined) return undefined;
@@ -230,6 +260,13 @@ function resolveHost(
     hostKeyChecking: hkc,
     knownHostsFiles: list('knownHostsFile') ?? [join(ssh, 'known_hosts')],
     connectTimeoutSec: timeout,
+    jump,
+    sshConfigFile: c.sshConfigFile !== undefined ? expandPath(base, str('sshConfigFile')!) : undefined,
+    identityPassphraseEnv: str('identityPassphraseEnv'),
+    serverAliveIntervalSec: positive('serverAliveIntervalSec'),
+    serverAliveCountMax: positive('serverAliveCountMax'),
+    becomeTimeoutSec: positive('becomeTimeoutSec'),
+    explicit: new Set(CONNECTION_KEYS.filter((k) => c[k] !== undefined)),
     tags: [...tags],
     groups,
     vars,

@@ -10,6 +10,30 @@ export interface ExecOptions {
   timeoutMs?: number;
   /** Each complete line of output as it arrives (for progress rows and logs). */
   onLine?: (stream: 'stdout' | 'stderr', line: string) => void;
+  /**
+   * Instead of `stdin`: the caller feeds stdin while the command talks, and must `end()` it.
+   * sudo needs this: its password goes in only once its prompt has appeared.
+   */
+  interact?: (stdin: StdinWriter) => void;
+  /** Raw output chunks as they arrive, before line splitting (prompts have no newline). */
+  onData?: (stream: 'stdout' | 'stderr', chunk: Buffer) => void;
+}
+
+export interface StdinWriter {
+  write(data: string | Buffer): void;
+  end(data?: string | Buffer): void;
+  /** Stop the command (SIGKILL where the transport allows, then close). */
+  kill(): void;
+}
+
+/** How `become` escalates on this host; set by connectionFor from the inventory and the CLI. */
+export interface BecomeSettings {
+  /** The sudo password, read once (env var or `--ask-become-pass`); undefined: passwordless only. */
+  password?: string;
+  /** Where the password was meant to come from, for the "password required" message. */
+  passwordSource?: string;
+  /** How long to wait for sudo's prompt or success marker. @default 12000 */
+  timeoutMs?: number;
 }
 
 export interface ExecResult {
@@ -30,6 +54,8 @@ export interface Connection {
   readonly address: string;
   /** The login user (decides whether `become` needs sudo). */
   readonly user: string;
+  /** sudo settings for `become`; absent means passwordless sudo only. */
+  become?: BecomeSettings;
   connect(): Promise<void>;
   exec(command: string, options?: ExecOptions): Promise<ExecResult>;
   /** Drop the link (e.g. after a reboot); the next exec reconnects. */

@@ -1,12 +1,13 @@
 /** The controller itself as a host (`connection: 'local'`), through execa. */
 import { execa } from 'execa';
 import { userInfo } from 'node:os';
-import { LineSplitter, type Connection, type ExecOptions, type ExecResult } from './connection.ts';
+import { LineSplitter, type BecomeSettings, type Connection, type ExecOptions, type ExecResult } from './connection.ts';
 
 export class LocalConnection implements Connection {
   readonly kind = 'local' as const;
   readonly address = 'localhost';
   readonly user = userInfo().username;
+  become?: BecomeSettings;
   constructor(readonly host: string) {}
 
   async connect(): Promise<void> {}
@@ -14,12 +15,25 @@ export class LocalConnection implements Connection {
   async exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
     const started = Date.now();
     const child = execa('/bin/sh', ['-c', command], {
-      input: options.stdin ?? '',
+      ...(options.interact ? { stdin: 'pipe' as const } : { input: options.stdin ?? '' }),
       reject: false,
       timeout: options.timeoutMs,
       encoding: 'utf8',
       stripFinalNewline: false,
     });
+    if (options.interact) {
+      const stdin = child.stdin!;
+      stdin.on('error', () => undefined); // EPIPE when the command exits before reading everything
+      options.interact({
+        write: (d) => void stdin.write(d),
+        end: (d) => void stdin.end(d),
+        kill: () => void child.kill('SIGKILL'),
+      });
+    }
+    if (options.onData) {
+      child.stdout?.on('data', (d: Buffer) => options.onData!('stdout', Buffer.from(d)));
+      child.stderr?.on('data', (d: Buffer) => options.onData!('stderr', Buffer.from(d)));
+    }
     if (options.onLine) {
       const out = new LineSplitter((l) => options.onLine!('stdout', l));
       const err = new LineSplitter((l) => options.onLine!('stderr', l));

@@ -1,28 +1,45 @@
 /**
- * One persistent SSH connection per host (ssh2-promise over ssh2); every command is a new
- * channel on it, so a task costs a channel open, not a TCP + key exchange + auth.
+ * One persistent SSH connection per host (ssh2); every command is a new channel on it, so a
+ * task costs a channel open, not a TCP + key exchange + auth. Jump hosts are chained with
+ * direct-tcpip channels (what `ssh -J` does), each hop verified and authenticated on its own.
  * TCP_NODELAY is set on our own socket: without it each channel request waits on delayed
  * ACKs (~40 ms a command, measured in docs/performance.md).
+ *
+ * A broken link (keepalive timeout, reset) fails the commands running on it as unreachable;
+ * the next exec opens a new connection.
  */
 import { connect as netConnect, type Socket } from 'node:net';
-import { readFileSync } from 'node:fs';
-import SSH2Promise from 'ssh2-promise';
-import type { ClientChannel } from 'ssh2';
-import { UnreachableError, RunnerError } from '../errors.ts';
-import { LineSplitter, type Connection, type ExecOptions, type ExecResult } from './connection.ts';
-import { verifyHostKey, HostKeyError, type HostKeyChecking } from './knownHosts.ts';
+import type { Duplex } from 'node:stream';
+import ssh2, { type ClientChannel, type ParsedKey } from 'ssh2';
 
-export interface SshOptions {
+const { Client, utils } = ssh2;
+type Client = InstanceType<typeof Client>;
+import { UnreachableError, RunnerError } from '../errors.ts';
+import { registerSecret } from '../secrets.ts';
+import { LineSplitter, type BecomeSettings, type Connection, type ExecOptions, type ExecResult } from './connection.ts';
+import { verifyHostKey, HostKeyError, fingerprint, type HostKeyChecking } from './knownHosts.ts';
+
+/** One machine in the chain: a jump host or the target itself. */
+export interface SshEndpoint {
+  /** The name used in messages (inventory name, or the jump spec). */
   host: string;
   address: string;
   port: number;
   user: string;
-  /** Private key files tried in order (after the agent). */
+  /** Private key files tried in order (after the agent). Missing files are skipped. */
   identityFiles: string[];
-  /** Use the ssh-agent at SSH_AUTH_SOCK when set. @default true */
-  agent?: boolean;
   /** Password authentication (already read from wherever the inventory says). */
   password?: string;
+}
+
+export interface SshOptions extends SshEndpoint {
+  /** Jump hosts, outermost first (ProxyJump order). */
+  jumps?: SshEndpoint[];
+  /** Use the ssh-agent at SSH_AUTH_SOCK when set. @default true */
+  agent?: boolean;
+  /** Where encrypted keys get their passphrase: an env var, else a prompt (asked once per key file). */
+  passphraseEnv?: string;
+  askPassphrase?: (prompt: string) => Promise<string | undefined>;
   hostKeyChecking: HostKeyChecking;
   knownHostsFiles: string[];
   /** @default 10000 */
@@ -31,28 +48,34 @@ export interface SshOptions {
   keepaliveIntervalMs?: number;
   /** @default 3 */
   keepaliveCountMax?: number;
+  become?: BecomeSettings;
   warn?: (message: string) => void;
 }
 
-type SshSession = InstanceType<typeof SSH2Promise.SSH>;
+/** Authentication failed: the host answered but would not let us in. Counted as unreachable, like Ansible. */
+export class SshAuthError extends UnreachableError {}
+
+interface Pending {
+  linkLost(err: UnreachableError): void;
+}
 
 export class SshConnection implements Connection {
   readonly kind = 'ssh' as const;
   readonly host: string;
   readonly address: string;
   readonly user: string;
-  #ssh?: SSH2Promise;
-  #session?: SshSession;
+  become?: BecomeSettings;
+  #clients: Client[] = [];
   #connecting?: Promise<void>;
   #dead = true;
   #lastError?: Error;
-  #sock?: Socket;
-  readonly #channels = new Set<ClientChannel>();
+  readonly #pending = new Set<Pending>();
 
   constructor(readonly options: SshOptions) {
     this.host = options.host;
     this.address = `${options.address}:${options.port}`;
     this.user = options.user;
+    this.become = options.become;
   }
 
   connect(): Promise<void> {
@@ -63,66 +86,52 @@ export class SshConnection implements Connection {
 
   async #open(): Promise<void> {
     const o = this.options;
-    const timeout = o.connectTimeoutMs ?? 10_000;
-    let hostKeyError: HostKeyError | undefined;
-    const sock = await this.#tcp(timeout);
-    this.#sock = sock;
-    const privateKey = o.identityFiles.map((f) => readKey(f, o.host)).find((k) => k !== undefined);
-    const agent = (o.agent ?? true) ? process.env.SSH_AUTH_SOCK : undefined;
-    const ssh = new SSH2Promise(
-      {
-        sock,
-        host: o.address,
-        port: o.port,
-        username: o.user,
-        privateKey,
-        agent,
-        password: o.password,
-        tryKeyboard: false,
-        readyTimeout: timeout,
-        keepaliveInterval: o.keepaliveIntervalMs ?? 5000,
-        keepaliveCountMax: o.keepaliveCountMax ?? 3,
-        reconnect: false,
-        hostVerifier: (key: Buffer) => {
-          try {
-            verifyHostKey(
-              { mode: o.hostKeyChecking, files: o.knownHostsFiles, host: o.host, address: o.address, port: o.port, warn: o.warn },
-              key,
-            );
-            return true;
-          } catch (e) {
-            hostKeyError = e as HostKeyError;
-            return false;
-          }
-        },
-      } as ConstructorParameters<typeof SSH2Promise>[0],
-      true,
-    );
+    const chain: SshEndpoint[] = [...(o.jumps ?? []), o];
+    const clients: Client[] = [];
+    let sock: Duplex | undefined;
     try {
-      this.#session = (await ssh.connect()) as SshSession;
+      sock = await this.#tcp(chain[0]!);
+      for (const [i, ep] of chain.entries()) {
+        const client = await this.#handshake(ep, sock, i < chain.length - 1);
+        clients.push(client);
+        const next = chain[i + 1];
+        if (next) sock = await this.#forward(client, ep, next);
+      }
     } catch (e) {
-      sock.destroy();
-      if (hostKeyError) throw hostKeyError;
-      throw this.#unreachable(e);
+      for (const c of clients.reverse()) c.end();
+      sock?.destroy();
+      throw e;
     }
-    this.#ssh = ssh;
+    this.#clients = clients;
+    this.#lastError = undefined;
     this.#dead = false;
-    const markDead = (_c: unknown, payload?: { err?: Error }) => {
-      this.#dead = true;
-      this.#lastError = payload?.err ?? this.#lastError;
-      for (const ch of this.#channels) ch.emit('link-lost');
-    };
-    this.#session.on('ssh:disconnect', markDead);
+    for (const [i, c] of clients.entries()) {
+      const via = i < clients.length - 1 ? ` (jump host ${chain[i]!.host})` : '';
+      c.on('error', (e: Error) => (this.#lastError = new Error(`${e.message}${via}`)));
+      c.on('close', () => {
+        if (this.#clients !== clients) return;
+        this.#linkDown(clients);
+      });
+    }
   }
 
-  #tcp(timeoutMs: number): Promise<Socket> {
-    const o = this.options;
+  #linkDown(clients: Client[]): void {
+    this.#dead = true;
+    this.#clients = [];
+    for (const c of clients) c.end();
+    const why = this.#lastError?.message ?? 'connection closed by the remote side';
+    const err = new UnreachableError(this.host, this.address, `connection lost while running a command (${why})`, { cause: this.#lastError });
+    for (const p of [...this.#pending]) p.linkLost(err);
+  }
+
+  #tcp(ep: SshEndpoint): Promise<Socket> {
+    const timeout = this.options.connectTimeoutMs ?? 10_000;
     return new Promise((resolve, reject) => {
-      const sock = netConnect({ host: o.address, port: o.port });
+      const sock = netConnect({ host: ep.address, port: ep.port });
       const timer = setTimeout(() => {
         sock.destroy();
-        reject(new UnreachableError(o.host, this.address, `TCP connect timed out after ${timeoutMs} ms`));
-      }, timeoutMs);
+        reject(this.#fail(ep, `TCP connect timed out after ${timeout / 1000} s (host down or port filtered?)`));
+      }, timeout);
       sock.once('connect', () => {
         clearTimeout(timer);
         sock.setNoDelay(true);
@@ -130,61 +139,210 @@ export class SshConnection implements Connection {
       });
       sock.once('error', (e) => {
         clearTimeout(timer);
-        reject(this.#unreachable(e));
+        reject(this.#classify(ep, e));
       });
     });
   }
 
-  #unreachable(e: unknown): UnreachableError {
-    const err = e instanceof Error ? e : new Error(String(e));
-    const level = (err as { level?: string }).level;
-    const code = (err as { code?: string }).code;
-    let msg = err.message;
-    if (level === 'client-authentication') msg = `authentication refused for user ${this.user} (tried ${this.#authMethods()})`;
-    else if (code === 'ECONNREFUSED') msg = 'connection refused (is sshd running on that port?)';
-    else if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') msg = `unknown host name ${this.options.address}`;
-    else if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH') msg = `no route to host (${code})`;
-    return new UnreachableError(this.host, this.address, msg, { cause: err });
+  /** A direct-tcpip channel from a jump host to the next machine: the next hop's socket. */
+  #forward(client: Client, via: SshEndpoint, next: SshEndpoint): Promise<Duplex> {
+    return new Promise((resolve, reject) => {
+      client.forwardOut('127.0.0.1', 0, next.address, next.port, (err, stream) => {
+        if (err) reject(this.#fail(next, `jump host ${via.host} (${via.address}:${via.port}) could not connect to it: ${err.message}`, err));
+        else resolve(stream);
+      });
+    });
   }
 
-  #authMethods(): string {
-    const m: string[] = [];
-    if ((this.options.agent ?? true) && process.env.SSH_AUTH_SOCK) m.push('agent');
-    if (this.options.identityFiles.length) m.push(`keys ${this.options.identityFiles.join(', ')}`);
-    if (this.options.password) m.push('password');
-    return m.join(', ') || 'no method configured';
+  async #handshake(ep: SshEndpoint, sock: Duplex, isJump: boolean): Promise<Client> {
+    const o = this.options;
+    const timeout = o.connectTimeoutMs ?? 10_000;
+    const keys = await loadKeys(ep, o, (msg) => this.#auth(ep, msg));
+    const agentSock = (o.agent ?? true) ? process.env.SSH_AUTH_SOCK : undefined;
+    type Method =
+      | { type: 'agent'; username: string; agent: string }
+      | { type: 'publickey'; username: string; key: ParsedKey }
+      | { type: 'password'; username: string; password: string };
+    const methods: { m: Method; label: string }[] = [];
+    if (agentSock) methods.push({ m: { type: 'agent', username: ep.user, agent: agentSock }, label: `ssh-agent (${agentSock})` });
+    for (const k of keys) {
+      methods.push({ m: { type: 'publickey', username: ep.user, key: k.key }, label: `key ${k.file} (${fingerprint(k.key.getPublicSSH())})` });
+    }
+    if (ep.password !== undefined) methods.push({ m: { type: 'password', username: ep.user, password: ep.password }, label: 'password' });
+    const tried: string[] = [];
+    let offered: string[] | undefined;
+    let agentError: Error | undefined;
+    let hostKeyError: HostKeyError | undefined;
+    let next = 0;
+
+    return new Promise<Client>((resolve, reject) => {
+      const client = new Client();
+      let settled = false;
+      let lastError: Error | undefined;
+      const settle = (e?: Error) => {
+        if (settled) return;
+        settled = true;
+        if (!e) return resolve(client);
+        client.end();
+        reject(e);
+      };
+      const explain = (e: Error): Error => {
+        if (hostKeyError) return hostKeyError;
+        const level = (e as { level?: string }).level;
+        if (level === 'client-authentication') {
+          const hints: string[] = [];
+          if (!agentSock && (o.agent ?? true)) hints.push('no ssh-agent (SSH_AUTH_SOCK is not set)');
+          if (agentError) hints.push(`ssh-agent at ${agentSock} not usable: ${agentError.message}`);
+          if (keys.length === 0) hints.push(`no identity file found (looked for ${ep.identityFiles.join(', ') || 'none'})`);
+          if (ep.password === undefined && offered?.includes('password')) hints.push('no password configured (passwordEnv)');
+          return this.#auth(
+            ep,
+            `authentication refused for user ${ep.user}: tried ${tried.join(', ') || 'nothing'}` +
+              `${offered ? `; the server accepts ${offered.join(', ')}` : ''}${hints.length ? `; ${hints.join('; ')}` : ''}`,
+            e,
+          );
+        }
+        if (/Timed out while waiting for handshake/.test(e.message)) {
+          return this.#fail(ep, `SSH handshake timed out after ${timeout / 1000} s (the port answers but sshd does not)`, e);
+        }
+        return this.#classify(ep, e);
+      };
+      client.on('ready', () => settle());
+      client.on('error', (e: Error) => {
+        if ((e as { level?: string }).level === 'agent') {
+          agentError = e;
+          return;
+        }
+        lastError = e;
+        settle(explain(e));
+      });
+      client.on('close', () => settle(explain(lastError ?? new Error('connection closed during the SSH handshake'))));
+      client.connect({
+        sock,
+        username: ep.user,
+        readyTimeout: timeout,
+        keepaliveInterval: o.keepaliveIntervalMs ?? 5000,
+        keepaliveCountMax: o.keepaliveCountMax ?? 3,
+        hostVerifier: (key: Buffer) => {
+          try {
+            verifyHostKey(
+              { mode: o.hostKeyChecking, files: o.knownHostsFiles, host: ep.host, address: ep.address, port: ep.port, warn: o.warn },
+              key,
+            );
+            return true;
+          } catch (e) {
+            hostKeyError = e as HostKeyError;
+            if (isJump) hostKeyError.message = `jump host: ${hostKeyError.message}`;
+            return false;
+          }
+        },
+        authHandler: (methodsLeft: string[] | null, _partial: boolean | null, _cb: unknown) => {
+          if (methodsLeft) offered = methodsLeft;
+          while (next < methods.length) {
+            const { m, label } = methods[next++]!;
+            const needs = m.type === 'agent' ? 'publickey' : m.type;
+            if (methodsLeft && !methodsLeft.includes(needs)) continue;
+            tried.push(label);
+            return m;
+          }
+          return false;
+        },
+      } as Parameters<Client['connect']>[0]);
+    });
+  }
+
+  #fail(ep: SshEndpoint, msg: string, cause?: unknown): UnreachableError {
+    const { host, address } = this.#where(ep);
+    return new UnreachableError(host, address, msg, { cause });
+  }
+
+  #auth(ep: SshEndpoint, msg: string, cause?: unknown): SshAuthError {
+    const { host, address } = this.#where(ep);
+    return new SshAuthError(host, address, msg, { cause });
+  }
+
+  /** Errors at a jump host name the target first (the task's host), then the hop. */
+  #where(ep: SshEndpoint): { host: string; address: string } {
+    if (ep === this.options) return { host: this.host, address: this.address };
+    return { host: `${this.host} via jump host ${ep.host}`, address: `${ep.address}:${ep.port}` };
+  }
+
+  #classify(ep: SshEndpoint, e: unknown): UnreachableError {
+    const err = e instanceof Error ? e : new Error(String(e));
+    const code = (err as { code?: string }).code;
+    let msg = err.message;
+    if (code === 'ECONNREFUSED') msg = 'connection refused (is sshd running on that port?)';
+    else if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') msg = `unknown host name ${ep.address}`;
+    else if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH') msg = `no route to host (${code})`;
+    else if (code === 'ECONNRESET') msg = 'connection reset by the remote side';
+    return this.#fail(ep, msg, err);
   }
 
   async exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
     await this.connect();
-    const started = Date.now();
     let channel: ClientChannel;
     try {
-      channel = await this.#session!.spawn(command);
+      channel = await this.#channel(command);
     } catch (e) {
-      this.#dead = true;
-      throw this.#unreachable(e);
+      // The channel never opened, so the command never ran: safe to reconnect once and retry.
+      // This is what an idle connection that died between tasks looks like.
+      if (!this.#dead) throw new RunnerError(`${this.host}: cannot open a channel: ${(e as Error).message}`, { cause: e });
+      await this.connect();
+      try {
+        channel = await this.#channel(command);
+      } catch (e2) {
+        throw this.#fail(this.options, `cannot run a command: ${(e2 as Error).message}`, e2);
+      }
     }
-    this.#channels.add(channel);
+    return this.#run(channel, options);
+  }
+
+  #channel(command: string): Promise<ClientChannel> {
+    const client = this.#clients.at(-1);
+    if (!client || this.#dead) return Promise.reject(new Error('not connected'));
+    return new Promise((resolve, reject) => {
+      try {
+        client.exec(command, (err, ch) => (err ? reject(err) : resolve(ch)));
+      } catch (e) {
+        reject(e);
+      }
+    });
+  }
+
+  #run(channel: ClientChannel, options: ExecOptions): Promise<ExecResult> {
+    const started = Date.now();
     return new Promise<ExecResult>((resolve, reject) => {
       const out: Buffer[] = [];
       const err: Buffer[] = [];
       let exitCode: number | null = null;
+      let exited = false;
       let signal: string | undefined;
       let timedOut = false;
+      let settled = false;
       const lines = options.onLine && {
         out: new LineSplitter((l) => options.onLine!('stdout', l)),
         err: new LineSplitter((l) => options.onLine!('stderr', l)),
       };
+      const kill = () => {
+        try {
+          channel.signal('KILL');
+        } catch {
+          /* the channel may already be gone */
+        }
+        channel.close();
+      };
       channel.on('data', (d: Buffer) => {
         out.push(d);
+        options.onData?.('stdout', d);
         lines?.out.push(d.toString());
       });
       channel.stderr.on('data', (d: Buffer) => {
         err.push(d);
+        options.onData?.('stderr', d);
         lines?.err.push(d.toString());
       });
       channel.on('exit', (code: number | null, sig?: string) => {
+        exited = true;
         exitCode = code;
         if (sig) signal = `SIG${sig}`;
       });
@@ -192,23 +350,29 @@ export class SshConnection implements Connection {
         options.timeoutMs !== undefined
           ? setTimeout(() => {
               timedOut = true;
-              channel.signal('KILL');
-              channel.close();
+              kill();
             }, options.timeoutMs)
           : undefined;
+      const pending: Pending = {
+        linkLost: (e) => {
+          if (settled) return;
+          finish();
+          reject(e);
+        },
+      };
+      this.#pending.add(pending);
       const finish = () => {
+        settled = true;
         clearTimeout(timer);
-        this.#channels.delete(channel);
+        this.#pending.delete(pending);
         lines?.out.end();
         lines?.err.end();
       };
-      channel.once('link-lost', () => {
-        finish();
-        reject(
-          new UnreachableError(this.host, this.address, `connection lost while running a command (${this.#lastError?.message ?? 'keepalive timeout'})`),
-        );
-      });
       channel.on('close', () => {
+        if (settled) return;
+        // On a dead link ssh2 closes every channel right after the client's 'close': that is
+        // "unreachable", not a command that exited without a status.
+        if (!exited && !timedOut && this.#dead) return; // linkLost (already called or about to be) rejects
         finish();
         resolve({
           stdout: Buffer.concat(out).toString(),
@@ -219,7 +383,17 @@ export class SshConnection implements Connection {
           timedOut,
         });
       });
-      channel.end(options.stdin ?? undefined);
+      if (options.interact) {
+        options.interact({
+          write: (d) => {
+            if (channel.writable) channel.write(d);
+          },
+          end: (d) => {
+            if (channel.writable) channel.end(d);
+          },
+          kill,
+        });
+      } else channel.end(options.stdin ?? undefined);
     });
   }
 
@@ -228,20 +402,68 @@ export class SshConnection implements Connection {
   }
 
   async close(): Promise<void> {
-    const ssh = this.#ssh;
-    this.#ssh = undefined;
-    this.#session = undefined;
+    const clients = this.#clients;
+    this.#clients = [];
     this.#dead = true;
-    if (ssh) await ssh.close().catch(() => undefined);
-    this.#sock?.destroy();
+    for (const c of [...clients].reverse()) c.end();
+    const err = new UnreachableError(this.host, this.address, 'connection closed by the runner while a command was running');
+    for (const p of [...this.#pending]) p.linkLost(err);
   }
 }
 
-function readKey(file: string, host: string): Buffer | undefined {
+// ---- keys --------------------------------------------------------------------------------
+
+interface LoadedKey {
+  file: string;
+  key: ParsedKey;
+}
+
+/** Keys are parsed once per file per process: an encrypted key asks for its passphrase once. */
+const keyCache = new Map<string, Promise<ParsedKey | undefined>>();
+
+/** For tests. */
+export function clearKeyCache(): void {
+  keyCache.clear();
+}
+
+async function loadKeys(ep: SshEndpoint, o: SshOptions, authError: (msg: string) => Error): Promise<LoadedKey[]> {
+  const out: LoadedKey[] = [];
+  for (const file of ep.identityFiles) {
+    let p = keyCache.get(file);
+    if (!p) {
+      p = loadKey(file, o, authError);
+      keyCache.set(file, p);
+      p.catch(() => keyCache.delete(file));
+    }
+    const key = await p;
+    if (key) out.push({ file, key });
+  }
+  return out;
+}
+
+async function loadKey(file: string, o: SshOptions, authError: (msg: string) => Error): Promise<ParsedKey | undefined> {
+  const { readFile } = await import('node:fs/promises');
+  let data: Buffer;
   try {
-    return readFileSync(file);
+    data = await readFile(file);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new RunnerError(`${host}: cannot read identity file ${file}: ${(e as Error).message}`, { cause: e });
+    throw authError(`cannot read identity file ${file}: ${(e as Error).message}`);
   }
+  let parsed = utils.parseKey(data);
+  if (parsed instanceof Error) {
+    if (!/encrypted|passphrase/i.test(parsed.message)) throw authError(`cannot use identity file ${file}: ${parsed.message}`);
+    let pass = o.passphraseEnv ? process.env[o.passphraseEnv] : undefined;
+    if (pass === undefined && o.askPassphrase) pass = await o.askPassphrase(`Passphrase for ${file}: `);
+    if (pass === undefined) {
+      const how = o.passphraseEnv ? `$${o.passphraseEnv} is not set` : 'set identityPassphraseEnv in the inventory, or run on a terminal to be asked';
+      throw authError(`identity file ${file} is encrypted and no passphrase was given (${how})`);
+    }
+    registerSecret(pass);
+    parsed = utils.parseKey(data, pass);
+    if (parsed instanceof Error) throw authError(`wrong passphrase for identity file ${file} (${parsed.message})`);
+  }
+  const key = Array.isArray(parsed) ? parsed[0] : parsed;
+  if (!key || !key.isPrivateKey()) throw authError(`identity file ${file} holds no private key`);
+  return key;
 }

@@ -2,7 +2,7 @@
  * Real OpenSSH servers on loopback for the runner's tests: each "host" is its own sshd on its
  * own 127.0.0.x address, with its own host key, logging in as the controller's user by key.
  */
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -18,6 +18,10 @@ export interface TestSshd {
   stop(): Promise<void>;
   /** Regenerate the host key and restart (a "reinstalled" host). */
   rekey(): Promise<void>;
+  /** The listening sshd's pid (undefined while stopped). */
+  pid(): number | undefined;
+  /** Pids of everything under the listener (per-connection sshd processes and their commands), for cutting links. */
+  sessionPids(): number[];
 }
 
 export interface ClientKey {
@@ -46,6 +50,8 @@ export interface SshdOptions {
   port: number;
   client: ClientKey;
   extraConfig?: string[];
+  /** Allow password logins (for users created by the test). @default false */
+  passwordAuth?: boolean;
 }
 
 export async function startSshd(o: SshdOptions): Promise<TestSshd> {
@@ -54,7 +60,9 @@ export async function startSshd(o: SshdOptions): Promise<TestSshd> {
   const hostKey = join(dir, 'host_ed25519');
   const genKey = () => execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', hostKey]);
   genKey();
-  writeFileSync(join(dir, 'authorized_keys'), o.client.publicKey, { mode: 0o600 });
+  writeFileSync(join(dir, 'authorized_keys'), o.client.publicKey, { mode: 0o644 });
+  // sshd reads AuthorizedKeysFile as the logging-in user: non-root test users must reach it.
+  execFileSync('chmod', ['0755', dir]);
   writeFileSync(
     join(dir, 'sshd_config'),
     [
@@ -66,7 +74,7 @@ export async function startSshd(o: SshdOptions): Promise<TestSshd> {
       'StrictModes no',
       'PermitRootLogin yes',
       'UsePAM no',
-      'PasswordAuthentication no',
+      `PasswordAuthentication ${o.passwordAuth ? 'yes' : 'no'}`,
       'KbdInteractiveAuthentication no',
       'MaxSessions 100',
       'MaxStartups 200',
@@ -104,6 +112,16 @@ export async function startSshd(o: SshdOptions): Promise<TestSshd> {
     dir,
     hostKey,
     stop,
+    pid: () => (child && child.exitCode === null ? child.pid : undefined),
+    sessionPids: () => {
+      const p = child?.pid;
+      if (!p || child!.exitCode !== null) return [];
+      const kids = (pid: number): number[] => {
+        const r = spawnSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' });
+        return r.stdout.split('\n').filter(Boolean).map(Number).flatMap((k) => [k, ...kids(k)]);
+      };
+      return kids(p);
+    },
     rekey: async () => {
       await stop();
       execFileSync('rm', ['-f', hostKey, hostKey + '.pub']);
