@@ -49,6 +49,7 @@ up)
     ip link set "$VETH" master ucwlab0 up
     ip -n "$NS" addr add "$IP/24" dev eth0
     ip -n "$NS" link set lo up; ip -n "$NS" link set eth0 up
+    ip neigh flush to "$IP" dev ucwlab0 2>/dev/null || true   # a recreated host has a new MAC: forget the old one
   fi
   rm -f "$H/control/no-return" "$H/control/powered-off"   # `up` brings back hosts told to stay down
   if alive "$(pidof_file "$H/supervisor.pid")"; then exit 0; fi
@@ -78,6 +79,7 @@ down)
   mountpoint -q "$R" && umount -l "$R"
   ip link del "$VETH" 2>/dev/null || true
   ip netns del "$NS" 2>/dev/null || true
+  ip neigh flush to "$IP" dev ucwlab0 2>/dev/null || true
   rm -f "$H/supervisor.pid" "$H/init.pid" "$H/api.pid" "$H/status/ready"
   echo stopped > "$H/phase"
   ;;

@@ -433,6 +433,7 @@ export async function reset(names: string[] = []): Promise<void> {
   }
   const idx = names.map(parseHost);
   const wasRunning = idx.filter((i) => runningHosts().includes(i));
+  const light = new Set(idx.filter((i) => existsSync(join(hostDir(i), 'light'))));
   await stopHosts(idx);
   for (const i of idx) {
     rmSync(hostDir(i), { recursive: true, force: true });
@@ -440,7 +441,7 @@ export async function reset(names: string[] = []): Promise<void> {
   }
   if (existsSync(paths().labJson)) {
     process.env.LAB_API_CMD = apiCommand();
-    await pool(wasRunning, 8, (i) => hostUp(i, false));
+    await pool(wasRunning, 8, (i) => hostUp(i, light.has(i)));
     writeKnownHosts();
     await waitReady(wasRunning);
     writeLabJson();
