@@ -2,3 +2,7 @@
 export { command, shell } from './command.ts';
 export { file } from './file.ts';
 export { copy } from './copy.ts';
+export { aptSources } from './aptSources.ts';
+export { packageFacts } from './packageFacts.ts';
+export { assertVersion } from './assertVersion.ts';
+export { debconfKeep } from './debconfKeep.ts';

@@ -1,0 +1,79 @@
+// aptSources, packageFacts, assertVersion on real lab hosts: in-place edit with an exact diff
+// and the file's mode kept, idempotent second runs, version checks. Leaves hosts as found.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { labOrSkip, run, sshOk } from '../fixtures/modules/labRun.ts';
+import { aptSources, packageFacts, assertVersion } from '../../modules/index.ts';
+
+const lab = labOrSkip();
+const H = 'lab1';
+const LIST = '/etc/apt/sources.list.d/ucware.list';
+
+test('aptSources edits ucware.list in place: exact diff, mode and owner kept, second run no change', async () => {
+  if (!lab) return;
+  const before = sshOk(lab, H, `cat ${LIST}`);
+  const mode = sshOk(lab, H, `stat -c %a:%U ${LIST}`).trim();
+  sshOk(lab, H, `chmod 0640 ${LIST}`);
+  try {
+    const edit = aptSources({ file: LIST, replace: { field: 'uri', from: 'ucware-4.5', to: 'ucware-5' } }, { name: 'to v5' });
+    const r1 = await run(lab, H, [edit], { diff: true });
+    assert.is(r1.exitCode, 0, r1.out);
+    const d = r1.done[0]!;
+    assert.is(d.status, 'changed');
+    const after = sshOk(lab, H, `cat ${LIST}`);
+    assert.is(after, before.replace('/ucware-4.5 ', '/ucware-5 '));
+    assert.ok(after.includes('ucware-firmware bionic main'), 'firmware line untouched');
+    assert.equal(d.diff, [{ path: LIST, before, after }]);
+    assert.match(r1.out, /-deb \[trusted=yes\] http:\/\/10\.250\.0\.1:8080\/ubuntu\/ucware-4\.5 bionic main/);
+    assert.match(r1.out, /\+deb \[trusted=yes\] http:\/\/10\.250\.0\.1:8080\/ubuntu\/ucware-5 bionic main/);
+    assert.is(sshOk(lab, H, `stat -c %a:%U ${LIST}`).trim(), '640:root', 'mode kept');
+    const r2 = await run(lab, H, [edit]);
+    assert.is(r2.done[0]!.status, 'ok');
+    assert.is(r2.recap[H]!.changed, 0);
+    // --check on the way back changes nothing
+    const back = aptSources({ file: LIST, replace: { field: 'uri', from: 'ucware-5', to: 'ucware-4.5' } }, { name: 'back' });
+    const r3 = await run(lab, H, [back], { check: true });
+    assert.is(r3.done[0]!.status, 'changed');
+    assert.is(sshOk(lab, H, `cat ${LIST}`), after, 'check mode wrote nothing');
+    const r4 = await run(lab, H, [back]);
+    assert.is(r4.done[0]!.status, 'changed');
+    assert.is(sshOk(lab, H, `cat ${LIST}`), before);
+  } finally {
+    sshOk(lab, H, `sed -i 's#/ucware-5 #/ucware-4.5 #' ${LIST}; chmod ${mode.split(':')[0]} ${LIST}`);
+  }
+});
+
+test('aptSources adds a line then removes it; a typo fails naming what is there', async () => {
+  if (!lab) return;
+  const file = '/etc/apt/sources.list.d/ucw-test.list';
+  const line = 'deb [trusted=yes] http://10.250.0.1:8080/ubuntu/ucware-firmware bionic contrib';
+  try {
+    const r1 = await run(lab, H, [aptSources({ file, line }), aptSources({ file, line })]);
+    assert.equal(r1.done.map((d) => d.status), ['changed', 'ok']);
+    assert.is(sshOk(lab, H, `cat ${file}; stat -c %a ${file}`), `${line}\n644\n`);
+    const r2 = await run(lab, H, [aptSources({ line, present: false }), aptSources({ line, present: false })]);
+    assert.equal(r2.done.map((d) => d.status), ['changed', 'ok']);
+    assert.is(sshOk(lab, H, `cat ${file}`), '');
+    const r3 = await run(lab, H, [aptSources({ file: LIST, replace: { field: 'uri', from: 'ucware-4.6', to: 'ucware-5' } })]);
+    assert.is(r3.exitCode, 2);
+    assert.match(r3.out, /no uri "ucware-4\.6" \(nor "ucware-5"\) in \/etc\/apt\/sources\.list\.d\/ucware\.list; entries there: .*ucware-4\.5 bionic/);
+  } finally {
+    sshOk(lab, H, `rm -f ${file}`);
+  }
+});
+
+test('packageFacts and assertVersion read dpkg; a failed assertion names the version', async () => {
+  if (!lab) return;
+  const r = await run(lab, H, [
+    packageFacts({ names: ['ucware', 'ucware-core', 'nope'] }, { id: 'pkgs' }),
+    assertVersion({ packages: ['ucware', 'ucware-core'], atLeast: '4.5', below: '5' }),
+    assertVersion({ packages: 'ucware-core', atLeast: '4.5.0.10' }),
+  ]);
+  assert.is(r.exitCode, 2);
+  assert.equal(r.done.map((d) => d.status), ['ok', 'ok', 'failed']);
+  assert.match(r.done[0]!.reason, /ucware 4\.5\.0\.\d+, ucware-core 4\.5\.0\.\d+, nope not installed/);
+  assert.match(r.out, /assertVersion: ucware-core 4\.5\.0\.9 < 4\.5\.0\.10/);
+  assert.is(r.recap[H]!.changed, 0);
+});
+
+test.run();
