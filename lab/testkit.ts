@@ -5,12 +5,8 @@ import { request } from 'node:https';
 import { up } from './lab.ts';
 import { readLab, readApiCredentials, type LabHost, type LabState } from './state.ts';
 
-/** the running lab with at least `n` hosts; starts it (same code as `npm run lab -- up N`) if needed */
+/** the running lab with at least `n` hosts, all booted (same code as `npm run lab -- up N`; a no-op when warm) */
 export async function ensureLab(n = 3): Promise<LabState> {
-  try {
-    const lab = readLab();
-    if (lab.hosts.length >= n) return lab;
-  } catch { /* not up */ }
   await up({ hosts: n });
   return readLab();
 }
