@@ -6,3 +6,4 @@ export { aptSources } from './aptSources.ts';
 export { packageFacts } from './packageFacts.ts';
 export { assertVersion } from './assertVersion.ts';
 export { debconfKeep } from './debconfKeep.ts';
+export { mysqlExec } from './mysqlExec.ts';
