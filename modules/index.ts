@@ -7,3 +7,4 @@ export { packageFacts } from './packageFacts.ts';
 export { assertVersion } from './assertVersion.ts';
 export { debconfKeep } from './debconfKeep.ts';
 export { mysqlExec } from './mysqlExec.ts';
+export { httpCheck } from './httpCheck.ts';

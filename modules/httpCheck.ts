@@ -1,0 +1,281 @@
+/**
+ * Check that a URL answers as expected — status code, body text or regex, a JSON field —
+ * from the controller (default) or from the host itself (`from: 'target'`, through curl).
+ * TLS is verified: against the system CAs, or `caFile`; a self-signed certificate is pinned by
+ * its SHA-256 fingerprint (`pinSha256`) instead of switching verification off. With
+ * `retries`, it polls (a service coming up after a reboot) and fails with the last answer.
+ * Read-only: runs in check mode too; never reports changed.
+ *
+ * @example
+ * httpCheck((h) => ({ url: `https://${h.vars.address ?? h.name}/admin/`, caFile: 'lab/ca.pem', contains: 'UCware', retries: 10, delaySec: 3 }))
+ * httpCheck({ url: 'https://10.0.0.5/admin/', pinSha256: '5F:0A:…:9C', status: [200, 302], followRedirects: false })
+ * httpCheck({ url: 'http://127.0.0.1:8080/health', from: 'target', json: { path: 'status', equals: 'ok' } })
+ */
+import { readFileSync } from 'node:fs';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { connect as tlsConnect, type TLSSocket } from 'node:tls';
+import { isIP } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { defineModule, noop, type Plan, type ModuleContext } from '../runner/plan.ts';
+import { ParamError, TaskFailed } from '../runner/errors.ts';
+import { sh } from '../runner/shell.ts';
+
+export interface HttpCheckParams {
+  url: string;
+  /** Where the request is made from. @default 'controller' */
+  from?: 'controller' | 'target';
+  /** @default 'GET' */
+  method?: 'GET' | 'HEAD' | 'POST' | 'PUT';
+  headers?: Record<string, string>;
+  /** Request body (e.g. JSON text). */
+  body?: string;
+  /** Accepted status codes. @default [200] */
+  status?: number[];
+  /** The body must contain this text. */
+  contains?: string;
+  /** The body must match this regex. */
+  matches?: RegExp;
+  /** The body is JSON and the field at `path` (dots, e.g. `result.version`) exists, or equals `equals`. */
+  json?: { path: string; equals?: string | number | boolean | null };
+  /** Follow redirects (up to 5), or not; a number sets the limit. @default true */
+  followRedirects?: boolean | number;
+  /** Per attempt. @default 30 */
+  timeoutSec?: number;
+  /** Extra attempts while the check fails. @default 0 */
+  retries?: number;
+  /** Seconds between attempts. @default 2 */
+  delaySec?: number;
+  /** CA certificate (PEM) to verify the server with — a controller path, or a host path with `from: 'target'`. */
+  caFile?: string;
+  /** Accept exactly the certificate with this SHA-256 fingerprint (hex, colons optional), whoever signed it. */
+  pinSha256?: string;
+}
+
+export interface HttpResponse {
+  status: number;
+  /** The URL that answered last (after redirects). */
+  url: string;
+  headers: Record<string, string>;
+  /** First MiB of the body. */
+  body: string;
+  /** SHA-256 of the server certificate, upper-case hex with colons (https only). */
+  certSha256?: string;
+}
+
+export interface HttpCheckResult {
+  status: number;
+  url: string;
+  body: string;
+  json?: unknown;
+  attempts: number;
+  elapsedMs: number;
+}
+
+interface Facts {
+  response?: HttpResponse;
+  /** The request itself failed (connect, TLS, pin, timeout): its message. */
+  error?: string;
+  attempts: number;
+  elapsedMs: number;
+}
+
+const normPin = (s: string) => s.replace(/[:\s]/g, '').toUpperCase();
+
+export const httpCheck = defineModule<HttpCheckParams, Facts, HttpCheckResult>({
+  name: 'httpCheck',
+  summary: (p) => `${p.method ?? 'GET'} ${p.url}${p.from === 'target' ? ' (from the host)' : ''}`,
+  validate: (p) => {
+    let u: URL;
+    try {
+      u = new URL(p.url);
+    } catch {
+      throw new ParamError(`httpCheck: "url" is not a URL: ${JSON.stringify(p.url)}`);
+    }
+    if (!/^https?:$/.test(u.protocol)) throw new ParamError(`httpCheck: only http and https, not ${u.protocol}`);
+    if (p.pinSha256 !== undefined && !/^[0-9A-F]{64}$/.test(normPin(p.pinSha256))) throw new ParamError('httpCheck: "pinSha256" must be 64 hex digits (colons allowed), as `openssl x509 -fingerprint -sha256` prints');
+    if (p.pinSha256 && p.caFile) throw new ParamError('httpCheck: give "caFile" or "pinSha256", not both');
+    if ((p.pinSha256 || p.caFile) && u.protocol !== 'https:') throw new ParamError('httpCheck: caFile/pinSha256 need an https URL');
+    for (const s of p.status ?? []) if (!Number.isInteger(s) || s < 100 || s > 599) throw new ParamError(`httpCheck: bad status code ${s}`);
+  },
+  facts: async (ctx, p) => {
+    const started = Date.now();
+    const attempts = 1 + (p.retries ?? 0);
+    let last: Facts = { attempts: 0, elapsedMs: 0 };
+    for (let i = 1; i <= attempts; i++) {
+      try {
+        const response = p.from === 'target' ? await viaCurl(ctx, p) : await viaNode(p);
+        last = { response, attempts: i, elapsedMs: Date.now() - started };
+      } catch (e) {
+        last = { error: (e as Error).message, attempts: i, elapsedMs: Date.now() - started };
+      }
+      const verdict = evaluate(p, last);
+      if (verdict.ok) break;
+      if (i < attempts) {
+        ctx.output(`attempt ${i} of ${attempts}: ${verdict.why}; again in ${p.delaySec ?? 2} s`);
+        await sleep((p.delaySec ?? 2) * 1000);
+      }
+    }
+    return last;
+  },
+  plan,
+});
+
+const fieldAt = (obj: unknown, path: string): { found: boolean; value?: unknown } => {
+  let cur: unknown = obj;
+  for (const k of path.split('.').filter(Boolean)) {
+    if (cur === null || typeof cur !== 'object' || !(k in (cur as object))) return { found: false };
+    cur = (cur as Record<string, unknown>)[k];
+  }
+  return { found: true, value: cur };
+};
+
+/** Pure: does the answer pass? The reason names the first thing that did not. */
+export function evaluate(p: HttpCheckParams, f: Facts): { ok: true; json?: unknown } | { ok: false; why: string } {
+  if (!f.response) return { ok: false, why: f.error ?? 'no answer' };
+  const r = f.response;
+  const want = p.status ?? [200];
+  const snippet = r.body.replace(/\s+/g, ' ').slice(0, 160);
+  if (!want.includes(r.status)) return { ok: false, why: `status ${r.status} from ${r.url}, wanted ${want.join('/')}${snippet ? `; body: ${snippet}` : ''}` };
+  if (p.contains !== undefined && !r.body.includes(p.contains)) return { ok: false, why: `body of ${r.url} lacks ${JSON.stringify(p.contains)}; body: ${snippet}` };
+  if (p.matches && !p.matches.test(r.body)) return { ok: false, why: `body of ${r.url} does not match ${p.matches}; body: ${snippet}` };
+  if (p.json) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(r.body);
+    } catch {
+      return { ok: false, why: `body of ${r.url} is not JSON: ${snippet}` };
+    }
+    const at = fieldAt(parsed, p.json.path);
+    if (!at.found) return { ok: false, why: `JSON of ${r.url} has no field ${p.json.path}` };
+    if ('equals' in p.json && at.value !== p.json.equals) return { ok: false, why: `JSON ${p.json.path} is ${JSON.stringify(at.value)}, wanted ${JSON.stringify(p.json.equals)}` };
+    return { ok: true, json: parsed };
+  }
+  return { ok: true };
+}
+
+/** Pure: pass → no-op with the answer; fail → TaskFailed with the last answer or error. */
+export function plan(p: HttpCheckParams, f: Facts): Plan<HttpCheckResult> {
+  const v = evaluate(p, f);
+  const tries = f.attempts > 1 ? ` after ${f.attempts} attempts (${Math.round(f.elapsedMs / 1000)} s)` : '';
+  if (!v.ok) throw new TaskFailed(`httpCheck ${p.method ?? 'GET'} ${p.url}: ${v.why}${tries}`);
+  const r = f.response!;
+  return noop(`${r.status} from ${r.url}${p.pinSha256 ? ' (pinned certificate)' : ''}${tries}`, { status: r.status, url: r.url, body: r.body, json: v.json, attempts: f.attempts, elapsedMs: f.elapsedMs });
+}
+
+const MAX_BODY = 1 << 20;
+const maxRedirects = (p: HttpCheckParams) => (p.followRedirects === false ? 0 : typeof p.followRedirects === 'number' ? p.followRedirects : 5);
+
+/** One request from the controller, following redirects; TLS checked before a byte is sent. */
+async function viaNode(p: HttpCheckParams): Promise<HttpResponse> {
+  let url = new URL(p.url);
+  let method = p.method ?? 'GET';
+  let body = p.body;
+  const ca = p.caFile ? readFileSync(p.caFile) : undefined;
+  const deadline = Date.now() + (p.timeoutSec ?? 30) * 1000;
+  for (let hop = 0; ; hop++) {
+    const r = await once(url, method, body, p.headers ?? {}, ca, p.pinSha256, deadline);
+    const loc = r.headers.location;
+    if (r.status >= 300 && r.status < 400 && loc && hop < maxRedirects(p)) {
+      url = new URL(loc, url);
+      if (r.status === 303 || ((r.status === 301 || r.status === 302) && method === 'POST')) {
+        method = 'GET';
+        body = undefined;
+      }
+      continue;
+    }
+    return r;
+  }
+}
+
+function once(url: URL, method: string, body: string | undefined, headers: Record<string, string>, ca: Buffer | undefined, pin: string | undefined, deadline: number): Promise<HttpResponse> {
+  return new Promise((resolve, reject) => {
+    const left = Math.max(1, deadline - Date.now());
+    let done = false;
+    let socket: TLSSocket | undefined;
+    const fail = (e: Error) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      socket?.destroy();
+      reject(e);
+    };
+    const timer = setTimeout(() => fail(new Error(`no answer from ${url.href} within ${Math.round(left / 1000)} s`)), left);
+    const onResponse = (res: IncomingMessage, certSha256?: string) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on('data', (c: Buffer) => {
+        if (size < MAX_BODY) chunks.push(c);
+        size += c.length;
+      });
+      res.on('error', fail);
+      res.on('end', () => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        const h: Record<string, string> = {};
+        for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) h[k] = Array.isArray(v) ? v.join(', ') : v;
+        resolve({ status: res.statusCode ?? 0, url: url.href, headers: h, body: Buffer.concat(chunks).subarray(0, MAX_BODY).toString('utf8'), certSha256 });
+      });
+    };
+    const opts = { method, headers: { 'user-agent': 'ucw-runner httpCheck', ...headers, ...(body !== undefined ? { 'content-length': String(Buffer.byteLength(body)) } : {}) } };
+    if (url.protocol === 'http:') {
+      const req = httpRequest(url, opts, (res) => onResponse(res));
+      req.on('error', fail);
+      req.end(body);
+      return;
+    }
+    const host = url.hostname.replace(/^\[|\]$/g, '');
+    socket = tlsConnect({ host, port: Number(url.port || 443), servername: isIP(host) ? undefined : host, ca, rejectUnauthorized: !pin, ALPNProtocols: ['http/1.1'] });
+    socket.on('error', (e) => fail(new Error(`TLS to ${url.host}: ${e.message}`)));
+    socket.once('secureConnect', () => {
+      const cert = socket!.getPeerCertificate();
+      const got = cert?.fingerprint256;
+      if (pin && (!got || normPin(got) !== normPin(pin))) return fail(new Error(`certificate of ${url.host} has SHA-256 ${got ?? '(none)'}, not the pinned ${pin}`));
+      const req = httpsRequest(url, { ...opts, createConnection: () => socket! }, (res) => onResponse(res, got));
+      req.on('error', fail);
+      req.end(body);
+    });
+  });
+}
+
+/** One request from the host through curl; with a pin, openssl reads the certificate first. */
+async function viaCurl(ctx: ModuleContext, p: HttpCheckParams): Promise<HttpResponse> {
+  const url = new URL(p.url);
+  let certSha256: string | undefined;
+  if (p.pinSha256) {
+    const hp = `${url.hostname}:${url.port || 443}`;
+    const r = await ctx.run(sh`openssl s_client -connect ${hp} -servername ${url.hostname} </dev/null 2>/dev/null | openssl x509 -noout -fingerprint -sha256`, { quiet: true, okExitCodes: 'any' });
+    certSha256 = /=([0-9A-F:]+)/i.exec(r.stdout)?.[1];
+    if (!certSha256 || normPin(certSha256) !== normPin(p.pinSha256)) throw new Error(`certificate of ${url.host} (seen from the host) has SHA-256 ${certSha256 ?? '(none)'}, not the pinned ${p.pinSha256}`);
+  }
+  const args = ['-sS', '-X', p.method ?? 'GET', '--max-time', String(p.timeoutSec ?? 30), '-D', '-', '-w', '\n@@ucw-http %{http_code} %{url_effective}\n'];
+  if (maxRedirects(p) > 0) args.push('-L', '--max-redirs', String(maxRedirects(p)));
+  if (p.caFile) args.push('--cacert', p.caFile);
+  if (p.pinSha256) args.push('-k');
+  for (const [k, v] of Object.entries(p.headers ?? {})) args.push('-H', `${k}: ${v}`);
+  if (p.body !== undefined) args.push('--data-binary', '@-');
+  const r = await ctx.run(sh`curl ${args} ${p.url}`, { stdin: p.body, quiet: true, okExitCodes: 'any' });
+  if (r.exitCode !== 0) throw new Error(`curl on ${ctx.host.name} exit ${r.exitCode}: ${r.stderr.trim().split('\n').at(-1) ?? ''}`);
+  return parseCurl(r.stdout, certSha256);
+}
+
+/** Pure: curl's `-D -` headers (one block per hop) + body + the `@@ucw-http` trailer. */
+export function parseCurl(out: string, certSha256?: string): HttpResponse {
+  const m = /\n?@@ucw-http (\d+) (\S*)\n?$/.exec(out);
+  if (!m) throw new Error('curl printed no status');
+  let rest = out.slice(0, m.index);
+  let headers: Record<string, string> = {};
+  // header blocks come first, one per response (redirects, 100-continue)
+  while (/^HTTP\/[\d.]+ \d+/.test(rest)) {
+    const end = rest.search(/\r?\n\r?\n/);
+    const block = end < 0 ? rest : rest.slice(0, end);
+    headers = {};
+    for (const line of block.split(/\r?\n/).slice(1)) {
+      const i = line.indexOf(':');
+      if (i > 0) headers[line.slice(0, i).trim().toLowerCase()] = line.slice(i + 1).trim();
+    }
+    rest = end < 0 ? '' : rest.slice(end).replace(/^\r?\n\r?\n/, '');
+  }
+  return { status: Number(m[1]), url: m[2] ?? '', headers, body: rest, certSha256 };
+}
