@@ -5,6 +5,7 @@
 #   host.sh down I          phase 2 of down: wait, kill leftovers, unmount, remove network
 # env: LAB_DIR (required), LAB_API_CMD (API stand-in command; ignored for light hosts)
 set -euo pipefail
+trap 'echo "host.sh $*: line $LINENO: \"$BASH_COMMAND\" failed (exit $?)" >&2' ERR
 : "${LAB_DIR:?}"
 LABSRC=$(cd "$(dirname "$0")" && pwd)
 cmd=$1 i=$2 light=${3:-}
@@ -20,10 +21,11 @@ first_time() {   # per-host identity, written into the overlay before the first 
   cp "$R/etc/ssh/ssh_host_ed25519_key.pub" "$H/ssh_host_ed25519_key.pub"
   mkdir -p "$R/etc/ssl/lab"
   openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$R/etc/ssl/lab/host.key" \
-    -out "$H/host.csr" -subj "/CN=$NAME" 2>/dev/null
-  openssl x509 -req -in "$H/host.csr" -CA "$LAB_DIR/ca/ca.pem" -CAkey "$LAB_DIR/ca/ca.key" -CAcreateserial \
+    -out "$H/host.csr" -subj "/CN=$NAME" 2>>"$H/openssl.log"
+  # random serial: no shared serial file, so hosts can be created in parallel
+  openssl x509 -req -in "$H/host.csr" -CA "$LAB_DIR/ca/ca.pem" -CAkey "$LAB_DIR/ca/ca.key" -set_serial "0x$(openssl rand -hex 16)" \
     -days 825 -extfile <(printf 'subjectAltName=IP:%s,DNS:%s\nextendedKeyUsage=serverAuth\n' "$IP" "$NAME") \
-    -out "$R/etc/ssl/lab/host.pem" 2>/dev/null
+    -out "$R/etc/ssl/lab/host.pem" 2>>"$H/openssl.log"
   rm -f "$H/host.csr"; chmod 600 "$R/etc/ssl/lab/host.key"
   echo "$NAME" > "$R/etc/hostname"
   printf '127.0.0.1\tlocalhost\n127.0.1.1\t%s\n::1\tlocalhost ip6-localhost ip6-loopback\n10.250.0.1\tlab-controller\n' "$NAME" > "$R/etc/hosts"

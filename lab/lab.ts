@@ -16,7 +16,7 @@ export const REPO_PORT = 8080;
 export const LAB_NET = '10.250.0.0/16';
 export const DEFAULT_HOSTS = 3;
 /** Debian packages the controller needs for the lab (installed by `npm run lab -- deps`) */
-export const DEPS = ['debootstrap', 'apt-utils', 'dpkg-dev', 'openssh-client', 'openssl', 'iproute2', 'util-linux', 'procps', 'curl'];
+export const DEPS = ['debootstrap', 'apt-utils', 'openssh-client', 'openssl', 'iproute2', 'util-linux', 'procps'];
 
 const log = (msg: string) => process.stderr.write(`lab: ${msg}\n`);
 
