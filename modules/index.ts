@@ -8,3 +8,5 @@ export { assertVersion } from './assertVersion.ts';
 export { debconfKeep } from './debconfKeep.ts';
 export { mysqlExec } from './mysqlExec.ts';
 export { httpCheck } from './httpCheck.ts';
+export { waitForSsh } from './waitForSsh.ts';
+export { reboot } from './reboot.ts';
