@@ -37,10 +37,13 @@ async function main(argv: string[]): Promise<number> {
       if (flags.has('--json')) { console.log(JSON.stringify({ hosts: st, ...(flags.has('--sizes') ? { sizes: sizes() } : {}) }, null, 2)); return 0; }
       if (!st.length) { console.log(`no lab hosts in ${labDir()}`); return 0; }
       console.log(['host', 'address', 'phase', 'ucware-core', 'boot id'].map((h, i) => h.padEnd([6, 13, 16, 16, 36][i])).join(' '));
-      for (const h of st) {
+      const stopped = st.filter((h) => h.phase === 'stopped');
+      const shown = stopped.length > 10 ? st.filter((h) => h.phase !== 'stopped') : st;
+      for (const h of shown) {
         console.log([h.name + (h.light ? '*' : ''), h.address, h.phase, h.ucware, h.bootId].map((v, i) => v.padEnd([6, 13, 16, 16, 36][i])).join(' '));
       }
-      if (st.some((h) => h.light)) console.log('* light host (no MariaDB, no API stand-in)');
+      if (shown.length < st.length) console.log(`stopped (state kept): ${stopped.length} hosts, ${stopped[0].name}..${stopped[stopped.length - 1].name}`);
+      if (shown.some((h) => h.light)) console.log('* light host (no MariaDB, no API stand-in)');
       return 0;
     }
     case 'down': await down(); console.log('lab down'); return 0;

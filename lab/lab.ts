@@ -3,7 +3,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import {
-  chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync, renameSync,
+  chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync, renameSync, writeSync,
 } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -81,6 +81,35 @@ export function pidAlive(pid: number | undefined): boolean {
 function pidFromFile(file: string): number | undefined {
   const t = readText(file);
   return t ? Number(t) : undefined;
+}
+
+// ---------- one lab operation at a time (CLI, tests and CI may overlap) ----------
+let lockDepth = 0;
+async function withLock<T>(fn: () => Promise<T>): Promise<T> {
+  const file = join(labDir(), 'run', 'lock');
+  if (lockDepth === 0) {
+    mkdirSync(dirname(file), { recursive: true });
+    const deadline = Date.now() + 10 * 60_000;
+    let said = false;
+    for (;;) {
+      try {
+        const fd = openSync(file, 'wx');
+        writeSync(fd, `${process.pid}\n`); closeSync(fd);
+        break;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+        const holder = pidFromFile(file);
+        if (holder === process.pid || !pidAlive(holder)) { rmSync(file, { force: true }); continue; }
+        if (Date.now() > deadline) throw new LabError(`another lab command (pid ${holder}) holds ${file}`);
+        if (!said) { log(`waiting for another lab command (pid ${holder})`); said = true; }
+        await sleep(200);
+      }
+    }
+  }
+  lockDepth++;
+  try { return await fn(); } finally {
+    if (--lockDepth === 0) rmSync(file, { force: true });
+  }
 }
 
 // ---------- paths ----------
@@ -355,7 +384,8 @@ function writeLabJson(): void {
 export interface UpOptions { hosts?: number; light?: boolean }
 
 /** brings the lab up with at least `hosts` hosts (default: the running count, or 3); idempotent */
-export async function up(opts: UpOptions = {}): Promise<LabState> {
+export function up(opts: UpOptions = {}): Promise<LabState> { return withLock(() => upLocked(opts)); }
+async function upLocked(opts: UpOptions): Promise<LabState> {
   const t0 = Date.now();
   checkPrereqs();
   ensureImage();
@@ -405,7 +435,8 @@ function readlinkSafe(p: string): string | undefined {
 }
 
 /** stops every host, the repo server and the network; removes lab.json; idempotent */
-export async function down(): Promise<void> {
+export function down(): Promise<void> { return withLock(downLocked); }
+async function downLocked(): Promise<void> {
   const p = paths();
   rmSync(p.labJson, { force: true });
   await stopHosts(existingHosts().filter((i) => existsSync(join(hostDir(i), 'supervisor.pid')) || tryRun('ip', ['netns', 'pids', `ucwlab-${hostName(i)}`])));
@@ -423,7 +454,8 @@ export async function down(): Promise<void> {
 }
 
 /** without names: `down`, then delete all per-host state. With names: recreate just those hosts fresh (lab stays up). */
-export async function reset(names: string[] = []): Promise<void> {
+export function reset(names: string[] = []): Promise<void> { return withLock(() => resetLocked(names)); }
+async function resetLocked(names: string[]): Promise<void> {
   if (!names.length) {
     await down();
     for (const i of existingHosts()) rmSync(hostDir(i), { recursive: true, force: true });
@@ -489,11 +521,14 @@ export function status(): HostStatus[] {
     const running = pidAlive(pidFromFile(join(d, 'supervisor.pid')));
     let phase = running ? (isReady(i) ? 'up' : readText(join(d, 'phase')) ?? '?') : 'stopped';
     if (phase === 'up' && existsSync(join(d, 'control', 'no-return'))) phase = 'up (no-return)';
+    // read dpkg's status file directly: from the mounted root, else the overlay upper, else the image
+    const status = [join(d, 'root'), join(d, 'upper'), paths().image].map((r) => join(r, 'var', 'lib', 'dpkg', 'status')).find((f) => existsSync(f));
     let ucware = '?';
-    const root = existsSync(join(d, 'root', 'var', 'lib', 'dpkg')) ? join(d, 'root') : undefined;
-    if (root) {
-      const r = spawnSync('dpkg-query', [`--admindir=${root}/var/lib/dpkg`, '-W', '-f=${Version} ${db:Status-Abbrev}', 'ucware-core'], { encoding: 'utf8' });
-      if (r.status === 0) ucware = r.stdout.trim();
+    if (status) {
+      const stanza = readFileSync(status, 'utf8').split('\n\n').find((x) => /^Package: ucware-core$/m.test(x)) ?? '';
+      const v = /^Version: (.+)$/m.exec(stanza)?.[1];
+      const st = /^Status: (.+)$/m.exec(stanza)?.[1];
+      if (v) ucware = st === 'install ok installed' ? v : `${v} (${st})`;
     }
     return {
       name: hostName(i), address: hostAddress(i), light: existsSync(join(d, 'light')), phase, ucware,
