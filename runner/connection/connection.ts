@@ -54,6 +54,8 @@ export interface Connection {
   readonly address: string;
   /** The login user (decides whether `become` needs sudo). */
   readonly user: string;
+  /** How many times the link was established (reconnects show up as > 1), where the transport counts. */
+  readonly connects?: number;
   /** sudo settings for `become`; absent means passwordless sudo only. */
   become?: BecomeSettings;
   connect(): Promise<void>;

@@ -65,6 +65,7 @@ export class SshConnection implements Connection {
   readonly address: string;
   readonly user: string;
   become?: BecomeSettings;
+  connects = 0;
   #clients: Client[] = [];
   #connecting?: Promise<void>;
   #dead = true;
@@ -105,6 +106,7 @@ export class SshConnection implements Connection {
     this.#clients = clients;
     this.#lastError = undefined;
     this.#dead = false;
+    this.connects++;
     for (const [i, c] of clients.entries()) {
       const via = i < clients.length - 1 ? ` (jump host ${chain[i]!.host})` : '';
       c.on('error', (e: Error) => (this.#lastError = new Error(`${e.message}${via}`)));
