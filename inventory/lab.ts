@@ -1,0 +1,37 @@
+/**
+ * The local lab (`npm run lab -- up`): real Debian hosts in network namespaces, read from
+ * the running lab at load time, so `run upgrade inventory/lab.ts` just works.
+ * Host keys are verified strictly against the lab's own known_hosts.
+ */
+import { readFileSync } from 'node:fs';
+import { defineInventory, type HostSpec } from '../runner/index.ts';
+import { readLab } from '../lab/state.ts';
+import '../playbooks/ucware-vars.ts';
+
+const lab = readLab();
+const hosts: Record<string, HostSpec> = {};
+for (const h of lab.hosts) {
+  hosts[h.name] = {
+    address: h.address,
+    tags: ['lab', h.light ? 'light' : 'full'],
+    groups: h.light ? ['light'] : ['ucware'],
+  };
+}
+
+export default defineInventory({
+  defaults: {
+    user: process.env.LAB_USER ?? 'root',
+    identityFile: lab.keyFile,
+    knownHostsFile: lab.knownHostsFile,
+    hostKeyChecking: 'strict',
+    connectTimeoutSec: 5,
+    vars: {
+      adminCaFile: lab.caFile,
+      snapshot: { provider: 'none', waiver: 'lab hosts are namespaces, not VMs' },
+      ucwareApi: { basePath: '/api/2', user: JSON.parse(readFileSync(lab.apiCredentialsFile, 'utf8')).user, passwordEnv: 'UCW_LAB_API_PASSWORD', caFile: lab.caFile },
+      minFreeMb: { root: 100, var: 100 },
+    },
+  },
+  groups: { ucware: {}, light: {} },
+  hosts,
+});

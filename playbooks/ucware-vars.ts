@@ -1,0 +1,40 @@
+/**
+ * The host variables of a UCware fleet, typed: inventories that set them and playbooks that
+ * read them are checked against this by `tsc`. Augments the runner's open `HostVars`.
+ */
+import type { SnapshotConfig } from '../modules/snapshot.ts';
+
+/** How to reach a server's UCware JSON-RPC API. */
+export interface UcwareApiConfig {
+  /** @default `https://<address>` */
+  url?: string;
+  /** `/api/2` (current), `/api/1`, or `/ucware/api` (before 2024). @default '/api/2' */
+  basePath?: '/api/2' | '/api/1' | '/ucware/api';
+  /** Basic auth user (with passwordEnv), or leave out and use tokenEnv (Bearer). */
+  user?: string;
+  passwordEnv?: string;
+  tokenEnv?: string;
+  caFile?: string;
+  pinSha256?: string;
+}
+
+declare module '../runner/inventory.ts' {
+  interface HostVars {
+    /** The v5 licence key file for this server, on the controller. */
+    licenceFile?: string;
+    /** VM snapshot provider for this server. */
+    snapshot?: SnapshotConfig;
+    /** Trust for https://HOST/admin/: a CA file, or a pinned certificate fingerprint. */
+    adminCaFile?: string;
+    adminPinSha256?: string;
+    ucwareApi?: UcwareApiConfig;
+    /** Archived before the upgrade. @default ['/etc/ucware', '/etc/asterisk', '/var/spool/asterisk/voicemail', '/var/lib/asterisk/sounds/custom'] */
+    backupPaths?: string[];
+    /** Minimum free space in MiB on / and /var before the upgrade. @default { root: 2048, var: 2048 } */
+    minFreeMb?: { root?: number; var?: number };
+    /** Known phone vendors/apps on this server, checked against the v5 compatibility list. */
+    devices?: string[];
+  }
+}
+
+export {};
