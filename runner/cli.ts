@@ -9,6 +9,7 @@ import { listHosts, listTasks, runPlaybook } from './run.ts';
 import { parseSerial } from './select.ts';
 import { RunnerError, UsageError } from './errors.ts';
 import { mask } from './secrets.ts';
+import { askSecret } from './prompt.ts';
 
 const USAGE = `usage: run <playbook> <inventory> [options]
 
@@ -25,6 +26,8 @@ const USAGE = `usage: run <playbook> <inventory> [options]
       --max-fail PCT     stop when failed hosts of a batch exceed PCT percent
       --resume           continue the latest run of this playbook on this inventory
       --json FILE        write JSON-lines events to FILE (- for stdout)
+  -K, --ask-become-pass  ask once for the sudo password (hosts' becomePasswordEnv wins)
+  -F, --ssh-config FILE  OpenSSH client config to read (default ~/.ssh/config)
       --list-hosts       show the selected hosts and stop
       --list-tasks       show the selected tasks and stop
   -v, --verbose          print every output line (plain view)
@@ -46,6 +49,8 @@ async function main(argv: string[]): Promise<number> {
       'max-fail': { type: 'string' },
       resume: { type: 'boolean' },
       json: { type: 'string' },
+      'ask-become-pass': { type: 'boolean', short: 'K' },
+      'ssh-config': { type: 'string', short: 'F' },
       'list-hosts': { type: 'boolean' },
       'list-tasks': { type: 'boolean' },
       verbose: { type: 'boolean', short: 'v' },
@@ -77,6 +82,12 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (positionals.length !== 2) throw new UsageError(`expected a playbook and an inventory\n\n${USAGE}`);
+  let becomePassword: string | undefined;
+  if (v['ask-become-pass']) {
+    // Asked before anything connects, without echo; the answer is registered as a secret.
+    becomePassword = await askSecret('BECOME password: ');
+    if (becomePassword === undefined) throw new UsageError('--ask-become-pass needs a terminal; without one, name an env var in the inventory (becomePasswordEnv)');
+  }
   const abort = { stopped: false, reason: undefined as string | undefined };
   let interrupts = 0;
   process.on('SIGINT', () => {
@@ -104,6 +115,9 @@ async function main(argv: string[]): Promise<number> {
     verbose: v.verbose,
     view: v.plain ? 'plain' : undefined,
     abort,
+    sshConfigFile: v['ssh-config'],
+    becomePassword,
+    askPassphrase: process.stdin.isTTY ? (p) => askSecret(p) : undefined,
   });
   return result.exitCode;
 }
