@@ -10,3 +10,4 @@ export { mysqlExec } from './mysqlExec.ts';
 export { httpCheck } from './httpCheck.ts';
 export { waitForSsh } from './waitForSsh.ts';
 export { reboot } from './reboot.ts';
+export { aptUpgrade } from './aptUpgrade.ts';

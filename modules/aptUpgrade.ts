@@ -1,0 +1,186 @@
+/**
+ * Upgrade the installed packages, without a single question: `apt-get dist-upgrade` (modes
+ * `full`/`dist`) or `apt-get upgrade --with-new-pkgs` (`safe`), always with
+ * DEBIAN_FRONTEND=noninteractive, UCF_FORCE_CONFFOLD=1, NEEDRESTART_MODE=a,
+ * `--force-confdef --force-confold` (modified conffiles are kept, the package's version is left
+ * as `*.dpkg-dist` — see `debconfKeep`), no PTY, stdin at EOF, `DPkg::Lock::Timeout`.
+ *
+ * Order: repair an interrupted dpkg (`dpkg --configure -a` with the same options) if
+ * `dpkg --audit` complains → `apt-get clean` (if asked) → `apt-get update` (if asked and the
+ * lists are older than `cacheValidTimeSec`) → simulate (`apt-get -s`) → upgrade only if the
+ * simulation moves packages. A held apt/dpkg lock (lists lock during update, dpkg lock during
+ * the upgrade) is waited for and retried up to `lockWaitSec`, naming the process holding it.
+ * The upgrade itself runs detached on the host (runner/detached.ts): a dropped SSH link does not
+ * kill dpkg half-way; the runner reattaches and streams apt's lines as they come.
+ * `changed` only when packages moved (or dpkg was repaired). Check mode: full — the simulation
+ * on the current lists is the plan; `--diff` shows each package's old and new version.
+ *
+ * @example
+ * aptUpgrade({ mode: 'full', update: true, clean: true }, { become: true, timeoutSec: 3600 })
+ * aptUpgrade({ update: true, cacheValidTimeSec: 3600, mode: 'safe' }, { become: true })
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { defineModule, change, noop, type Plan, type FileDiff, type ModuleContext } from '../runner/plan.ts';
+import { CommandError, ParamError } from '../runner/errors.ts';
+import { sh } from '../runner/shell.ts';
+import type { ExecResult } from '../runner/connection/connection.ts';
+import { dpkgQueryCommand, formatMoves, noninteractiveApt, parseAptSimulation, parseDpkgQuery, parseLockError, type PackageMove } from './facts/apt.ts';
+import { backoffMs } from './facts/system.ts';
+import { runDetached } from '../runner/detached.ts';
+
+export type { PackageMove };
+
+export interface AptUpgradeParams {
+  /** `full`/`dist`: dist-upgrade (may install and remove packages); `safe`: upgrade --with-new-pkgs (never removes). @default 'full' */
+  mode?: 'full' | 'dist' | 'safe';
+  /** Run `apt-get update` first. @default false */
+  update?: boolean;
+  /** With `update`: skip it when the lists are younger than this (update-success-stamp, else the lists' mtime). @default 0 (always) */
+  cacheValidTimeSec?: number;
+  /** `apt-get clean` before updating. @default false */
+  clean?: boolean;
+  /** Remove packages no longer needed (`--auto-remove`). @default false */
+  autoremove?: boolean;
+  /** apt's own wait for the dpkg lock (`DPkg::Lock::Timeout`, apt ≥ 1.9.11). @default 60 */
+  lockTimeoutSec?: number;
+  /** Our wait-and-retry when a lock is still held (lists lock, old apt, dpkg run by hand). @default 300 */
+  lockWaitSec?: number;
+  /** Run `dpkg --configure -a` first when dpkg reports unfinished work. @default true */
+  repair?: boolean;
+}
+
+export interface AptUpgradeResult {
+  /** Packages that moved (or, in check mode, would). */
+  moved: PackageMove[];
+  /** `apt-get update` ran. */
+  updated: boolean;
+  /** `dpkg --configure -a` ran first. */
+  repaired: boolean;
+  /** Age of the package lists before this task, seconds (null: never updated). */
+  cacheAgeSec: number | null;
+}
+
+interface Facts {
+  moves: PackageMove[];
+  cacheAgeSec: number | null;
+  /** `dpkg --audit` output: non-empty means an interrupted dpkg. */
+  audit: string;
+}
+
+const upgradeArgs = (p: AptUpgradeParams, simulate: boolean): string[] => [
+  ...(simulate ? ['-s', '-o', 'Debug::NoLocking=1'] : ['-y', '-q']),
+  ...(p.mode === 'safe' ? ['upgrade', '--with-new-pkgs'] : ['dist-upgrade']),
+  ...(p.autoremove ? ['--auto-remove'] : []),
+];
+
+export const aptUpgrade = defineModule<AptUpgradeParams, Facts, AptUpgradeResult>({
+  name: 'aptUpgrade',
+  summary: (p) => `${p.mode ?? 'full'}${p.update ? ' after update' : ''}`,
+  validate: (p) => {
+    if (p.mode !== undefined && !['full', 'dist', 'safe'].includes(p.mode)) throw new ParamError(`aptUpgrade: "mode" must be full, dist or safe, not ${JSON.stringify(p.mode)}`);
+    if (p.cacheValidTimeSec !== undefined && !p.update) throw new ParamError('aptUpgrade: "cacheValidTimeSec" needs update: true');
+    for (const k of ['cacheValidTimeSec', 'lockTimeoutSec', 'lockWaitSec'] as const)
+      if (p[k] !== undefined && !(Number.isInteger(p[k]) && p[k]! >= 0)) throw new ParamError(`aptUpgrade: "${k}" must be a whole number ≥ 0`);
+  },
+  facts: async (ctx, p) => {
+    const age = await ctx.run('now=$(date +%s); t=$(stat -c %Y /var/lib/apt/periodic/update-success-stamp 2>/dev/null || stat -c %Y /var/lib/apt/lists 2>/dev/null || echo none); echo "$now $t"', { quiet: true });
+    const [now, t] = age.stdout.trim().split(' ');
+    const audit = (await ctx.run('dpkg --audit 2>&1; true', { quiet: true })).stdout.trim();
+    // a broken dpkg makes the simulation fail; the repair comes first, so simulate only when sound
+    const sim = audit ? undefined : await ctx.run(noninteractiveApt(upgradeArgs(p, true)), { quiet: true });
+    return { moves: sim ? parseAptSimulation(sim.stdout) : [], cacheAgeSec: t === 'none' || t === undefined ? null : Math.max(0, Number(now) - Number(t)), audit };
+  },
+  plan,
+  apply: async (ctx, p, f) => {
+    const lockWaitMs = (p.lockWaitSec ?? 300) * 1000;
+    const lockOpt = { lockTimeoutSec: p.lockTimeoutSec ?? 60 };
+    let repaired = false;
+    if (f.audit && (p.repair ?? true)) {
+      ctx.output('dpkg was interrupted: dpkg --configure -a');
+      await runApt(ctx, noninteractiveApt(['--configure', '-a'], { program: 'dpkg' }), lockWaitMs);
+      repaired = true;
+    }
+    if (p.clean) await runApt(ctx, noninteractiveApt(['clean'], lockOpt), lockWaitMs);
+    const updated = needsUpdate(p, f);
+    if (updated) {
+      const r = await runApt(ctx, noninteractiveApt(['-q', '-o', 'APT::Update::Error-Mode=any', 'update'], lockOpt), lockWaitMs);
+      for (const w of (r.stdout + r.stderr).split('\n').filter((l) => /^(W|E): /.test(l))) ctx.warn(`apt-get update: ${w}`);
+      await ctx.run('mkdir -p /var/lib/apt/periodic && touch /var/lib/apt/periodic/update-success-stamp', { quiet: true });
+    }
+    const sim = await ctx.run(noninteractiveApt(upgradeArgs(p, true)), { quiet: true });
+    const moves = parseAptSimulation(sim.stdout);
+    const result: AptUpgradeResult = { moved: moves, updated, repaired, cacheAgeSec: f.cacheAgeSec };
+    if (moves.length === 0) {
+      return { changed: repaired, reason: `${repaired ? 'dpkg repaired; ' : ''}${updated ? 'lists updated; ' : ''}nothing to upgrade`, result };
+    }
+    ctx.output(`${moves.length} package(s) to move: ${moves.slice(0, 8).map((m) => `${m.name} ${m.to ?? '(remove)'}`).join(', ')}${moves.length > 8 ? ', …' : ''}`);
+    // detached on the host: a dropped SSH link does not kill dpkg half-way; output still streams
+    await runApt(ctx, noninteractiveApt(upgradeArgs(p, false), lockOpt), lockWaitMs, { detached: true });
+    const after = (await ctx.run('dpkg --audit 2>&1; true', { quiet: true })).stdout.trim();
+    const now = parseDpkgQuery((await ctx.run(dpkgQueryCommand(moves.map((m) => m.name)), { quiet: true, okExitCodes: [0, 1] })).stdout);
+    const notThere = moves.filter((m) => m.to !== null && now[m.name]?.version !== m.to);
+    if (after || notThere.length) {
+      return { result, failed: `aptUpgrade on ${ctx.host.name}: the upgrade ended unfinished${after ? `; dpkg --audit: ${after.split('\n').slice(0, 5).join(' | ')}` : ''}${notThere.length ? `; not at the new version: ${notThere.map((m) => `${m.name} (${now[m.name]?.version ?? 'absent'}, wanted ${m.to})`).join(', ')}` : ''}` };
+    }
+    return { changed: true, reason: `${repaired ? 'dpkg repaired; ' : ''}${describe(moves)}`, result, diff: movesDiff(moves) };
+  },
+});
+
+const needsUpdate = (p: AptUpgradeParams, f: Facts) => !!p.update && (f.cacheAgeSec === null || !p.cacheValidTimeSec || f.cacheAgeSec > p.cacheValidTimeSec);
+
+const describe = (moves: PackageMove[]) => {
+  const n = (a: PackageMove['action']) => moves.filter((m) => m.action === a).length;
+  const parts = [n('upgrade') && `${n('upgrade')} upgraded`, n('install') && `${n('install')} newly installed`, n('remove') && `${n('remove')} removed`, n('downgrade') && `${n('downgrade')} downgraded`].filter(Boolean);
+  return `${parts.join(', ')}: ${moves.slice(0, 6).map((m) => `${m.name} ${m.from ?? '(new)'} → ${m.to ?? '(removed)'}`).join(', ')}${moves.length > 6 ? ', …' : ''}`;
+};
+
+/** The package versions as a diff: before and after, one package per line. */
+export const movesDiff = (moves: PackageMove[]): FileDiff[] | undefined =>
+  moves.length
+    ? [{ path: '(packages)', before: moves.filter((m) => m.from).map((m) => `${m.name} ${m.from}\n`).join(''), after: moves.filter((m) => m.to).map((m) => `${m.name} ${m.to}\n`).join('') }]
+    : undefined;
+
+/** Pure: what the run would do, from the simulation on the current lists. */
+export function plan(p: AptUpgradeParams, f: Facts): Plan<AptUpgradeResult> {
+  const upd = needsUpdate(p, f);
+  const repair = !!f.audit && (p.repair ?? true);
+  const result: AptUpgradeResult = { moved: f.moves, updated: false, repaired: false, cacheAgeSec: f.cacheAgeSec };
+  if (f.audit && !repair) throw new ParamError(`aptUpgrade: dpkg reports unfinished work and repair is off: ${f.audit.split('\n')[0]}`);
+  const age = f.cacheAgeSec === null ? 'never updated' : `lists ${f.cacheAgeSec} s old`;
+  if (!upd && !repair && !p.clean && f.moves.length === 0) return noop(`nothing to upgrade (${age}${p.update ? `, younger than ${p.cacheValidTimeSec} s` : ''})`, result);
+  const parts = [
+    repair && `repair dpkg (dpkg --configure -a): ${f.audit.split('\n')[0]}`,
+    p.clean && 'apt-get clean',
+    upd && `apt-get update (${age})`,
+    f.moves.length ? `${describe(f.moves)}${upd ? ' (from the lists before the update)' : ''}` : upd ? 'then upgrade what the new lists offer' : 'nothing to upgrade',
+  ].filter(Boolean);
+  return change(parts.join('; '), { steps: [], diff: movesDiff(f.moves), result });
+}
+
+/**
+ * Runs an apt/dpkg line; while it fails on a held lock, waits (backoff, cap 12 s) and tries
+ * again up to `lockWaitMs`, saying who holds the lock. Other failures throw CommandError.
+ */
+async function runApt(ctx: ModuleContext, cmd: string, lockWaitMs: number, o: { detached?: boolean } = {}): Promise<ExecResult> {
+  const deadline = Date.now() + lockWaitMs;
+  for (let n = 0; ; n++) {
+    const r: ExecResult = o.detached ? await runDetached(ctx, cmd) : await ctx.run(cmd, { okExitCodes: 'any' });
+    if (r.exitCode === 0) return r;
+    const lock = parseLockError(r.stderr + '\n' + r.stdout);
+    const wait = backoffMs(n);
+    if (lock && Date.now() + wait < deadline) {
+      const who = lock.pid ? ` held by process ${lock.pid}${lock.holder ? ` (${lock.holder})` : ''}` : '';
+      const detail = lock.pid ? (await ctx.run(sh`ps -o pid=,etime=,args= -p ${String(lock.pid)} 2>/dev/null; true`, { quiet: true })).stdout.trim() : '';
+      ctx.output(`${lock.lock}${who} is locked${detail ? ` [${detail}]` : ''}; again in ${Math.round(wait / 1000)} s`);
+      await sleep(wait);
+      continue;
+    }
+    const lockNote = lock ? `\n${lock.lock} still locked${lock.pid ? ` by process ${lock.pid}${lock.holder ? ` (${lock.holder})` : ''}` : ''} after ${Math.round(lockWaitMs / 1000)} s of waiting` : '';
+    throw new CommandError({
+      host: ctx.host.name, task: ctx.task, module: 'aptUpgrade', command: cmd, exitCode: r.exitCode, signal: r.signal,
+      stdout: r.stdout, stderr: r.stderr + lockNote, durationMs: r.durationMs,
+    });
+  }
+}
+
+export { formatMoves };
