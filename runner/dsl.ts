@@ -114,6 +114,12 @@ export interface PlaybookOptions {
   handlers?: Task<any>[];
   /** Hosts run at once. @default 50 */
   forks?: number;
+  /**
+   * Read-only checks run on every selected host at once, before the first batch: a host
+   * that fails them is NO-GO and gets nothing else. They run again on --resume.
+   * NO-GO hosts count against `maxFailPercentage` over all selected hosts.
+   */
+  preflight?: Item[];
 }
 
 export interface Playbook {

@@ -31,12 +31,19 @@ export interface HostRun {
   shouldStop: () => boolean;
   /** Called when a task fails for real, so the scheduler can re-check its limits. */
   onFailure: () => void;
+  /** Prefix of task ids (`pre` for the preflight phase), so phases never share ids. */
+  pathPrefix?: string;
+  /** Counts to continue from (the preflight phase's), so the recap has one line per host. */
+  counts?: RecapCounts;
 }
 
 export interface HostOutcome {
   counts: RecapCounts;
   status: 'ok' | 'failed' | 'unreachable' | 'stopped';
+  /** A runner-level error (connection, internal), not a task's failure. */
   error?: string;
+  /** Why the host failed: the failing task's message. */
+  reason?: string;
 }
 
 /** Thrown up the block tree when a task failed and nothing rescued it. */
@@ -59,7 +66,8 @@ export function taskId(task: Task<unknown>, path: string): string {
 }
 
 export async function runHost(r: HostRun): Promise<HostOutcome> {
-  const counts = emptyCounts();
+  const counts = r.counts ?? emptyCounts();
+  let lastFailure: string | undefined;
   const byTask = new Map<Task<unknown>, Outcome>();
   const byId = new Map<string, Outcome>();
   const notified = new Set<string>();
@@ -178,6 +186,7 @@ export async function runHost(r: HostRun): Promise<HostOutcome> {
       return;
     }
     done(task, id, 'failed', outcome, { error: message, durationMs: Date.now() - started, attempts });
+    lastFailure = `task "${task.name}": ${message.split('\n')[0]}`;
     if (scope.rescuable) pendingRescue = true;
     else {
       counts.failed++;
@@ -261,7 +270,7 @@ export async function runHost(r: HostRun): Promise<HostOutcome> {
   };
 
   events.emit({ type: 'host:start', host: host.name });
-  const root: Scope = { tags: [], when: [], become: r.playbook.options.become ?? false, rescuable: false, path: '' };
+  const root: Scope = { tags: [], when: [], become: r.playbook.options.become ?? false, rescuable: false, path: r.pathPrefix ?? '' };
   let status: HostOutcome['status'] = 'ok';
   let error: string | undefined;
   try {
@@ -271,7 +280,10 @@ export async function runHost(r: HostRun): Promise<HostOutcome> {
     for (const [i, h] of handlers.entries()) await runTask(h, { ...root, path: `handler.${i}` });
   } catch (e) {
     if (e instanceof HostFailed) status = 'failed';
-    else if (e instanceof HostUnreachable) status = 'unreachable';
+    else if (e instanceof HostUnreachable) {
+      status = 'unreachable';
+      lastFailure = e.message;
+    }
     else if (e instanceof HostStopped) status = 'stopped';
     else if (e instanceof UnreachableError) {
       status = 'unreachable';
@@ -288,7 +300,7 @@ export async function runHost(r: HostRun): Promise<HostOutcome> {
     }
   }
   events.emit({ type: 'host:done', host: host.name, counts, status, error });
-  return { counts, status, error };
+  return { counts, status, error, reason: status === 'failed' ? (lastFailure ?? error) : status === 'unreachable' ? error ?? lastFailure : undefined };
 }
 
 function describeError(e: unknown, host: string, task: string): string {

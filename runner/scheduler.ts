@@ -45,15 +45,47 @@ export async function schedule(o: ScheduleOptions): Promise<RunSummary> {
   const maxFail = o.maxFailPercentage ?? p.maxFailPercentage;
   const anyErrorsFatal = o.anyErrorsFatal ?? p.anyErrorsFatal ?? false;
   const forks = Math.max(1, o.forks ?? p.forks ?? 50);
-  const batches = serialBatches(o.hosts, serial);
   const recap: Record<string, RecapCounts> = {};
   const outcomes = new Map<string, HostOutcome>();
   const abort = o.abort ?? { stopped: false };
   const notStarted: string[] = [];
+  const conns = new Map<string, Connection>();
+  const connOf = (h: Host) => conns.get(h.name) ?? conns.set(h.name, o.connect(h)).get(h.name)!;
+  const closeConn = async (h: Host) => {
+    await conns.get(h.name)?.close().catch(() => undefined);
+    conns.delete(h.name);
+  };
+
+  let hosts = o.hosts;
+  const pre = p.preflight ?? [];
+  if (pre.length > 0) {
+    o.events.emit({ type: 'batch:start', index: 0, of: 0, hosts: hosts.map((h) => h.name), phase: 'preflight' });
+    const prePlay: Playbook = { kind: 'playbook', options: { ...p, handlers: [] }, steps: pre };
+    const pool = [...hosts];
+    const worker = async () => {
+      for (let h = pool.shift(); h; h = pool.shift()) {
+        const out = await runHost({
+          host: h, conn: connOf(h), playbook: prePlay, events: o.events, journal: o.journal, check: o.check, tags: { tags: undefined, skipTags: undefined },
+          shouldStop: () => abort.stopped, onFailure: () => {}, pathPrefix: 'pre',
+        });
+        outcomes.set(h.name, out);
+        recap[h.name] = out.counts;
+        if (out.status !== 'ok') await closeConn(h);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(forks, pool.length) }, worker));
+    const noGo = hosts.filter((h) => outcomes.get(h.name)?.status !== 'ok');
+    o.events.emit({ type: 'preflight:done', go: hosts.filter((h) => !noGo.includes(h)).map((h) => h.name), noGo: noGo.map((h) => ({ host: h.name, reason: outcomes.get(h.name)?.reason ?? 'stopped' })) });
+    if (noGo.length && (anyErrorsFatal || exceedsMaxFail(noGo.length, hosts.length, maxFail))) {
+      stop(abort, `preflight: ${noGo.length} of ${hosts.length} hosts are NO-GO (${noGo.map((h) => h.name).join(', ')})${maxFail !== undefined ? `, over maxFailPercentage ${maxFail}%` : ''}; nothing was changed on any host`);
+    }
+    hosts = hosts.filter((h) => !noGo.includes(h));
+  }
+  const batches = serialBatches(hosts, serial);
 
   for (const [bi, batch] of batches.entries()) {
     if (abort.stopped) {
-      notStarted.push(...batch.map((h) => h.name));
+      notStarted.push(...batch.map((h) => h.name).filter((n) => !notStarted.includes(n)));
       continue;
     }
     o.events.emit({ type: 'batch:start', index: bi + 1, of: batches.length, hosts: batch.map((h) => h.name) });
@@ -72,16 +104,15 @@ export async function schedule(o: ScheduleOptions): Promise<RunSummary> {
           notStarted.push(h.name);
           continue;
         }
-        const conn = o.connect(h);
         try {
           const out = await runHost({
-            host: h, conn, playbook: o.playbook, events: o.events, journal: o.journal, check: o.check, tags: o.tags,
-            resumed: o.resumed?.get(h.name), resumedFrom: o.resumedFrom, shouldStop: () => abort.stopped, onFailure,
+            host: h, conn: connOf(h), playbook: o.playbook, events: o.events, journal: o.journal, check: o.check, tags: o.tags,
+            resumed: o.resumed?.get(h.name), resumedFrom: o.resumedFrom, shouldStop: () => abort.stopped, onFailure, counts: recap[h.name],
           });
           outcomes.set(h.name, out);
           recap[h.name] = out.counts;
         } finally {
-          await conn.close().catch(() => undefined);
+          await closeConn(h);
         }
       }
     };
@@ -91,6 +122,7 @@ export async function schedule(o: ScheduleOptions): Promise<RunSummary> {
       stop(abort, `every host of batch ${bi + 1} failed or was unreachable`);
     }
   }
+  for (const h of conns.keys()) await closeConn({ name: h } as Host);
   for (const h of notStarted) recap[h] ??= emptyCounts();
   // Inventory order, not finishing order: the recap reads the same on every run.
   const ordered: Record<string, RecapCounts> = {};

@@ -4,6 +4,7 @@
  */
 import { Listr, type ListrTaskWrapper } from 'listr2';
 import { unifiedDiff } from './diff.ts';
+import { preflightTable } from './plain.ts';
 import type { RunEvents } from './events.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- listr2's renderer generics add nothing here
@@ -102,6 +103,11 @@ export function attachListr(events: RunEvents, o: { diff: boolean; log: (line: s
       case 'warn':
         if (!e.host) o.log(`WARNING: ${e.message}`);
         break;
+      case 'preflight:done': {
+        const lines = preflightTable(e.go, e.noGo);
+        drawing = drawing.then(() => lines.forEach((l) => o.log(l)));
+        break;
+      }
     }
   });
   return {

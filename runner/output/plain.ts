@@ -20,7 +20,11 @@ export function attachPlain(events: RunEvents, o: PlainOptions): void {
         o.write(`${t()} PLAY [${e.playbook}] on ${e.hosts.length} host(s)${e.check ? ' — CHECK MODE, nothing is changed' : ''}${e.resumedFrom ? ` — resuming ${e.resumedFrom}` : ''}`);
         break;
       case 'batch:start':
-        if (e.of > 1) o.write(`${t()} BATCH ${e.index}/${e.of}: ${e.hosts.join(', ')}`);
+        if (e.phase === 'preflight') o.write(`${t()} PREFLIGHT on ${e.hosts.join(', ')}: read-only checks before anything changes`);
+        else if (e.of > 1) o.write(`${t()} BATCH ${e.index}/${e.of}: ${e.hosts.join(', ')}`);
+        break;
+      case 'preflight:done':
+        for (const l of preflightTable(e.go, e.noGo)) o.write(`${t()} ${l}`);
         break;
       case 'task:start':
         if (o.verbose) o.write(`${t()} ${e.host} | TASK [${e.task}]`);
@@ -49,4 +53,14 @@ export function attachPlain(events: RunEvents, o: PlainOptions): void {
         break;
     }
   });
+}
+
+/** The GO / NO-GO table printed after the preflight phase. */
+export function preflightTable(go: string[], noGo: { host: string; reason: string }[]): string[] {
+  const w = Math.max(4, ...go.map((h) => h.length), ...noGo.map((n) => n.host.length));
+  return [
+    `PREFLIGHT: ${go.length} GO, ${noGo.length} NO-GO`,
+    ...go.map((h) => `  ${h.padEnd(w)}  GO`),
+    ...noGo.map((n) => `  ${n.host.padEnd(w)}  NO-GO  ${n.reason}`),
+  ];
 }

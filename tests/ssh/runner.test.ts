@@ -130,6 +130,29 @@ test('serial 1 with maxFailPercentage 0 stops the rollout at the first failed ho
   assert.match(r.out, /ROLLOUT STOPPED: maxFailPercentage 0% exceeded in batch 1 \(1 of 1 hosts failed\)/);
 });
 
+test('preflight: a NO-GO host is left untouched while GO hosts proceed; the table says why', async () => {
+  fresh();
+  writeFileSync(join(hostDir('a'), 'nogo'), '');
+  const r = await run({ playbook: 'tests/fixtures/playbooks/gated.ts', limit: 'a,b' });
+  assert.is(r.exitCode, 2);
+  assert.not.ok(existsSync(join(hostDir('a'), 'done')), 'NO-GO host untouched');
+  assert.ok(existsSync(join(hostDir('b'), 'done')), 'GO host proceeded');
+  assert.match(r.out, /PREFLIGHT: 1 GO, 1 NO-GO/);
+  assert.match(r.out, /^\S+ +a +NO-GO +task "no nogo file": command failed on a/m);
+  assert.is(r.recap.a!.failed, 1);
+  assert.is(r.recap.b!.changed, 1);
+});
+
+test('preflight with maxFailPercentage 0: one NO-GO host stops the rollout before any change', async () => {
+  fresh();
+  writeFileSync(join(hostDir('b'), 'nogo'), '');
+  const r = await run({ playbook: 'tests/fixtures/playbooks/gated.ts', limit: 'a,b', maxFailPercentage: 0 });
+  assert.is(r.exitCode, 2);
+  assert.not.ok(existsSync(join(hostDir('a'), 'done')) || existsSync(join(hostDir('b'), 'done')), 'nothing changed anywhere');
+  assert.match(r.out, /ROLLOUT STOPPED: preflight: 1 of 2 hosts are NO-GO \(b\), over maxFailPercentage 0%; nothing was changed on any host/);
+  assert.equal(r.notStarted, ['a']);
+});
+
 test('control flow: ignoreErrors, rescue/always, when on results, retries/until, handlers once', async () => {
   fresh();
   const r = await run({ playbook: 'tests/fixtures/playbooks/flow.ts', limit: 'a' });
