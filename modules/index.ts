@@ -11,3 +11,5 @@ export { httpCheck } from './httpCheck.ts';
 export { waitForSsh } from './waitForSsh.ts';
 export { reboot } from './reboot.ts';
 export { aptUpgrade } from './aptUpgrade.ts';
+export { pause } from './pause.ts';
+export { fetchFile } from './fetchFile.ts';
