@@ -26,10 +26,13 @@ import {
 export type { SourceReplace, SourceEntry };
 
 export interface Deb822Entry {
-  /** @default ['deb'] */
+  /** Binary and/or source packages. @default ['deb'] */
   types?: ('deb' | 'deb-src')[];
+  /** Repository base URIs. */
   uris: string[];
+  /** Suites (codenames), e.g. `bookworm`, `noble-updates`. */
   suites: string[];
+  /** Components, e.g. `main`. @default [] */
   components?: string[];
   /** Other fields, e.g. `{ 'Signed-By': '/etc/apt/keyrings/x.gpg' }`. */
   options?: Record<string, string>;

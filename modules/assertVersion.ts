@@ -26,6 +26,7 @@ export interface AssertVersionParams {
 }
 
 export interface AssertVersionResult {
+  /** Installed version by package (null: not installed). */
   versions: Record<string, string | null>;
 }
 

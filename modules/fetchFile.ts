@@ -26,8 +26,11 @@ export interface FetchFileParams {
 }
 
 export interface FetchFileResult {
+  /** The local path written (absolute). */
   dest: string;
+  /** SHA-256 of the file (hex); null when the source is missing. */
   sha256: string | null;
+  /** Bytes. */
   size: number | null;
 }
 

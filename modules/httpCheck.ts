@@ -22,11 +22,13 @@ import { ParamError, TaskFailed } from '../runner/errors.ts';
 import { sh } from '../runner/shell.ts';
 
 export interface HttpCheckParams {
+  /** http:// or https:// URL to request. */
   url: string;
   /** Where the request is made from. @default 'controller' */
   from?: 'controller' | 'target';
-  /** @default 'GET' */
+  /** HTTP method. @default 'GET' */
   method?: 'GET' | 'HEAD' | 'POST' | 'PUT';
+  /** Request headers, e.g. `{ authorization: 'Bearer …' }`. */
   headers?: Record<string, string>;
   /** Request body (e.g. JSON text). */
   body?: string;
@@ -64,11 +66,17 @@ export interface HttpResponse {
 }
 
 export interface HttpCheckResult {
+  /** Status code of the last answer. */
   status: number;
+  /** URL that gave the last answer (after redirects). */
   url: string;
+  /** First MiB of the body. */
   body: string;
+  /** The parsed body, when `json` was checked. */
   json?: unknown;
+  /** Tries made (1 + retries used). */
   attempts: number;
+  /** From the first try to the answer. */
   elapsedMs: number;
 }
 

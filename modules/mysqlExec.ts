@@ -51,6 +51,7 @@ export interface MysqlExecParams {
 }
 
 export interface MysqlExecResult {
+  /** Which server answered. */
   server: ServerInfo;
   /** Rows of the last statement that returned rows. */
   rows: Row[];

@@ -25,9 +25,11 @@ export interface PauseParams {
 }
 
 export interface PauseResult {
+  /** The operator said it is done. */
   confirmed: boolean;
   /** Not confirmed because the run had no terminal (skipNonInteractive). */
   pending: boolean;
+  /** ISO time of the answer (or of the pending record). */
   at: string;
 }
 

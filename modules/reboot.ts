@@ -32,16 +32,20 @@ export interface RebootParams {
   testCommand?: string;
   /** The host must stay up with the same boot id for this long. @default 0 */
   stableSec?: number;
-  /** @default 'reboot' */
+  /** The reboot command (run as root when the task has become). @default 'reboot' */
   command?: string;
 }
 
 export interface RebootResult {
+  /** The host was rebooted by this task. */
   rebooted: boolean;
+  /** /proc/sys/kernel/random/boot_id before. */
   bootIdBefore: string;
+  /** … and after the reboot. */
   bootIdAfter?: string;
   /** Seconds from the command until the old system stopped answering. */
   downAfterSec?: number;
+  /** From the command until the test command passed. */
   elapsedSec?: number;
   /** Packages named in /var/run/reboot-required.pkgs. */
   requiredBy: string[];

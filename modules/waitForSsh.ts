@@ -30,8 +30,11 @@ export interface WaitForSshParams {
 }
 
 export interface WaitForSshResult {
+  /** Boot id of the system that answered. */
   bootId?: string;
+  /** Tries made. */
   attempts: number;
+  /** Time spent waiting. */
   elapsedMs: number;
 }
 

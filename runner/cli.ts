@@ -12,6 +12,7 @@ import { mask } from './secrets.ts';
 import { askSecret } from './prompt.ts';
 
 const USAGE = `usage: run <playbook> <inventory> [options]
+       run doc [module]     a module's reference (params, defaults, check mode, examples)
 
   <playbook>             a name (upgrade, configure-v5, …) or a file (playbooks/x.ts)
   <inventory>            inventory/prod.ts, inventory/lab.ts, or an Ansible-style .yml
@@ -61,6 +62,10 @@ async function main(argv: string[]): Promise<number> {
   if (v.help) {
     console.log(USAGE);
     return 0;
+  }
+  if (positionals[0] === 'doc' && positionals.length <= 2) {
+    const { printDoc } = await import('./doc.ts');
+    return printDoc(positionals[1]);
   }
   const list = (s?: string) => s?.split(',').map((x) => x.trim()).filter(Boolean);
   const num = (s: string | undefined, flag: string, min: number) => {

@@ -11,13 +11,16 @@ export interface MysqlLogin {
   defaultsFile?: string;
   /** Unix socket path (`--socket`). Unset: the client's default socket. */
   socket?: string;
+  /** MySQL user name (`--user`). */
   user?: string;
   /**
    * Goes to the host on stdin, into a temporary option file of mode 600 that is removed when
    * the client exits; never on a command line or in the environment.
    */
   password?: Secret | string;
+  /** TCP host (`--host`); unset: the local socket. */
   host?: string;
+  /** TCP port (`--port`). */
   port?: number;
 }
 
@@ -94,8 +97,11 @@ export function parseMysqlXml(out: string): ResultSet[] {
 }
 
 export interface ServerInfo {
+  /** From the version and its comment. */
   flavour: 'mysql' | 'mariadb';
+  /** VERSION(), e.g. `10.11.18-MariaDB-0+deb12u1`. */
   version: string;
+  /** The server's version comment, e.g. `Debian 12`. */
   comment: string;
   /** `mysql.user` is a VIEW on MariaDB ≥ 10.4 (over mysql.global_priv), a table before and on MySQL. */
   userTableIsView: boolean;

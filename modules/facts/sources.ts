@@ -158,6 +158,7 @@ export interface SourceReplace {
   field: 'uri' | 'suite' | 'component';
   /** The old value: a whole path segment of the URI (`ucware-4.5`), or a whole suite or component. */
   from: string;
+  /** The new value, same kind of word as `from`. */
   to: string;
   /** Only entries whose URI contains this text. @default every entry */
   uriContains?: string;
