@@ -3,7 +3,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import {
-  chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync, renameSync, writeSync,
+  chmodSync, closeSync, existsSync, readlinkSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync, renameSync, writeSync,
 } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -431,7 +431,7 @@ export function leftovers(): { netns: string[]; mounts: string[]; processes: str
   return { netns, mounts, processes, links };
 }
 function readlinkSafe(p: string): string | undefined {
-  try { return spawnSync('readlink', [p], { encoding: 'utf8' }).stdout.trim(); } catch { return undefined; }
+  try { return readlinkSync(p); } catch { return undefined; }
 }
 
 /** stops every host, the repo server and the network; removes lab.json; idempotent */

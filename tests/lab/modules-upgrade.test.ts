@@ -6,6 +6,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { labOrSkip, run, sshOk, sshRoot } from '../fixtures/modules/labRun.ts';
 import { aptUpgrade, assertVersion, debconfKeep, aptSources } from '../../modules/index.ts';
 
@@ -14,11 +15,14 @@ const H = lab?.hosts.at(-1)?.name ?? 'lab3';
 const PHP = '/etc/ucware/ucware.php';
 const files = [PHP, '/etc/init/asterisk.conf'];
 
-test.after(() => {
+// a fresh host before (other tests may have upgraded it) and after (leave it as a fresh 4.5 host)
+const resetHost = () => {
   if (!lab) return;
-  const r = spawnSync('npm', ['run', 'lab', '--', 'reset', H], { encoding: 'utf8', timeout: 300_000 });
-  if (r.status !== 0) console.log(`npm run lab -- reset ${H} failed: ${r.stderr}${r.stdout}`);
-});
+  const r = spawnSync('npm', ['run', '--silent', 'lab', '--', 'reset', H], { encoding: 'utf8', timeout: 300_000 });
+  if (r.status !== 0) throw new Error(`npm run lab -- reset ${H} failed: ${r.stderr}${r.stdout}`);
+};
+test.before(resetHost);
+test.after(resetHost);
 
 test('check mode: the simulation is the plan; nothing moves', async () => {
   if (!lab) return;
@@ -80,6 +84,21 @@ test('to 5 after an interrupted dpkg: sources edited, dpkg repaired, 5.0.x insta
   assert.match(r.out, /dpkg was interrupted: dpkg --configure -a/);
   assert.is(sshOk(lab, H, `sha256sum ${PHP}`), sum);
   assert.is(sshOk(lab, H, 'dpkg --audit; true').trim(), '');
+});
+
+test('a held lists lock is waited for, naming the holder; past lockWaitSec the error names it too', async () => {
+  if (!lab) return;
+  const hold = readFileSync(new URL('../fixtures/modules/holdlock.pl', import.meta.url), 'utf8');
+  sshOk(lab, H, 'cat > /tmp/holdlock.pl', hold);
+  sshOk(lab, H, '(perl /tmp/holdlock.pl /var/lib/apt/lists/lock 4 >/dev/null 2>&1 &); sleep 0.5');
+  const r1 = await run(lab, H, [aptUpgrade({ update: true, lockWaitSec: 60 })]);
+  assert.is(r1.exitCode, 0, r1.out);
+  assert.match(r1.out, /\/var\/lib\/apt\/lists\/lock is locked held by process \d+ \(perl\) \[.*holdlock\.pl.*\]; trying again in \d+ s/);
+  sshOk(lab, H, '(perl /tmp/holdlock.pl /var/lib/apt/lists/lock 20 >/dev/null 2>&1 &); sleep 0.5');
+  const r2 = await run(lab, H, [aptUpgrade({ update: true, lockWaitSec: 3 })]);
+  assert.is(r2.exitCode, 2);
+  assert.match(r2.out, /\/var\/lib\/apt\/lists\/lock still locked by process \d+ \(perl\) after 3 s of waiting/);
+  sshRoot(lab, H, 'pkill -f holdlock.pl; rm -f /tmp/holdlock.pl');
 });
 
 test.run();
