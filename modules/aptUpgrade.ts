@@ -171,7 +171,7 @@ async function runApt(ctx: ModuleContext, cmd: string, lockWaitMs: number, o: { 
     if (lock && Date.now() + wait < deadline) {
       const who = lock.pid ? ` held by process ${lock.pid}${lock.holder ? ` (${lock.holder})` : ''}` : '';
       const detail = lock.pid ? (await ctx.run(sh`ps -o pid=,etime=,args= -p ${String(lock.pid)} 2>/dev/null; true`, { quiet: true })).stdout.trim() : '';
-      ctx.output(`${lock.lock}${who} is locked${detail ? ` [${detail}]` : ''}; again in ${Math.round(wait / 1000)} s`);
+      ctx.output(`${lock.lock} is locked${who}${detail ? ` [${detail}]` : ''}; trying again in ${Math.round(wait / 1000)} s`);
       await sleep(wait);
       continue;
     }
