@@ -27,6 +27,7 @@ const USAGE = `usage: run <playbook> <inventory> [options]
       --max-fail PCT     stop when failed hosts of a batch exceed PCT percent
       --resume           continue the latest run of this playbook on this inventory
       --json FILE        write JSON-lines events to FILE (- for stdout)
+  -k, --ask-pass         ask once for the SSH password (hosts' passwordEnv wins)
   -K, --ask-become-pass  ask once for the sudo password (hosts' becomePasswordEnv wins)
   -F, --ssh-config FILE  OpenSSH client config to read (default ~/.ssh/config)
       --list-hosts       show the selected hosts and stop
@@ -50,6 +51,7 @@ async function main(argv: string[]): Promise<number> {
       'max-fail': { type: 'string' },
       resume: { type: 'boolean' },
       json: { type: 'string' },
+      'ask-pass': { type: 'boolean', short: 'k' },
       'ask-become-pass': { type: 'boolean', short: 'K' },
       'ssh-config': { type: 'string', short: 'F' },
       'list-hosts': { type: 'boolean' },
@@ -87,6 +89,11 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (positionals.length !== 2) throw new UsageError(`expected a playbook and an inventory\n\n${USAGE}`);
+  let sshPassword: string | undefined;
+  if (v['ask-pass']) {
+    sshPassword = await askSecret('SSH password: ');
+    if (sshPassword === undefined) throw new UsageError('--ask-pass needs a terminal; without one, name an env var in the inventory (passwordEnv)');
+  }
   let becomePassword: string | undefined;
   if (v['ask-become-pass']) {
     // Asked before anything connects, without echo; the answer is registered as a secret.
@@ -121,6 +128,7 @@ async function main(argv: string[]): Promise<number> {
     view: v.plain ? 'plain' : undefined,
     abort,
     sshConfigFile: v['ssh-config'],
+    sshPassword,
     becomePassword,
     askPassphrase: process.stdin.isTTY ? (p) => askSecret(p) : undefined,
   });

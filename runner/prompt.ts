@@ -25,8 +25,9 @@ function readHidden(prompt: string, io: PromptIO): Promise<string | undefined> {
   if (!input.isTTY || !input.setRawMode) return Promise.resolve(undefined);
   return new Promise((resolve, reject) => {
     let value = '';
-    output.write(prompt);
+    // Echo off before the prompt shows: a fast typist (or a script) must not see the answer echoed.
     input.setRawMode!(true);
+    output.write(prompt);
     input.resume();
     const done = (err?: Error) => {
       input.removeListener('data', onData);

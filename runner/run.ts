@@ -46,6 +46,8 @@ export interface RunOptions {
   abort?: { stopped: boolean; reason?: string };
   /** `-F FILE`: the OpenSSH client config to read instead of ~/.ssh/config. */
   sshConfigFile?: string;
+  /** `--ask-pass`: the SSH password for hosts without their own passwordEnv. */
+  sshPassword?: string;
   /** `--ask-become-pass`: the sudo password for hosts without their own becomePasswordEnv. */
   becomePassword?: string;
   /** Asks for encrypted keys' passphrases (the CLI passes a terminal prompt). */
@@ -98,7 +100,7 @@ export async function runPlaybook(o: RunOptions): Promise<RunResult> {
   const started = Date.now();
   const summary = await schedule({
     playbook, hosts, events, check: !!o.check, tags,
-    connect: o.connect ?? ((h) => connectionFor(h, (m) => events.emit({ type: 'warn', host: h.name, message: m }), { sshConfigFile: o.sshConfigFile, becomePassword: o.becomePassword, askPassphrase: o.askPassphrase })),
+    connect: o.connect ?? ((h) => connectionFor(h, (m) => events.emit({ type: 'warn', host: h.name, message: m }), { sshConfigFile: o.sshConfigFile, sshPassword: o.sshPassword, becomePassword: o.becomePassword, askPassphrase: o.askPassphrase })),
     forks: o.forks, serial: o.serial, maxFailPercentage: o.maxFailPercentage,
     journal, resumed, resumedFrom, abort: o.abort,
   });

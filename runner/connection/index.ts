@@ -14,6 +14,8 @@ import type { ConnectionSettings, Host } from '../inventory.ts';
 export interface ConnectOptions {
   /** `-F FILE`: read this instead of the inventory's sshConfigFile or ~/.ssh/config. */
   sshConfigFile?: string;
+  /** `--ask-pass`: the SSH login password for hosts whose passwordEnv does not give one. */
+  sshPassword?: string;
   /** `--ask-become-pass`: the sudo password for hosts whose becomePasswordEnv does not give one. */
   becomePassword?: string;
   /** Asks for an encrypted key's passphrase (on a terminal); without it, only identityPassphraseEnv works. */
@@ -27,12 +29,12 @@ export function connectionFor(host: Host, warn: (message: string) => void, opts:
     local.become = become;
     return local;
   }
-  let password: string | undefined;
-  if (host.passwordEnv) {
-    password = process.env[host.passwordEnv];
-    if (password === undefined) throw new RunnerError(`${host.name}: the inventory reads the SSH password from $${host.passwordEnv}, which is not set`);
-    registerSecret(password);
+  let password = opts.sshPassword;
+  if (host.passwordEnv && process.env[host.passwordEnv] !== undefined) password = process.env[host.passwordEnv];
+  else if (host.passwordEnv && password === undefined) {
+    throw new RunnerError(`${host.name}: the inventory reads the SSH password from $${host.passwordEnv}, which is not set (or use --ask-pass)`);
   }
+  registerSecret(password);
   const set = (k: keyof ConnectionSettings) => (host.explicit ? host.explicit.has(k) : true);
   const configFile = opts.sshConfigFile ?? host.sshConfigFile ?? defaultSshConfigFile();
   const alias = set('address') ? host.address : host.name;

@@ -3,7 +3,7 @@
 // run whose logs, JSON events and terminal output must not contain the password.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +13,7 @@ import { execAsRoot, BecomeError } from '../../runner/become.ts';
 import type { BecomeSettings } from '../../runner/connection/connection.ts';
 import { runPlaybook } from '../../runner/run.ts';
 import { clearSecrets } from '../../runner/secrets.ts';
+import { runDetached } from '../../runner/detached.ts';
 
 const hasSudo = spawnSync('sh', ['-c', 'command -v sudo']).status === 0;
 const root = mkdtempSync(join(tmpdir(), 'ucw-sudo-'));
@@ -188,6 +189,66 @@ export default playbook({ name: 'sudo-secret', become: true }, [
     }
   } finally {
     delete process.env.UCW_TEST_SUDO_PW;
+  }
+});
+
+test('a detached command as root through sudo with a password', async () => {
+  if (!hasSudo) return;
+  const c = conn(SUDOER, { password: PASSWORD });
+  const r = await runDetached(c, 'id -u; cat', { become: true, stdin: 'fed\n', pollMs: 200 });
+  assert.is(r.exitCode, 0);
+  assert.is(r.stdout, '0\nfed\n');
+  assert.not.ok(r.stdout.includes(PASSWORD) || r.stderr.includes(PASSWORD));
+});
+
+test('the CLI with -K on a terminal: asked once, no echo, the password nowhere in the transcript, logs or JSON', async () => {
+  if (!hasSudo || spawnSync('sh', ['-c', 'command -v script']).status !== 0) return console.log('  (no sudo or script(1): skipped)');
+  clearSecrets();
+  const cwd = mkdtempSync(join(root, 'cli-'));
+  const inventory = join(cwd, 'inv.yml');
+  const playbook = join(cwd, 'pb.ts');
+  const json = join(cwd, 'events.jsonl');
+  writeFileSync(join(cwd, 'package.json'), '{"type":"module"}\n'); // the playbook is ESM, as in the project
+  writeFileSync(
+    inventory,
+    `all:
+  vars: { user: ${SUDOER}, identityFile: ${key.key}, knownHostsFile: ${join(root, 'known_hosts')} }
+  hosts:
+    pbx1: { address: ${s.address}, port: ${port} }
+    pbx2: { address: ${s.address}, port: ${port} }
+`,
+  );
+  writeFileSync(
+    playbook,
+    `import { playbook } from ${JSON.stringify(join(process.cwd(), 'runner/index.ts'))};
+import { command } from ${JSON.stringify(join(process.cwd(), 'modules/index.ts'))};
+export default playbook({ name: 'cli-k', become: true }, [command({ cmd: 'id -u' }, { name: 'whoami' })]);
+`,
+  );
+  const bin = join(process.cwd(), 'bin/run.js');
+  const cmd = `node ${bin} ${playbook} ${inventory} -K --plain -v --json ${json}`;
+  const child = spawn('script', ['-qefc', cmd, '/dev/null'], { cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+  let transcript = '';
+  let sent = false;
+  child.stdout.on('data', (d: Buffer) => {
+    transcript += d.toString();
+    if (!sent && transcript.includes('BECOME password:')) {
+      sent = true;
+      child.stdin.write(PASSWORD + '\r');
+    }
+  });
+  child.stderr.on('data', (d: Buffer) => (transcript += d.toString()));
+  const code = await new Promise<number | null>((r) => child.on('exit', r));
+  child.stdin.end();
+  assert.is(code, 0, transcript);
+  assert.is(transcript.split('BECOME password:').length - 1, 1, 'asked once for both hosts');
+  assert.match(transcript, /pbx1\s+: ok=1/);
+  assert.match(transcript, /pbx2\s+: ok=1/);
+  const logs = readdirSync(join(cwd, 'logs'), { recursive: true, withFileTypes: true })
+    .filter((f) => f.isFile())
+    .map((f) => readFileSync(join(f.parentPath ?? (f as unknown as { path: string }).path, f.name), 'utf8'));
+  for (const [what, text] of [['terminal', transcript], ['json', readFileSync(json, 'utf8')], ...logs.map((l, i) => [`log ${i}`, l])]) {
+    assert.not.ok(text!.includes(PASSWORD), `password leaked into ${what}`);
   }
 });
 
