@@ -27,9 +27,15 @@ export default defineInventory({
     connectTimeoutSec: 5,
     vars: {
       adminCaFile: lab.caFile,
+      // The lab's stand-in admin page prints the installed version.
+      adminExpect: 'id="ucware-version">5\\.',
       snapshot: { provider: 'none', waiver: 'lab hosts are namespaces, not VMs' },
       ucwareApi: { basePath: '/api/2', user: JSON.parse(readFileSync(lab.apiCredentialsFile, 'utf8')).user, passwordEnv: 'UCW_LAB_API_PASSWORD', caFile: lab.caFile },
       minFreeMb: { root: 100, var: 100 },
+      // The lab is Debian 12 in namespaces, standing in for Ubuntu 18.04 servers.
+      expectRelease: ['12'],
+      compatibilityConfirmed: true,
+      licenceFile: 'inventory/lab-files/licence-standin.lic',
     },
   },
   groups: { ucware: {}, light: {} },

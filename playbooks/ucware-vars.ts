@@ -27,6 +27,8 @@ declare module '../runner/inventory.ts' {
     /** Trust for https://HOST/admin/: a CA file, or a pinned certificate fingerprint. */
     adminCaFile?: string;
     adminPinSha256?: string;
+    /** A regular expression the admin page must match after the upgrade. @default 'UCware' */
+    adminExpect?: string;
     ucwareApi?: UcwareApiConfig;
     /** Archived before the upgrade. @default ['/etc/ucware', '/etc/asterisk', '/var/spool/asterisk/voicemail', '/var/lib/asterisk/sounds/custom'] */
     backupPaths?: string[];
@@ -34,6 +36,10 @@ declare module '../runner/inventory.ts' {
     minFreeMb?: { root?: number; var?: number };
     /** Known phone vendors/apps on this server, checked against the v5 compatibility list. */
     devices?: string[];
+    /** The operator checked the v5 compatibility list for this server (preflight refuses without it). */
+    compatibilityConfirmed?: boolean;
+    /** Accepted /etc/os-release VERSION_IDs. @default ['18.04'] */
+    expectRelease?: string[];
   }
 }
 

@@ -20,11 +20,16 @@ export interface Outcome<R = unknown> {
   skipped: boolean;
   reason: string;
   result: R | undefined;
+  /** How long the task took on this host (0 when skipped or resumed). */
+  durationMs?: number;
 }
 
 /** A host as `when` sees it: its inventory data and what earlier tasks on it did. */
 export interface HostView {
   name: string;
+  /** Where the host is reached (inventory `address`). */
+  address: string;
+  user: string;
   vars: HostVars;
   tags: readonly string[];
   groups: readonly string[];
@@ -32,7 +37,8 @@ export interface HostView {
   /** The outcome of an earlier task on this host (by the task object or its `id`). */
   result<R>(task: Task<R> | string): Outcome<R> | undefined;
   /** Did that earlier task change something on this host? */
-  changed(task: Task<unknown> | string): boolean;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any task, whatever its result type
+  changed(task: Task<any> | string): boolean;
 }
 
 export interface TaskOptions<R = unknown> {
@@ -57,6 +63,11 @@ export interface TaskOptions<R = unknown> {
   notify?: string | string[];
   /** Run for real even under --check (Ansible's `check_mode: false`), for read-only tasks. */
   runInCheckMode?: boolean;
+  /**
+   * The task checks what earlier tasks change (a version after an upgrade): under --check,
+   * where nothing changed, it is skipped instead of failing on the old state.
+   */
+  verifiesChanges?: boolean;
   /** On --resume, run this task again even if it completed (for non-idempotent probes). */
   rerunOnResume?: boolean;
   /** Kill the task's commands after this many seconds. */

@@ -35,7 +35,16 @@ export interface HostRun {
   pathPrefix?: string;
   /** Counts to continue from (the preflight phase's), so the recap has one line per host. */
   counts?: RecapCounts;
+  /** Earlier outcomes on this host (the preflight phase's), readable by `when` and params. */
+  memory?: HostMemory;
 }
+
+/** What later tasks on a host can read of earlier ones. */
+export interface HostMemory {
+  byTask: Map<Task<unknown>, Outcome>;
+  byId: Map<string, Outcome>;
+}
+export const newMemory = (): HostMemory => ({ byTask: new Map(), byId: new Map() });
 
 export interface HostOutcome {
   counts: RecapCounts;
@@ -68,14 +77,15 @@ export function taskId(task: Task<unknown>, path: string): string {
 export async function runHost(r: HostRun): Promise<HostOutcome> {
   const counts = r.counts ?? emptyCounts();
   let lastFailure: string | undefined;
-  const byTask = new Map<Task<unknown>, Outcome>();
-  const byId = new Map<string, Outcome>();
+  const { byTask, byId } = r.memory ?? newMemory();
   const notified = new Set<string>();
   let pendingRescue = false;
   const { host, events } = r;
 
   const view: HostView = {
     name: host.name,
+    address: host.address,
+    user: host.user,
     vars: { ...(r.playbook.options.vars ?? {}), ...host.vars },
     tags: host.tags,
     groups: host.groups,
@@ -127,6 +137,9 @@ export async function runHost(r: HostRun): Promise<HostOutcome> {
     } catch (e) {
       return fail(task, id, scope, started, new TaskFailed(`"when" of task "${task.name}" threw: ${(e as Error).message}`, { cause: e }), 1);
     }
+    if (r.check && task.options.verifiesChanges) {
+      return skip('check mode: this task verifies what earlier tasks change, and check mode changes nothing');
+    }
     if (r.check && task.module.checkMode === 'none' && !task.options.runInCheckMode) {
       return skip(`check mode: ${task.module.name} cannot predict its effect, not run`);
     }
@@ -161,6 +174,7 @@ export async function runHost(r: HostRun): Promise<HostOutcome> {
       }
     }
     if (last && !lastError && !last.o.failed) {
+      last.o.durationMs = Date.now() - started;
       remember(task, id, last.o);
       counts.ok++;
       if (last.o.changed) {
@@ -331,6 +345,7 @@ function moduleContext(r: HostRun, task: Task<unknown>, become: boolean): Module
     connection: conn,
     output: (line) => events.emit({ type: 'task:output', host: host.name, task: task.name, stream: 'info', line: mask(line) }),
     warn: (message) => events.emit({ type: 'warn', host: host.name, message: mask(message) }),
+    pending: (message) => events.emit({ type: 'pending', host: host.name, task: task.name, message: mask(message) }),
     run: async (cmd: string, o: RunOptions = {}): Promise<ExecResult> => {
       const asRoot = o.become ?? become;
       events.emit({ type: 'cmd:start', host: host.name, task: task.name, command: mask(cmd), become: asRoot });

@@ -76,6 +76,8 @@ export interface ModuleContext {
   /** Show a line on the host's progress row (and log it). */
   output(line: string): void;
   warn(message: string): void;
+  /** Record work left to a person (a manual step not done in this run): listed after the recap. */
+  pending(message: string): void;
 }
 
 export interface ModuleDef<P, F, R> {

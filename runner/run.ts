@@ -94,7 +94,9 @@ export async function runPlaybook(o: RunOptions): Promise<RunResult> {
 
   events.emit({ type: 'run:start', runId, playbook: name, inventory: invRel, hosts: hosts.map((h) => h.name), check: !!o.check, resumedFrom, strategy: 'exec-per-channel' });
   const failures: string[] = [];
+  const pending: string[] = [];
   events.on((e) => {
+    if (e.type === 'pending') pending.push(`${e.host} | ${e.task}\n${indent(e.message)}`);
     if (e.type === 'task:done' && (e.status === 'failed' || e.status === 'unreachable')) failures.push(`${e.host} | ${e.status}: ${e.task}\n${indent(e.error ?? e.reason)}`);
   });
   const started = Date.now();
@@ -111,6 +113,7 @@ export async function runPlaybook(o: RunOptions): Promise<RunResult> {
     write('');
     write(formatRecap(summary.recap, view === 'listr'));
     if (view === 'listr' && failures.length) write(`\nFAILURES\n${failures.join('\n')}`);
+    if (pending.length) write(`\nPENDING MANUAL STEPS (not done by this run)\n${pending.join('\n')}`);
     for (const out of summary.outcomes.values()) if (out.error) write(out.error);
     if (summary.stopped) {
       write(`\nROLLOUT STOPPED: ${summary.stopped}.${summary.notStarted.length ? ` Not started: ${summary.notStarted.join(', ')}.` : ''}`);

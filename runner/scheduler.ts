@@ -5,7 +5,7 @@
  * batch in which every host failed says the rollout must stop.
  */
 import { exceedsMaxFail, serialBatches, type TagFilter } from './select.ts';
-import { runHost, type HostOutcome } from './executor.ts';
+import { runHost, newMemory, type HostMemory, type HostOutcome } from './executor.ts';
 import { exitCodeOf, emptyCounts } from './output/recap.ts';
 import type { Connection } from './connection/connection.ts';
 import type { Host } from './inventory.ts';
@@ -50,6 +50,8 @@ export async function schedule(o: ScheduleOptions): Promise<RunSummary> {
   const abort = o.abort ?? { stopped: false };
   const notStarted: string[] = [];
   const conns = new Map<string, Connection>();
+  const memory = new Map<string, HostMemory>();
+  const memOf = (h: Host) => memory.get(h.name) ?? memory.set(h.name, newMemory()).get(h.name)!;
   const connOf = (h: Host) => conns.get(h.name) ?? conns.set(h.name, o.connect(h)).get(h.name)!;
   const closeConn = async (h: Host) => {
     await conns.get(h.name)?.close().catch(() => undefined);
@@ -66,7 +68,7 @@ export async function schedule(o: ScheduleOptions): Promise<RunSummary> {
       for (let h = pool.shift(); h; h = pool.shift()) {
         const out = await runHost({
           host: h, conn: connOf(h), playbook: prePlay, events: o.events, journal: o.journal, check: o.check, tags: { tags: undefined, skipTags: undefined },
-          shouldStop: () => abort.stopped, onFailure: () => {}, pathPrefix: 'pre',
+          shouldStop: () => abort.stopped, onFailure: () => {}, pathPrefix: 'pre', memory: memOf(h),
         });
         outcomes.set(h.name, out);
         recap[h.name] = out.counts;
@@ -107,7 +109,7 @@ export async function schedule(o: ScheduleOptions): Promise<RunSummary> {
         try {
           const out = await runHost({
             host: h, conn: connOf(h), playbook: o.playbook, events: o.events, journal: o.journal, check: o.check, tags: o.tags,
-            resumed: o.resumed?.get(h.name), resumedFrom: o.resumedFrom, shouldStop: () => abort.stopped, onFailure, counts: recap[h.name],
+            resumed: o.resumed?.get(h.name), resumedFrom: o.resumedFrom, shouldStop: () => abort.stopped, onFailure, counts: recap[h.name], memory: memOf(h),
           });
           outcomes.set(h.name, out);
           recap[h.name] = out.counts;

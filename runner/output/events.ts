@@ -26,6 +26,7 @@ export type RunEvent =
   | { type: 'task:done'; host: string; task: string; taskId: string; module: string; status: TaskStatus; changed: boolean; reason: string; diff?: FileDiff[]; error?: string; durationMs: number; attempts?: number; resumed?: boolean }
   | { type: 'host:done'; host: string; counts: RecapCounts; status: 'ok' | 'failed' | 'unreachable' | 'stopped'; error?: string }
   | { type: 'warn'; host?: string; message: string }
+  | { type: 'pending'; host: string; task: string; message: string }
   | { type: 'run:stopped'; reason: string; notStarted: string[] }
   | { type: 'run:done'; exitCode: number; recap: Record<string, RecapCounts>; durationMs: number };
 

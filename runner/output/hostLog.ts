@@ -35,6 +35,9 @@ export function attachHostLogs(events: RunEvents, dir: string): void {
       case 'warn':
         if (e.host) write(e.host, `${ts()} WARNING: ${e.message}\n`);
         break;
+      case 'pending':
+        write(e.host, `${ts()} PENDING (manual): ${e.message}\n`);
+        break;
       case 'host:done':
         write(e.host, `\n${ts()} host done: ${e.status} ${JSON.stringify(e.counts)}\n`);
         break;

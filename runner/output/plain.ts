@@ -45,6 +45,9 @@ export function attachPlain(events: RunEvents, o: PlainOptions): void {
       case 'warn':
         o.write(`${t()} ${e.host ?? '-'} | WARNING: ${e.message}`);
         break;
+      case 'pending':
+        o.write(`${t()} ${e.host} | PENDING: ${e.message.split('\n')[0]}`);
+        break;
       case 'host:done':
         if (e.status !== 'ok') o.write(`${t()} ${e.host} | HOST ${e.status.toUpperCase()}`);
         break;

@@ -1,0 +1,98 @@
+/**
+ * Back up what the UCware update does not migrate: a consistent MySQL dump (all databases,
+ * `--single-transaction`) and an archive of the given paths (config, voicemail, announcements),
+ * made on the host, fetched to the controller under `backups/<host>/<stamp>/`, and checked
+ * there against the SHA-256 sums the host computed. Not idempotent by nature: every run that
+ * reaches it takes a new backup (guard it with `when`). Check mode: skipped.
+ *
+ * @example
+ * ucwareBackup((h) => ({ stamp, paths: h.vars.backupPaths }), { tags: ['backup'], become: true })
+ */
+import { createHash } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { defineModule, change, type ModuleContext } from '../../runner/plan.ts';
+import { TaskFailed } from '../../runner/errors.ts';
+import { sh } from '../../runner/shell.ts';
+
+export const DEFAULT_BACKUP_PATHS = ['/etc/ucware', '/etc/asterisk', '/var/spool/asterisk/voicemail', '/var/lib/asterisk/sounds/custom'];
+
+export interface UcwareBackupParams {
+  /** Names this backup's folder on host and controller, e.g. `20261128-0210`. */
+  stamp: string;
+  /** Paths to archive; missing ones are listed and skipped. @default DEFAULT_BACKUP_PATHS */
+  paths?: string[];
+  /** Dump MySQL through this defaults file. @default '/etc/mysql/debian.cnf' */
+  mysqlDefaultsFile?: string;
+  /** Folder on the host. @default '/var/backups/ucw-runner' */
+  hostDir?: string;
+  /** Folder on the controller. @default 'backups' */
+  controllerDir?: string;
+}
+
+export interface BackupFile {
+  name: string;
+  bytes: number;
+  sha256: string;
+}
+
+export interface UcwareBackupResult {
+  /** Where the verified copies are on the controller. */
+  dir: string;
+  hostDir: string;
+  files: BackupFile[];
+  /** Paths that did not exist on the host. */
+  missing: string[];
+}
+
+export const ucwareBackup = defineModule<UcwareBackupParams, undefined, UcwareBackupResult>({
+  name: 'ucwareBackup',
+  checkMode: 'none',
+  summary: (p) => `MySQL dump and ${(p.paths ?? DEFAULT_BACKUP_PATHS).length} paths`,
+  plan: (p) => change(`back up MySQL and ${(p.paths ?? DEFAULT_BACKUP_PATHS).join(', ')}`, { steps: [] }),
+  apply: async (ctx, p) => {
+    const hostDir = `${p.hostDir ?? '/var/backups/ucw-runner'}/${p.stamp}`;
+    const paths = p.paths ?? DEFAULT_BACKUP_PATHS;
+    await ctx.run(sh`umask 077 && mkdir -p ${hostDir}`);
+    ctx.output('dumping MySQL');
+    // POSIX sh has no pipefail: mysqldump's status goes through a file so a failed dump fails the task.
+    await ctx.run(
+      sh`cd ${hostDir} && { mysqldump --defaults-file=${p.mysqlDefaultsFile ?? '/etc/mysql/debian.cnf'} --single-transaction --routines --events --all-databases; echo $? > .dump-rc; } | gzip > mysql.sql.gz && test "$(cat .dump-rc)" = 0 && rm -f .dump-rc`,
+    );
+    const exist = await ctx.run(sh`for p in ${paths}; do if [ -e "$p" ]; then echo "+$p"; else echo "-$p"; fi; done`, { quiet: true });
+    const present = exist.stdout.split('\n').filter((l) => l.startsWith('+')).map((l) => l.slice(1));
+    const missing = exist.stdout.split('\n').filter((l) => l.startsWith('-')).map((l) => l.slice(1));
+    ctx.output(`archiving ${present.join(', ') || 'nothing'}`);
+    if (present.length) await ctx.run(sh`cd / && tar -czf ${hostDir}/files.tar.gz ${present.map((x) => x.replace(/^\//, ''))}`);
+    const sums = await ctx.run(sh`cd ${hostDir} && sha256sum -- *.gz && wc -c -- *.gz`, { quiet: true });
+    const files = parseSums(sums.stdout);
+    const dir = resolve(p.controllerDir ?? 'backups', ctx.host.name, p.stamp);
+    mkdirSync(dir, { recursive: true });
+    for (const f of files) await fetchVerified(ctx, `${hostDir}/${f.name}`, join(dir, f.name), f);
+    writeFileSync(join(dir, 'SHA256SUMS'), files.map((f) => `${f.sha256}  ${f.name}\n`).join(''));
+    return { changed: true, reason: `backup of ${files.map((f) => `${f.name} (${f.bytes} B)`).join(', ')} verified in ${dir}`, result: { dir, hostDir, files, missing } };
+  },
+});
+
+/** Copies a host file to the controller (base64 over the channel: binary-safe) and checks its SHA-256. */
+async function fetchVerified(ctx: ModuleContext, remote: string, local: string, want: BackupFile): Promise<void> {
+  const r = await ctx.run(sh`base64 -- ${remote}`, { quiet: true });
+  const data = Buffer.from(r.stdout.replace(/\s+/g, ''), 'base64');
+  const got = createHash('sha256').update(data).digest('hex');
+  if (got !== want.sha256 || data.length !== want.bytes) {
+    throw new TaskFailed(`${ctx.host.name}: ${remote} arrived damaged on the controller: sha256 ${got} (${data.length} B), host says ${want.sha256} (${want.bytes} B)`);
+  }
+  writeFileSync(local, data, { mode: 0o600 });
+}
+
+export function parseSums(out: string): BackupFile[] {
+  const sums = new Map<string, string>();
+  const sizes = new Map<string, number>();
+  for (const l of out.split('\n')) {
+    const s = /^([0-9a-f]{64})\s+\*?(.+)$/.exec(l.trim());
+    if (s) sums.set(s[2]!, s[1]!);
+    const w = /^(\d+)\s+(.+)$/.exec(l.trim());
+    if (w && w[2] !== 'total') sizes.set(w[2]!, Number(w[1]));
+  }
+  return [...sums].map(([name, sha256]) => ({ name, sha256, bytes: sizes.get(name) ?? -1 }));
+}
