@@ -4,6 +4,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { labOrSkip, run, sshOk, sshRoot } from '../fixtures/modules/labRun.ts';
 import { mysqlExec } from '../../modules/index.ts';
 import { secret } from '../../runner/shell.ts';
@@ -30,26 +31,35 @@ test('readOnly SQL with user/password: rows typed, NULL kept, no temp file left,
 
 test('socketAuthForRoot on lab2: changes once (ALTER USER, .my.cnf removed), then no change', async () => {
   if (!lab) return;
-  const createUser = sshOk(lab, H, `mysql -N -e "SHOW CREATE USER root@localhost"`).trim();
-  const myCnf = sshRoot(lab, H, 'cat /root/.my.cnf').stdout;
+  const pwFile = lab.hosts.find((h) => h.name === H)?.mysqlRootPasswordFile;
+  if (!pwFile) return console.log('lab2 has no MariaDB root password file: skipped');
+  const pw = readFileSync(pwFile, 'utf8').trim();
+  // lab2 as the lab makes it: root on password auth, and a /root/.my.cnf with that password
+  const passwordState = () => {
+    for (let i = 0; i < 60 && sshRoot(lab, H, 'echo "SELECT 1;" | mysql --no-defaults -u root || mysql -e "SELECT 1"').code !== 0; i++) spawnSync('sleep', ['1']);
+    sshOk(lab, H, 'mysql --no-defaults -u root 2>/dev/null || mysql', `ALTER USER root@localhost IDENTIFIED BY '${pw}';\nFLUSH PRIVILEGES;\n`);
+    sshOk(lab, H, 'umask 077; cat > /root/.my.cnf', `[client]\nuser=root\npassword=${pw}\n`);
+  };
+  passwordState();
   try {
+    assert.match(sshOk(lab, H, 'mysql -N -e "SHOW CREATE USER root@localhost"'), /IDENTIFIED BY PASSWORD/);
     const task = mysqlExec({ socketAuthForRoot: true, removeMyCnfFor: ['root', 'ucware'] }, { become: true });
+    const r0 = await run(lab, H, [task], { check: true });
+    assert.is(r0.done[0]!.status, 'changed');
+    assert.match(sshOk(lab, H, 'mysql -N -e "SHOW CREATE USER root@localhost"'), /IDENTIFIED BY PASSWORD/, 'check mode changed nothing');
     const r1 = await run(lab, H, [task], { diff: true });
     assert.is(r1.exitCode, 0, r1.out);
-    assert.is(r1.done[0]!.status, myCnf ? 'changed' : 'ok');
-    if (/IDENTIFIED BY PASSWORD/.test(createUser)) assert.match(r1.done[0]!.reason, /ALTER USER root@localhost IDENTIFIED VIA unix_socket/);
-    if (myCnf) assert.match(r1.done[0]!.reason, /remove \/root\/\.my\.cnf/);
+    assert.is(r1.done[0]!.status, 'changed');
+    assert.is(r1.done[0]!.reason, 'ALTER USER root@localhost IDENTIFIED VIA unix_socket (MariaDB ≥ 10.4); remove /root/.my.cnf');
     assert.is(sshRoot(lab, H, 'test -e /root/.my.cnf').code, 1);
-    assert.match(sshOk(lab, H, `mysql --no-defaults -u root -N -e "SHOW CREATE USER root@localhost"`), /unix_socket/);
+    assert.match(sshOk(lab, H, `mysql --no-defaults -u root -N -e "SHOW CREATE USER root@localhost"`), /IDENTIFIED VIA unix_socket/);
+    assert.not.ok(r1.out.includes(pw), 'password never printed');
     const r2 = await run(lab, H, [task]);
     assert.is(r2.exitCode, 0, r2.out);
     assert.is(r2.done[0]!.status, 'ok');
     assert.match(r2.done[0]!.reason, /root already authenticates by socket on mariadb 10\.11/);
   } finally {
-    // the lab is shared: if someone rebooted lab2 meanwhile, wait for MariaDB to be back
-    for (let i = 0; i < 60 && sshRoot(lab, H, 'echo "SELECT 1;" | mysql --no-defaults -u root || mysql -e "SELECT 1"').code !== 0; i++) await new Promise((r) => setTimeout(r, 1000));
-    if (/IDENTIFIED BY PASSWORD/.test(createUser)) sshOk(lab, H, 'mysql --no-defaults -u root', createUser.replace(/^CREATE USER/, 'ALTER USER') + ';\nFLUSH PRIVILEGES;\n');
-    if (myCnf) sshOk(lab, H, 'umask 077; cat > /root/.my.cnf', myCnf);
+    passwordState();
   }
 });
 
