@@ -190,4 +190,47 @@ test('a detached command with stdin, as the login user, and its timeout', async 
   assert.is(t.stdout, 'start\n');
 });
 
+test('runDetached from a module (ModuleContext): output streams as task output, the result is the real exit status', async () => {
+  const inventory = join(root, 'inv-mod.yml');
+  const playbook = join(root, 'pb-mod.ts');
+  const json = join(root, 'events-mod.jsonl');
+  writeFileSync(
+    inventory,
+    `all:
+  vars: { user: root, identityFile: ${key.key}, knownHostsFile: ${join(root, 'known_hosts')} }
+  hosts:
+    hy: { address: ${y.address}, port: ${port} }
+`,
+  );
+  const rt = (f: string) => JSON.stringify(join(process.cwd(), 'runner', f));
+  writeFileSync(
+    playbook,
+    `import { playbook, defineModule, change } from ${rt('index.ts')};
+import { runDetached } from ${rt('detached.ts')};
+const longJob = defineModule<{ cmd: string }>({
+  name: 'longJob',
+  plan: (p) => change('run ' + p.cmd),
+  apply: async (ctx, p) => {
+    const r = await runDetached(ctx, p.cmd, { pollMs: 200 });
+    return r.exitCode === 0 ? { changed: true, result: r.stdout } : { failed: 'exit ' + r.exitCode + ': ' + r.stderr.trim() };
+  },
+});
+export default playbook({ name: 'detached-module' }, [
+  longJob({ cmd: 'echo one; sleep 1; echo two' }, { name: 'ok job' }),
+  longJob({ cmd: 'echo bad >&2; exit 7' }, { name: 'bad job', ignoreErrors: true }),
+]);
+`,
+  );
+  const lines: string[] = [];
+  const r = await runPlaybook({ playbook, inventory, json, logsDir: join(root, 'logs'), view: 'plain', write: (l) => lines.push(l) });
+  assert.is(r.exitCode, 0, lines.join('\n'));
+  assert.is(r.recap.hy!.changed, 1);
+  assert.is(r.recap.hy!.ignored, 1);
+  const events = readFileSync(json, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string; line?: string; error?: string; task?: string });
+  const out = events.filter((e) => e.type === 'task:output' && e.task === 'ok job').map((e) => e.line);
+  assert.ok(out.includes('one') && out.includes('two'), JSON.stringify(out));
+  assert.ok(out.some((l) => /^detached as \S+ \(setsid\) in \/var\/tmp\/ucw-runner\//.test(l!)));
+  assert.match(events.find((e) => e.type === 'task:done' && e.task === 'bad job')!.error!, /exit 7: bad/);
+});
+
 test.run();
