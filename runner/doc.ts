@@ -29,6 +29,8 @@ export interface ModuleDoc {
   summary: string;
   description: string;
   checkMode: 'full' | 'none';
+  /** The plan carries a diff (shown with --diff). */
+  diff: boolean;
   examples: string[];
   paramsType?: string;
   params: ParamDoc[];
@@ -126,7 +128,7 @@ export async function moduleDoc(file: string, name = basename(file, '.ts')): Pro
   const description = head?.description ?? '';
   const checkMode = /checkMode:\s*'none'/.test(text) ? 'none' : 'full';
   return {
-    name, file, description, checkMode,
+    name, file, description, checkMode, diff: /\bdiff(\s*:|\.push\()/.test(text),
     summary: shorten(description.split(/\n\s*\n/)[0]?.split(/(?<=\.)\s|:\n/)[0]?.replace(/\s+/g, ' ') ?? ''),
     examples: head?.examples ?? [],
     paramsType, params: members(paramsType),
@@ -152,7 +154,8 @@ const wrap = (s: string, indent: string, width = 100) => {
 export function formatDoc(d: ModuleDoc): string[] {
   const out = [`${d.name} — ${d.file.replace(process.cwd() + '/', '')}`, ''];
   for (const para of d.description.split(/\n\s*\n/)) out.push(...(para.split('\n').some((l) => /^\s*- /.test(l)) ? para.split('\n').map((l) => '  ' + l.trim()) : wrap(para, '  ')), '');
-  out.push(`  Check mode: ${d.checkMode === 'none' ? 'not supported (the task is skipped under --check)' : 'supported (--check plans without changing anything; --diff shows the planned diff)'}`, '');
+  out.push(`  Check mode: ${d.checkMode === 'none' ? 'not supported (the task is skipped under --check)' : 'supported (--check plans without changing anything)'}`);
+  out.push(`  Diff: ${d.diff ? 'yes (--diff shows the planned change)' : 'no'}`, '');
   const rows = (ps: ParamDoc[], indent: string, required: boolean) => {
     for (const p of ps) {
       out.push(`${indent}${p.name}${p.optional ? '?' : ''}: ${p.type}${p.default !== undefined ? `   [default: ${p.default}]` : p.optional || !required ? '' : '   (required)'}`);
