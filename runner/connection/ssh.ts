@@ -148,8 +148,15 @@ export class SshConnection implements Connection {
 
   /** A direct-tcpip channel from a jump host to the next machine: the next hop's socket. */
   #forward(client: Client, via: SshEndpoint, next: SshEndpoint): Promise<Duplex> {
+    const timeout = this.options.connectTimeoutMs ?? 10_000;
     return new Promise((resolve, reject) => {
+      // The jump host's own connect() may hang on a filtered port: bound it like our TCP connect.
+      const timer = setTimeout(
+        () => reject(this.#fail(next, `jump host ${via.host} (${via.address}:${via.port}) could not connect to it within ${timeout / 1000} s`)),
+        timeout,
+      );
       client.forwardOut('127.0.0.1', 0, next.address, next.port, (err, stream) => {
+        clearTimeout(timer);
         if (err) reject(this.#fail(next, `jump host ${via.host} (${via.address}:${via.port}) could not connect to it: ${err.message}`, err));
         else resolve(stream);
       });
