@@ -8,6 +8,7 @@
  * remote environment, or any output.
  */
 import { randomBytes } from 'node:crypto';
+import { StringDecoder } from 'node:string_decoder';
 import { RunnerError } from './errors.ts';
 import { quote } from './shell.ts';
 import { LineSplitter, type Connection, type ExecOptions, type ExecResult } from './connection/connection.ts';
@@ -73,6 +74,8 @@ export async function execAsRoot(conn: Connection, line: string, options: ExecOp
     out: new LineSplitter((l) => options.onLine!('stdout', l)),
     err: new LineSplitter((l) => options.onLine!('stderr', l)),
   };
+  // Chunks may split a UTF-8 character (apt's German messages): decode per stream, not per chunk.
+  const decoders = { stdout: new StringDecoder('utf8'), stderr: new StringDecoder('utf8') };
   let stdin: Parameters<NonNullable<ExecOptions['interact']>>[0] | undefined;
   let timer: NodeJS.Timeout | undefined;
 
@@ -98,7 +101,7 @@ export async function execAsRoot(conn: Connection, line: string, options: ExecOp
     else stdin!.end();
   };
 
-  const res = await conn.exec(b.line, {
+  const sudoOptions: ExecOptions = {
     timeoutMs: options.timeoutMs,
     interact: (w) => {
       stdin = w;
@@ -108,7 +111,7 @@ export async function execAsRoot(conn: Connection, line: string, options: ExecOp
       );
     },
     onData: (stream, chunk) => {
-      const text = chunk.toString();
+      const text = decoders[stream].write(chunk);
       if (escalated) return emit(stream, text);
       if (failure) return;
       if (stream === 'stdout') {
@@ -127,8 +130,10 @@ export async function execAsRoot(conn: Connection, line: string, options: ExecOp
         fail('wrong-password', `incorrect sudo password for ${conn.user} (from ${settings.passwordSource ?? 'the configured source'})`);
       }
     },
-  });
-  clearTimeout(timer);
+  };
+  // finally: a dropped link rejects, and no escalation timer may outlive it.
+  const res = await conn.exec(b.line, sudoOptions).finally(() => clearTimeout(timer));
+  if (escalated) for (const st of ['stdout', 'stderr'] as const) emit(st, decoders[st].end());
   lines?.out.end();
   lines?.err.end();
   if (failure) throw failure;

@@ -17,7 +17,14 @@ class FakeSudo implements Connection {
     readonly user: string,
     public become: BecomeSettings | undefined,
     /** Gets the prompt and marker, a way to emit output, and the stdin seen so far; returns an exit code when done. */
-    private readonly script: (io: { prompt: string; success: string; out(s: 'stdout' | 'stderr', t: string): void; stdin(): string; ended(): boolean }) => AsyncGenerator<void, number>,
+    private readonly script: (io: {
+      prompt: string;
+      success: string;
+      out(s: 'stdout' | 'stderr', t: string): void;
+      raw(s: 'stdout' | 'stderr', b: Buffer): void;
+      stdin(): string;
+      ended(): boolean;
+    }) => AsyncGenerator<void, number>,
   ) {}
   async connect() {}
   async reset() {}
@@ -43,7 +50,11 @@ class FakeSudo implements Connection {
       out[s] += t;
       o.onData?.(s, Buffer.from(t));
     };
-    const gen = this.script({ prompt, success, out: emit, stdin: () => this.written, ended: () => ended });
+    const raw = (s: 'stdout' | 'stderr', b: Buffer) => {
+      out[s] += b.toString();
+      o.onData?.(s, b);
+    };
+    const gen = this.script({ prompt, success, out: emit, raw, stdin: () => this.written, ended: () => ended });
     let r = await gen.next();
     while (!r.done && !killed) {
       await new Promise((res) => setTimeout(res, 5));
@@ -96,6 +107,21 @@ test('the password goes in after the prompt, the task stdin after the marker; bo
   assert.is(c.written, `${PW}\nSELECT 1;\n`);
   assert.equal(lines, ['stdout:first line', 'stdout:SELECT 1;', 'stderr:warning: x']);
   assert.not.ok(c.lines[0]!.includes(PW));
+});
+
+test('multi-byte characters split across chunks come through intact', async () => {
+  const c = new FakeSudo('ucware', { password: PW }, async function* (io) {
+    io.out('stderr', io.prompt);
+    for (let i = 0; i < 100 && !io.stdin(); i++) yield;
+    const bytes = Buffer.from(io.success + '\nÜberprüfe Abhängigkeiten\n');
+    const cut = bytes.indexOf(Buffer.from('Ü')) + 1; // inside the two bytes of Ü
+    io.raw('stdout', bytes.subarray(0, cut));
+    yield;
+    io.raw('stdout', bytes.subarray(cut));
+    return 0;
+  });
+  const r = await execAsRoot(c, 'apt-get check');
+  assert.is(r.stdout, 'Überprüfe Abhängigkeiten\n');
 });
 
 test('a wrong password: the second prompt ends it as "incorrect", with the source named', async () => {
