@@ -10,6 +10,7 @@
  */
 import { connect as netConnect, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
 import ssh2, { type ClientChannel, type ParsedKey } from 'ssh2';
 
 const { Client, utils } = ssh2;
@@ -332,6 +333,8 @@ export class SshConnection implements Connection {
         out: new LineSplitter((l) => options.onLine!('stdout', l)),
         err: new LineSplitter((l) => options.onLine!('stderr', l)),
       };
+      // A chunk may end inside a UTF-8 character; the decoders carry the partial bytes over.
+      const dec = { out: new StringDecoder('utf8'), err: new StringDecoder('utf8') };
       const kill = () => {
         try {
           channel.signal('KILL');
@@ -343,12 +346,12 @@ export class SshConnection implements Connection {
       channel.on('data', (d: Buffer) => {
         out.push(d);
         options.onData?.('stdout', d);
-        lines?.out.push(d.toString());
+        lines?.out.push(dec.out.write(d));
       });
       channel.stderr.on('data', (d: Buffer) => {
         err.push(d);
         options.onData?.('stderr', d);
-        lines?.err.push(d.toString());
+        lines?.err.push(dec.err.write(d));
       });
       channel.on('exit', (code: number | null, sig?: string) => {
         exited = true;
