@@ -242,6 +242,27 @@ test('password authentication; a wrong password is refused', async () => {
   assert.match((e as Error).message, /pbx-pw \(127\.0\.0\.53:\d+\) unreachable: authentication refused for user ucwpw\d+: tried password/);
 });
 
+test('password from the env var the inventory names (or --ask-pass); registered as a secret', async () => {
+  const { mask } = await import('../../runner/secrets.ts');
+  const inv = buildInventory(join(root, 'inv-pw.ts'), {
+    defaults: { knownHostsFile: known('pwenv'), sshConfigFile: join(root, 'none'), identityFile: join(root, 'none') },
+    hosts: { viaenv: { address: pw.address, port, user: PWUSER, passwordEnv: 'UCW_T_SSH_PW' }, viaask: { address: pw.address, port, user: PWUSER } },
+  });
+  process.env.UCW_T_SSH_PW = PASSWORD;
+  try {
+    const c = connectionFor(inv.hosts[0]!, () => {}) as SshConnection;
+    opened.push(c);
+    assert.is((await c.exec('id -un')).stdout, `${PWUSER}\n`);
+    assert.is(mask(`x ${PASSWORD} y`), 'x *** y');
+  } finally {
+    delete process.env.UCW_T_SSH_PW;
+  }
+  assert.throws(() => connectionFor(inv.hosts[0]!, () => {}), /reads the SSH password from \$UCW_T_SSH_PW, which is not set/);
+  const k = connectionFor(inv.hosts[1]!, () => {}, { sshPassword: PASSWORD }) as SshConnection;
+  opened.push(k);
+  assert.is((await k.exec('id -un')).stdout, `${PWUSER}\n`);
+});
+
 test('unreachable and timeout errors name host and address', async () => {
   const refused = await conn({ host: 'pbx-down', address: '127.0.0.59' }).exec('true').then(() => undefined, (x: unknown) => x);
   assert.instance(refused, UnreachableError);
