@@ -7,7 +7,7 @@
 import { createHash, createHmac } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { RunnerError } from '../errors.ts';
+import { UnreachableError } from '../errors.ts';
 
 export type HostKeyChecking = 'strict' | 'accept-new' | 'off';
 
@@ -18,7 +18,8 @@ export interface KnownHostEntry {
   key: string;
 }
 
-export class HostKeyError extends RunnerError {}
+/** A refused host key. Unreachable, as in Ansible: the host cannot be used until someone decides. */
+export class HostKeyError extends UnreachableError {}
 
 /** `SHA256:…` as `ssh-keygen -lf` and ssh print it. */
 export function fingerprint(keyBlob: Buffer): string {
@@ -114,14 +115,18 @@ export function verifyHostKey(opts: HostKeyOptions, keyBlob: Buffer): void {
   if (v.ok) return;
   if (v.reason === 'changed') {
     throw new HostKeyError(
+      opts.host,
+      `${opts.address}:${opts.port}`,
       `HOST KEY CHANGED for ${opts.host} (${opts.address}:${opts.port}): expected ${v.expected!.join(' or ')}, offered ${fp}. ` +
         `This may be an attack, or the host was reinstalled. If you know why it changed, remove the old entry ` +
         `(ssh-keygen -R ${quoteToken(tokens[0]!)} -f ${opts.files[0]}) and connect again.`,
     );
   }
-  if (v.reason === 'revoked') throw new HostKeyError(`host key ${fp} of ${opts.host} (${opts.address}) is marked @revoked`);
+  if (v.reason === 'revoked') throw new HostKeyError(opts.host, `${opts.address}:${opts.port}`, `host key ${fp} of ${opts.host} (${opts.address}) is marked @revoked`);
   if (opts.mode === 'strict') {
     throw new HostKeyError(
+      opts.host,
+      `${opts.address}:${opts.port}`,
       `unknown host key for ${opts.host} (${opts.address}:${opts.port}): ${keyTypeOf(keyBlob)} ${fp}; ` +
         `host key checking is strict: add it to ${opts.files[0]} (ssh-keyscan) or use hostKeyChecking 'accept-new'`,
     );

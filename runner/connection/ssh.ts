@@ -242,7 +242,7 @@ export class SshConnection implements Connection {
             return true;
           } catch (e) {
             hostKeyError = e as HostKeyError;
-            if (isJump) hostKeyError.message = `jump host: ${hostKeyError.message}`;
+            if (isJump) hostKeyError.message = `${this.host}: through jump host ${ep.host}: ${hostKeyError.message}`;
             return false;
           }
         },
