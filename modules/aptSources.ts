@@ -18,6 +18,8 @@ import { defineModule, change, noop, exec, upload, type Plan, type Step, type Fi
 import { ParamError, TaskFailed } from '../runner/errors.ts';
 import { sh } from '../runner/shell.ts';
 import { noninteractiveApt } from './facts/apt.ts';
+import { runApt } from './facts/aptRun.ts';
+import { uploadLine } from '../runner/executor.ts';
 import {
   appendText, entriesOf, formatDeb822, isDeb822, parseLine, parseSourceFiles, readSourcesCommand,
   removeEntries, replaceInFile, sameEntry, type SourceEntry, type SourceFile, type SourceReplace,
@@ -81,6 +83,15 @@ export const aptSources = defineModule<AptSourcesParams, Facts, AptSourcesResult
     return { files };
   },
   plan,
+  // the default apply, except that `apt-get update` waits for a held lists lock like aptUpgrade does
+  apply: async (ctx, p, _f, pl) => {
+    for (const s of pl.steps) {
+      if (s.kind === 'upload') await ctx.run(uploadLine(s), { stdin: s.content, quiet: true });
+      else if (s.cmd.includes(' update </dev/null')) await runApt(ctx, s.cmd, 300_000, { module: 'aptSources' });
+      else await ctx.run(s.cmd, { stdin: s.stdin, okExitCodes: s.okExitCodes, timeoutMs: s.timeoutMs });
+    }
+    return {};
+  },
 });
 
 function validate(p: AptSourcesParams): void {

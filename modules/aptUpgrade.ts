@@ -19,14 +19,10 @@
  * aptUpgrade({ mode: 'full', update: true, clean: true }, { become: true, timeoutSec: 3600 })
  * aptUpgrade({ update: true, cacheValidTimeSec: 3600, mode: 'safe' }, { become: true })
  */
-import { setTimeout as sleep } from 'node:timers/promises';
-import { defineModule, change, noop, type Plan, type FileDiff, type ModuleContext } from '../runner/plan.ts';
-import { CommandError, ParamError } from '../runner/errors.ts';
-import { sh } from '../runner/shell.ts';
-import type { ExecResult } from '../runner/connection/connection.ts';
-import { dpkgQueryCommand, formatMoves, noninteractiveApt, parseAptSimulation, parseDpkgQuery, parseLockError, type PackageMove } from './facts/apt.ts';
-import { backoffMs } from './facts/system.ts';
-import { runDetached } from '../runner/detached.ts';
+import { defineModule, change, noop, type Plan, type FileDiff } from '../runner/plan.ts';
+import { ParamError } from '../runner/errors.ts';
+import { dpkgQueryCommand, formatMoves, noninteractiveApt, parseAptSimulation, parseDpkgQuery, type PackageMove } from './facts/apt.ts';
+import { runApt } from './facts/aptRun.ts';
 
 export type { PackageMove };
 
@@ -155,32 +151,6 @@ export function plan(p: AptUpgradeParams, f: Facts): Plan<AptUpgradeResult> {
     f.moves.length ? `${describe(f.moves)}${upd ? ' (from the lists before the update)' : ''}` : upd ? 'then upgrade what the new lists offer' : 'nothing to upgrade',
   ].filter(Boolean);
   return change(parts.join('; '), { steps: [], diff: movesDiff(f.moves), result });
-}
-
-/**
- * Runs an apt/dpkg line; while it fails on a held lock, waits (backoff, cap 12 s) and tries
- * again up to `lockWaitMs`, saying who holds the lock. Other failures throw CommandError.
- */
-async function runApt(ctx: ModuleContext, cmd: string, lockWaitMs: number, o: { detached?: boolean } = {}): Promise<ExecResult> {
-  const deadline = Date.now() + lockWaitMs;
-  for (let n = 0; ; n++) {
-    const r: ExecResult = o.detached ? await runDetached(ctx, cmd) : await ctx.run(cmd, { okExitCodes: 'any' });
-    if (r.exitCode === 0) return r;
-    const lock = parseLockError(r.stderr + '\n' + r.stdout);
-    const wait = backoffMs(n);
-    if (lock && Date.now() + wait < deadline) {
-      const who = lock.pid ? ` held by process ${lock.pid}${lock.holder ? ` (${lock.holder})` : ''}` : '';
-      const detail = lock.pid ? (await ctx.run(sh`ps -o pid=,etime=,args= -p ${String(lock.pid)} 2>/dev/null; true`, { quiet: true })).stdout.trim() : '';
-      ctx.output(`${lock.lock} is locked${who}${detail ? ` [${detail}]` : ''}; trying again in ${Math.round(wait / 1000)} s`);
-      await sleep(wait);
-      continue;
-    }
-    const lockNote = lock ? `\n${lock.lock} still locked${lock.pid ? ` by process ${lock.pid}${lock.holder ? ` (${lock.holder})` : ''}` : ''} after ${Math.round(lockWaitMs / 1000)} s of waiting` : '';
-    throw new CommandError({
-      host: ctx.host.name, task: ctx.task, module: 'aptUpgrade', command: cmd, exitCode: r.exitCode, signal: r.signal,
-      stdout: r.stdout, stderr: r.stderr + lockNote, durationMs: r.durationMs,
-    });
-  }
 }
 
 export { formatMoves };

@@ -64,6 +64,28 @@ test('aptSources adds a line then removes it; a typo fails naming what is there'
   }
 });
 
+test('aptSources deb822: a stanza apt accepts (update runs once, on the change), edited in place, removed', async () => {
+  if (!lab) return;
+  const file = '/etc/apt/sources.list.d/ucw-modtest.sources';
+  // 'extra' makes it a new entry (main alone is already in ucware.list); apt only warns about the missing component
+  const entry = { uris: [`${lab.repoUrl}/ucware-firmware`], suites: ['bionic'], components: ['main', 'extra'], options: { Trusted: 'yes' } };
+  try {
+    const r1 = await run(lab, H, [aptSources({ file, entry, update: true }), aptSources({ file, entry, update: true })]);
+    assert.is(r1.exitCode, 0, r1.out);
+    assert.equal(r1.done.map((d) => d.status), ['changed', 'ok']);
+    assert.match(r1.done[0]!.reason, /create \/etc\/apt\/sources\.list\.d\/ucw-modtest\.sources, then apt-get update/);
+    assert.is(sshOk(lab, H, `cat ${file}`), `Types: deb\nURIs: ${lab.repoUrl}/ucware-firmware\nSuites: bionic\nComponents: main extra\nTrusted: yes\n`);
+    const r2 = await run(lab, H, [aptSources({ file, replace: { field: 'component', from: 'extra', to: 'contrib' } })]);
+    assert.is(r2.done[0]!.status, 'changed');
+    assert.match(sshOk(lab, H, `cat ${file}`), /^Components: main contrib$/m);
+    const r3 = await run(lab, H, [aptSources({ entry: { ...entry, components: ['contrib', 'main'] }, present: false })]);
+    assert.is(r3.done[0]!.status, 'changed');
+    assert.is(sshOk(lab, H, `cat ${file}`), '');
+  } finally {
+    sshOk(lab, H, `rm -f ${file}`);
+  }
+});
+
 test('packageFacts and assertVersion read dpkg; a failed assertion names the version', async () => {
   if (!lab) return;
   const v = sshOk(lab, H, "dpkg-query -W -f='${Version}' ucware-core").trim();

@@ -20,6 +20,9 @@ const resetHost = () => {
   if (!lab) return;
   const r = spawnSync('npm', ['run', '--silent', 'lab', '--', 'reset', H], { encoding: 'utf8', timeout: 300_000 });
   if (r.status !== 0) throw new Error(`npm run lab -- reset ${H} failed: ${r.stderr}${r.stdout}`);
+  // the host boots after reset returns: wait until it answers (and MariaDB etc. had a moment)
+  for (let i = 0; i < 120 && sshRoot(lab, H, 'test -S /run/mysqld/mysqld.sock || test -e /etc/ucw-lab-light || true').code !== 0; i++) spawnSync('sleep', ['0.5']);
+  if (sshRoot(lab, H, 'true').code !== 0) throw new Error(`${H} does not answer over ssh 60 s after reset`);
 };
 test.before(resetHost);
 test.after(resetHost);
