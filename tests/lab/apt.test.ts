@@ -8,7 +8,13 @@ import { ensureLab, host, https, rpc, ssh, sshOk } from '../../lab/testkit.ts';
 
 let lab: LabState;
 const SCRATCH = 'lab3';
-test.before(async () => { lab = await ensureLab(3); });
+test.before(async () => {
+  lab = await ensureLab(3);
+  // other tests may have upgraded the scratch host: start from a fresh 4.5.0.9 host
+  const h = host(lab, SCRATCH);
+  const fresh = ssh(lab, h, "dpkg-query -W -f='${Version} ${db:Status-Abbrev}' ucware-core; grep -c ucware-4.5 /etc/apt/sources.list.d/ucware.list");
+  if (!/^4\.5\.0\.9 ii\s+1$/.test(fresh.stdout.trim())) { await reset([SCRATCH]); lab = readLab(); }
+});
 let dirty = true;
 test.after(async () => { if (dirty) await reset([SCRATCH]); });   // safety net if a test failed midway
 

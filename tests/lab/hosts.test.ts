@@ -4,10 +4,21 @@ import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { ensureLab, host, ssh, sshOk } from '../../lab/testkit.ts';
-import type { LabState } from '../../lab/state.ts';
+import { readLab, type LabState } from '../../lab/state.ts';
+import { reset } from '../../lab/lab.ts';
 
 let lab: LabState;
-test.before(async () => { lab = await ensureLab(3); });
+test.before(async () => {
+  lab = await ensureLab(3);
+  // other test files upgrade hosts or change MariaDB auth: start lab1/lab2 fresh when they are not
+  const pristine = (name: string, check: string) => ssh(lab, host(lab, name), check).stdout.trim() === 'fresh';
+  const base = "[ \"$(dpkg-query -W -f='${Version}${db:Status-Abbrev}' ucware-core)\" = '4.5.0.9ii ' ] && grep -q ucware-4.5 /etc/apt/sources.list.d/ucware.list";
+  const dirty = [
+    pristine('lab1', `${base} && mysql --no-defaults -u root -e 'select 1' >/dev/null 2>&1 && echo fresh`) ? [] : ['lab1'],
+    pristine('lab2', `${base} && grep -q '^password' /etc/mysql/debian.cnf && test -f /root/.my.cnf && echo fresh`) ? [] : ['lab2'],
+  ].flat();
+  if (dirty.length) { await reset(dirty); lab = readLab(); }
+});
 
 test('lab.json describes 3 hosts lab1..lab3 on 10.250.0.11..13', () => {
   assert.equal(lab.hosts.slice(0, 3).map((h) => [h.name, h.address]), [['lab1', '10.250.0.11'], ['lab2', '10.250.0.12'], ['lab3', '10.250.0.13']]);
