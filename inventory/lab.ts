@@ -9,6 +9,8 @@ import { readLab } from '../lab/state.ts';
 import '../playbooks/ucware-vars.ts';
 
 const lab = readLab();
+// The lab's API token lives in a file of the lab; production inventories name an env var only.
+process.env.UCW_LAB_API_TOKEN ??= (JSON.parse(readFileSync(lab.apiCredentialsFile, 'utf8')) as { token: string }).token;
 const hosts: Record<string, HostSpec> = {};
 for (const h of lab.hosts) {
   hosts[h.name] = {
@@ -30,7 +32,22 @@ export default defineInventory({
       // The lab's stand-in admin page prints the installed version.
       adminExpect: 'id="ucware-version">5\\.',
       snapshot: { provider: 'none', waiver: 'lab hosts are namespaces, not VMs' },
-      ucwareApi: { basePath: '/api/2', user: JSON.parse(readFileSync(lab.apiCredentialsFile, 'utf8')).user, passwordEnv: 'UCW_LAB_API_PASSWORD', caFile: lab.caFile },
+      ucwareApi: { basePath: '/api/2', tokenEnv: 'UCW_LAB_API_TOKEN', caFile: lab.caFile },
+      // The desired v5 state for the stand-in API's seed data (people created several times under 4.5).
+      ucware5: {
+        merges: [
+          {
+            keep: 'mmueller',
+            remove: ['mmueller2', 'mueller-fax'],
+            slots: [
+              { deviceType: 'mac', name: 'Yealink T46 Müller', numbers: ['201', '202'] },
+              { deviceType: 'mobile', name: 'Handy Müller', numbers: ['202'] },
+            ],
+          },
+          { keep: 'aschmidt', remove: ['aschmidt-fax'] },
+        ],
+        faxGroups: [{ name: 'fax-vertrieb', title: 'Fax Vertrieb', numbers: ['291', '292'], userGroups: ['vertrieb'] }],
+      },
       minFreeMb: { root: 100, var: 100 },
       // The lab is Debian 12 in namespaces, standing in for Ubuntu 18.04 servers.
       expectRelease: ['12'],

@@ -3,6 +3,16 @@
  * read them are checked against this by `tsc`. Augments the runner's open `HostVars`.
  */
 import type { SnapshotConfig } from '../modules/snapshot.ts';
+import type { MergeSpec } from '../modules/ucware/merge.ts';
+import type { FaxGroupSpec } from '../modules/ucware/faxGroups.ts';
+
+/** The v5 configuration wanted on a server (`run configure-v5`). */
+export interface UcwareV5Config {
+  /** People created several times under 4.5, to merge into one user each. */
+  merges?: MergeSpec[];
+  /** Fax groups and who may see their faxes. */
+  faxGroups?: FaxGroupSpec[];
+}
 
 /** How to reach a server's UCware JSON-RPC API. */
 export interface UcwareApiConfig {
@@ -13,7 +23,10 @@ export interface UcwareApiConfig {
   /** Basic auth user (with passwordEnv), or leave out and use tokenEnv (Bearer). */
   user?: string;
   passwordEnv?: string;
+  /** Read the password from a file instead (mode 600; the lab uses this). */
+  passwordFile?: string;
   tokenEnv?: string;
+  tokenFile?: string;
   caFile?: string;
   pinSha256?: string;
 }
@@ -30,6 +43,8 @@ declare module '../runner/inventory.ts' {
     /** A regular expression the admin page must match after the upgrade. @default 'UCware' */
     adminExpect?: string;
     ucwareApi?: UcwareApiConfig;
+    /** Desired v5 configuration for configure-v5. */
+    ucware5?: UcwareV5Config;
     /** Archived before the upgrade. @default ['/etc/ucware', '/etc/asterisk', '/var/spool/asterisk/voicemail', '/var/lib/asterisk/sounds/custom'] */
     backupPaths?: string[];
     /** Minimum free space in MiB on / and /var before the upgrade. @default { root: 2048, var: 2048 } */

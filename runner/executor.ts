@@ -346,6 +346,10 @@ function moduleContext(r: HostRun, task: Task<unknown>, become: boolean): Module
     output: (line) => events.emit({ type: 'task:output', host: host.name, task: task.name, stream: 'info', line: mask(line) }),
     warn: (message) => events.emit({ type: 'warn', host: host.name, message: mask(message) }),
     pending: (message) => events.emit({ type: 'pending', host: host.name, task: task.name, message: mask(message) }),
+    journal: {
+      note: (key, value) => r.journal?.note(host.name, key, value),
+      recall: <T>(key: string) => r.journal?.recall(host.name, key) as T | undefined,
+    },
     run: async (cmd: string, o: RunOptions = {}): Promise<ExecResult> => {
       const asRoot = o.become ?? become;
       events.emit({ type: 'cmd:start', host: host.name, task: task.name, command: mask(cmd), become: asRoot });

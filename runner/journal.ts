@@ -38,6 +38,7 @@ const DONE: TaskStatus[] = ['ok', 'changed', 'skipped', 'ignored', 'rescued'];
 
 export class Journal {
   readonly file: string;
+  readonly #notes = new Map<string, Map<string, unknown>>();
   constructor(readonly dir: string, readonly info: RunInfo) {
     mkdirSync(dir, { recursive: true });
     this.file = join(dir, 'journal.jsonl');
@@ -51,6 +52,18 @@ export class Journal {
   /** Module notes survive crashes: written at once, read back on resume. */
   note(host: string, key: string, value: unknown): void {
     appendFileSync(join(this.dir, 'notes.jsonl'), mask(JSON.stringify({ host, key, value, at: new Date().toISOString() })) + '\n');
+    if (!this.#notes.has(host)) this.#notes.set(host, new Map());
+    this.#notes.get(host)!.set(key, value);
+  }
+
+  /** A note of this run, or of the run it resumes (carried over by `inherit`). */
+  recall(host: string, key: string): unknown {
+    return this.#notes.get(host)?.get(key);
+  }
+
+  /** On --resume: carry the earlier run's notes into this one, so a chain of resumes keeps them. */
+  inherit(notes: Map<string, Map<string, unknown>>): void {
+    for (const [host, m] of notes) for (const [key, value] of m) this.note(host, key, value);
   }
 
   finish(exitCode: number): void {

@@ -78,6 +78,11 @@ export interface ModuleContext {
   warn(message: string): void;
   /** Record work left to a person (a manual step not done in this run): listed after the recap. */
   pending(message: string): void;
+  /**
+   * The run journal, for data that must survive a crash between two destructive steps:
+   * `note` writes at once; `recall` also sees notes of the run being resumed.
+   */
+  journal: { note(key: string, value: unknown): void; recall<T = unknown>(key: string): T | undefined };
 }
 
 export interface ModuleDef<P, F, R> {

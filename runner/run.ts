@@ -10,7 +10,7 @@ import { loadPlaybook } from './load.ts';
 import { selectHosts, tagsSelect, type TagFilter } from './select.ts';
 import { schedule, type RunSummary } from './scheduler.ts';
 import { connectionFor } from './connection/index.ts';
-import { Journal, completedTasks, latestRun } from './journal.ts';
+import { Journal, completedTasks, latestRun, readNotes } from './journal.ts';
 import { RunEvents } from './output/events.ts';
 import { attachHostLogs } from './output/hostLog.ts';
 import { attachJson } from './output/jsonEvents.ts';
@@ -85,6 +85,7 @@ export async function runPlaybook(o: RunOptions): Promise<RunResult> {
     runId, playbook: name, playbookFile: relative(process.cwd(), playbookFile), inventory: invRel,
     startedAt: new Date().toISOString(), resumedFrom,
   });
+  if (o.resume) journal.inherit(readNotes(join(logsDir, resumedFrom!)));
   const events = new RunEvents();
   attachHostLogs(events, logDir);
   if (o.json) attachJson(events, o.json);

@@ -6,8 +6,8 @@ export function unifiedDiff(d: FileDiff): string {
   const before = d.before ?? '';
   const after = d.after ?? '';
   const patch = createTwoFilesPatch(
-    d.before === null ? '/dev/null' : `a${d.path}`,
-    d.after === null ? '/dev/null' : `b${d.path}`,
+    d.before === null ? '/dev/null' : side('a', d.path),
+    d.after === null ? '/dev/null' : side('b', d.path),
     before,
     after,
     undefined,
@@ -17,3 +17,6 @@ export function unifiedDiff(d: FileDiff): string {
   // drop the "=====" banner line jsdiff puts first
   return patch.split('\n').filter((l) => !/^=+$/.test(l)).join('\n').trimEnd();
 }
+
+/** `a/etc/x` for files, as git prints them; other names (`ucware:user/x`) as they are. */
+const side = (ab: 'a' | 'b', path: string) => (path.startsWith('/') ? `${ab}${path}` : path);
