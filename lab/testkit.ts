@@ -69,13 +69,13 @@ export function https(lab: LabState, h: LabHost, path: string, opts: { method?: 
   });
 }
 
-/** one JSON-RPC call to the host's API stand-in; auth 'basic' | 'bearer' | 'none' */
+/** one JSON-RPC call to the host's API stand-in; path 'admin/user' or '/api/2/admin/user'; auth 'basic' | 'bearer' | 'none' */
 export async function rpc(lab: LabState, h: LabHost, path: string, method: string, params: unknown[] = [], auth: 'basic' | 'bearer' | 'none' = 'bearer'): Promise<{ status: number; result?: unknown; error?: { code: number; message: string } }> {
   const c = readApiCredentials(lab);
   const headers: Record<string, string> = {};
   if (auth === 'basic') headers.authorization = `Basic ${Buffer.from(`${c.user}:${c.password}`).toString('base64')}`;
   if (auth === 'bearer') headers.authorization = `Bearer ${c.token}`;
-  const r = await https(lab, h, `/api/2/${path}`, { method: 'POST', headers, body: JSON.stringify({ jsonrpc: '2.0', method, params, id: 1 }) });
+  const r = await https(lab, h, `/api/2/${path.replace(/^\/?(api\/2\/)?/, '')}`, { method: 'POST', headers, body: JSON.stringify({ jsonrpc: '2.0', method, params, id: 1 }) });
   let parsed: { result?: unknown; error?: { code: number; message: string } } = {};
   try { parsed = JSON.parse(r.body); } catch { /* not JSON (e.g. 502 page) */ }
   return { status: r.status, ...parsed };
