@@ -32,11 +32,34 @@ const USAGE = `usage: run <playbook> <inventory> [options]
   -F, --ssh-config FILE  OpenSSH client config to read (default ~/.ssh/config)
       --list-hosts       show the selected hosts and stop
       --list-tasks       show the selected tasks and stop
+  -e, --extra KEY=VALUE  set a host var on every host (wins over the inventory)
+      --NAME VALUE       an option the playbook declares (e.g. rollback's --to)
   -v, --verbose          print every output line (plain view)
       --plain            plain lines even on a terminal
   -h, --help`;
 
-async function main(argv: string[]): Promise<number> {
+const KNOWN = new Set(['limit', 'tags', 'skip-tags', 'check', 'diff', 'forks', 'serial', 'max-fail', 'resume', 'json', 'ask-pass', 'ask-become-pass', 'ssh-config', 'list-hosts', 'list-tasks', 'verbose', 'plain', 'help', 'extra']);
+
+/** `--to before-ucware-5`: options the playbook declares (`params`) become extra vars. */
+function splitPlaybookParams(argv: string[]): { rest: string[]; params: Record<string, string | true> } {
+  const rest: string[] = [];
+  const params: Record<string, string | true> = {};
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const m = /^--([a-z][a-z0-9-]*)(?:=(.*))?$/.exec(a);
+    if (!m || KNOWN.has(m[1]!)) {
+      rest.push(a);
+      continue;
+    }
+    if (m[2] !== undefined) params[m[1]!] = m[2];
+    else if (argv[i + 1] !== undefined && !argv[i + 1]!.startsWith('-')) params[m[1]!] = argv[++i]!;
+    else params[m[1]!] = true;
+  }
+  return { rest, params };
+}
+
+async function main(args: string[]): Promise<number> {
+  const { rest: argv, params: playbookParams } = splitPlaybookParams(args);
   const { values: v, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -59,8 +82,15 @@ async function main(argv: string[]): Promise<number> {
       verbose: { type: 'boolean', short: 'v' },
       plain: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
+      extra: { type: 'string', short: 'e', multiple: true },
     },
   });
+  const extraVars: Record<string, unknown> = {};
+  for (const e of v.extra ?? []) {
+    const eq = e.indexOf('=');
+    if (eq < 1) throw new UsageError(`-e expects KEY=VALUE, not "${e}"`);
+    extraVars[e.slice(0, eq)] = e.slice(eq + 1);
+  }
   if (v.help) {
     console.log(USAGE);
     return 0;
@@ -127,6 +157,8 @@ async function main(argv: string[]): Promise<number> {
     verbose: v.verbose,
     view: v.plain ? 'plain' : undefined,
     abort,
+    extraVars,
+    params: playbookParams,
     sshConfigFile: v['ssh-config'],
     sshPassword,
     becomePassword,

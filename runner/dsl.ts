@@ -125,6 +125,8 @@ export interface PlaybookOptions {
   handlers?: Task<any>[];
   /** Hosts run at once. @default 50 */
   forks?: number;
+  /** Command-line options this playbook takes (`run rollback … --to NAME`), readable as host vars. */
+  params?: Record<string, { description: string; required?: boolean }>;
   /**
    * Read-only checks run on every selected host at once, before the first batch: a host
    * that fails them is NO-GO and gets nothing else. They run again on --resume.

@@ -44,6 +44,10 @@ export interface RunOptions {
   /** For tests: replace how hosts are connected. */
   connect?: (host: Host) => Connection;
   abort?: { stopped: boolean; reason?: string };
+  /** Host vars set on the command line with `-e KEY=VALUE`; they win over the inventory. */
+  extraVars?: Record<string, unknown>;
+  /** Options the playbook declares (`--to NAME`), set as host vars too. */
+  params?: Record<string, string | true>;
   /** `-F FILE`: the OpenSSH client config to read instead of ~/.ssh/config. */
   sshConfigFile?: string;
   /** `--ask-pass`: the SSH password for hosts without their own passwordEnv. */
@@ -64,6 +68,15 @@ export async function runPlaybook(o: RunOptions): Promise<RunResult> {
   const write = o.write ?? ((l: string) => process.stdout.write(mask(l) + '\n'));
   const { file: playbookFile, playbook } = await loadPlaybook(o.playbook);
   const inventory = await loadInventory(o.inventory);
+  const declared = playbook.options.params ?? {};
+  const accepts = Object.keys(declared).map((k) => `--${k}`).join(', ') || 'none';
+  for (const k of Object.keys(o.params ?? {})) {
+    if (!(k in declared)) throw new UsageError(`unknown option --${k} (playbook ${playbook.options.name} declares: ${accepts})`);
+  }
+  for (const [k, spec] of Object.entries(declared)) {
+    if (spec.required && o.params?.[k] === undefined && o.extraVars?.[k] === undefined) throw new UsageError(`playbook ${playbook.options.name} needs --${k} <${spec.description}>`);
+  }
+  for (const h of inventory.hosts) Object.assign(h.vars, o.extraVars ?? {}, o.params ?? {});
   const hosts = selectHosts(inventory.hosts, inventory.groups, o.limit);
   const tags: TagFilter = { tags: o.tags, skipTags: o.skipTags };
   const logsDir = resolve(o.logsDir ?? 'logs');
@@ -158,6 +171,10 @@ export function listTasks(pb: Playbook, filter: TagFilter): string[] {
       }
     }
   };
+  if (pb.options.preflight?.length) {
+    out.push('  preflight (every host, before the first batch):');
+    walk(pb.options.preflight, [], '    ');
+  }
   walk(pb.steps, [], '  ');
   return out;
 }
