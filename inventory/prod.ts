@@ -25,6 +25,8 @@ const vmware = (vm: string) => ({
 });
 
 export default defineInventory({
+  // One canary, then two, then half of the rest at a time; any failure stops the rollout.
+  rollout: { serial: [1, 2, '50%'], maxFailPercentage: 0 },
   defaults: {
     // The vendor's procedure: log in as ucware, sudo with that user's password.
     user: 'ucware',

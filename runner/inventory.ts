@@ -75,7 +75,15 @@ export interface GroupSpec {
   children?: string[];
 }
 
+/** How a rollout over this inventory goes; the command line wins, then this, then the playbook. */
+export interface RolloutSettings {
+  serial?: import('./dsl.ts').Serial;
+  maxFailPercentage?: number;
+  forks?: number;
+}
+
 export interface InventorySpec {
+  rollout?: RolloutSettings;
   defaults?: ConnectionSettings & { vars?: Partial<HostVars> };
   groups?: Record<string, GroupSpec>;
   hosts: Record<string, HostSpec>;
@@ -109,6 +117,7 @@ export interface Host {
 
 export interface Inventory {
   file: string;
+  rollout?: RolloutSettings;
   hosts: Host[];
   groups: Map<string, Set<string>>;
 }
@@ -187,7 +196,7 @@ export function buildInventory(file: string, spec: InventorySpec): Inventory {
     }
   }
   for (const g of Object.keys(groupSpecs)) if (!groups.has(g)) groups.set(g, new Set());
-  return { file, hosts, groups };
+  return { file, hosts, groups, rollout: spec.rollout };
 }
 
 function pick(s: ConnectionSettings): ConnectionSettings {

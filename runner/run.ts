@@ -117,7 +117,9 @@ export async function runPlaybook(o: RunOptions): Promise<RunResult> {
   const summary = await schedule({
     playbook, hosts, events, check: !!o.check, tags,
     connect: o.connect ?? ((h) => connectionFor(h, (m) => events.emit({ type: 'warn', host: h.name, message: m }), { sshConfigFile: o.sshConfigFile, sshPassword: o.sshPassword, becomePassword: o.becomePassword, askPassphrase: o.askPassphrase })),
-    forks: o.forks, serial: o.serial, maxFailPercentage: o.maxFailPercentage,
+    forks: o.forks ?? inventory.rollout?.forks,
+    serial: o.serial ?? inventory.rollout?.serial,
+    maxFailPercentage: o.maxFailPercentage ?? inventory.rollout?.maxFailPercentage,
     journal, resumed, resumedFrom, abort: o.abort,
   });
   events.emit({ type: 'run:done', exitCode: summary.exitCode, recap: summary.recap, durationMs: Date.now() - started });
