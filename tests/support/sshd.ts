@@ -30,6 +30,12 @@ export interface ClientKey {
   publicKey: string;
 }
 
+/** One exit hook for all servers (one per server would trip Node's listener-leak warning). */
+const liveServers = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const c of liveServers) c.kill('SIGKILL');
+});
+
 let sshdBin: string | undefined;
 function sshd(): string {
   if (sshdBin) return sshdBin;
@@ -86,9 +92,10 @@ export async function startSshd(o: SshdOptions): Promise<TestSshd> {
   let child: ChildProcess | undefined;
   const start = async () => {
     child = spawn(sshd(), ['-D', '-e', '-f', join(dir, 'sshd_config')], { stdio: ['ignore', 'ignore', 'pipe'] });
-    const c = child;
     // A crashed test must not leave servers behind that a later run would talk to.
-    process.once('exit', () => c.kill('SIGKILL'));
+    const c = child;
+    liveServers.add(c);
+    c.once('exit', () => liveServers.delete(c));
     let err = '';
     child.stderr!.on('data', (d) => (err += d));
     for (let i = 0; i < 100; i++) {
