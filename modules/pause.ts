@@ -85,7 +85,7 @@ export const pause = defineModule<PauseParams, undefined, PauseResult>({
     const at = new Date().toISOString();
     if (!io.interactive()) {
       if (p.skipNonInteractive) {
-        ctx.warn(`manual step pending (no terminal): ${p.title}`);
+        ctx.pending(`${p.title}:\n${lines.map((l) => `- ${l}`).join('\n')}`);
         return { changed: false, reason: `PENDING (no terminal to confirm): ${p.title}`, result: { confirmed: false, pending: true, at } };
       }
       throw new TaskFailed(`pause: "${p.title}" needs an operator at a terminal, and this run has none; do it by hand and re-run with --resume, or set skipNonInteractive: true. The step: ${lines.join(' / ')}`);
