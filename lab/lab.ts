@@ -134,6 +134,9 @@ export const hostAddress = (i: number) => `10.250.0.${10 + i}`;
 export const hostDir = (i: number) => join(paths().hosts, hostName(i));
 
 // ---------- prerequisites ----------
+function requireRoot(): void {
+  if (process.getuid?.() !== 0) throw new LabError('the lab must run as root (it creates network namespaces, overlay mounts and chroots)');
+}
 export function checkPrereqs(): void {
   const problems: string[] = [];
   if (process.getuid?.() !== 0) problems.push('the lab must run as root (it creates network namespaces, overlay mounts and chroots)');
@@ -384,10 +387,9 @@ function writeLabJson(): void {
 export interface UpOptions { hosts?: number; light?: boolean }
 
 /** brings the lab up with at least `hosts` hosts (default: the running count, or 3); idempotent */
-export function up(opts: UpOptions = {}): Promise<LabState> { return withLock(() => upLocked(opts)); }
+export async function up(opts: UpOptions = {}): Promise<LabState> { checkPrereqs(); return withLock(() => upLocked(opts)); }
 async function upLocked(opts: UpOptions): Promise<LabState> {
   const t0 = Date.now();
-  checkPrereqs();
   ensureImage();
   const running = runningHosts();
   const want = Math.max(opts.hosts ?? (running.length || DEFAULT_HOSTS), running.length ? Math.max(...running) : 0);
@@ -435,7 +437,7 @@ function readlinkSafe(p: string): string | undefined {
 }
 
 /** stops every host, the repo server and the network; removes lab.json; idempotent */
-export function down(): Promise<void> { return withLock(downLocked); }
+export async function down(): Promise<void> { requireRoot(); return withLock(downLocked); }
 async function downLocked(): Promise<void> {
   const p = paths();
   rmSync(p.labJson, { force: true });
@@ -454,7 +456,7 @@ async function downLocked(): Promise<void> {
 }
 
 /** without names: `down`, then delete all per-host state. With names: recreate just those hosts fresh (lab stays up). */
-export function reset(names: string[] = []): Promise<void> { return withLock(() => resetLocked(names)); }
+export async function reset(names: string[] = []): Promise<void> { requireRoot(); return withLock(() => resetLocked(names)); }
 async function resetLocked(names: string[]): Promise<void> {
   if (!names.length) {
     await down();
