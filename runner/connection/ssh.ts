@@ -380,11 +380,20 @@ export class SshConnection implements Connection {
         lines?.out.end();
         lines?.err.end();
       };
-      channel.on('close', () => {
+      let graceTaken = false;
+      const onClose = () => {
         if (settled) return;
         // On a dead link ssh2 closes every channel right after the client's 'close': that is
         // "unreachable", not a command that exited without a status.
         if (!exited && !timedOut && this.#dead) return; // linkLost (already called or about to be) rejects
+        // Seen rarely under load: the channel's close handled before its exit-status. Give the
+        // status a moment to arrive rather than report a finished command as "exit unknown".
+        if (!exited && !timedOut && !graceTaken) {
+          graceTaken = true;
+          channel.once('exit', () => setImmediate(onClose));
+          setTimeout(onClose, 200);
+          return;
+        }
         finish();
         resolve({
           stdout: Buffer.concat(out).toString(),
@@ -394,7 +403,8 @@ export class SshConnection implements Connection {
           durationMs: Date.now() - started,
           timedOut,
         });
-      });
+      };
+      channel.on('close', onClose);
       if (options.interact) {
         options.interact({
           write: (d) => {
