@@ -492,6 +492,7 @@ export const SETTINGS: Record<string, string> = {
   'reboot-delay': 'seconds the host stays down during a reboot (default 2)',
   'shutdown-delay': 'seconds sshd keeps answering (old boot id) after a reboot was issued (default 0)',
   'no-return': 'on|off: a host that goes down stays down until `up` or `set HOST no-return off`',
+  'silent-when-down': 'on|off: while down (reboot gap, no-return, poweroff) the host drops packets, so connects time out instead of being refused',
   'api-crash-after': 'N|off: the API stand-in exits after N more successful write calls (restarts after api-restart-delay)',
   'api-restart-delay': 'seconds before the crashed API stand-in is restarted (default 1)',
 };
@@ -503,10 +504,10 @@ export function set(name: string, key: string, value: string): void {
   if (!existsSync(hostDir(i))) throw new LabError(`${hostName(i)} does not exist`);
   mkdirSync(d, { recursive: true });
   const file = join(d, key);
-  if (key === 'no-return') {
+  if (key === 'no-return' || key === 'silent-when-down') {
     if (/^(on|1|true|yes)$/i.test(value)) writeFileSync(file, '1\n');
     else if (/^(off|0|false|no)$/i.test(value)) rmSync(file, { force: true });
-    else throw new LabError('no-return takes on|off');
+    else throw new LabError(`${key} takes on|off`);
     return;
   }
   if (/^(off|none|default)$/i.test(value)) { rmSync(file, { force: true }); return; }

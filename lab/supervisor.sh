@@ -19,6 +19,7 @@ stop_api() {
 }
 trap 'stop_api; exit 0' TERM
 while [ ! -e "$H/stop" ]; do
+  ip -n "$NS" link set eth0 up 2>/dev/null   # (down while the host was off, see silent-when-down)
   cat /proc/sys/kernel/random/uuid > "$H/boot_id"
   rm -f "$H/status/ready"; phase booting
   log "boot $(cat "$H/boot_id")"
@@ -29,6 +30,8 @@ while [ ! -e "$H/stop" ]; do
   log "host exited rc=$rc"
   stop_api; rm -f "$H/status/ready" "$H/init.pid"
   [ -e "$H/stop" ] && break
+  # a powered-off machine does not answer at all: connects time out instead of being refused
+  [ -e "$H/control/silent-when-down" ] && ip -n "$NS" link set eth0 down 2>/dev/null
   if [ $rc = 3 ]; then touch "$H/control/powered-off"; fi
   if [ -e "$H/control/no-return" ] || [ -e "$H/control/powered-off" ]; then
     phase down; log "staying down (no-return/powered-off)"

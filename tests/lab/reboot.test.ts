@@ -9,7 +9,7 @@ import { bootId, ensureLab, host, https, sleep, ssh, waitNewBoot } from '../../l
 let lab: LabState;
 test.before(async () => { lab = await ensureLab(3); });
 test.after(async () => {
-  for (const h of ['lab1', 'lab2', 'lab3']) for (const k of ['no-return', 'reboot-delay', 'shutdown-delay']) set(h, k, 'off');
+  for (const h of ['lab1', 'lab2', 'lab3']) for (const k of ['no-return', 'reboot-delay', 'shutdown-delay', 'silent-when-down']) set(h, k, 'off');
   await ensureLab(3);   // leave every host booted for the next test file
 });
 
@@ -49,6 +49,23 @@ test('a host told not to come back stays down until `set no-return off`', async 
   set('lab2', 'no-return', 'off');
   const id = await waitNewBoot(lab, h, old);
   assert.is.not(id, old);
+});
+
+test('silent-when-down: while the host is down, connects time out instead of being refused', async () => {
+  const h = host(lab, 'lab2');
+  set('lab2', 'silent-when-down', 'on');
+  set('lab2', 'reboot-delay', '3');
+  try {
+    const old = bootId(lab, h)!;
+    ssh(lab, h, 'reboot');
+    await sleep(1500);
+    const r = ssh(lab, h, 'true', { timeoutMs: 10_000 });
+    assert.is(r.code, 255);
+    assert.match(r.stderr, /timed out|No route to host/);
+    await waitNewBoot(lab, h, old);
+  } finally {
+    set('lab2', 'silent-when-down', 'off');
+  }
 });
 
 test('shutdown-delay: sshd keeps answering with the OLD boot id for a while after reboot', async () => {
