@@ -17,6 +17,19 @@ test('a second up is a no-op (same boot ids)', async () => {
   assert.equal(lab.hosts.map((h) => bootId(lab, h)), before);
 });
 
+test('npm run lab -- status --json lists the running hosts with version and boot id', async () => {
+  const lab = await ensureLab(3);
+  const out = execFileSync('npm', ['run', '--silent', 'lab', '--', 'status', '--json'], { encoding: 'utf8' });
+  const st = JSON.parse(out) as { hosts: { name: string; address: string; phase: string; ucware: string; bootId: string }[] };
+  for (const h of lab.hosts) {
+    const s = st.hosts.find((x) => x.name === h.name)!;
+    assert.is(s.address, h.address);
+    assert.is(s.phase, 'up');
+    assert.match(s.ucware, /^(4\.5\.0\.(9|10)|5\.0\.2)/);
+    assert.is(s.bootId, bootId(lab, h));
+  }
+});
+
 test('up 4 --light adds one light host (sshd + nginx, no MariaDB)', async () => {
   const n = readLab().hosts.length;
   await up({ hosts: n + 1, light: true });
