@@ -3,13 +3,13 @@
 // by --resume with no number lost, verification, and an idempotent rerun.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureLab, host, rpc } from '../../lab/testkit.ts';
 import { reset, set } from '../../lab/lab.ts';
 import { runPlaybook, type RunOptions } from '../../runner/run.ts';
-import type { LabState } from '../../lab/state.ts';
+import { readApiCredentials, type LabState } from '../../lab/state.ts';
 
 const logsDir = mkdtempSync(join(tmpdir(), 'ucw-configure-logs-'));
 let lab: LabState;
@@ -20,6 +20,16 @@ async function run(playbook: string, o: Partial<RunOptions> = {}) {
   const lines: string[] = [];
   const r = await runPlaybook({ playbook, inventory: 'inventory/lab.ts', limit: 'lab1', logsDir, view: 'plain', write: (l) => lines.push(l), ...o });
   return { ...r, out: lines.join('\n') };
+}
+/** The stand-in restarts after an injected crash (nginx answers 502 meanwhile). */
+async function apiBack(timeoutMs = 20_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    const r = await rpc(lab, host(lab, 'lab1'), '/api/2/admin/user', 'getAll').catch(() => undefined);
+    if (r?.result) return;
+    await new Promise((res) => setTimeout(res, 250));
+  }
+  throw new Error('the API stand-in did not come back');
 }
 const users = async () => (await rpc(lab, host(lab, 'lab1'), '/api/2/admin/user', 'getAll')).result as User[];
 const slots = async () => (await rpc(lab, host(lab, 'lab1'), '/api/2/admin/slot', 'getAll')).result as Slot[];
@@ -48,6 +58,8 @@ test('a crash between delete and reassign fails the run; --resume finishes it wi
   set('lab1', 'api-crash-after', '1');
   const crashed = await run('configure-v5');
   assert.is(crashed.exitCode, 2, crashed.out);
+  assert.match(crashed.out, /lab1 \| failed: merge people created several times — lab1: admin\/user\.assignExtension: HTTP 502/);
+  await apiBack();
   assert.not.ok((await users()).some((u) => u.username === 'mmueller2'), 'the first delete went through');
   assert.not.ok((await allNumbers()).includes('202'), 'number 202 is orphaned until the resume');
   const resumed = await run('configure-v5', { resume: true });
@@ -65,11 +77,16 @@ test('a crash between delete and reassign fails the run; --resume finishes it wi
   assert.match(resumed.out, /PENDING MANUAL STEPS[\s\S]*Create a group of type "fax": name "fax-vertrieb"/);
 });
 
-test('a rerun changes nothing', async () => {
+test('a rerun changes nothing; the API token appears in no output, log or journal', async () => {
   const r = await run('configure-v5');
   assert.is(r.exitCode, 0, r.out);
   assert.is(r.recap.lab1!.changed, 0, r.out);
   assert.match(r.out, /ok: merge people created several times — every merge is done/);
+  const token = readApiCredentials(lab).token;
+  const files = readdirSync(logsDir, { recursive: true }).map(String).filter((f) => statSync(join(logsDir, f)).isFile());
+  assert.ok(files.length > 5);
+  for (const f of files) assert.not.ok(readFileSync(join(logsDir, f), 'utf8').includes(token), f);
+  assert.not.ok(r.out.includes(token));
 });
 
 test.after(async () => {
