@@ -58,6 +58,11 @@ export function becomeLine(line: string, loginUser: string): string {
  */
 export async function execAsRoot(conn: Connection, line: string, options: ExecOptions = {}): Promise<ExecResult> {
   if (conn.user === 'root') return conn.exec(line, options);
+  // The persistent strategy keeps one root shell per host, opened through sudo once.
+  if (conn.execAsRoot && !options.interact) {
+    const res = await conn.execAsRoot(line, options);
+    if (res) return res;
+  }
   const settings = conn.become ?? {};
   const password = settings.password;
   const b = becomeCommand(line, password !== undefined);
@@ -137,17 +142,89 @@ export async function execAsRoot(conn: Connection, line: string, options: ExecOp
   lines?.out.end();
   lines?.err.end();
   if (failure) throw failure;
-  if (!escalated) {
-    const said = preErr.split(b.prompt).join('').trim();
-    if (WRONG_PASSWORD.test(said)) throw new BecomeError(conn.host, 'wrong-password', `incorrect sudo password for ${conn.user} (from ${settings.passwordSource})`);
-    if (NOT_ALLOWED.test(said)) throw new BecomeError(conn.host, 'not-allowed', `${conn.user} may not use sudo (not in sudoers): ${lastLine(said)}`);
-    if (NEEDS_PASSWORD.test(said)) {
-      throw new BecomeError(conn.host, 'password-required', `sudo needs a password for ${conn.user} and none was given: ${settings.passwordSource ?? 'set becomePasswordEnv in the inventory or use --ask-become-pass'}`);
-    }
-    if (res.exitCode === 127) throw new BecomeError(conn.host, 'no-sudo', `sudo is not installed (become as ${conn.user} needs it): ${lastLine(said)}`);
-    throw new BecomeError(conn.host, 'failed', `sudo failed as ${conn.user} (exit ${res.exitCode ?? res.signal}): ${lastLine(said) || 'no message'}`);
-  }
+  if (!escalated) throw noEscalation(conn, preErr.split(b.prompt).join('').trim(), res.exitCode, res.signal);
   return { ...res, stdout: out.join(''), stderr: err.join('') };
+}
+
+type Who = Pick<Connection, 'host' | 'user' | 'become'>;
+
+/** Why sudo ended without running anything: what it said, classified. */
+function noEscalation(conn: Who, said: string, exitCode: number | null, signal?: string): BecomeError {
+  const settings = conn.become ?? {};
+  if (WRONG_PASSWORD.test(said)) return new BecomeError(conn.host, 'wrong-password', `incorrect sudo password for ${conn.user} (from ${settings.passwordSource})`);
+  if (NOT_ALLOWED.test(said)) return new BecomeError(conn.host, 'not-allowed', `${conn.user} may not use sudo (not in sudoers): ${lastLine(said)}`);
+  if (NEEDS_PASSWORD.test(said)) {
+    return new BecomeError(conn.host, 'password-required', `sudo needs a password for ${conn.user} and none was given: ${settings.passwordSource ?? 'set becomePasswordEnv in the inventory or use --ask-become-pass'}`);
+  }
+  if (exitCode === 127) return new BecomeError(conn.host, 'no-sudo', `sudo is not installed (become as ${conn.user} needs it): ${lastLine(said)}`);
+  return new BecomeError(conn.host, 'failed', `sudo failed as ${conn.user} (exit ${exitCode ?? signal}): ${lastLine(said) || 'no message'}`);
+}
+
+/** A raw channel running a `becomeCommand` line, for `sudoHandshake`. */
+export interface SudoIO {
+  write(data: string): void;
+  kill(): void;
+}
+
+/**
+ * The same prompt/marker exchange as execAsRoot, for a long-lived root shell: feed it the
+ * channel's output until `done` resolves (the success marker seen: from then on the channel
+ * belongs to what sudo started) or rejects with a BecomeError. Call `ended` when the channel
+ * ends. The password is written once, only after sudo's own prompt.
+ */
+export function sudoHandshake(conn: Who, b: BecomeLine, io: SudoIO): {
+  onData(stream: 'stdout' | 'stderr', chunk: Buffer): void;
+  ended(exitCode: number | null, signal?: string): void;
+  done: Promise<void>;
+} {
+  const settings = conn.become ?? {};
+  const password = settings.password;
+  const timeoutMs = settings.timeoutMs ?? 12_000;
+  let preOut = '';
+  let preErr = '';
+  let prompts = 0;
+  let settled = false;
+  let resolve!: () => void;
+  let reject!: (e: BecomeError) => void;
+  const done = new Promise<void>((res, rej) => ((resolve = res), (reject = rej)));
+  const fail = (e: BecomeError) => {
+    if (settled) return;
+    settled = true;
+    clearTimeout(timer);
+    io.kill();
+    reject(e);
+  };
+  const timer = setTimeout(
+    () => fail(new BecomeError(conn.host, 'timeout', `timed out after ${timeoutMs / 1000} s waiting for sudo (no prompt and no success marker) as ${conn.user}`)),
+    timeoutMs,
+  );
+  const wrong = () => new BecomeError(conn.host, 'wrong-password', `incorrect sudo password for ${conn.user} (from ${settings.passwordSource ?? 'the configured source'})`);
+  return {
+    done,
+    onData(stream, chunk) {
+      if (settled) return;
+      if (stream === 'stdout') {
+        preOut += chunk.toString();
+        if (preOut.includes(b.success + '\n')) {
+          settled = true;
+          clearTimeout(timer);
+          resolve();
+        }
+        return;
+      }
+      preErr += chunk.toString();
+      const seen = preErr.split(b.prompt).length - 1;
+      if (seen > prompts) {
+        prompts = seen;
+        if (prompts === 1 && password !== undefined) io.write(password + '\n');
+        else fail(wrong());
+      } else if (WRONG_PASSWORD.test(preErr)) fail(wrong());
+    },
+    ended(exitCode, signal) {
+      if (settled) return;
+      fail(noEscalation(conn, preErr.split(b.prompt).join('').trim(), exitCode, signal));
+    },
+  };
 }
 
 const lastLine = (s: string) => s.split('\n').filter((l) => l.trim()).at(-1) ?? '';

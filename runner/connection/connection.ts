@@ -44,6 +44,11 @@ export interface ExecResult {
   signal?: string;
   durationMs: number;
   timedOut?: boolean;
+  /**
+   * The persistent command channel (or its shell) died while the command ran: it may or may not
+   * have completed. Always comes with exitCode null: such a task is failed, never succeeded.
+   */
+  outcomeUnknown?: boolean;
 }
 
 export interface Connection {
@@ -60,6 +65,13 @@ export interface Connection {
   become?: BecomeSettings;
   connect(): Promise<void>;
   exec(command: string, options?: ExecOptions): Promise<ExecResult>;
+  /**
+   * Runs `command` as root on a root channel the connection keeps (the persistent strategy: one
+   * sudo per host). Undefined when it has none: the caller then runs sudo per command.
+   */
+  execAsRoot?(command: string, options?: ExecOptions): Promise<ExecResult | undefined>;
+  /** How commands reach the host: `persistent` (one framed shell) or `exec` (a channel each). */
+  readonly strategy?: 'persistent' | 'exec';
   /** Drop the link (e.g. after a reboot); the next exec reconnects. */
   reset(): Promise<void>;
   close(): Promise<void>;

@@ -19,6 +19,9 @@ import { UnreachableError, RunnerError } from '../errors.ts';
 import { registerSecret } from '../secrets.ts';
 import { LineSplitter, type BecomeSettings, type Connection, type ExecOptions, type ExecResult } from './connection.ts';
 import { verifyHostKey, HostKeyError, fingerprint, type HostKeyChecking } from './knownHosts.ts';
+import { ShellChannel, NoShellError, SHELL_LOOP, type RawChannel } from './shellChannel.ts';
+import { becomeCommand, sudoHandshake } from '../become.ts';
+import { quote } from '../shell.ts';
 
 /** One machine in the chain: a jump host or the target itself. */
 export interface SshEndpoint {
@@ -51,7 +54,15 @@ export interface SshOptions extends SshEndpoint {
   keepaliveCountMax?: number;
   become?: BecomeSettings;
   warn?: (message: string) => void;
+  /**
+   * `persistent`: one long-lived framed `sh` per host (and one root `sh` through sudo) runs the
+   * commands; `exec`: an SSH exec channel per command. @default 'exec'
+   */
+  channel?: 'persistent' | 'exec';
 }
+
+/** At most this many shells of a kind per host; more concurrent commands use exec channels. */
+const MAX_SHELLS = 4;
 
 /** Authentication failed: the host answered but would not let us in. Counted as unreachable, like Ansible. */
 export class SshAuthError extends UnreachableError {}
@@ -67,6 +78,12 @@ export class SshConnection implements Connection {
   readonly user: string;
   become?: BecomeSettings;
   connects = 0;
+  readonly strategy: 'persistent' | 'exec';
+  /** Shells opened so far (user and root), for tests and the per-host log. */
+  shellsOpened = { user: 0, root: 0 };
+  /** Set when the host has no usable POSIX sh: the persistent strategy then falls back to exec. */
+  noShell?: string;
+  readonly #shells: { user: ShellChannel[]; root: ShellChannel[] } = { user: [], root: [] };
   #clients: Client[] = [];
   #connecting?: Promise<void>;
   #dead = true;
@@ -78,6 +95,127 @@ export class SshConnection implements Connection {
     this.address = `${options.address}:${options.port}`;
     this.user = options.user;
     this.become = options.become;
+    this.strategy = options.channel ?? 'exec';
+  }
+
+  /** The live shells (for tests: their pids, how many tasks each ran). */
+  shells(kind: 'user' | 'root' = 'user'): readonly ShellChannel[] {
+    return this.#shells[kind].filter((s) => !s.dead);
+  }
+
+  async execAsRoot(command: string, options: ExecOptions = {}): Promise<ExecResult | undefined> {
+    if (this.strategy !== 'persistent' || options.interact || this.noShell) return undefined;
+    return this.#viaShell('root', command, options);
+  }
+
+  async #viaShell(kind: 'user' | 'root', command: string, options: ExecOptions): Promise<ExecResult | undefined> {
+    await this.connect();
+    const pool = this.#shells[kind];
+    for (let i = pool.length - 1; i >= 0; i--) if (pool[i]!.dead) pool.splice(i, 1);
+    let sc = pool.find((s) => !s.busy);
+    if (!sc) {
+      if (pool.length >= MAX_SHELLS) return undefined;
+      try {
+        sc = await this.#openShell(kind);
+      } catch (e) {
+        if (!(e instanceof NoShellError)) throw e;
+        // A link that died while the shell started is the link's failure, not the shell's.
+        if (this.#dead) throw this.#fail(this.options, `cannot start the command shell: ${e.message}`, e);
+        this.noShell = e.message;
+        this.options.warn?.(`${this.host}: no usable POSIX sh for the persistent command channel (${e.message}); using an exec channel per command`);
+        return undefined;
+      }
+      pool.push(sc);
+    }
+    const shell = sc;
+    return new Promise<ExecResult>((resolve, reject) => {
+      const pending: Pending = {
+        linkLost: (e) => {
+          this.#pending.delete(pending);
+          reject(e);
+          shell.gone('connection lost');
+        },
+      };
+      this.#pending.add(pending);
+      shell.run(command, options).then(
+        (r) => {
+          this.#pending.delete(pending);
+          resolve(r);
+        },
+        (e) => {
+          this.#pending.delete(pending);
+          reject(e);
+        },
+      );
+    });
+  }
+
+  async #openShell(kind: 'user' | 'root'): Promise<ShellChannel> {
+    const loop = `sh -c ${quote(SHELL_LOOP)} ucw-sh`;
+    const timeoutMs = Math.max(this.options.connectTimeoutMs ?? 10_000, 5000);
+    const b = kind === 'root' ? becomeCommand(`exec ${loop} /bin/sh`, this.become?.password !== undefined) : undefined;
+    // The user's tasks run in the login shell, as on an exec channel; root tasks in /bin/sh, as sudo's.
+    const line = b ? b.line : `exec ${loop} "$SHELL"`;
+    let ch: ClientChannel;
+    try {
+      ch = await this.#channel(line);
+    } catch (e) {
+      if (!this.#dead) throw new NoShellError(`cannot open a channel: ${(e as Error).message}`);
+      await this.connect();
+      ch = await this.#channel(line).catch((e2: Error) => {
+        throw this.#fail(this.options, `cannot run a command: ${e2.message}`, e2);
+      });
+    }
+    let onOut: (d: Buffer) => void = () => {};
+    let onErr: (d: Buffer) => void = () => {};
+    let onEnd: (code: number | null, sig?: string) => void = () => {};
+    let exit: { code: number | null; sig?: string } | undefined;
+    ch.on('data', (d: Buffer) => onOut(d));
+    ch.stderr.on('data', (d: Buffer) => onErr(d));
+    ch.on('exit', (code: number | null, sig?: string) => {
+      exit = { code, sig: sig ? (sig.startsWith("SIG") ? sig : `SIG${sig}`) : undefined };
+      // The shell is gone even if a task's output still drains: fail that task now.
+      onEnd(code, exit.sig);
+    });
+    ch.on('close', () => onEnd(exit?.code ?? null, exit?.sig));
+    const raw: RawChannel = {
+      write: (d) => {
+        if (ch.writable) ch.write(d);
+      },
+      listen: (o, e) => ((onOut = o), (onErr = e)),
+      close: () => ch.close(),
+    };
+    if (b) {
+      const hs = sudoHandshake(this, b, { write: (d) => raw.write(d), kill: () => raw.close() });
+      raw.listen(
+        (d) => hs.onData('stdout', d),
+        (d) => hs.onData('stderr', d),
+      );
+      onEnd = (code, sig) => hs.ended(code, sig);
+      await hs.done;
+    }
+    const label = `${this.host}${kind === 'root' ? ' (root)' : ''}`;
+    let sc: ShellChannel | undefined;
+    let endedEarly: string | undefined;
+    onEnd = (code, sig) => {
+      const why = `the shell ended: ${sig ?? `exit ${code ?? 'unknown'}`}`;
+      if (sc) sc.gone(why);
+      else endedEarly = why;
+    };
+    const opening = ShellChannel.open(raw, label, timeoutMs);
+    if (endedEarly) throw new NoShellError(endedEarly);
+    sc = await opening;
+    this.shellsOpened[kind]++;
+    const sc2 = sc;
+    onEnd = (code, sig) => {
+      sc2.gone(`the shell ended: ${sig ?? `exit ${code ?? 'unknown'}`}`);
+      try {
+        ch.close();
+      } catch {
+        /* gone */
+      }
+    };
+    return sc;
   }
 
   connect(): Promise<void> {
@@ -289,6 +427,10 @@ export class SshConnection implements Connection {
   }
 
   async exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
+    if (this.strategy === 'persistent' && !options.interact && !this.noShell) {
+      const res = await this.#viaShell('user', command, options);
+      if (res) return res;
+    }
     await this.connect();
     let channel: ClientChannel;
     try {
@@ -356,7 +498,7 @@ export class SshConnection implements Connection {
       channel.on('exit', (code: number | null, sig?: string) => {
         exited = true;
         exitCode = code;
-        if (sig) signal = `SIG${sig}`;
+        if (sig) signal = sig.startsWith("SIG") ? sig : `SIG${sig}`;
       });
       const timer =
         options.timeoutMs !== undefined
@@ -428,6 +570,9 @@ export class SshConnection implements Connection {
     this.#clients = [];
     this.#dead = true;
     for (const c of [...clients].reverse()) c.end();
+    for (const sc of [...this.#shells.user, ...this.#shells.root]) sc.gone('connection closed by the runner');
+    this.#shells.user = [];
+    this.#shells.root = [];
     const err = new UnreachableError(this.host, this.address, 'connection closed by the runner while a command was running');
     for (const p of [...this.#pending]) p.linkLost(err);
   }
