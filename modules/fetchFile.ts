@@ -7,9 +7,9 @@
  * @example
  * fetchFile({ src: '/etc/ucware/ucware.php', dest: 'backups/{host}/ucware.php' }, { become: true })
  */
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync, chmodSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { fetchVerified, sha256 } from './facts/fetch.ts';
 import { defineModule, change, noop, type Plan } from '../runner/plan.ts';
 import { ParamError, TaskFailed } from '../runner/errors.ts';
 import { sh } from '../runner/shell.ts';
@@ -40,7 +40,6 @@ interface Facts {
   localSha256: string | null;
 }
 
-const sha256 = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
 
 export const fetchFile = defineModule<FetchFileParams, Facts, FetchFileResult>({
   name: 'fetchFile',
@@ -59,16 +58,8 @@ export const fetchFile = defineModule<FetchFileParams, Facts, FetchFileResult>({
   },
   plan,
   apply: async (ctx, p, f) => {
-    const r = await ctx.run(sh`base64 -w 0 < ${p.src}`, { quiet: true });
-    const data = Buffer.from(r.stdout.trim(), 'base64');
-    const got = sha256(data);
-    if (got !== f.remote!.sha256) throw new TaskFailed(`fetchFile: ${p.src} on ${ctx.host.name} changed or arrived damaged: SHA-256 ${got}, the host said ${f.remote!.sha256}; nothing written`);
-    mkdirSync(dirname(f.dest), { recursive: true });
-    const tmp = `${f.dest}.tmp-${process.pid}`;
-    writeFileSync(tmp, data, { mode: parseInt(p.mode ?? '0600', 8) });
-    chmodSync(tmp, parseInt(p.mode ?? '0600', 8));
-    renameSync(tmp, f.dest);
-    return { result: { dest: f.dest, sha256: got, size: data.length } };
+    const got = await fetchVerified(ctx, p.src, f.dest, f.remote!.sha256, p.mode ?? '0600');
+    return { result: { dest: f.dest, sha256: got.sha256, size: got.size } };
   },
 });
 

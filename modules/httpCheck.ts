@@ -11,15 +11,11 @@
  * httpCheck({ url: 'https://10.0.0.5/admin/', pinSha256: '5F:0A:…:9C', status: [200, 302], followRedirects: false })
  * httpCheck({ url: 'http://127.0.0.1:8080/health', from: 'target', json: { path: 'status', equals: 'ok' } })
  */
-import { readFileSync } from 'node:fs';
-import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { request as httpsRequest } from 'node:https';
-import { connect as tlsConnect, type TLSSocket } from 'node:tls';
-import { isIP } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { defineModule, noop, type Plan, type ModuleContext } from '../runner/plan.ts';
 import { ParamError, TaskFailed } from '../runner/errors.ts';
 import { sh } from '../runner/shell.ts';
+import { httpFetch } from '../runner/https.ts';
 
 export interface HttpCheckParams {
   /** http:// or https:// URL to request. */
@@ -179,10 +175,9 @@ async function viaNode(p: HttpCheckParams): Promise<HttpResponse> {
   let url = new URL(p.url);
   let method = p.method ?? 'GET';
   let body = p.body;
-  const ca = p.caFile ? readFileSync(p.caFile) : undefined;
   const deadline = Date.now() + (p.timeoutSec ?? 30) * 1000;
   for (let hop = 0; ; hop++) {
-    const r = await once(url, method, body, p.headers ?? {}, ca, p.pinSha256, deadline);
+    const r = await once(url, method, body, p.headers ?? {}, p.caFile, p.pinSha256, deadline);
     const loc = r.headers.location;
     if (r.status >= 300 && r.status < 400 && loc && hop < maxRedirects(p)) {
       url = new URL(loc, url);
@@ -196,55 +191,20 @@ async function viaNode(p: HttpCheckParams): Promise<HttpResponse> {
   }
 }
 
-function once(url: URL, method: string, body: string | undefined, headers: Record<string, string>, ca: Buffer | undefined, pin: string | undefined, deadline: number): Promise<HttpResponse> {
-  return new Promise((resolve, reject) => {
-    const left = Math.max(1, deadline - Date.now());
-    let done = false;
-    let socket: TLSSocket | undefined;
-    const fail = (e: Error) => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      socket?.destroy();
-      reject(e);
-    };
-    const timer = setTimeout(() => fail(new Error(`no answer from ${url.href} within ${Math.round(left / 1000)} s`)), left);
-    const onResponse = (res: IncomingMessage, certSha256?: string) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      res.on('data', (c: Buffer) => {
-        if (size < MAX_BODY) chunks.push(c);
-        size += c.length;
-      });
-      res.on('error', fail);
-      res.on('end', () => {
-        if (done) return;
-        done = true;
-        clearTimeout(timer);
-        const h: Record<string, string> = {};
-        for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) h[k] = Array.isArray(v) ? v.join(', ') : v;
-        resolve({ status: res.statusCode ?? 0, url: url.href, headers: h, body: Buffer.concat(chunks).subarray(0, MAX_BODY).toString('utf8'), certSha256 });
-      });
-    };
-    const opts = { method, headers: { 'user-agent': 'ucw-runner httpCheck', ...headers, ...(body !== undefined ? { 'content-length': String(Buffer.byteLength(body)) } : {}) } };
-    if (url.protocol === 'http:') {
-      const req = httpRequest(url, opts, (res) => onResponse(res));
-      req.on('error', fail);
-      req.end(body);
-      return;
-    }
-    const host = url.hostname.replace(/^\[|\]$/g, '');
-    socket = tlsConnect({ host, port: Number(url.port || 443), servername: isIP(host) ? undefined : host, ca, rejectUnauthorized: !pin, ALPNProtocols: ['http/1.1'] });
-    socket.on('error', (e) => fail(new Error(`TLS to ${url.host}: ${e.message}`)));
-    socket.once('secureConnect', () => {
-      const cert = socket!.getPeerCertificate();
-      const got = cert?.fingerprint256;
-      if (pin && (!got || normPin(got) !== normPin(pin))) return fail(new Error(`certificate of ${url.host} has SHA-256 ${got ?? '(none)'}, not the pinned ${pin}`));
-      const req = httpsRequest(url, { ...opts, createConnection: () => socket! }, (res) => onResponse(res, got));
-      req.on('error', fail);
-      req.end(body);
-    });
+/** One request from the controller; TLS trust (CA file or pin, checked before sending) is runner/https.ts's. */
+async function once(url: URL, method: string, body: string | undefined, headers: Record<string, string>, caFile: string | undefined, pin: string | undefined, deadline: number): Promise<HttpResponse> {
+  const r = await httpFetch({
+    url: url.href,
+    method,
+    headers: { 'user-agent': 'ucw-runner httpCheck', ...headers },
+    body,
+    caFile,
+    pinSha256: pin,
+    timeoutMs: Math.max(1, deadline - Date.now()),
   });
+  const h: Record<string, string> = {};
+  for (const [k, v] of Object.entries(r.headers)) if (v !== undefined) h[k] = Array.isArray(v) ? v.join(', ') : String(v);
+  return { status: r.status, url: url.href, headers: h, body: r.body.slice(0, MAX_BODY), certSha256: r.certSha256 };
 }
 
 /** One request from the host through curl; with a pin, openssl reads the certificate first. */

@@ -62,7 +62,7 @@ function pinnedSocket(url: URL, pin: string, pinText: string, timeoutMs: number)
       const offered = certFingerprint(sock.getPeerCertificate());
       if (normalizePin(offered) !== pin) {
         sock.destroy();
-        reject(new HttpError(`certificate of ${url.host} does not match the pinned fingerprint: offered ${offered}, pinned ${pinText}`));
+        reject(new HttpError(`certificate of ${url.host} has SHA-256 ${offered}, not the pinned ${pinText}`));
       } else resolve(sock);
     });
     sock.once('error', (e) => {

@@ -8,11 +8,10 @@
  * @example
  * ucwareBackup((h) => ({ stamp, paths: h.vars.backupPaths }), { tags: ['backup'], become: true })
  */
-import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { defineModule, change, type ModuleContext } from '../../runner/plan.ts';
-import { TaskFailed } from '../../runner/errors.ts';
+import { defineModule, change } from '../../runner/plan.ts';
+import { fetchVerified } from '../facts/fetch.ts';
 import { sh } from '../../runner/shell.ts';
 
 export const DEFAULT_BACKUP_PATHS = ['/etc/ucware', '/etc/asterisk', '/var/spool/asterisk/voicemail', '/var/lib/asterisk/sounds/custom'];
@@ -68,22 +67,11 @@ export const ucwareBackup = defineModule<UcwareBackupParams, undefined, UcwareBa
     const files = parseSums(sums.stdout);
     const dir = resolve(p.controllerDir ?? 'backups', ctx.host.name, p.stamp);
     mkdirSync(dir, { recursive: true });
-    for (const f of files) await fetchVerified(ctx, `${hostDir}/${f.name}`, join(dir, f.name), f);
+    for (const f of files) await fetchVerified(ctx, `${hostDir}/${f.name}`, join(dir, f.name), f.sha256);
     writeFileSync(join(dir, 'SHA256SUMS'), files.map((f) => `${f.sha256}  ${f.name}\n`).join(''));
     return { changed: true, reason: `backup of ${files.map((f) => `${f.name} (${f.bytes} B)`).join(', ')} verified in ${dir}`, result: { dir, hostDir, files, missing } };
   },
 });
-
-/** Copies a host file to the controller (base64 over the channel: binary-safe) and checks its SHA-256. */
-async function fetchVerified(ctx: ModuleContext, remote: string, local: string, want: BackupFile): Promise<void> {
-  const r = await ctx.run(sh`base64 -- ${remote}`, { quiet: true });
-  const data = Buffer.from(r.stdout.replace(/\s+/g, ''), 'base64');
-  const got = createHash('sha256').update(data).digest('hex');
-  if (got !== want.sha256 || data.length !== want.bytes) {
-    throw new TaskFailed(`${ctx.host.name}: ${remote} arrived damaged on the controller: sha256 ${got} (${data.length} B), host says ${want.sha256} (${want.bytes} B)`);
-  }
-  writeFileSync(local, data, { mode: 0o600 });
-}
 
 export function parseSums(out: string): BackupFile[] {
   const sums = new Map<string, string>();
