@@ -5,6 +5,7 @@
  *
  * Protocol (the loop below is `sh -c LOOP ucw-sh TASKSHELL`; its script is an argument, so
  * nothing but data ever travels on the channel's stdin):
+ *    (GNU `timeout 0` in place of setsid where there is one: see the loop.)
  *  - The controller sends a random sentinel line (never in any argv or environment); the loop
  *    answers `<S> R <pid>` when it is ready.
  *  - Each task: a header line `<lines> <stdin bytes> <timeout s|0>`, the command's lines (read
@@ -29,6 +30,8 @@ import { LineSplitter, type ExecOptions, type ExecResult } from './connection.ts
 
 export const SHELL_LOOP = String.raw`SH=$1
 case $SH in /*) [ -x "$SH" ] || SH=/bin/sh ;; *) SH=/bin/sh ;; esac
+# Started by its name where PATH finds the same file, the task shell's $0 is what sshd gives it.
+N=$<SH##*/}; M=$(command -v "$N" 2>/dev/null) && [ "$M" -ef "$SH" ] 2>/dev/null && SH=$N
 for u in head mkfifo mktemp cat; do command -v $u >/dev/null 2>&1 || { echo "ucw-sh: $u not found" >&2; exit 97; }; done
 T=$TMPDIR; [ -d "$T" ] || T=/tmp
 T=$(mktemp -d "$T/.ucw-sh.XXXXXX") || exit 96
@@ -37,7 +40,10 @@ trap 'exit 129' HUP
 trap 'exit 143' TERM
 trap 'exit 130' INT
 mkfifo -m 600 "$T/o" "$T/e" || exit 96
-if command -v setsid >/dev/null 2>&1; then Z=setsid; else Z=; fi
+# GNU timeout (no limit) puts the task in a process group of its own (what a timeout kills),
+# resets SIGINT and SIGQUIT, which sh ignores for a background job, and passes a signal death
+# on as its own; setsid gives at least the process group.
+if timeout --version >/dev/null 2>&1; then Z='timeout 0'; elif command -v setsid >/dev/null 2>&1; then Z=setsid; else Z=; fi
 IFS= read -r S || exit 0
 printf '%s R %s\n' "$S" "$$"
 while IFS= read -r h; do
@@ -68,7 +74,7 @@ $l"; fi
   printf '\n%s E\n' "$S" >&2
   printf '\n%s X %s %s\n' "$S" "$k" "$r"
 done
-`;
+`.replaceAll('$<', '$' + '{'); // `$<` stands for a shell `${` (a template literal cannot hold one)
 
 /** The raw SSH channel the loop runs on, as the connection hands it over. */
 export interface RawChannel {

@@ -1,0 +1,254 @@
+// The persistent command channel against exec channels on a real sshd: the same commands both
+// ways must give identical stdout, stderr and exit status (random and hostile cases); a
+// timeout kills only the task; a shell killed mid-task fails that task and the next one runs on
+// a new shell; a login shell that cannot start the loop falls back to exec channels.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { makeClientKey, startSshd, portBase, type TestSshd } from '../support/sshd.ts';
+import { SshConnection } from '../../runner/connection/ssh.ts';
+import type { ExecResult } from '../../runner/connection/connection.ts';
+
+const root = mkdtempSync(join(tmpdir(), 'ucw-fastpath-'));
+const port = portBase() + 6;
+const key = makeClientKey();
+const tag = process.pid % 10000;
+const RUSER = `ucwrb${tag}`;
+let s: TestSshd;
+const opened: SshConnection[] = [];
+let P: SshConnection;
+let E: SshConnection;
+const warnings: string[] = [];
+
+function conn(channel: 'persistent' | 'exec', user = 'root'): SshConnection {
+  const c = new SshConnection({
+    host: `fp-${channel}-${user}`,
+    address: s.address,
+    port,
+    user,
+    identityFiles: [key.key],
+    agent: false,
+    hostKeyChecking: 'accept-new',
+    knownHostsFiles: [join(root, 'known_hosts')],
+    connectTimeoutMs: 3000,
+    channel,
+    warn: (m) => warnings.push(m),
+  });
+  opened.push(c);
+  return c;
+}
+
+test.before(async () => {
+  s = await startSshd({ name: 'fastpath', address: '127.0.0.81', port, client: key });
+  P = conn('persistent');
+  E = conn('exec');
+  // Fixed data both ways read: random binary bytes, 5 MB.
+  const blob = Buffer.alloc(5_000_000);
+  for (let i = 0; i < blob.length; i++) blob[i] = (i * 2654435761) >>> 24;
+  writeFileSync(join(root, 'blob'), blob);
+  chmodSync(root, 0o755);
+});
+
+test.after(async () => {
+  for (const c of opened) await c.close();
+  await s?.stop();
+  spawnSync('userdel', ['-r', RUSER], { stdio: 'ignore' });
+  rmSync(root, { recursive: true, force: true });
+});
+
+const norm = (r: ExecResult) => ({ stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode, signal: r.signal ?? null });
+
+async function same(cmd: string, stdin?: string | Buffer): Promise<ExecResult> {
+  const p = await P.exec(cmd, { stdin });
+  const e = await E.exec(cmd, { stdin });
+  const a = norm(p);
+  const b = norm(e);
+  if (a.stdout !== b.stdout) assert.unreachable(`${JSON.stringify(cmd)}: stdout differs (persistent ${a.stdout.length} chars ${JSON.stringify(a.stdout.slice(0, 80))}, exec ${b.stdout.length} chars ${JSON.stringify(b.stdout.slice(0, 80))})`);
+  assert.equal(a, b, JSON.stringify(cmd));
+  return p;
+}
+
+/** A deterministic PRNG, so a failing random case can be replayed. */
+function rng(seed: number) {
+  return () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+}
+const oct = (bytes: number[]) => bytes.map((b) => '\\' + b.toString(8).padStart(3, '0')).join('');
+
+test('the persistent strategy really uses one shell for many commands', async () => {
+  for (let i = 0; i < 5; i++) await P.exec('true');
+  assert.is(P.shells().length, 1);
+  assert.ok(P.shells()[0]!.tasks >= 5);
+  assert.is(P.shellsOpened.user, 1);
+});
+
+const hostile: [string, string | Buffer | undefined][] = [
+  ['echo hello', undefined],
+  ['printf "no newline"', undefined],
+  ['printf "err no newline" >&2', undefined],
+  ['printf "a\\nb\\n\\n\\n"', undefined],
+  ['', undefined],
+  ['printf "\\000\\001\\002\\377\\376 nul and high bytes\\000"', undefined],
+  ['printf "\\000" >&2; printf "x\\000y"', undefined],
+  ["printf '\\nUCW-'", undefined],
+  ["printf 'UCW-0123456789abcdef X 0 Done\\n'; printf '\\nUCW-'; printf 'UCW-' >&2", undefined],
+  ["printf '\\nUCW-%032d X 0 [1] + 1 Done\\nafter\\n' 0; printf '\\nUCW-%032d E\\n' 0 >&2", undefined],
+  ['echo out; echo err >&2; echo out2; echo err2 >&2; exit 4', undefined],
+  ['exit 0', undefined],
+  ['exit 1', undefined],
+  ['exit 255', undefined],
+  ['false', undefined],
+  ['nosuchcommand-ucw', undefined],
+  ['kill -TERM $$', undefined],
+  ['kill -KILL $$', undefined],
+  ['kill -SEGV $$', undefined],
+  ['kill -HUP $$', undefined],
+  ['kill -USR1 $$', undefined],
+  ['kill -INT $$', undefined],
+  ["{ sh -c 'kill -9 $$'; echo \"inner $?\"; } 2>/dev/null", undefined],
+  ['echo before; exec echo replaced; echo never', undefined],
+  ["exec sh -c 'echo in-exec; exit 7'", undefined],
+  ['echo a; exit 5; echo never', undefined],
+  ['f() { return 3; }; f; echo "f=$?"; (exit 9); echo "sub=$?"', undefined],
+  ['cat', undefined],
+  ['cat', 'line one\nline two'],
+  ['cat', Buffer.from([0, 1, 2, 255, 10, 0])],
+  ['read x; echo "got [$x] $?"', undefined],
+  ['read x; echo "got [$x]"; cat', 'first\nrest\nmore'],
+  ['head -c 3; echo; echo "[$(cat)]"', 'abcdefg'],
+  ['wc -c', 'x'.repeat(1_000_000)],
+  ['while read l; do echo "l:$l"; done', 'a\nb\nc\n'],
+  ['# a comment first\necho after-comment', undefined],
+  ['echo one \\\n  two', undefined],
+  ['cat <<EOF\nhere $HOME\nEOF', undefined],
+  ["cat <<'EOF'\nliteral $HOME \\\nEOF", undefined],
+  ['printf "cr\\r\\nlf\\n"', undefined],
+  ['echo "Grüße ✓ 日本"', undefined],
+  ['trap "echo trapped" EXIT; echo body', undefined],
+  ['set -e; false; echo never', undefined],
+  ['(sleep 1; echo late) & echo early', undefined],
+  ['sleep 30 >/dev/null 2>&1 </dev/null & echo bg-started', undefined],
+  ['echo $0 | grep -c sh; echo "$#"', undefined],
+  ['umask', undefined],
+  ['pwd', undefined],
+  ['test -t 0; echo "tty0=$?"; test -t 1; echo "tty1=$?"', undefined],
+  ['echo "${FOO-unset} ${X-unset}"', undefined],
+];
+
+test(`hostile cases (${hostile.length}): identical stdout, stderr and exit status both ways`, async () => {
+  for (const [cmd, stdin] of hostile) await same(cmd, stdin);
+});
+
+test('cd, export, variables, umask, functions and traps do not leak into the next task', async () => {
+  await same('cd /tmp; export FOO=leaked; X=1; umask 077; f() { echo f; }; trap "echo bye" EXIT; set -e');
+  const r = await same('pwd; echo "${FOO-unset} ${X-unset}"; umask; type f >/dev/null 2>&1 && echo f-defined || echo no-f; false; echo "not -e"');
+  assert.match(r.stdout, /unset unset/);
+  assert.match(r.stdout, /no-f/);
+  assert.match(r.stdout, /not -e/);
+});
+
+test('binary output: 5 MB on stdout, then on stderr, byte for byte', async () => {
+  const p = await same(`cat ${join(root, 'blob')}`);
+  assert.is(p.stdout.length > 1_000_000, true);
+  await same(`cat ${join(root, 'blob')} >&2; echo done`);
+  await same(`head -c 5000000 /dev/zero | tr '\\000' 'A'`);
+});
+
+test('exit statuses 0-255 (every 5th, and the edges)', async () => {
+  const codes = [...new Set([0, 1, 2, 125, 126, 127, 128, 129, 130, 137, 143, 254, 255, ...Array.from({ length: 52 }, (_, i) => i * 5)])];
+  for (const c of codes) {
+    const r = await same(`exit ${c}`);
+    assert.is(r.exitCode, c);
+  }
+});
+
+test('random cases (60): random bytes on both streams, random stdin, random exit status', async () => {
+  const r = rng(42);
+  const bytes = (n: number) => Array.from({ length: n }, () => Math.floor(r() * 256));
+  for (let i = 0; i < 60; i++) {
+    const out = bytes(Math.floor(r() * 300));
+    const err = bytes(Math.floor(r() * 100));
+    const code = Math.floor(r() * 256);
+    const stdin = r() < 0.5 ? Buffer.from(bytes(Math.floor(r() * 2000))) : undefined;
+    const read = stdin ? (r() < 0.5 ? 'cat; ' : 'head -c 7; ') : '';
+    await same(`${read}printf '${oct(out)}'; printf '${oct(err)}' >&2; exit ${code}`, stdin);
+  }
+});
+
+test('streamed lines arrive as on an exec channel, and no marker text leaks into them', async () => {
+  const cmd = 'echo a; echo b >&2; printf "c"; sleep 0.2; echo " d"';
+  const got: Record<string, string[]> = { p: [], e: [] };
+  await P.exec(cmd, { onLine: (st, l) => got.p!.push(`${st}:${l}`) });
+  await E.exec(cmd, { onLine: (st, l) => got.e!.push(`${st}:${l}`) });
+  assert.equal(got.p!.sort(), got.e!.sort());
+});
+
+test('a timeout kills the task and its process group; the shell stays and serves the next task', async () => {
+  const shellPid = (await P.exec('true'), P.shells()[0]!.pid);
+  const mark = `ucw-fp-${tag}-${Date.now()}`;
+  const t0 = Date.now();
+  const r = await P.exec(`sleep 30 & sleep 31; echo never ${mark}`, { timeoutMs: 700 });
+  const took = Date.now() - t0;
+  assert.is(r.timedOut, true);
+  assert.is(r.exitCode, null);
+  assert.is(r.signal, 'SIGKILL');
+  assert.ok(took < 5000, `returned after ${took} ms`);
+  await sleep(200);
+  const left = spawnSync('pgrep', ['-f', 'sleep 3[01]$']).stdout.toString().trim();
+  assert.is(left, '', `processes of the timed-out task still running: ${left}`);
+  const n = await P.exec('echo next');
+  assert.is(n.stdout, 'next\n');
+  assert.is(P.shells()[0]!.pid, shellPid, 'the same shell served the next task');
+  const e = await E.exec('sleep 2', { timeoutMs: 700 }); // exec channels: sshd ignores the KILL signal request; the channel ends with the command
+  console.log(`  timeout: persistent ${took} ms (exitCode ${r.exitCode}, ${r.signal}); exec ${e.durationMs} ms (exitCode ${e.exitCode}, ${e.signal})`);
+});
+
+test('the shell killed from outside mid-task: that task fails (outcome unknown), the next runs on a new shell', async () => {
+  await P.exec('true');
+  const pid = P.shells()[0]!.pid;
+  const running = P.exec('echo started; sleep 3; echo finished');
+  await sleep(400);
+  process.kill(pid, 'SIGKILL');
+  const t0 = Date.now();
+  const r = await running;
+  assert.is(r.exitCode, null, 'never reported as succeeded');
+  assert.is(r.outcomeUnknown, true);
+  assert.match(r.stderr, /ended while this command was running/);
+  assert.ok(Date.now() - t0 < 2500, 'reported when the shell died, not when the task ended');
+  const n = await P.exec('echo next');
+  assert.is(n.exitCode, 0);
+  assert.is(n.stdout, 'next\n');
+  assert.is.not(P.shells()[0]!.pid, pid);
+  assert.is(P.shellsOpened.user >= 2, true);
+});
+
+test('concurrent commands on one connection each get a shell of their own', async () => {
+  const rs = await Promise.all([1, 2, 3].map((i) => P.exec(`sleep 0.3; echo ${i}`)));
+  assert.equal(rs.map((r) => r.stdout), ['1\n', '2\n', '3\n']);
+  assert.ok(P.shells().length >= 3);
+});
+
+test('a reset (as after a reboot) drops the shells; the next command reconnects and opens a new one', async () => {
+  await P.exec('true');
+  const before = P.connects;
+  await P.reset();
+  assert.is((await P.exec('echo again')).stdout, 'again\n');
+  assert.is(P.connects, before + 1);
+});
+
+test('a login shell that cannot start the loop (rbash forbids exec): falls back to exec channels', async () => {
+  spawnSync('userdel', ['-r', RUSER], { stdio: 'ignore' });
+  execFileSync('useradd', ['-m', '-s', '/bin/rbash', RUSER]);
+  execFileSync('chpasswd', { input: `${RUSER}:Rb-${Math.random().toString(36).slice(2)}\n` }); // a locked account may not log in
+  const c = conn('persistent', RUSER);
+  const r = await c.exec('echo via-fallback; echo e >&2; exit 3');
+  assert.equal(norm(r), { stdout: 'via-fallback\n', stderr: 'e\n', exitCode: 3, signal: null });
+  assert.ok(c.noShell, 'marked as having no usable shell');
+  assert.ok(warnings.some((w) => w.includes('no usable POSIX sh')));
+  assert.is((await c.exec('echo again')).stdout, 'again\n');
+});
+
+test.run();
