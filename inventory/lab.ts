@@ -11,6 +11,8 @@ import '../playbooks/ucware-vars.ts';
 const lab = readLab();
 // The lab's API token lives in a file of the lab; production inventories name an env var only.
 process.env.UCW_LAB_API_TOKEN ??= (JSON.parse(readFileSync(lab.apiCredentialsFile, 'utf8')) as { token: string }).token;
+// As in the vendor's procedure: log in as ucware, sudo with ucware's password (LAB_USER=root to skip sudo).
+process.env.UCW_LAB_SUDO_PASS ??= readFileSync(lab.ucwarePasswordFile, 'utf8').trim();
 const hosts: Record<string, HostSpec> = {};
 for (const h of lab.hosts) {
   hosts[h.name] = {
@@ -22,7 +24,8 @@ for (const h of lab.hosts) {
 
 export default defineInventory({
   defaults: {
-    user: process.env.LAB_USER ?? 'root',
+    user: process.env.LAB_USER ?? 'ucware',
+    becomePasswordEnv: 'UCW_LAB_SUDO_PASS',
     identityFile: lab.keyFile,
     knownHostsFile: lab.knownHostsFile,
     hostKeyChecking: 'strict',

@@ -99,7 +99,8 @@ export default playbook(
     description: 'UCware Server 4.5 → 5 (Ubuntu update, UCware 5, verification, licence)',
     serial: 1,
     maxFailPercentage: 0,
-    become: false,
+    // Every step of the procedure is an admin step (`sudo …` in the vendor's article).
+    become: true,
     preflight: [preflight],
   },
   [

@@ -3,7 +3,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureLab, host, ssh, sshOk, https } from '../../lab/testkit.ts';
@@ -158,6 +158,15 @@ test('backups exist on the controller and match their checksums; the report name
     assert.match(report, /```diff\n--- \/etc\/ucware\/ucware\.php/);
   }
   assert.match(full.out, /PENDING MANUAL STEPS[\s\S]*Upload the UCware 5 licence key/);
+});
+
+test('it ran as ucware with sudo (as the procedure does); the sudo password appears nowhere', () => {
+  const pw = readFileSync(lab.ucwarePasswordFile, 'utf8').trim();
+  const logDir = full.logDir;
+  const texts = [full.out, JSON.stringify(full.events), ...readdirSync(logDir).map((f) => readFileSync(join(logDir, f), 'utf8'))];
+  for (const t of texts) assert.not.ok(t.includes(pw), 'sudo password leaked');
+  assert.match(readFileSync(join(logDir, 'lab1.log'), 'utf8'), /\$ \(become\) /);
+  assert.ok(full.events.some((e) => e.type === 'run:start'));
 });
 
 test('a second run is all ok with changed=0', async () => {
