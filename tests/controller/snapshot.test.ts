@@ -99,6 +99,24 @@ test('a rejected token and a wrong certificate pin are refused, naming what to f
   assert.match(pin.out, /has SHA-256 [0-9A-F:]+, not the pinned AA:AA/);
 });
 
+test('the rollback playbook: --to is required; without a terminal it refuses unless --yes; with --yes it reverts', async () => {
+  const inv = inventory();
+  const noTo = await run({ playbook: 'rollback', inventory: inv, limit: 'pve1' }).then(() => '', (e: Error) => e.message);
+  assert.match(noTo, /playbook rollback needs --to/);
+  await run({ inventory: inv, limit: 'pve1' }); // make sure the snapshot exists
+  const calls = pve.calls.length;
+  const refused = await run({ playbook: 'rollback', inventory: inv, limit: 'pve1', params: { to: 'before-ubuntu-update' } });
+  assert.is(refused.exitCode, 2);
+  assert.match(refused.out, /pause: "Confirm the rollback" needs an operator at a terminal/);
+  assert.not.ok(pve.calls.slice(calls).some((c) => c.includes('/rollback')), 'nothing reverted without confirmation');
+  const done = await run({ playbook: 'rollback', inventory: inv, limit: 'pve1', params: { to: 'before-ubuntu-update', yes: true } });
+  assert.is(done.exitCode, 0, done.out);
+  assert.ok(pve.calls.slice(calls).some((c) => c === 'POST /api2/json/nodes/pve/qemu/101/snapshot/before-ubuntu-update/rollback'));
+  const missing = await run({ playbook: 'rollback', inventory: inv, limit: 'pve1', params: { to: 'no-such-snap', yes: true } });
+  assert.is(missing.exitCode, 2);
+  assert.match(missing.out, /no snapshot "no-such-snap" on proxmox pve\/qemu\/101 \(have: before-ubuntu-update\)/);
+});
+
 test('the token secret and the vSphere password appear in no log, event or output', async () => {
   const r = await run({ inventory: inventory() });
   const logsRoot = join(dir, 'logs');
