@@ -30,6 +30,8 @@ const USAGE = `usage: run <playbook> <inventory> [options]
   -k, --ask-pass         ask once for the SSH password (hosts' passwordEnv wins)
   -K, --ask-become-pass  ask once for the sudo password (hosts' becomePasswordEnv wins)
   -F, --ssh-config FILE  OpenSSH client config to read (default ~/.ssh/config)
+      --channel KIND     persistent (one framed shell per host) or exec (a channel per
+                         command), for every host; else each host's inventory \`channel\`
       --list-hosts       show the selected hosts and stop
       --list-tasks       show the selected tasks and stop
   -e, --extra KEY=VALUE  set a host var on every host (wins over the inventory)
@@ -38,7 +40,7 @@ const USAGE = `usage: run <playbook> <inventory> [options]
       --plain            plain lines even on a terminal
   -h, --help`;
 
-const KNOWN = new Set(['limit', 'tags', 'skip-tags', 'check', 'diff', 'forks', 'serial', 'max-fail', 'resume', 'json', 'ask-pass', 'ask-become-pass', 'ssh-config', 'list-hosts', 'list-tasks', 'verbose', 'plain', 'help', 'extra']);
+const KNOWN = new Set(['limit', 'tags', 'skip-tags', 'check', 'diff', 'forks', 'serial', 'max-fail', 'resume', 'json', 'ask-pass', 'ask-become-pass', 'ssh-config', 'channel', 'list-hosts', 'list-tasks', 'verbose', 'plain', 'help', 'extra']);
 
 /** `--to before-ucware-5`: options the playbook declares (`params`) become extra vars. */
 function splitPlaybookParams(argv: string[]): { rest: string[]; params: Record<string, string | true> } {
@@ -56,6 +58,11 @@ function splitPlaybookParams(argv: string[]): { rest: string[]; params: Record<s
     else params[m[1]!] = true;
   }
   return { rest, params };
+}
+
+function channelOption(v: string | undefined): 'persistent' | 'exec' | undefined {
+  if (v === undefined || v === 'persistent' || v === 'exec') return v;
+  throw new UsageError(`--channel must be persistent or exec, not "${v}"`);
 }
 
 async function main(args: string[]): Promise<number> {
@@ -77,6 +84,7 @@ async function main(args: string[]): Promise<number> {
       'ask-pass': { type: 'boolean', short: 'k' },
       'ask-become-pass': { type: 'boolean', short: 'K' },
       'ssh-config': { type: 'string', short: 'F' },
+      channel: { type: 'string' },
       'list-hosts': { type: 'boolean' },
       'list-tasks': { type: 'boolean' },
       verbose: { type: 'boolean', short: 'v' },
@@ -160,6 +168,7 @@ async function main(args: string[]): Promise<number> {
     extraVars,
     params: playbookParams,
     sshConfigFile: v['ssh-config'],
+    channel: channelOption(v.channel),
     sshPassword,
     becomePassword,
     askPassphrase: process.stdin.isTTY ? (p) => askSecret(p) : undefined,

@@ -61,6 +61,11 @@ export interface ConnectionSettings {
   serverAliveCountMax?: number;
   /** How long to wait for sudo's prompt or success marker. @default 12 */
   becomeTimeoutSec?: number;
+  /**
+   * How commands reach the host: `persistent` (one long-lived framed shell, and one root shell
+   * through sudo) or `exec` (an SSH channel per command). @default the runner's default
+   */
+  channel?: 'persistent' | 'exec';
 }
 
 export interface HostSpec extends ConnectionSettings {
@@ -107,6 +112,7 @@ export interface Host {
   serverAliveIntervalSec?: number;
   serverAliveCountMax?: number;
   becomeTimeoutSec?: number;
+  channel?: 'persistent' | 'exec';
   /** Connection settings the inventory set itself: ~/.ssh/config fills in only the others. */
   explicit?: ReadonlySet<keyof ConnectionSettings>;
   tags: string[];
@@ -130,7 +136,7 @@ const NAME = /^[A-Za-z0-9_.-]+$/;
 const CONNECTION_KEYS = [
   'address', 'port', 'user', 'connection', 'identityFile', 'passwordEnv', 'becomePasswordEnv',
   'hostKeyChecking', 'knownHostsFile', 'connectTimeoutSec', 'jump', 'sshConfigFile', 'identityPassphraseEnv',
-  'serverAliveIntervalSec', 'serverAliveCountMax', 'becomeTimeoutSec',
+  'serverAliveIntervalSec', 'serverAliveCountMax', 'becomeTimeoutSec', 'channel',
 ] as const;
 
 /** Loads and validates an inventory file (.ts/.js/.mjs or .yml/.yaml). */
@@ -256,6 +262,9 @@ function resolveHost(
   if (!['strict', 'accept-new', 'off'].includes(hkc)) throw new InventoryError(file, `must be 'strict', 'accept-new' or 'off', not ${JSON.stringify(hkc)}`, where('hostKeyChecking'));
   const timeout = c.connectTimeoutSec ?? 10;
   if (typeof timeout !== 'number' || !(timeout > 0)) throw new InventoryError(file, 'must be a positive number of seconds', where('connectTimeoutSec'));
+  if (c.channel !== undefined && c.channel !== 'persistent' && c.channel !== 'exec') {
+    throw new InventoryError(file, `must be 'persistent' or 'exec', not ${JSON.stringify(c.channel)}`, where('channel'));
+  }
   const ssh = join(homedir(), '.ssh');
   return {
     name,
@@ -275,6 +284,7 @@ function resolveHost(
     serverAliveIntervalSec: positive('serverAliveIntervalSec'),
     serverAliveCountMax: positive('serverAliveCountMax'),
     becomeTimeoutSec: positive('becomeTimeoutSec'),
+    channel: c.channel,
     explicit: new Set(CONNECTION_KEYS.filter((k) => c[k] !== undefined)),
     tags: [...tags],
     groups,

@@ -9,7 +9,15 @@ import { loadInventory, type Host, type Inventory } from './inventory.ts';
 import { loadPlaybook } from './load.ts';
 import { selectHosts, tagsSelect, type TagFilter } from './select.ts';
 import { schedule, type RunSummary } from './scheduler.ts';
-import { connectionFor } from './connection/index.ts';
+import { connectionFor, channelFor } from './connection/index.ts';
+
+/** `persistent` or `exec` when every host uses it, else `mixed (a: persistent, b: exec)`. */
+function strategyOf(hosts: Host[], channel?: 'persistent' | 'exec'): string {
+  const each = hosts.map((h) => [h.name, channelFor(h, { channel })] as const);
+  const kinds = new Set(each.map(([, c]) => c));
+  if (kinds.size <= 1) return [...kinds][0] ?? channel ?? 'exec';
+  return `mixed (${each.map(([h, c]) => `${h}: ${c}`).join(', ')})`;
+}
 import { Journal, completedTasks, latestRun, readNotes } from './journal.ts';
 import { RunEvents } from './output/events.ts';
 import { attachHostLogs } from './output/hostLog.ts';
@@ -56,6 +64,8 @@ export interface RunOptions {
   becomePassword?: string;
   /** Asks for encrypted keys' passphrases (the CLI passes a terminal prompt). */
   askPassphrase?: (prompt: string) => Promise<string | undefined>;
+  /** `--channel`: the command channel strategy for every host (else the inventory's, else the default). */
+  channel?: 'persistent' | 'exec';
 }
 
 export interface RunResult extends RunSummary {
@@ -106,7 +116,7 @@ export async function runPlaybook(o: RunOptions): Promise<RunResult> {
   const listr = view === 'listr' ? attachListr(events, { diff: !!o.diff, log: write }) : undefined;
   if (view === 'plain') attachPlain(events, { write, diff: !!o.diff, verbose: !!o.verbose });
 
-  events.emit({ type: 'run:start', runId, playbook: name, inventory: invRel, hosts: hosts.map((h) => h.name), check: !!o.check, resumedFrom, strategy: 'exec-per-channel' });
+  events.emit({ type: 'run:start', runId, playbook: name, inventory: invRel, hosts: hosts.map((h) => h.name), check: !!o.check, resumedFrom, strategy: strategyOf(hosts, o.channel) });
   const failures: string[] = [];
   const pending: string[] = [];
   events.on((e) => {
@@ -116,7 +126,7 @@ export async function runPlaybook(o: RunOptions): Promise<RunResult> {
   const started = Date.now();
   const summary = await schedule({
     playbook, hosts, events, check: !!o.check, tags,
-    connect: o.connect ?? ((h) => connectionFor(h, (m) => events.emit({ type: 'warn', host: h.name, message: m }), { sshConfigFile: o.sshConfigFile, sshPassword: o.sshPassword, becomePassword: o.becomePassword, askPassphrase: o.askPassphrase })),
+    connect: o.connect ?? ((h) => connectionFor(h, (m) => events.emit({ type: 'warn', host: h.name, message: m }), { sshConfigFile: o.sshConfigFile, sshPassword: o.sshPassword, becomePassword: o.becomePassword, askPassphrase: o.askPassphrase, channel: o.channel })),
     forks: o.forks ?? inventory.rollout?.forks,
     serial: o.serial ?? inventory.rollout?.serial,
     maxFailPercentage: o.maxFailPercentage ?? inventory.rollout?.maxFailPercentage,

@@ -26,6 +26,13 @@ export interface StdinWriter {
   kill(): void;
 }
 
+/**
+ * The command channel strategy when neither the command line (`--channel`) nor the inventory
+ * (`channel`) names one: `persistent` (one framed shell per host, runner/connection/shellChannel.ts)
+ * or `exec` (an SSH exec channel per command).
+ */
+export const DEFAULT_CHANNEL: 'persistent' | 'exec' = 'exec';
+
 /** How `become` escalates on this host; set by connectionFor from the inventory and the CLI. */
 export interface BecomeSettings {
   /** The sudo password, read once (env var or `--ask-become-pass`); undefined: passwordless only. */

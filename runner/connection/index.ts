@@ -8,7 +8,7 @@ import { RunnerError } from '../errors.ts';
 import { defaultSshConfigFile, lookupSshConfig, parseJumpSpec } from '../sshConfig.ts';
 import { LocalConnection } from './local.ts';
 import { SshConnection, type SshEndpoint } from './ssh.ts';
-import type { BecomeSettings, Connection } from './connection.ts';
+import { DEFAULT_CHANNEL, type BecomeSettings, type Connection } from './connection.ts';
 import type { ConnectionSettings, Host } from '../inventory.ts';
 
 export interface ConnectOptions {
@@ -20,6 +20,15 @@ export interface ConnectOptions {
   becomePassword?: string;
   /** Asks for an encrypted key's passphrase (on a terminal); without it, only identityPassphraseEnv works. */
   askPassphrase?: (prompt: string) => Promise<string | undefined>;
+  /** `--channel`: the command channel strategy for every host (wins over the inventory's `channel`). */
+  channel?: 'persistent' | 'exec';
+}
+
+
+/** The strategy a host's commands use (local hosts run processes directly: `exec`). */
+export function channelFor(host: Host, opts: ConnectOptions = {}): 'persistent' | 'exec' {
+  if (host.connection === 'local') return 'exec';
+  return opts.channel ?? host.channel ?? DEFAULT_CHANNEL;
 }
 
 export function connectionFor(host: Host, warn: (message: string) => void, opts: ConnectOptions = {}): Connection {
@@ -68,6 +77,7 @@ export function connectionFor(host: Host, warn: (message: string) => void, opts:
     keepaliveCountMax: host.serverAliveCountMax ?? cfg.serverAliveCountMax ?? 3,
     become,
     warn,
+    channel: channelFor(host, opts),
   });
 }
 

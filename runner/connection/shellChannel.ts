@@ -44,6 +44,8 @@ mkfifo -m 600 "$T/o" "$T/e" || exit 96
 # resets SIGINT and SIGQUIT, which sh ignores for a background job, and passes a signal death
 # on as its own; setsid gives at least the process group.
 if timeout --version >/dev/null 2>&1; then Z='timeout 0'; elif command -v setsid >/dev/null 2>&1; then Z=setsid; else Z=; fi
+# A sleep without fractions (some busybox builds) waits whole seconds, rounded up.
+if sleep 0.001 2>/dev/null; then F=1; else F=; fi
 IFS= read -r S || exit 0
 printf '%s R %s\n' "$S" "$$"
 while IFS= read -r h; do
@@ -60,7 +62,8 @@ $l"; fi
   p=$!
   printf '%s P %s\n' "$S" "$p"
   w=
-  if [ "$3" != 0 ]; then (sleep "$3"; : >"$T/k"; kill -9 -"$p" || kill -9 "$p") >/dev/null 2>&1 & w=$!; fi
+  t=$3; if [ -z "$F" ] && [ "$t" != 0 ]; then t=$(($<t%.*} + 1)); fi
+  if [ "$t" != 0 ]; then (sleep "$t"; : >"$T/k"; kill -9 -"$p" || kill -9 "$p") >/dev/null 2>&1 & w=$!; fi
   cat "$T/e" >&2 & q=$!
   cat "$T/o"
   wait "$q"
@@ -78,7 +81,8 @@ done
 
 /** The raw SSH channel the loop runs on, as the connection hands it over. */
 export interface RawChannel {
-  write(data: string | Buffer): void;
+  /** False when the channel can take no more input (closed): nothing was sent. */
+  write(data: string | Buffer): boolean;
   /** Routes the channel's output here from now on. */
   listen(onStdout: (d: Buffer) => void, onStderr: (d: Buffer) => void): void;
   close(): void;
@@ -86,6 +90,9 @@ export interface RawChannel {
 
 /** The remote side has no usable POSIX sh (or the loop would not start): use exec channels. */
 export class NoShellError extends Error {}
+
+/** The shell was found closed before the task was sent: the task did not run, try another shell. */
+export class ShellClosedError extends Error {}
 
 /** glibc's strsignal() texts, as `jobs` prints them, back to signal names. */
 const SIGNAL_TEXT: [RegExp, string][] = [
@@ -260,7 +267,7 @@ export class ShellChannel {
   }
 
   run(command: string, options: ExecOptions = {}): Promise<ExecResult> {
-    if (this.dead) return Promise.reject(new Error('the command channel is closed'));
+    if (this.dead) return Promise.reject(new ShellClosedError('the command channel is closed'));
     if (this.busy) return Promise.reject(new Error('the command channel is busy'));
     this.busy = true;
     this.tasks++;
@@ -282,7 +289,7 @@ export class ShellChannel {
     let head = Buffer.alloc(0);
     let started2 = false;
     let status: string | undefined;
-    return new Promise<ExecResult>((resolve) => {
+    return new Promise<ExecResult>((resolve, reject) => {
       let backstop: NodeJS.Timeout | undefined;
       const finish = (res: Omit<ExecResult, 'stdout' | 'stderr' | 'durationMs'>, note?: string) => {
         clearTimeout(backstop);
@@ -348,7 +355,15 @@ export class ShellChannel {
         }, options.timeoutMs + 5000);
       }
       const stdin = options.stdin === undefined ? Buffer.alloc(0) : Buffer.isBuffer(options.stdin) ? options.stdin : Buffer.from(options.stdin);
-      this.raw.write(frameTask(command, stdin, options.timeoutMs));
+      if (!this.raw.write(frameTask(command, stdin, options.timeoutMs))) {
+        // Nothing was sent: the task did not run. The caller retries on a new shell.
+        this.#running = undefined;
+        clearTimeout(backstop);
+        this.busy = false;
+        this.tasks--;
+        this.#kill('the channel was closed');
+        reject(new ShellClosedError('the command channel was closed before the command was sent'));
+      }
     });
   }
 }

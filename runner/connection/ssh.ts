@@ -17,9 +17,9 @@ const { Client, utils } = ssh2;
 type Client = InstanceType<typeof Client>;
 import { UnreachableError, RunnerError } from '../errors.ts';
 import { registerSecret } from '../secrets.ts';
-import { LineSplitter, type BecomeSettings, type Connection, type ExecOptions, type ExecResult } from './connection.ts';
+import { DEFAULT_CHANNEL, LineSplitter, type BecomeSettings, type Connection, type ExecOptions, type ExecResult } from './connection.ts';
 import { verifyHostKey, HostKeyError, fingerprint, type HostKeyChecking } from './knownHosts.ts';
-import { ShellChannel, NoShellError, SHELL_LOOP, type RawChannel } from './shellChannel.ts';
+import { ShellChannel, NoShellError, ShellClosedError, SHELL_LOOP, type RawChannel } from './shellChannel.ts';
 import { becomeCommand, sudoHandshake } from '../become.ts';
 import { quote } from '../shell.ts';
 
@@ -56,7 +56,7 @@ export interface SshOptions extends SshEndpoint {
   warn?: (message: string) => void;
   /**
    * `persistent`: one long-lived framed `sh` per host (and one root `sh` through sudo) runs the
-   * commands; `exec`: an SSH exec channel per command. @default 'exec'
+   * commands; `exec`: an SSH exec channel per command. @default DEFAULT_CHANNEL
    */
   channel?: 'persistent' | 'exec';
 }
@@ -95,7 +95,7 @@ export class SshConnection implements Connection {
     this.address = `${options.address}:${options.port}`;
     this.user = options.user;
     this.become = options.become;
-    this.strategy = options.channel ?? 'exec';
+    this.strategy = options.channel ?? DEFAULT_CHANNEL;
   }
 
   /** The live shells (for tests: their pids, how many tasks each ran). */
@@ -108,7 +108,7 @@ export class SshConnection implements Connection {
     return this.#viaShell('root', command, options);
   }
 
-  async #viaShell(kind: 'user' | 'root', command: string, options: ExecOptions): Promise<ExecResult | undefined> {
+  async #viaShell(kind: 'user' | 'root', command: string, options: ExecOptions, retried = false): Promise<ExecResult | undefined> {
     await this.connect();
     const pool = this.#shells[kind];
     for (let i = pool.length - 1; i >= 0; i--) if (pool[i]!.dead) pool.splice(i, 1);
@@ -128,7 +128,7 @@ export class SshConnection implements Connection {
       pool.push(sc);
     }
     const shell = sc;
-    return new Promise<ExecResult>((resolve, reject) => {
+    return new Promise<ExecResult | undefined>((resolve, reject) => {
       const pending: Pending = {
         linkLost: (e) => {
           this.#pending.delete(pending);
@@ -144,7 +144,9 @@ export class SshConnection implements Connection {
         },
         (e) => {
           this.#pending.delete(pending);
-          reject(e);
+          // Found closed before anything was sent (it died while idle): the command did not run.
+          if (e instanceof ShellClosedError && !retried) this.#viaShell(kind, command, options, true).then(resolve, reject);
+          else reject(e);
         },
       );
     });
@@ -180,7 +182,9 @@ export class SshConnection implements Connection {
     ch.on('close', () => onEnd(exit?.code ?? null, exit?.sig));
     const raw: RawChannel = {
       write: (d) => {
-        if (ch.writable) ch.write(d);
+        if (!ch.writable || exit) return false;
+        ch.write(d);
+        return true;
       },
       listen: (o, e) => ((onOut = o), (onErr = e)),
       close: () => ch.close(),

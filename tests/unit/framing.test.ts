@@ -61,7 +61,7 @@ function localShell(): Promise<{ sc: ShellChannel; kill: () => void }> {
   let se: (d: Buffer) => void = () => {};
   child.stdout.on('data', (d: Buffer) => so(d));
   child.stderr.on('data', (d: Buffer) => se(d));
-  const raw: RawChannel = { write: (d) => child.stdin.write(d), listen: (o, e) => ((so = o), (se = e)), close: () => child.kill('SIGKILL') };
+  const raw: RawChannel = { write: (d) => (child.stdin.write(d), true), listen: (o, e) => ((so = o), (se = e)), close: () => child.kill('SIGKILL') };
   return ShellChannel.open(raw, 'local', 5000).then((sc) => {
     child.once('exit', (code, sig) => sc.gone(`exit ${code ?? sig}`));
     return { sc, kill: () => child.kill('SIGKILL') };
