@@ -31,7 +31,7 @@ export interface StdinWriter {
  * (`channel`) names one: `persistent` (one framed shell per host, runner/connection/shellChannel.ts)
  * or `exec` (an SSH exec channel per command).
  */
-export const DEFAULT_CHANNEL: 'persistent' | 'exec' = 'exec';
+export const DEFAULT_CHANNEL: 'persistent' | 'exec' = 'persistent';
 
 /** How `become` escalates on this host; set by connectionFor from the inventory and the CLI. */
 export interface BecomeSettings {

@@ -311,7 +311,7 @@ export class ShellChannel {
         fail: (why) =>
           finish(
             { exitCode: null, outcomeUnknown: true },
-            `ucw-runner: the command channel to ${this.label} ended while this command was running (${why}); whether it completed is unknown`,
+            `ucw-runner error: the command channel to ${this.label} ended while this command was running (${why}); its outcome is unknown, so it counts as failed`,
           ),
       };
       const maybeDone = () => {
