@@ -61,6 +61,8 @@ export interface SshOptions extends SshEndpoint {
   channel?: 'persistent' | 'exec';
 }
 
+class ChannelBusy extends Error {}
+
 /** At most this many shells of a kind per host; more concurrent commands use exec channels. */
 const MAX_SHELLS = 4;
 
@@ -118,6 +120,7 @@ export class SshConnection implements Connection {
       try {
         sc = await this.#openShell(kind);
       } catch (e) {
+        if (e instanceof ChannelBusy) return undefined;
         if (!(e instanceof NoShellError)) throw e;
         // A link that died while the shell started is the link's failure, not the shell's.
         if (this.#dead) throw this.#fail(this.options, `cannot start the command shell: ${e.message}`, e);
@@ -162,7 +165,9 @@ export class SshConnection implements Connection {
     try {
       ch = await this.#channel(line);
     } catch (e) {
-      if (!this.#dead) throw new NoShellError(`cannot open a channel: ${(e as Error).message}`);
+      // No channel now (the server's MaxSessions, say) says nothing about its shell: this one
+      // command goes over an exec channel (which reports the failure if it is not transient).
+      if (!this.#dead) throw new ChannelBusy((e as Error).message);
       await this.connect();
       ch = await this.#channel(line).catch((e2: Error) => {
         throw this.#fail(this.options, `cannot run a command: ${e2.message}`, e2);
