@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Socket } from 'node:net';
 import { makeClientKey, startSshd, portBase, type TestSshd } from '../support/sshd.ts';
 import { SshConnection } from '../../runner/connection/ssh.ts';
 import type { ExecResult } from '../../runner/connection/connection.ts';
@@ -77,6 +78,25 @@ function rng(seed: number) {
   return () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
 }
 const oct = (bytes: number[]) => bytes.map((b) => '\\' + b.toString(8).padStart(3, '0')).join('');
+
+test('TCP_NODELAY is set on the SSH socket, whatever the channel strategy', async () => {
+  const orig = Socket.prototype.setNoDelay;
+  const seen: string[] = [];
+  Socket.prototype.setNoDelay = function (this: Socket, on?: boolean) {
+    seen.push(`${this.remotePort}:${on}`);
+    return orig.call(this, on);
+  };
+  try {
+    for (const ch of ['persistent', 'exec'] as const) {
+      const c = conn(ch);
+      await c.exec('true');
+      await c.close();
+    }
+  } finally {
+    Socket.prototype.setNoDelay = orig;
+  }
+  assert.equal(seen.filter((x) => x === `${port}:true`).length, 2, seen.join(' '));
+});
 
 test('the persistent strategy really uses one shell for many commands', async () => {
   for (let i = 0; i < 5; i++) await P.exec('true');
