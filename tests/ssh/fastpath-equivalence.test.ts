@@ -210,14 +210,14 @@ test('a timeout kills the task and its process group; the shell stays and serves
   const shellPid = (await P.exec('true'), P.shells()[0]!.pid);
   const mark = `ucw-fp-${tag}-${Date.now()}`;
   const t0 = Date.now();
-  const r = await P.exec(`sleep 30 & sleep 31; echo never ${mark}`, { timeoutMs: 700 });
+  const r = await P.exec(`sleep 47.5 & sleep 48.5; echo never ${mark}`, { timeoutMs: 700 });
   const took = Date.now() - t0;
   assert.is(r.timedOut, true);
   assert.is(r.exitCode, null);
   assert.is(r.signal, 'SIGKILL');
   assert.ok(took < 5000, `returned after ${took} ms`);
   await sleep(200);
-  const left = spawnSync('pgrep', ['-f', 'sleep 3[01]$']).stdout.toString().trim();
+  const left = spawnSync('pgrep', ['-f', 'sleep 4[78][.]5$']).stdout.toString().trim();
   assert.is(left, '', `processes of the timed-out task still running: ${left}`);
   const n = await P.exec('echo next');
   assert.is(n.stdout, 'next\n');
