@@ -26,7 +26,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { StringDecoder } from 'node:string_decoder';
-import { LineSplitter, type ExecOptions, type ExecResult } from './connection.ts';
+import type { ExecOptions, ExecResult } from './connection.ts';
 
 export const SHELL_LOOP = String.raw`SH=$1
 case $SH in /*) [ -x "$SH" ] || SH=/bin/sh ;; *) SH=/bin/sh ;; esac
@@ -129,6 +129,35 @@ export function frameTask(command: string, stdin: Buffer, timeoutMs?: number): B
   return Buffer.concat([Buffer.from(`${lines.length} ${stdin.length} ${t}\n${lines.join('\n')}\n`), stdin]);
 }
 
+/**
+ * Lines for `onLine` as soon as they end: a newline the FrameReader holds back ends the line
+ * before it whether it is the output's or the marker's, so that line goes out at once and the
+ * newline, when it turns out to be output, is not counted twice.
+ */
+export class EagerLines {
+  #partial = '';
+  #swallow = false;
+  constructor(private readonly emit: (line: string) => void) {}
+  push(text: string): void {
+    if (text === '') return;
+    if (this.#swallow && text.startsWith('\n')) text = text.slice(1);
+    this.#swallow = false;
+    const parts = (this.#partial + text).split('\n');
+    this.#partial = parts.pop() ?? '';
+    for (const p of parts) this.emit(p.replace(/\r$/, ''));
+  }
+  held(): void {
+    if (this.#partial === '') return;
+    this.emit(this.#partial.replace(/\r$/, ''));
+    this.#partial = '';
+    this.#swallow = true;
+  }
+  end(): void {
+    if (this.#partial !== '') this.emit(this.#partial);
+    this.#partial = '';
+  }
+}
+
 /** Cuts one framed stream (stdout or stderr) at its end marker, passing the rest on as it comes. */
 export class FrameReader {
   #pending = Buffer.alloc(0);
@@ -138,6 +167,8 @@ export class FrameReader {
   constructor(
     marker: string,
     private readonly emit: (chunk: Buffer) => void,
+    /** A newline is held back (output's own or the marker's): either way a line ended there. */
+    private readonly held: () => void = () => {},
   ) {
     this.#marker = Buffer.from(`\n${marker}`);
   }
@@ -168,6 +199,7 @@ export class FrameReader {
     const cut = tail && tail.length < this.#marker.length && this.#marker.subarray(0, tail.length).equals(tail) ? nl : buf.length;
     this.#out(buf.subarray(0, cut));
     this.#pending = Buffer.from(buf.subarray(cut));
+    if (this.#pending.length) this.held();
     return undefined;
   }
   #out(b: Buffer): void {
@@ -275,17 +307,25 @@ export class ShellChannel {
     const S = this.#sentinel;
     const dec = { out: new StringDecoder('utf8'), err: new StringDecoder('utf8') };
     const lines = options.onLine && {
-      out: new LineSplitter((l) => options.onLine!('stdout', l)),
-      err: new LineSplitter((l) => options.onLine!('stderr', l)),
+      out: new EagerLines((l) => options.onLine!('stdout', l)),
+      err: new EagerLines((l) => options.onLine!('stderr', l)),
     };
-    const out = new FrameReader(`${S} X `, (c) => {
-      options.onData?.('stdout', c);
-      lines?.out.push(dec.out.write(c));
-    });
-    const err = new FrameReader(`${S} E`, (c) => {
-      options.onData?.('stderr', c);
-      lines?.err.push(dec.err.write(c));
-    });
+    const out = new FrameReader(
+      `${S} X `,
+      (c) => {
+        options.onData?.('stdout', c);
+        lines?.out.push(dec.out.write(c));
+      },
+      () => lines?.out.held(),
+    );
+    const err = new FrameReader(
+      `${S} E`,
+      (c) => {
+        options.onData?.('stderr', c);
+        lines?.err.push(dec.err.write(c));
+      },
+      () => lines?.err.held(),
+    );
     let head = Buffer.alloc(0);
     let started2 = false;
     let status: string | undefined;

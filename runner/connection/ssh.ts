@@ -63,6 +63,13 @@ export interface SshOptions extends SshEndpoint {
 
 class ChannelBusy extends Error {}
 
+interface EarlyExit {
+  exited: boolean;
+  code: number | null;
+  signal?: string;
+}
+const earlyExit = new WeakMap<ClientChannel, EarlyExit>();
+
 /** At most this many shells of a kind per host; more concurrent commands use exec channels. */
 const MAX_SHELLS = 4;
 
@@ -176,7 +183,8 @@ export class SshConnection implements Connection {
     let onOut: (d: Buffer) => void = () => {};
     let onErr: (d: Buffer) => void = () => {};
     let onEnd: (code: number | null, sig?: string) => void = () => {};
-    let exit: { code: number | null; sig?: string } | undefined;
+    const early = earlyExit.get(ch);
+    let exit: { code: number | null; sig?: string } | undefined = early?.exited ? { code: early.code, sig: early.signal } : undefined;
     ch.on('data', (d: Buffer) => onOut(d));
     ch.stderr.on('data', (d: Buffer) => onErr(d));
     ch.on('exit', (code: number | null, sig?: string) => {
@@ -463,7 +471,19 @@ export class SshConnection implements Connection {
     if (!client || this.#dead) return Promise.reject(new Error('not connected'));
     return new Promise((resolve, reject) => {
       try {
-        client.exec(command, (err, ch) => (err ? reject(err) : resolve(ch)));
+        client.exec(command, (err, ch) => {
+          if (err) return reject(err);
+          // A fast command's exit status can arrive in the same TCP read as the exec reply, before
+          // the caller (after an await) listens: record it now.
+          const seen: EarlyExit = { exited: false, code: null };
+          ch.once('exit', (code: number | null, sig?: string) => {
+            seen.exited = true;
+            seen.code = code;
+            if (sig) seen.signal = sig.startsWith('SIG') ? sig : `SIG${sig}`;
+          });
+          earlyExit.set(ch, seen);
+          resolve(ch);
+        });
       } catch (e) {
         reject(e);
       }
@@ -504,6 +524,12 @@ export class SshConnection implements Connection {
         options.onData?.('stderr', d);
         lines?.err.push(dec.err.write(d));
       });
+      const early = earlyExit.get(channel);
+      if (early?.exited) {
+        exited = true;
+        exitCode = early.code;
+        signal = early.signal;
+      }
       channel.on('exit', (code: number | null, sig?: string) => {
         exited = true;
         exitCode = code;

@@ -271,4 +271,24 @@ test('a login shell that cannot start the loop (rbash forbids exec): falls back 
   assert.is((await c.exec('echo again')).stdout, 'again\n');
 });
 
+test('exec channels: a fast command never loses its exit status (it can arrive with the exec reply)', async () => {
+  const user = `ucwfx${tag}`;
+  spawnSync('userdel', ['-r', user], { stdio: 'ignore' });
+  execFileSync('useradd', ['-m', '-s', '/bin/sh', user]);
+  execFileSync('chpasswd', { input: `${user}:Fx-${Math.random().toString(36).slice(2)}\n` });
+  const c = conn('exec', user);
+  try {
+    const lost: string[] = [];
+    for (let i = 0; i < 200; i++) {
+      const want = i % 3;
+      const r = await c.exec(`exit ${want}`);
+      if (r.exitCode !== want) lost.push(`#${i}: ${JSON.stringify(r)}`);
+    }
+    assert.equal(lost, []);
+  } finally {
+    await c.close();
+    spawnSync('userdel', ['-r', user], { stdio: 'ignore' });
+  }
+});
+
 test.run();

@@ -3,7 +3,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn } from 'node:child_process';
-import { FrameReader, frameTask, parseStatus, ShellChannel, SHELL_LOOP, type RawChannel } from '../../runner/connection/shellChannel.ts';
+import { EagerLines, FrameReader, frameTask, parseStatus, ShellChannel, SHELL_LOOP, type RawChannel } from '../../runner/connection/shellChannel.ts';
 
 test('frameTask: header with line count, stdin length and timeout, then the lines and the raw stdin', () => {
   assert.is(frameTask('echo a\necho b', Buffer.from('in\0'), 1500).toString(), '2 3 1.500\necho a\necho b\nin\0');
@@ -41,6 +41,29 @@ test('FrameReader: streams what cannot be a marker at once', () => {
   assert.equal(seen.join(''), 'line one\nline two\nUCX more', 'a final newline waits: it may begin the marker');
   assert.is(r.push(Buffer.from('\nUCW-abc X 0 x 0\n')), '0 x 0');
   assert.is(r.result().toString(), 'line one\nline two\nUCX more\n');
+});
+
+test('lines go out as soon as they end, even while their newline is held back; none twice or lost', () => {
+  const cases: [string[], string[]][] = [
+    [['0\n', '\nUCW-abc X 0 x 0\n'], ['0']],
+    [['0', '\nUCW-abc X 0 x 0\n'], ['0']],
+    [['a\n', 'b\n\n', '\nUCW-abc X 0 x 0\n'], ['a', 'b', '']],
+    [['\n\n', '\nUCW-abc X 0 x 0\n'], ['', '']],
+    [['a\n', 'bc', '\n', 'd\nUCW-abc X 0 x 0\n'], ['a', 'bc', 'd']],
+  ];
+  for (const [chunks, want] of cases) {
+    const got: string[] = [];
+    const lines = new EagerLines((l) => got.push(l));
+    const r = new FrameReader('UCW-abc X ', (c) => lines.push(c.toString()), () => lines.held());
+    let early = -1;
+    chunks.forEach((c, i) => {
+      r.push(Buffer.from(c));
+      if (i === 0) early = got.length;
+    });
+    lines.end();
+    assert.equal(got, want, JSON.stringify(chunks));
+    if (chunks[0]!.endsWith('\n') && chunks[0] !== '\n\n') assert.ok(early >= 1, `the first line went out with the first chunk: ${JSON.stringify(chunks)}`);
+  }
 });
 
 test('parseStatus: dash and bash job lines, wait statuses, signals', () => {
