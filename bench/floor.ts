@@ -3,7 +3,12 @@
  * host key checked against the lab's known_hosts), then the workload's commands back to back,
  * one exec channel each. All hosts in parallel.
  *
- *   BENCH_HOSTS=lab4,lab5 node --import tsx bench/floor.ts true20|four|cleanup|state
+ *   BENCH_HOSTS=lab4,lab5 node --import tsx bench/floor.ts true20|four|cleanup|state [exec|shell]
+ *
+ * `exec` (default): an exec channel per command, as the runner does today.
+ * `shell`: one persistent `sh` per host, each command followed by a random sentinel line with
+ * its exit status (the "persistent channel" of docs/performance.md): the floor without a
+ * per-command sshd session and shell start.
  *
  * Prints one JSON object: per host the connect time, each command's end time and exit codes
  * (and stdout for `state`).
@@ -33,6 +38,7 @@ export interface FloorHost { host: string; connectMs: number; doneMs: number[]; 
 export interface FloorResult { workload: string; startedMs: number; totalMs: number; hosts: FloorHost[] }
 
 const workload = process.argv[2] ?? 'true20';
+const mode = process.argv[3] ?? 'exec';
 const lines = WORKLOADS[workload];
 if (!lines) throw new Error(`floor: unknown workload ${workload}`);
 const lab = readLab();
@@ -58,6 +64,35 @@ function exec(c: Client, line: string): Promise<{ code: number | null; out: stri
   });
 }
 
+/** One `sh` on an exec channel; returns a function that runs a line and waits for its sentinel. */
+function shell(c: Client): Promise<(line: string) => Promise<{ code: number | null; out: string }>> {
+  return new Promise((resolve, reject) => {
+    c.exec('exec sh', (err, ch) => {
+      if (err) return reject(err);
+      const tag = `__FLOOR_${Math.random().toString(36).slice(2)}__`;
+      let buf = '';
+      let waiting: ((x: { code: number | null; out: string }) => void) | undefined;
+      ch.stderr.resume();
+      ch.on('data', (d: Buffer) => {
+        buf += d.toString();
+        const i = buf.indexOf(tag);
+        const nl = i >= 0 ? buf.indexOf('\n', i) : -1;
+        if (nl < 0 || !waiting) return;
+        const out = buf.slice(0, i);
+        const code = Number(buf.slice(i + tag.length, nl));
+        buf = buf.slice(nl + 1);
+        const w = waiting;
+        waiting = undefined;
+        w({ code, out });
+      });
+      resolve((line) => new Promise((res) => {
+        waiting = res;
+        ch.write(`(${line}) </dev/null; echo "${tag}$?"\n`);
+      }));
+    });
+  });
+}
+
 async function runHost(name: string, t0: number): Promise<FloorHost> {
   const h = lab.hosts.find((x) => x.name === name);
   if (!h) throw new Error(`floor: ${name} is not running`);
@@ -78,8 +113,9 @@ async function runHost(name: string, t0: number): Promise<FloorHost> {
       });
     });
     r.connectMs = performance.now() - t0;
+    const sh = mode === 'shell' ? await shell(c) : undefined;
     for (const line of lines!) {
-      const x = await exec(c, line);
+      const x = sh ? await sh(line) : await exec(c, line);
       r.doneMs.push(performance.now() - t0);
       r.codes.push(x.code);
       r.stdout.push(x.out);
@@ -94,6 +130,6 @@ async function runHost(name: string, t0: number): Promise<FloorHost> {
 
 const t0 = performance.now();
 const hosts = await Promise.all(names.map((n) => runHost(n, t0)));
-const res: FloorResult = { workload, startedMs: performance.timeOrigin + t0, totalMs: performance.now() - t0, hosts };
+const res: FloorResult = { workload: `${workload}/${mode}`, startedMs: performance.timeOrigin + t0, totalMs: performance.now() - t0, hosts };
 process.stdout.write(JSON.stringify(res) + '\n');
 process.exitCode = hosts.every((h) => !h.error && h.codes.every((c) => c === 0)) ? 0 : 1;

@@ -3,6 +3,8 @@
  *
  *   npm run bench -- [--sizes 1,10,50,100] [--repeat 3] [--ansible-repeat-large 1] [--large-from 50]
  *                    [--workloads true20,four] [--skip-ansible] [--out bench/results]
+ *                    [--also-runner DIR[:LABEL]]   also measure a runner copy (see bench/fixed-copy.sh)
+ *                    [--render]                    only re-render results.md from results.json + bench/analysis.md
  *
  * Hosts are lab4..lab(3+N) (light lab hosts; lab1..lab3 belong to the test suites and are never used).
  * Each tool runs as its own process under /usr/bin/time (controller CPU = user+sys of the process
@@ -253,8 +255,8 @@ async function runAnsible(lab: LabState, w: Workload, hosts: string[], expectCha
   return s;
 }
 
-async function floorRaw(what: string, hosts: string[]): Promise<{ m: Measured; r?: FloorResult }> {
-  const m = await measure(process.execPath, ['--import', 'tsx', join(BENCH, 'floor.ts'), what], { env: hostsEnv(hosts) });
+async function floorRaw(what: string, hosts: string[], mode: 'exec' | 'shell' = 'exec'): Promise<{ m: Measured; r?: FloorResult }> {
+  const m = await measure(process.execPath, ['--import', 'tsx', join(BENCH, 'floor.ts'), what, mode], { env: hostsEnv(hosts) });
   let r: FloorResult | undefined;
   try {
     r = JSON.parse(m.stdout) as FloorResult;
@@ -264,8 +266,8 @@ async function floorRaw(what: string, hosts: string[]): Promise<{ m: Measured; r
   return { m, r };
 }
 
-async function runFloor(w: Workload, hosts: string[]): Promise<Sample> {
-  const { m, r } = await floorRaw(w, hosts);
+async function runFloor(w: Workload, hosts: string[], mode: 'exec' | 'shell'): Promise<Sample> {
+  const { m, r } = await floorRaw(w, hosts, mode);
   const s: Sample = { ...strip(m), ok: m.code === 0 && !!r };
   if (!s.ok) s.problem = `exit ${m.code}: ${(r ? JSON.stringify(r.hosts.find((h) => h.error || h.codes.some((c) => c !== 0))) : m.stderr).slice(-600)}`;
   if (r) {
@@ -353,7 +355,7 @@ async function main() {
     python: version('python3', ['--version']),
     openssh: version('ssh', ['-V']),
     hosts: `lab${FIRST}..lab${FIRST + maxN - 1}, light Debian 12 lab hosts (sshd in network namespaces on this machine)`,
-    repeat, ansibleRepeatLarge, largeFrom,
+    repeat, ansibleRepeatLarge, largeFrom, variants: VARIANTS,
   };
 
   // Start-up: `npx run --list-tasks upgrade`.
@@ -368,7 +370,7 @@ async function main() {
     if (!r) rows.push((r = { workload, phase, n, tool, samples: [] }));
     return r;
   };
-  const tools: Tool[] = [...Object.keys(VARIANTS), ...(haveAnsible ? ['ansible'] : []), 'floor'];
+  const tools: Tool[] = [...Object.keys(VARIANTS), ...(haveAnsible ? ['ansible'] : []), 'floor', 'floor-shell'];
 
   for (const n of sizes) {
     const hosts = all.slice(0, n);
@@ -377,14 +379,14 @@ async function main() {
         for (const tool of tools) {
           if (tool === 'ansible' && n >= largeFrom && rep >= ansibleRepeatLarge) continue;
           if (w === 'true20') {
-            const s = isOurs(tool) ? await runOurs(tool, w, hosts, false) : tool === 'ansible' ? await runAnsible(lab, w, hosts, false) : await runFloor(w, hosts);
+            const s = isOurs(tool) ? await runOurs(tool, w, hosts, false) : tool === 'ansible' ? await runAnsible(lab, w, hosts, false) : await runFloor(w, hosts, tool === 'floor' ? 'exec' : 'shell');
             row(w, 'run', n, tool).samples.push(s);
             log(`${w} N=${n} ${tool} #${rep + 1}: ${s.wallS.toFixed(2)} s ${s.ok ? 'ok' : `PROBLEM ${s.problem}`}`);
           } else {
             await cleanup(hosts);
             for (const phase of ['first', 'second'] as const) {
               const second = phase === 'second';
-              const s = isOurs(tool) ? await runOurs(tool, w, hosts, second) : tool === 'ansible' ? await runAnsible(lab, w, hosts, second) : await runFloor(w, hosts);
+              const s = isOurs(tool) ? await runOurs(tool, w, hosts, second) : tool === 'ansible' ? await runAnsible(lab, w, hosts, second) : await runFloor(w, hosts, tool === 'floor' ? 'exec' : 'shell');
               row(w, phase, n, tool).samples.push(s);
               log(`${w}/${phase} N=${n} ${tool} #${rep + 1}: ${s.wallS.toFixed(2)} s ${s.ok ? 'ok' : `PROBLEM ${s.problem}`}`);
             }
@@ -421,7 +423,7 @@ function readLabOrNull(): LabState | null {
 interface Summary {
   workload: Workload; phase: string; n: number; tool: Tool; runs: number; ok: boolean; problems: string[]; stateCheck: string;
   wallS: number; perTaskHostMs: number; runS: number; warmTaskMs: number; cpuS: number; maxRssMb: number; treeRssMb: number; machineCpuS: number;
-  vsAnsible: number; vsFloor: number; uvuSeen: number;
+  vsAnsible: number; vsFloor: number; vsShell: number; uvuSeen: number;
 }
 
 function summarize(env: Record<string, unknown>, rows: Row[], startup: Measured[], notes: string[], totalS: number) {
@@ -431,27 +433,31 @@ function summarize(env: Record<string, unknown>, rows: Row[], startup: Measured[
     return {
       workload: r.workload, phase: r.phase, n: r.n, tool: r.tool, runs: r.samples.length,
       ok: r.samples.every((s) => s.ok) && !r.stateCheck,
-      problems: r.samples.filter((s) => s.problem).map((s) => s.problem!),
+      problems: r.samples.filter((s) => s.problem).map((s) => s.problem!.replace(/\s+/g, ' ').slice(0, 300)),
       stateCheck: r.workload === 'four' && r.phase === 'second' ? (r.stateCheck ?? 'ok') : '',
       wallS, perTaskHostMs: (wallS * 1000) / (TASKS[r.workload] * r.n), runS: m('runS'), warmTaskMs: m('warmTaskMs'),
       cpuS: m('cpuS'), maxRssMb: m('maxRssMb'), treeRssMb: m('treeRssMb'), machineCpuS: m('machineCpuS'),
-      vsAnsible: NaN, vsFloor: NaN, uvuSeen: Math.max(...r.samples.map((s) => s.uvu)),
+      vsAnsible: NaN, vsFloor: NaN, vsShell: NaN, uvuSeen: Math.max(...r.samples.map((s) => s.uvu)),
     };
   });
   for (const s of sum) {
     const other = (t: Tool) => sum.find((x) => x.workload === s.workload && x.phase === s.phase && x.n === s.n && x.tool === t);
     s.vsAnsible = s.wallS / (other('ansible')?.wallS ?? NaN);
     s.vsFloor = s.wallS / (other('floor')?.wallS ?? NaN);
+    s.vsShell = s.wallS / (other('floor-shell')?.wallS ?? NaN);
   }
   const get = (w: Workload, n: number, t: Tool) => sum.find((x) => x.workload === w && x.phase === 'run' && x.n === n && x.tool === t);
   const startupS = median(startup.map((m) => m.wallS));
   const targets: { target: string; tool: string; measured: string; met: boolean | null }[] = [];
   const failedNote = (...xs: (Summary | undefined)[]) => (xs.some((x) => x && !x.ok) ? ' — but the run FAILED (see Problems), so the figure is not valid' : '');
   for (const t of Object.keys(VARIANTS)) {
-    const o1 = get('true20', 1, t), f1 = get('true20', 1, 'floor');
-    targets.push(o1 && f1
-      ? { target: 'per task per host on a warm connection within 1.5× the floor (20 × true, 1 host)', tool: t, measured: `${o1.warmTaskMs.toFixed(2)} ms vs floor ${f1.warmTaskMs.toFixed(2)} ms = ${(o1.warmTaskMs / f1.warmTaskMs).toFixed(2)}×${failedNote(o1, f1)}`, met: o1.ok && o1.warmTaskMs <= 1.5 * f1.warmTaskMs }
-      : { target: 'warm per task within 1.5× the floor', tool: t, measured: 'not measured (needs N=1)', met: null });
+    const o1 = get('true20', 1, t);
+    for (const fl of ['floor', 'floor-shell']) {
+      const f1 = get('true20', 1, fl);
+      targets.push(o1 && f1
+        ? { target: `per task per host on a warm connection within 1.5× the ${fl === 'floor' ? 'exec-channel floor' : 'persistent-shell floor'} (20 × true, 1 host)`, tool: t, measured: `${o1.warmTaskMs.toFixed(2)} ms vs ${fl} ${f1.warmTaskMs.toFixed(2)} ms = ${(o1.warmTaskMs / f1.warmTaskMs).toFixed(2)}×${failedNote(o1, f1)}`, met: o1.ok && o1.warmTaskMs <= 1.5 * f1.warmTaskMs }
+        : { target: `warm per task within 1.5× the ${fl}`, tool: t, measured: 'not measured (needs N=1)', met: null });
+    }
     const o10 = get('true20', 10, t), a10 = get('true20', 10, 'ansible');
     targets.push(o10 && a10
       ? { target: '20 tasks × 10 hosts at least 20× faster than Ansible (pipelining + ControlPersist)', tool: t, measured: `${o10.wallS.toFixed(2)} s vs Ansible ${a10.wallS.toFixed(2)} s = ${(a10.wallS / o10.wallS).toFixed(1)}× faster${failedNote(o10, a10)}`, met: o10.ok && a10.wallS / o10.wallS >= 20 }
@@ -464,29 +470,38 @@ function summarize(env: Record<string, unknown>, rows: Row[], startup: Measured[
   targets.push({ target: 'start-up (`node bin/run.js --list-tasks upgrade`) under 1 s', tool: 'ours', measured: `${startupS.toFixed(3)} s (median of ${startup.length})`, met: startupS < 1 });
   const uvuMax = Math.max(0, ...sum.map((s) => s.uvuSeen), ...startup.map((m) => m.uvu));
   if (uvuMax > 0) notes.push(`The machine was NOT quiet: up to ${uvuMax} uvu (others' test) processes ran during some measurements (column "busy").`);
-  return { env, totalS, startup: { medianS: startupS, samples: startup.map((m) => ({ wallS: m.wallS, cpuS: m.cpuS, maxRssMb: m.maxRssMb })) }, targets, notes, summary: sum, raw: rows };
+  return { env, totalS, startup: { medianS: startupS, samples: startup.map((m) => ({ wallS: m.wallS, cpuS: m.cpuS, maxRssMb: m.maxRssMb })) }, targets, notes, summary: sum, samples: rows.map((r) => ({ workload: r.workload, phase: r.phase, n: r.n, tool: r.tool, runs: r.samples.map(compact) })) };
 }
+
+/** One sample as kept in results.json: the numbers, rounded. */
+const compact = (s: Sample) => ({
+  ok: s.ok, wallS: +s.wallS.toFixed(3), runS: s.runS === undefined ? undefined : +s.runS.toFixed(3),
+  warmTaskMs: s.warmTaskMs === undefined || !Number.isFinite(s.warmTaskMs) ? undefined : +s.warmTaskMs.toFixed(2),
+  cpuS: +s.cpuS.toFixed(2), maxRssMb: +s.maxRssMb.toFixed(1), treeRssMb: +s.treeRssMb.toFixed(1), machineCpuS: +s.machineCpuS.toFixed(2), busy: s.uvu,
+});
 
 function markdown(r: ReturnType<typeof summarize>): string {
   const f = (x: number, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : '—');
   const e = r.env as Record<string, string | number>;
+  const variants = (r.env as { variants?: Record<string, string> }).variants ?? {};
+  const ours = (t: string) => t.startsWith('ours');
   const out: string[] = [];
   out.push('# Benchmark: ucw-runner vs Ansible vs the SSH floor', '');
   out.push(`Generated by \`npm run bench\` on ${e.date} in ${f(r.totalS, 0)} s. Machine: ${e.cores} cores (${e.cpu}), ${e.memGiB} GiB, Linux ${e.kernel}.`);
   out.push(`Versions: Node ${e.node}, ssh2 ${e.ssh2}, runner at ${e.runnerCommit}; ${e.ansible}, ${e.python}; ${e.openssh}.`);
   out.push(`Hosts: ${e.hosts}. Repeats: ${e.repeat} (median shown); Ansible ${e.ansibleRepeatLarge}× at N ≥ ${e.largeFrom}.`, '');
-  out.push('Tools: **ours** = `node bin/run.js bench/play20.ts|play4.ts bench/inventory.ts --forks N` (one process, start-up included); **ansible** = `ansible-playbook` with pipelining, ControlPersist 60 s, forks N, strict host keys; **floor** = `bench/floor.ts`: ssh2 directly, one connection per host, TCP_NODELAY, the same commands back to back, no runner.' + (Object.keys(VARIANTS).length > 1 ? ` ${Object.entries(VARIANTS).filter(([k]) => k !== 'ours').map(([k, d]) => `**${k}** = the same with the runner copy in \`${d}\` (\`--also-runner\`; not the repo\'s code).`).join(' ')}` : ''), '');
+  out.push('Tools: **ours** = `node bin/run.js bench/play20.ts|play4.ts bench/inventory.ts --forks N` (one process, start-up included); **ansible** = `ansible-playbook` with pipelining, ControlPersist 60 s, forks N, strict host keys; **floor** = `bench/floor.ts`: ssh2 directly, one connection per host, TCP_NODELAY, the same commands back to back, one exec channel each, no runner; **floor-shell** = the same over one persistent `sh` per host (a sentinel line with the exit status ends each command), i.e. without a per-command sshd session and shell start.' + (Object.keys(variants).length > 1 ? ` ${Object.entries(variants).filter(([k]) => k !== 'ours').map(([k, d]) => `**${k}** = the same with the runner copy in \`${d}\` (\`--also-runner\`; not the repo\'s code).`).join(' ')}` : ''), '');
   out.push('Workloads: **true20** = 20 × `true`. **four** (after pyinfra) = create a user, touch a file, copy a small file, run a shell command; state removed before each tool\'s first run, then run twice (*second* must change nothing), then the end state (user + home, touched file, copied content and mode) is checked on every host.', '');
   out.push('## Results', '');
-  out.push('| workload | N | tool | runs | wall s | ms/task/host (wall) | in-run s | warm ms/task | CPU s | peak RSS MB | tree RSS MB | machine CPU s | ours/ansible | ours/floor | check |');
-  out.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+  out.push('| workload | N | tool | runs | wall s | ms/task/host (wall) | in-run s | warm ms/task | CPU s | peak RSS MB | tree RSS MB | machine CPU s | ours/ansible | ours/floor | ours/shell floor | check |');
+  out.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const s of r.summary) {
     const wl = s.phase === 'run' ? s.workload : `${s.workload}/${s.phase}`;
     const check = (s.ok ? 'ok' : 'FAILED') + (s.stateCheck && s.stateCheck !== 'ok' ? `; state: ${s.stateCheck}` : s.stateCheck === 'ok' ? '; state ok' : '') + (s.uvuSeen ? ` (busy ${s.uvuSeen})` : '');
-    out.push(`| ${wl} | ${s.n} | ${s.tool} | ${s.runs} | ${f(s.wallS)} | ${f(s.perTaskHostMs, 1)} | ${f(s.runS)} | ${f(s.warmTaskMs)} | ${f(s.cpuS)} | ${f(s.maxRssMb, 0)} | ${f(s.treeRssMb, 0)} | ${f(s.machineCpuS)} | ${isOurs(s.tool) ? f(s.vsAnsible, 3) : ''} | ${isOurs(s.tool) ? f(s.vsFloor, 2) : ''} | ${check} |`);
+    out.push(`| ${wl} | ${s.n} | ${s.tool} | ${s.runs} | ${f(s.wallS)} | ${f(s.perTaskHostMs, 1)} | ${f(s.runS)} | ${f(s.warmTaskMs)} | ${f(s.cpuS)} | ${f(s.maxRssMb, 0)} | ${f(s.treeRssMb, 0)} | ${f(s.machineCpuS)} | ${ours(s.tool) ? f(s.vsAnsible, 3) : ''} | ${ours(s.tool) ? f(s.vsFloor, 2) : ''} | ${ours(s.tool) ? f(s.vsShell, 2) : ''} | ${check} |`);
   }
   out.push('');
-  out.push('Columns: *wall* = process start to exit, median. *ms/task/host* = wall ÷ (tasks × N). *in-run* = ours: the run\'s own duration (run:done), floor: connect + commands, both without process start-up. *warm ms/task* = (last task done − first task done) ÷ (tasks − 1) per host, median over hosts (true20 is the meaningful one). *CPU s* = user+sys of the tool\'s process and the children it waited for (Ansible\'s ControlPersist masters detach, so their ssh CPU is not in it; it is in *machine CPU*). *peak RSS* = largest single process; *tree RSS* = peak summed RSS of the process tree, sampled every 100 ms. *machine CPU* = busy time of all cores during the run, including the hosts\' sshd and shells (they run on this machine). *ours/ansible*, *ours/floor* = wall ratios.', '');
+  out.push('Columns: *wall* = process start to exit, median. *ms/task/host* = wall ÷ (tasks × N). *in-run* = ours: the run\'s own duration (run:done), floor: connect + commands, both without process start-up. *warm ms/task* = (last task done − first task done) ÷ (tasks − 1) per host, median over hosts (true20 is the meaningful one). *CPU s* = user+sys of the tool\'s process and the children it waited for (Ansible\'s ControlPersist masters detach, so their ssh CPU is not in it; it is in *machine CPU*). *peak RSS* = largest single process; *tree RSS* = peak summed RSS of the process tree, sampled every 100 ms. *machine CPU* = busy time of all cores during the run, including the hosts\' sshd and shells (they run on this machine). *ours/ansible*, *ours/floor*, *ours/shell floor* = wall ratios (below 1 = ours is faster).', '');
   out.push('## Targets', '');
   out.push('| target | tool | measured | met |', '|---|---|---|---|');
   for (const t of r.targets) out.push(`| ${t.target} | ${t.tool} | ${t.measured} | ${t.met === null ? '—' : t.met ? 'met' : '**missed**'} |`);
@@ -503,4 +518,9 @@ function markdown(r: ReturnType<typeof summarize>): string {
   return out.join('\n');
 }
 
-await main();
+if (flag('render')) {
+  // Re-render results.md from results.json (e.g. after editing bench/analysis.md), without measuring.
+  const r = JSON.parse(readFileSync(join(outDir, 'results.json'), 'utf8')) as ReturnType<typeof summarize>;
+  writeFileSync(join(outDir, 'results.md'), markdown(r));
+  log(`rendered ${join(outDir, 'results.md')}`);
+} else await main();
