@@ -1,6 +1,9 @@
 /**
- * One persistent SSH connection per host (ssh2); every command is a new channel on it, so a
- * task costs a channel open, not a TCP + key exchange + auth. Jump hosts are chained with
+ * One persistent SSH connection per host (ssh2). Commands reach the host one of two ways (the
+ * `channel` option): `persistent` (the default) sends them framed to one long-lived `sh` on one
+ * channel (shellChannel.ts), and `become` ones to one root `sh` opened through sudo once;
+ * `exec` opens a channel per command. Either way a task costs no TCP + key exchange + auth;
+ * the persistent shell also saves the sshd session and the login shell's rc files per task. Jump hosts are chained with
  * direct-tcpip channels (what `ssh -J` does), each hop verified and authenticated on its own.
  * TCP_NODELAY is set on our own socket: without it each channel request waits on delayed
  * ACKs (~40 ms a command, measured in docs/performance.md).
