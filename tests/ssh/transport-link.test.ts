@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { makeClientKey, startSshd, portBase, type TestSshd } from '../support/sshd.ts';
+import { stillUnder, makeClientKey, startSshd, portBase, type TestSshd } from '../support/sshd.ts';
 import { SshConnection } from '../../runner/connection/ssh.ts';
 import { runDetached } from '../../runner/detached.ts';
 import { runPlaybook } from '../../runner/run.ts';
@@ -24,7 +24,11 @@ const opened: SshConnection[] = [];
 const freeze = (s: TestSshd) => signalAll(s.sessionPids(), 'SIGSTOP');
 const cut = (pids: number[]) => signalAll(pids, 'SIGKILL');
 function signalAll(pids: number[], sig: NodeJS.Signals): number[] {
+  // Only processes that still descend from one of our test sshds: a pid reused since it was
+  // listed (a session ended meanwhile) must never be signalled.
+  const roots = [x?.pid(), y?.pid()].filter((r): r is number => r !== undefined);
   for (const p of pids) {
+    if (!roots.some((r) => stillUnder(p, r))) continue;
     try {
       process.kill(p, sig);
     } catch {

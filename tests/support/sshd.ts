@@ -3,7 +3,7 @@
  * own 127.0.0.x address, with its own host key, logging in as the controller's user by key.
  */
 import { spawn, spawnSync, execFileSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync, readFileSync, existsSync, readdirSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -123,11 +123,7 @@ export async function startSshd(o: SshdOptions): Promise<TestSshd> {
     sessionPids: () => {
       const p = child?.pid;
       if (!p || child!.exitCode !== null) return [];
-      const kids = (pid: number): number[] => {
-        const r = spawnSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' });
-        return r.stdout.split('\n').filter(Boolean).map(Number).flatMap((k) => [k, ...kids(k)]);
-      };
-      return kids(p);
+      return descendants(p);
     },
     rekey: async () => {
       await stop();
@@ -151,3 +147,38 @@ export function canConnect(host: string, port: number): Promise<boolean> {
 
 /** A port base that differs per process, so parallel test runs do not collide. */
 export const portBase = () => 20000 + (process.pid % 2000) * 10;
+
+/** A process's parent pid from /proc, or undefined when it is gone. */
+export function parentOf(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Every live descendant of `root`, read from one pass over /proc. */
+export function descendants(root: number): number[] {
+  const kids = new Map<number, number[]>();
+  for (const e of readdirSync('/proc')) {
+    if (!/^\d+$/.test(e)) continue;
+    const pp = parentOf(Number(e));
+    if (pp !== undefined) kids.set(pp, [...(kids.get(pp) ?? []), Number(e)]);
+  }
+  const out: number[] = [];
+  const walk = (p: number) => {
+    for (const k of kids.get(p) ?? []) {
+      out.push(k);
+      walk(k);
+    }
+  };
+  walk(root);
+  return out.filter((x) => x > 1 && x !== process.pid);
+}
+
+/** True while `pid` still descends from `root` (guards a signal against a reused pid). */
+export function stillUnder(pid: number, root: number): boolean {
+  for (let p: number | undefined = pid, i = 0; p !== undefined && p > 1 && i < 64; p = parentOf(p), i++) if (p === root) return true;
+  return false;
+}
