@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { makeClientKey, startSshd, portBase, type TestSshd } from '../support/sshd.ts';
+import { writeLoopbackInventory, makeClientKey, startSshd, portBase, type TestSshd } from '../support/sshd.ts';
 import { runPlaybook } from '../../runner/run.ts';
 import { record, writeResults } from './results.ts';
 
@@ -25,8 +25,7 @@ function inventory(name: string, hosts: { name: string; address: string; vars?: 
   const f = join(root, `${name}.yml`);
   const line = (h: (typeof hosts)[number]) =>
     `    ${h.name}: { address: ${h.address}, port: ${port}, dir: ${join(root, 'hosts', name, h.name)}${Object.entries(h.vars ?? {}).map(([k, v]) => `, ${k}: ${JSON.stringify(v)}`).join('')} }`;
-  writeFileSync(f, `all:\n  vars:\n    user: root\n    identityFile: ${key.key}\n    knownHostsFile: ${join(root, 'known_hosts')}\n    connectTimeoutSec: 3\n  hosts:\n${hosts.map(line).join('\n')}\n`);
-  return f;
+  return writeLoopbackInventory(f, { key, knownHosts: join(root, 'known_hosts'), hosts: hosts.map(line).map((l) => l.trim()) });
 }
 
 test.before(async () => {

@@ -6,7 +6,7 @@ import * as assert from 'uvu/assert';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { makeClientKey, startSshd, portBase, type TestSshd } from '../support/sshd.ts';
+import { writeLoopbackInventory, makeClientKey, startSshd, portBase, type TestSshd } from '../support/sshd.ts';
 import { runPlaybook, type RunOptions } from '../../runner/run.ts';
 import { loadInventory } from '../../runner/inventory.ts';
 import { InventoryError } from '../../runner/errors.ts';
@@ -20,19 +20,14 @@ const hostDir = (h: string) => join(root, 'hosts', h);
 
 test.before(async () => {
   s = await startSshd({ name: 'fprun', address: '127.0.0.83', port, client: key });
-  writeFileSync(
-    inventory,
-    `all:
-  vars:
-    user: root
-    identityFile: ${key.key}
-    knownHostsFile: ${join(root, 'known_hosts')}
-    connectTimeoutSec: 3
-  hosts:
-    p: { address: 127.0.0.83, port: ${port}, dir: ${hostDir('p')}, channel: persistent }
-    e: { address: 127.0.0.83, port: ${port}, dir: ${hostDir('e')}, channel: exec }
-`,
-  );
+  writeLoopbackInventory(inventory, {
+    key,
+    knownHosts: join(root, 'known_hosts'),
+    hosts: [
+      `p: { address: 127.0.0.83, port: ${port}, dir: ${hostDir('p')}, channel: persistent }`,
+      `e: { address: 127.0.0.83, port: ${port}, dir: ${hostDir('e')}, channel: exec }`,
+    ],
+  });
 });
 
 test.after(async () => {

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { makeClientKey, startSshd, portBase, type TestSshd } from '../support/sshd.ts';
+import { writeLoopbackInventory, makeClientKey, startSshd, portBase, type TestSshd } from '../support/sshd.ts';
 import { runPlaybook, type RunOptions } from '../../runner/run.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'ucw-runner-'));
@@ -22,20 +22,15 @@ test.before(async () => {
   for (const [i, name] of ['a', 'b'].entries()) {
     servers.push(await startSshd({ name, address: `127.0.0.${21 + i}`, port, client: key }));
   }
-  writeFileSync(
-    inventory,
-    `all:
-  vars:
-    user: root
-    identityFile: ${key.key}
-    knownHostsFile: ${join(root, 'known_hosts')}
-    connectTimeoutSec: 3
-  hosts:
-    a: { address: 127.0.0.21, port: ${port}, dir: ${hostDir('a')}, tags: [berlin] }
-    b: { address: 127.0.0.22, port: ${port}, dir: ${hostDir('b')}, tags: [hamburg] }
-    dead: { address: 127.0.0.29, port: ${port}, dir: ${hostDir('dead')}, tags: [hamburg] }
-`,
-  );
+  writeLoopbackInventory(inventory, {
+    key,
+    knownHosts: join(root, 'known_hosts'),
+    hosts: [
+      `a: { address: 127.0.0.21, port: ${port}, dir: ${hostDir('a')}, tags: [berlin] }`,
+      `b: { address: 127.0.0.22, port: ${port}, dir: ${hostDir('b')}, tags: [hamburg] }`,
+      `dead: { address: 127.0.0.29, port: ${port}, dir: ${hostDir('dead')}, tags: [hamburg] }`,
+    ],
+  });
 });
 
 test.after(async () => {

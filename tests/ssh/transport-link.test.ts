@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { stillUnder, makeClientKey, startSshd, portBase, type TestSshd } from '../support/sshd.ts';
+import { writeLoopbackInventory, stillUnder, makeClientKey, startSshd, portBase, type TestSshd } from '../support/sshd.ts';
 import { SshConnection } from '../../runner/connection/ssh.ts';
 import { runDetached } from '../../runner/detached.ts';
 import { runPlaybook } from '../../runner/run.ts';
@@ -102,20 +102,12 @@ test('runPlaybook: the frozen host is unreachable within the bound, the other ho
   const inventory = join(root, 'inv.yml');
   const playbook = join(root, 'pb.ts');
   const json = join(root, 'events.jsonl');
-  writeFileSync(
-    inventory,
-    `all:
-  vars:
-    user: root
-    identityFile: ${key.key}
-    knownHostsFile: ${join(root, 'known_hosts')}
-    serverAliveIntervalSec: 1
-    serverAliveCountMax: 2
-  hosts:
-    hx: { address: ${x.address}, port: ${port} }
-    hy: { address: ${y.address}, port: ${port} }
-`,
-  );
+  writeLoopbackInventory(inventory, {
+    key,
+    knownHosts: join(root, 'known_hosts'),
+    vars: { serverAliveIntervalSec: 1, serverAliveCountMax: 2 },
+    hosts: [`hx: { address: ${x.address}, port: ${port} }`, `hy: { address: ${y.address}, port: ${port} }`],
+  });
   writeFileSync(
     playbook,
     `import { playbook } from ${JSON.stringify(join(process.cwd(), 'runner/index.ts'))};

@@ -182,3 +182,26 @@ export function stillUnder(pid: number, root: number): boolean {
   for (let p: number | undefined = pid, i = 0; p !== undefined && p > 1 && i < 64; p = parentOf(p), i++) if (p === root) return true;
   return false;
 }
+
+/**
+ * Writes a YAML inventory for loopback test servers: root by the test key, a test known_hosts,
+ * and one line per host (`name: { address: …, port: …, … }` as written by the caller).
+ */
+export function writeLoopbackInventory(file: string, o: { key: ClientKey; knownHosts: string; hosts: string[]; vars?: Record<string, string | number> }): string {
+  const vars = { connectTimeoutSec: 3, ...o.vars };
+  writeFileSync(
+    file,
+    [
+      'all:',
+      '  vars:',
+      '    user: root',
+      `    identityFile: ${o.key.key}`,
+      `    knownHostsFile: ${o.knownHosts}`,
+      ...Object.entries(vars).map(([k, v]) => `    ${k}: ${v}`),
+      '  hosts:',
+      ...o.hosts.map((h) => `    ${h}`),
+      '',
+    ].join('\n'),
+  );
+  return file;
+}
