@@ -1,18 +1,22 @@
 /**
- * The persistent command channel: one long-lived POSIX `sh` per host (and one root `sh` through
- * sudo), each task sent to it framed and run in its own process, so a task costs a fork or two
- * on the host instead of an SSH channel, an sshd session and a login shell (with its rc files).
+ * The persistent command channel: one long-lived process per host (and one as root through
+ * sudo) that runs each task it is sent, framed, in a process of its own, so a task costs a fork
+ * and an exec on the host instead of an SSH channel, an sshd session and a login shell.
  *
- * Protocol (the loop below is `sh -c LOOP ucw-sh TASKSHELL`; its script is an argument, so
- * nothing but data ever travels on the channel's stdin):
- *    (GNU `timeout 0` in place of setsid where there is one: see the loop.)
+ * Two servers speak the same protocol: the perl task agent (taskAgent.pl: one process per task;
+ * perl-base is Essential on Debian/Ubuntu) and, where the host has no perl, the POSIX sh loop
+ * below (five processes per task: a job, `timeout 0`, the task shell, two `cat`s). The loop is
+ * started as `sh -c LOOP ucw-sh TASKSHELL AGENT` and execs perl with the agent when it can.
+ *
+ * Protocol, as the sh loop serves it (scripts are arguments, so nothing but data ever travels on
+ * the channel's stdin; the agent differs only where it says so in its header):
  *  - The controller sends a random sentinel line (never in any argv or environment); the loop
  *    answers `<S> R <pid>` when it is ready.
  *  - Each task: a header line `<lines> <stdin bytes> <timeout s|0>`, the command's lines (read
  *    with the `read` builtin, which never reads past a newline), then the stdin bytes (read by
- *    `head -c`, exactly that many). The command runs as `setsid TASKSHELL -c CMD` in the
+ *    `head -c`, exactly that many). The command runs as `timeout 0 TASKSHELL -c CMD` in the
  *    background: its own process (nothing leaks: cd, variables, umask, traps, `exit`, `exec`),
- *    its own session and process group (what a timeout kills), stdin from a temp file or
+ *    its own process group (what a timeout kills; setsid where there is no GNU timeout), stdin from a temp file or
  *    /dev/null (a task can never read the control stream), stdout and stderr each to its own
  *    FIFO, copied by `cat` to the channel's stdout and stderr as they come (binary-safe,
  *    streamed), until every writer (background children too) has closed them, as sshd does
@@ -21,14 +25,19 @@
  *    on stdout and `\n<S> E` on stderr. The newline before a marker is always added by the
  *    loop, so output without a trailing newline survives exactly. <status> is the shell's
  *    `jobs -l` line for the task (`Done`, `Done(3)`, `Killed`, …: exit code and signal apart),
- *    or `x <n>` from `wait` when the job list could not tell; <k> is 1 when the timeout fired.
+ *    or `x <n>` from `wait` when the job list could not tell (the agent: `x <code>` or
+ *    `s <signal number>` from waitpid); <k> is 1 when the timeout fired.
  *  - A timeout: a `(sleep T; kill -9 -PGID)` beside the task, so the loop itself stays usable.
  */
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { constants } from 'node:os';
 import { StringDecoder } from 'node:string_decoder';
 import type { ExecOptions, ExecResult } from './connection.ts';
 
 export const SHELL_LOOP = String.raw`SH=$1
+# The task agent, when given and the host has perl: the same protocol, one process per task.
+if [ -n "$2" ] && command -v perl >/dev/null 2>&1; then exec perl -e "$2" -- "$SH"; fi
 case $SH in /*) [ -x "$SH" ] || SH=/bin/sh ;; *) SH=/bin/sh ;; esac
 # Started by its name where PATH finds the same file, the task shell's $0 is what sshd gives it.
 N=$<SH##*/}; M=$(command -v "$N" 2>/dev/null) && [ "$M" -ef "$SH" ] 2>/dev/null && SH=$N
@@ -79,6 +88,12 @@ $l"; fi
 done
 `.replaceAll('$<', '$' + '{'); // `$<` stands for a shell `${` (a template literal cannot hold one)
 
+/** taskAgent.pl without its comment lines (it travels in the command line, and sudo logs that). */
+export const TASK_AGENT = readFileSync(new URL('./taskAgent.pl', import.meta.url), 'utf8')
+  .split('\n')
+  .filter((l) => !/^\s*(#|$)/.test(l))
+  .join('\n');
+
 /** The raw SSH channel the loop runs on, as the connection hands it over. */
 export interface RawChannel {
   /** False when the channel can take no more input (closed): nothing was sent. */
@@ -110,6 +125,13 @@ const SIGNAL_TEXT: [RegExp, string][] = [
 export function parseStatus(field: string): { exitCode: number | null; signal?: string } {
   const x = /^x (\d+)$/.exec(field);
   if (x) return { exitCode: Number(x[1]) };
+  // The task agent's waitpid: a signal number (Linux numbering on both ends).
+  const s = /^s (\d+)$/.exec(field);
+  if (s) {
+    const n = Number(s[1]);
+    const name = Object.entries(constants.signals).find(([, v]) => v === n)?.[0];
+    return { exitCode: null, signal: name ?? `SIG${n}` };
+  }
   // `[1] + 1234 Done(3)` (dash), `[1]+ 1234 Exit 3 …` (bash-like job lists)
   const m = /^\[\d+\]\s*[+-]?\s*\d+\s+(.*)$/.exec(field.trim());
   const text = (m ? m[1]! : field).trim();

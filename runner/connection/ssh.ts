@@ -22,7 +22,7 @@ import { UnreachableError, RunnerError } from '../errors.ts';
 import { registerSecret } from '../secrets.ts';
 import { DEFAULT_CHANNEL, LineSplitter, type BecomeSettings, type Connection, type ExecOptions, type ExecResult } from './connection.ts';
 import { verifyHostKey, HostKeyError, fingerprint, type HostKeyChecking } from './knownHosts.ts';
-import { ShellChannel, NoShellError, ShellClosedError, SHELL_LOOP, type RawChannel } from './shellChannel.ts';
+import { ShellChannel, NoShellError, ShellClosedError, SHELL_LOOP, TASK_AGENT, type RawChannel } from './shellChannel.ts';
 import { becomeCommand, sudoHandshake } from '../become.ts';
 import { quote } from '../shell.ts';
 
@@ -62,6 +62,12 @@ export interface SshOptions extends SshEndpoint {
    * commands; `exec`: an SSH exec channel per command. @default DEFAULT_CHANNEL
    */
   channel?: 'persistent' | 'exec';
+  /**
+   * What serves the persistent channel: `agent` runs tasks through the perl task agent where the
+   * host has perl (one process per task), else the sh loop; `sh` always the sh loop.
+   * @default 'agent'
+   */
+  taskRunner?: 'agent' | 'sh';
 }
 
 class ChannelBusy extends Error {}
@@ -167,10 +173,11 @@ export class SshConnection implements Connection {
 
   async #openShell(kind: 'user' | 'root'): Promise<ShellChannel> {
     const loop = `sh -c ${quote(SHELL_LOOP)} ucw-sh`;
+    const agent = this.options.taskRunner === 'sh' ? "''" : quote(TASK_AGENT);
     const timeoutMs = Math.max(this.options.connectTimeoutMs ?? 10_000, 5000);
-    const b = kind === 'root' ? becomeCommand(`exec ${loop} /bin/sh`, this.become?.password !== undefined) : undefined;
+    const b = kind === 'root' ? becomeCommand(`exec ${loop} /bin/sh ${agent}`, this.become?.password !== undefined) : undefined;
     // The user's tasks run in the login shell, as on an exec channel; root tasks in /bin/sh, as sudo's.
-    const line = b ? b.line : `exec ${loop} "$SHELL"`;
+    const line = b ? b.line : `exec ${loop} "$SHELL" ${agent}`;
     let ch: ClientChannel;
     try {
       ch = await this.#channel(line);

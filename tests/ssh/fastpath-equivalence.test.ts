@@ -1,7 +1,9 @@
 // The persistent command channel against exec channels on a real sshd: the same commands both
 // ways must give identical stdout, stderr and exit status (random and hostile cases); a
 // timeout kills only the task; a shell killed mid-task fails that task and the next one runs on
-// a new shell; a login shell that cannot start the loop falls back to exec channels.
+// a new shell; a login shell that cannot start the loop falls back to exec channels. Both
+// servers of the persistent channel are held to it: the perl task agent (P, the default) and the
+// sh loop (L, where a host has no perl).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -23,11 +25,13 @@ let s: TestSshd;
 const opened: SshConnection[] = [];
 let P: SshConnection;
 let E: SshConnection;
+let L: SshConnection;
 const warnings: string[] = [];
 
-function conn(channel: 'persistent' | 'exec', user = 'root'): SshConnection {
+function conn(channel: 'persistent' | 'exec', user = 'root', taskRunner: 'agent' | 'sh' = 'agent'): SshConnection {
   const c = new SshConnection({
-    host: `fp-${channel}-${user}`,
+    host: `fp-${channel}-${user}-${taskRunner}`,
+    taskRunner,
     address: s.address,
     port,
     user,
@@ -47,6 +51,7 @@ test.before(async () => {
   s = await startSshd({ name: 'fastpath', address: '127.0.0.81', port, client: key });
   P = conn('persistent');
   E = conn('exec');
+  L = conn('persistent', 'root', 'sh');
   // Fixed data both ways read: random binary bytes, 5 MB.
   const blob = Buffer.alloc(5_000_000);
   for (let i = 0; i < blob.length; i++) blob[i] = (i * 2654435761) >>> 24;
@@ -64,13 +69,17 @@ test.after(async () => {
 const norm = (r: ExecResult) => ({ stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode, signal: r.signal ?? null });
 
 async function same(cmd: string, stdin?: string | Buffer): Promise<ExecResult> {
-  const p = await P.exec(cmd, { stdin });
   const e = await E.exec(cmd, { stdin });
-  const a = norm(p);
   const b = norm(e);
-  if (a.stdout !== b.stdout) assert.unreachable(`${JSON.stringify(cmd)}: stdout differs (persistent ${a.stdout.length} chars ${JSON.stringify(a.stdout.slice(0, 80))}, exec ${b.stdout.length} chars ${JSON.stringify(b.stdout.slice(0, 80))})`);
-  assert.equal(a, b, JSON.stringify(cmd));
-  return p;
+  let first: ExecResult | undefined;
+  for (const [name, c] of [['agent', P], ['sh loop', L]] as const) {
+    const p = await c.exec(cmd, { stdin });
+    first ??= p;
+    const a = norm(p);
+    if (a.stdout !== b.stdout) assert.unreachable(`${JSON.stringify(cmd)}: stdout differs (${name} ${a.stdout.length} chars ${JSON.stringify(a.stdout.slice(0, 80))}, exec ${b.stdout.length} chars ${JSON.stringify(b.stdout.slice(0, 80))})`);
+    assert.equal(a, b, `${name}: ${JSON.stringify(cmd)}`);
+  }
+  return first!;
 }
 
 /** A deterministic PRNG, so a failing random case can be replayed. */
@@ -103,6 +112,11 @@ test('the persistent strategy really uses one shell for many commands', async ()
   assert.is(P.shells().length, 1);
   assert.ok(P.shells()[0]!.tasks >= 5);
   assert.is(P.shellsOpened.user, 1);
+  // sshd runs on this machine: what serves each channel is visible in /proc.
+  const comm = (c: SshConnection) => execFileSync('cat', [`/proc/${c.shells()[0]!.pid}/comm`]).toString().trim();
+  await L.exec('true');
+  assert.is(comm(P), 'perl', 'the default is the task agent');
+  assert.is(comm(L), 'sh', 'taskRunner sh keeps the sh loop');
 });
 
 const hostile: [string, string | Buffer | undefined][] = [
@@ -206,44 +220,47 @@ test('streamed lines arrive as on an exec channel, and no marker text leaks into
   assert.equal(got.p!.sort(), got.e!.sort());
 });
 
-test('a timeout kills the task and its process group; the shell stays and serves the next task', async () => {
-  const shellPid = (await P.exec('true'), P.shells()[0]!.pid);
-  const mark = `ucw-fp-${tag}-${Date.now()}`;
-  const t0 = Date.now();
-  const r = await P.exec(`sleep 47.5 & sleep 48.5; echo never ${mark}`, { timeoutMs: 700 });
-  const took = Date.now() - t0;
-  assert.is(r.timedOut, true);
-  assert.is(r.exitCode, null);
-  assert.is(r.signal, 'SIGKILL');
-  assert.ok(took < 5000, `returned after ${took} ms`);
-  await sleep(200);
-  const left = spawnSync('pgrep', ['-f', 'sleep 4[78][.]5$']).stdout.toString().trim();
-  assert.is(left, '', `processes of the timed-out task still running: ${left}`);
-  const n = await P.exec('echo next');
-  assert.is(n.stdout, 'next\n');
-  assert.is(P.shells()[0]!.pid, shellPid, 'the same shell served the next task');
-  const e = await E.exec('sleep 2', { timeoutMs: 700 }); // exec channels: sshd ignores the KILL signal request; the channel ends with the command
-  console.log(`  timeout: persistent ${took} ms (exitCode ${r.exitCode}, ${r.signal}); exec ${e.durationMs} ms (exitCode ${e.exitCode}, ${e.signal})`);
-});
+for (const [name, of] of [['agent', () => P], ['sh loop', () => L]] as const) {
+  test(`${name}: a timeout kills the task and its process group; the shell stays and serves the next task`, async () => {
+    const P = of();
+    const shellPid = (await P.exec('true'), P.shells()[0]!.pid);
+    const mark = `ucw-fp-${tag}-${Date.now()}`;
+    const t0 = Date.now();
+    const r = await P.exec(`sleep 47.5 & sleep 48.5; echo never ${mark}`, { timeoutMs: 700 });
+    const took = Date.now() - t0;
+    assert.is(r.timedOut, true);
+    assert.is(r.exitCode, null);
+    assert.is(r.signal, 'SIGKILL');
+    assert.ok(took < 5000, `returned after ${took} ms`);
+    await sleep(200);
+    const left = spawnSync('pgrep', ['-f', 'sleep 4[78][.]5$']).stdout.toString().trim();
+    assert.is(left, '', `processes of the timed-out task still running: ${left}`);
+    const n = await P.exec('echo next');
+    assert.is(n.stdout, 'next\n');
+    assert.is(P.shells()[0]!.pid, shellPid, 'the same shell served the next task');
+    console.log(`  timeout (${name}): ${took} ms (exitCode ${r.exitCode}, ${r.signal})`);
+  });
 
-test('the shell killed from outside mid-task: that task fails (outcome unknown), the next runs on a new shell', async () => {
-  await P.exec('true');
-  const pid = P.shells()[0]!.pid;
-  const running = P.exec('echo started; sleep 3; echo finished');
-  await sleep(400);
-  process.kill(pid, 'SIGKILL');
-  const t0 = Date.now();
-  const r = await running;
-  assert.is(r.exitCode, null, 'never reported as succeeded');
-  assert.is(r.outcomeUnknown, true);
-  assert.match(r.stderr, /ended while this command was running/);
-  assert.ok(Date.now() - t0 < 2500, 'reported when the shell died, not when the task ended');
-  const n = await P.exec('echo next');
-  assert.is(n.exitCode, 0);
-  assert.is(n.stdout, 'next\n');
-  assert.is.not(P.shells()[0]!.pid, pid);
-  assert.is(P.shellsOpened.user >= 2, true);
-});
+  test(`${name}: the shell killed from outside mid-task: that task fails (outcome unknown), the next runs on a new shell`, async () => {
+    const P = of();
+    await P.exec('true');
+    const pid = P.shells()[0]!.pid;
+    const running = P.exec('echo started; sleep 3; echo finished');
+    await sleep(400);
+    process.kill(pid, 'SIGKILL');
+    const t0 = Date.now();
+    const r = await running;
+    assert.is(r.exitCode, null, 'never reported as succeeded');
+    assert.is(r.outcomeUnknown, true);
+    assert.match(r.stderr, /ended while this command was running/);
+    assert.ok(Date.now() - t0 < 2500, 'reported when the shell died, not when the task ended');
+    const n = await P.exec('echo next');
+    assert.is(n.exitCode, 0);
+    assert.is(n.stdout, 'next\n');
+    assert.is.not(P.shells()[0]!.pid, pid);
+    assert.is(P.shellsOpened.user >= 2, true);
+  });
+}
 
 test('concurrent commands on one connection each get a shell of their own', async () => {
   const rs = await Promise.all([1, 2, 3].map((i) => P.exec(`sleep 0.3; echo ${i}`)));

@@ -3,7 +3,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn } from 'node:child_process';
-import { EagerLines, FrameReader, frameTask, parseStatus, ShellChannel, SHELL_LOOP, type RawChannel } from '../../runner/connection/shellChannel.ts';
+import { EagerLines, FrameReader, frameTask, parseStatus, ShellChannel, SHELL_LOOP, TASK_AGENT, type RawChannel } from '../../runner/connection/shellChannel.ts';
 
 test('frameTask: header with line count, stdin length and timeout, then the lines and the raw stdin', () => {
   assert.is(frameTask('echo a\necho b', Buffer.from('in\0'), 1500).toString(), '2 3 1.500\necho a\necho b\nin\0');
@@ -75,11 +75,13 @@ test('parseStatus: dash and bash job lines, wait statuses, signals', () => {
   assert.equal(parseStatus('[1] + 1234 Terminated'), { exitCode: null, signal: 'SIGTERM' });
   assert.equal(parseStatus('[1] + 1234 User defined signal 1'), { exitCode: null, signal: 'SIGUSR1' });
   assert.equal(parseStatus('x 42'), { exitCode: 42 });
+  assert.equal(parseStatus('s 9'), { exitCode: null, signal: 'SIGKILL' });
+  assert.equal(parseStatus('s 6'), { exitCode: null, signal: 'SIGABRT' });
 });
 
-/** The loop under the local /bin/sh, on pipes instead of an SSH channel. */
-function localShell(): Promise<{ sc: ShellChannel; kill: () => void }> {
-  const child = spawn('sh', ['-c', SHELL_LOOP, 'ucw-sh', '/bin/sh'], { stdio: ['pipe', 'pipe', 'pipe'] });
+/** The loop (or the task agent) under the local /bin/sh, on pipes instead of an SSH channel. */
+function localShell(server: 'sh loop' | 'agent'): Promise<{ sc: ShellChannel; kill: () => void }> {
+  const child = spawn('sh', ['-c', SHELL_LOOP, 'ucw-sh', '/bin/sh', server === 'agent' ? TASK_AGENT : ''], { stdio: ['pipe', 'pipe', 'pipe'] });
   let so: (d: Buffer) => void = () => {};
   let se: (d: Buffer) => void = () => {};
   child.stdout.on('data', (d: Buffer) => so(d));
@@ -91,38 +93,40 @@ function localShell(): Promise<{ sc: ShellChannel; kill: () => void }> {
   });
 }
 
-test('the loop under the local sh: framing, isolation, stdin, status, timeout', async () => {
-  const { sc, kill } = await localShell();
-  try {
-    let r = await sc.run('printf "a\\000b"; printf err >&2; exit 3');
-    assert.equal([r.stdout, r.stderr, r.exitCode], ['a\0b', 'err', 3]);
-    r = await sc.run('cd /; X=1; export Y=2');
-    r = await sc.run('pwd; echo "${X-u}${Y-u}"');
-    assert.is(r.stdout, `${process.cwd()}\nuu\n`, 'cd and variables did not leak');
-    r = await sc.run('cat; echo', { stdin: 'given' });
-    assert.is(r.stdout, 'given\n');
-    r = await sc.run('cat');
-    assert.is(r.stdout, '');
-    r = await sc.run('kill -TERM $$');
-    assert.equal([r.exitCode, r.signal], [null, 'SIGTERM']);
-    r = await sc.run('sleep 20', { timeoutMs: 300 });
-    assert.equal([r.exitCode, r.signal, r.timedOut], [null, 'SIGKILL', true]);
-    r = await sc.run('echo still-there');
-    assert.is(r.stdout, 'still-there\n');
-    assert.is(sc.tasks, 8);
-  } finally {
-    kill();
-  }
-});
+for (const server of ['sh loop', 'agent'] as const) {
+  test(`${server} under the local sh: framing, isolation, stdin, status, timeout`, async () => {
+    const { sc, kill } = await localShell(server);
+    try {
+      let r = await sc.run('printf "a\\000b"; printf err >&2; exit 3');
+      assert.equal([r.stdout, r.stderr, r.exitCode], ['a\0b', 'err', 3]);
+      r = await sc.run('cd /; X=1; export Y=2');
+      r = await sc.run('pwd; echo "${X-u}${Y-u}"');
+      assert.is(r.stdout, `${process.cwd()}\nuu\n`, 'cd and variables did not leak');
+      r = await sc.run('cat; echo', { stdin: 'given' });
+      assert.is(r.stdout, 'given\n');
+      r = await sc.run('cat');
+      assert.is(r.stdout, '');
+      r = await sc.run('kill -TERM $$');
+      assert.equal([r.exitCode, r.signal], [null, 'SIGTERM']);
+      r = await sc.run('sleep 20', { timeoutMs: 300 });
+      assert.equal([r.exitCode, r.signal, r.timedOut], [null, 'SIGKILL', true]);
+      r = await sc.run('echo still-there');
+      assert.is(r.stdout, 'still-there\n');
+      assert.is(sc.tasks, 8);
+    } finally {
+      kill();
+    }
+  });
 
-test('the loop dies mid-task: the task comes back failed with an unknown outcome', async () => {
-  const { sc } = await localShell();
-  const running = sc.run('sleep 2; echo done');
-  setTimeout(() => process.kill(sc.pid, 'SIGKILL'), 200);
-  const r = await running;
-  assert.is(r.exitCode, null);
-  assert.is(r.outcomeUnknown, true);
-  assert.is(sc.dead, true);
-});
+  test(`${server} dies mid-task: the task comes back failed with an unknown outcome`, async () => {
+    const { sc } = await localShell(server);
+    const running = sc.run('sleep 2; echo done');
+    setTimeout(() => process.kill(sc.pid, 'SIGKILL'), 200);
+    const r = await running;
+    assert.is(r.exitCode, null);
+    assert.is(r.outcomeUnknown, true);
+    assert.is(sc.dead, true);
+  });
+}
 
 test.run();

@@ -1,0 +1,116 @@
+# The persistent channel's task agent: the same wire protocol as SHELL_LOOP (shellChannel.ts),
+# one process per task instead of five. perl-base is Essential on Debian and Ubuntu, so it is on
+# every host we target; where it is missing, SHELL_LOOP runs instead.
+#
+# Started as `perl -e AGENT -- TASKSHELL` (the script is an argument: nothing but data ever
+# travels on the channel's stdin). Per task it forks once and execs the task shell, as sshd does
+# for an exec channel: its own process group (what a timeout kills), signals at their defaults,
+# argv[0] the shell's base name, stdin from an anonymous temp file or /dev/null, stdout and
+# stderr on pipes copied to the channel as they come until every writer (background children
+# too) has closed them, and the status from waitpid, so an exit code and a signal death never
+# look alike. Only core built-ins: no module is loaded.
+my $SH = shift // '/bin/sh';
+$SH = '/bin/sh' unless $SH =~ m{^/} && -x $SH;
+(my $NAME = $SH) =~ s{.*/}{};
+binmode STDIN;
+
+# Writes all of it or ends the agent (the channel is gone: the runner reports the task unknown).
+sub put {
+  my ($fh, $data) = @_;
+  while (length $data) {
+    my $n = syswrite($fh, $data);
+    if (!defined $n) { next if $!{EINTR}; exit 98 }
+    substr($data, 0, $n) = '';
+  }
+}
+
+my $S = <STDIN>;
+exit 0 unless defined $S;
+chomp $S;
+put(\*STDOUT, "$S R $$\n");
+
+while (defined(my $h = <STDIN>)) {
+  chomp $h;
+  my ($n, $len, $t) = split / /, $h;
+  my $c = '';
+  for my $i (1 .. $n) {
+    my $l = <STDIN>;
+    exit 0 unless defined $l;
+    chomp $l;
+    $c .= $i == 1 ? $l : "\n$l";
+  }
+  my $in;
+  if ($len > 0) {
+    open($in, '+>', undef) or do { put(\*STDERR, "ucw-sh: no temp file for the task's stdin: $!\n"); exit 95 };
+    my $left = $len;
+    while ($left > 0) {
+      my $r = read(STDIN, my $buf, $left > 65536 ? 65536 : $left);
+      exit 0 unless $r;
+      put($in, $buf);
+      $left -= $r;
+    }
+    sysseek($in, 0, 0);
+  }
+  my ($or, $ow, $er, $ew);
+  pipe($or, $ow) && pipe($er, $ew) or do { put(\*STDERR, "ucw-sh: pipe: $!\n"); exit 96 };
+  my $pid = fork;
+  if (!defined $pid) { put(\*STDERR, "ucw-sh: fork: $!\n"); exit 96 }
+  if ($pid == 0) {
+    setpgrp(0, 0);
+    $SIG{$_} = 'DEFAULT' for qw(HUP INT QUIT PIPE TERM CHLD);
+    if ($in) { open(STDIN, '<&', $in) } else { open(STDIN, '<', '/dev/null') }
+    open(STDOUT, '>&', $ow);
+    open(STDERR, '>&', $ew);
+    delete @ENV{qw(SSH_CLIENT SSH2_CLIENT)};
+    # Every other descriptor is close-on-exec (perl sets it above $^F = 2).
+    exec { $SH } $NAME, '-c', $c;
+    put(\*STDERR, "ucw-sh: cannot run $SH: $!\n");
+    exit 127;
+  }
+  close $ow;
+  close $ew;
+  close $in if $in;
+  put(\*STDOUT, "$S P $pid\n");
+  # Linux's select() leaves the time not slept in its timeout, which perl returns: the task's
+  # time left is counted down without Time::HiRes; `time` bounds it too, in whole seconds.
+  my $left = $t > 0 ? $t : undef;
+  my $hard = $t > 0 ? time + int($t) + 2 : undef;
+  my $k = 0;
+  my %open = (fileno($or) => [$or, \*STDOUT], fileno($er) => [$er, \*STDERR]);
+  my $fire = sub {
+    return if $k;
+    $k = 1;
+    kill 'KILL', -$pid or kill 'KILL', $pid;
+  };
+  while (%open) {
+    my $rin = '';
+    vec($rin, $_, 1) = 1 for keys %open;
+    my ($nf, $tl) = select(my $rout = $rin, undef, undef, $k ? 1 : $left);
+    if (defined $left && !$k) {
+      $left = $tl;
+      $fire->() if $left <= 0 || time > $hard;
+    }
+    next if $nf <= 0;
+    for my $fd (keys %open) {
+      next unless vec($rout, $fd, 1);
+      my ($from, $to) = @{$open{$fd}};
+      my $r = sysread($from, my $buf, 65536);
+      if (!defined $r) { next if $!{EINTR} || $!{EAGAIN}; }
+      if (!$r) { close $from; delete $open{$fd}; next }
+      put($to, $buf);
+    }
+  }
+  # The pipes are closed; the task itself may still be running (it closed them): wait for it.
+  my $pause = 0.001;
+  while (waitpid($pid, 1) == 0) {
+    my (undef, $tl) = select(undef, undef, undef, $pause);
+    if (defined $left && !$k) {
+      $left -= $pause;
+      $fire->() if $left <= 0 || time > $hard;
+    }
+    $pause = 0.05 if ($pause *= 2) > 0.05;
+  }
+  my $st = $? & 127 ? 's ' . ($? & 127) : 'x ' . ($? >> 8);
+  put(\*STDERR, "\n$S E\n");
+  put(\*STDOUT, "\n$S X $k $st\n");
+}
