@@ -57,6 +57,10 @@ A
 #!/bin/sh
 set -e
 echo "ucware-core postinst: $1 ${2:-}"
+# lab knob, off by default: `npm run lab -- set HOST postinst-delay SEC` makes this step take SEC s
+if [ -r /run/lab-control/postinst-delay ]; then
+  d=$(cat /run/lab-control/postinst-delay); echo "ucware-core postinst: lab postinst-delay, sleeping $d s"; sleep "$d"
+fi
 if [ -x /usr/sbin/ucware-lab-status ]; then /usr/sbin/ucware-lab-status || true; fi
 exit 0
 P

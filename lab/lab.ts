@@ -495,6 +495,7 @@ export const SETTINGS: Record<string, string> = {
   'silent-when-down': 'on|off: while down (reboot gap, no-return, poweroff) the host drops packets, so connects time out instead of being refused',
   'api-crash-after': 'N|off: the API stand-in exits after N more successful write calls (restarts after api-restart-delay)',
   'api-restart-delay': 'seconds before the crashed API stand-in is restarted (default 1)',
+  'postinst-delay': 'seconds ucware-core\'s postinst sleeps, to make an upgrade\'s dpkg step last (default off)',
 };
 
 export function set(name: string, key: string, value: string): void {

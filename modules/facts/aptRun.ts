@@ -32,10 +32,28 @@ export async function runApt(ctx: ModuleContext, cmd: string, lockWaitMs: number
       continue;
     }
     const lockNote = lock ? `\n${lock.lock} still locked${lock.pid ? ` by process ${lock.pid}${lock.holder ? ` (${lock.holder})` : ''}` : ''} after ${Math.round(lockWaitMs / 1000)} s of waiting` : '';
+    const dpkg = dpkgErrors(r.stdout);
     throw new CommandError({
       host: ctx.host.name, task: ctx.task, module: o.module ?? 'aptUpgrade', command: cmd, exitCode: r.exitCode, signal: r.signal,
-      stdout: r.stdout, stderr: r.stderr + lockNote, durationMs: r.durationMs,
+      stdout: r.stdout, stderr: (dpkg.length ? dpkg.join('\n') + '\n' : '') + r.stderr + lockNote, durationMs: r.durationMs,
     });
   }
+}
+
+/**
+ * dpkg's own error lines from apt's stdout, with their indented continuation lines. apt runs
+ * dpkg on a pty and copies it to stdout, so the cause ("dpkg: error: failed to write status
+ * database …: No space left on device") is not on stderr, where the failure only says
+ * "E: Sub-process /usr/bin/dpkg returned an error code (2)".
+ */
+export function dpkgErrors(stdout: string, max = 12): string[] {
+  const out: string[] = [];
+  let inError = false;
+  for (const l of stdout.split('\n')) {
+    if (/^dpkg(-[a-z]+)?: (error\b|dependency problems)|^Errors were encountered while processing:/.test(l)) inError = true;
+    else if (!(inError && /^\s+\S/.test(l))) inError = false;
+    if (inError) out.push(l);
+  }
+  return out.slice(-max);
 }
 

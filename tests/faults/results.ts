@@ -45,7 +45,7 @@ export function writeResults(file = 'tests/faults/RESULTS.md', extra: FaultRow[]
     '|---|---|',
     ...ELSEWHERE.map(([f, w]) => `| ${f} | ${w} |`),
     '',
-    'Not built yet: disk full on /var during the upgrade; a real-kernel reboot under qemu.',
+    'Not built yet: a real-kernel reboot under qemu.',
     '',
   ].join('\n');
   writeFileSync(file, text);
