@@ -14,9 +14,9 @@
 import { readFileSync } from 'node:fs';
 import { homedir, userInfo } from 'node:os';
 import { resolve, dirname, isAbsolute } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { load as loadYaml } from 'js-yaml';
 import { InventoryError } from './errors.ts';
+import { importTs } from './importTs.ts';
 import type { HostKeyChecking } from './connection/knownHosts.ts';
 
 /**
@@ -145,7 +145,7 @@ export async function loadInventory(path: string): Promise<Inventory> {
   let spec: unknown;
   try {
     if (/\.(ya?ml)$/.test(file)) spec = fromYaml(file, readFileSync(file, 'utf8'));
-    else spec = ((await import(pathToFileURL(file).href)) as { default?: unknown }).default;
+    else spec = (await importTs(file)).default;
   } catch (e) {
     if (e instanceof InventoryError) throw e;
     const code = (e as NodeJS.ErrnoException).code;

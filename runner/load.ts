@@ -1,8 +1,8 @@
 /** Finds and loads a playbook by file path or by its `name` (`run upgrade …`). */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { UsageError } from './errors.ts';
+import { importTs } from './importTs.ts';
 import type { Playbook } from './dsl.ts';
 
 export interface LoadedPlaybook {
@@ -15,7 +15,7 @@ export async function loadPlaybook(ref: string, dir = 'playbooks'): Promise<Load
   const file = findPlaybookFile(ref, dir);
   let mod: { default?: unknown };
   try {
-    mod = (await import(pathToFileURL(file).href)) as { default?: unknown };
+    mod = await importTs(file);
   } catch (e) {
     throw new UsageError(`cannot load playbook ${file}: ${(e as Error).message}`, { cause: e });
   }

@@ -1,0 +1,137 @@
+// Start-up without loader hooks. Loading the runner's ~100 TypeScript modules through tsx's hooks
+// costs ~0.3 s a run (each module is a round trip to the hooks thread). Instead, the CLI, every
+// playbook and inventory of the project and any .ts file named on the command line are bundled
+// once by esbuild (already here as tsx's compiler) into ES modules with shared chunks, so every
+// entry sees the same instance of each runner module, and imported natively. The bundle is
+// cached under node_modules/.cache/ucw-run/ and rebuilt when any of its input files changes
+// (size or mtime). Types are not checked here: the CLI does that itself. A build goes to a
+// directory of its own and a pointer file names it (renamed into place), so runs building at
+// the same time never pull a bundle from under each other.
+//
+// startBundled() returns false when it cannot serve this run (no esbuild, a build error): then
+// bin/run.js loads the CLI through tsx as before, and the error shows there.
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const CACHE = join(ROOT, 'node_modules', '.cache', 'ucw-run');
+const STALE_MS = 10 * 60_000; // unreferenced bundles older than this are removed
+
+const tsFiles = (dir) => (existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.ts')).map((f) => join(dir, f)) : []);
+
+/** Entry files: the CLI, the project's playbooks and inventories, and .ts files on the command line. */
+function entries(argv) {
+  const named = argv.filter((a) => /\.m?ts$/.test(a)).map((a) => resolve(a)).filter((f) => existsSync(f));
+  const all = [join(ROOT, 'runner', 'cli.ts'), ...tsFiles(join(ROOT, 'playbooks')), ...tsFiles(join(ROOT, 'inventory')), ...named];
+  return [...new Set(all)].sort();
+}
+
+function fresh(meta) {
+  try {
+    for (const [file, [size, mtime]] of Object.entries(meta.inputs)) {
+      const st = statSync(file);
+      if (st.size !== size || st.mtimeMs !== mtime) return false;
+    }
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+// esbuild leaves import.meta.url alone, which in a chunk would point into the cache: give each
+// file its own location back (modules read files beside them, e.g. the task agent).
+const keepImportMeta = {
+  name: 'keep-import-meta',
+  setup(b) {
+    b.onLoad({ filter: /\.m?ts$/ }, (args) => {
+      let text = readFileSync(args.path, 'utf8');
+      if (text.includes('import.meta')) {
+        text = text
+          .replaceAll('import.meta.url', JSON.stringify(pathToFileURL(args.path).href))
+          .replaceAll('import.meta.dirname', JSON.stringify(dirname(args.path)))
+          .replaceAll('import.meta.filename', JSON.stringify(args.path));
+      }
+      return { contents: text, loader: 'ts', resolveDir: dirname(args.path) };
+    });
+  },
+};
+
+async function build(list, pointer) {
+  const { build: esbuild } = await import('esbuild');
+  const dir = join(CACHE, `b-${process.pid}-${Date.now().toString(36)}`);
+  const r = await esbuild({
+    entryPoints: list,
+    outdir: dir,
+    outbase: '/',
+    entryNames: '[dir]/[name]',
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    packages: 'external',
+    metafile: true,
+    // Linked maps cost nothing unless asked for: NODE_OPTIONS=--enable-source-maps makes stack
+    // traces name the TypeScript sources (it doubles start-up, so it is not the default).
+    sourcemap: 'linked',
+    logLevel: 'silent',
+    plugins: [keepImportMeta],
+  });
+  const inputs = {};
+  for (const f of Object.keys(r.metafile.inputs)) {
+    const abs = resolve(f);
+    const st = statSync(abs);
+    inputs[abs] = [st.size, st.mtimeMs];
+  }
+  const map = Object.fromEntries(list.map((f) => [f, pathToFileURL(join(dir, relative('/', f).replace(/\.m?ts$/, '.js'))).href]));
+  const meta = { dir, inputs, map };
+  writeFileSync(`${pointer}.${process.pid}`, JSON.stringify(meta));
+  renameSync(`${pointer}.${process.pid}`, pointer);
+  prune();
+  return meta;
+}
+
+function prune() {
+  const live = new Set();
+  const names = readdirSync(CACHE);
+  for (const p of names.filter((n) => n.endsWith('.bundle.json'))) {
+    try {
+      live.add(JSON.parse(readFileSync(join(CACHE, p), 'utf8')).dir);
+    } catch {
+      /* being written */
+    }
+  }
+  for (const d of names.filter((n) => n.startsWith('b-'))) {
+    const full = join(CACHE, d);
+    if (!live.has(full) && Date.now() - statSync(full).mtimeMs > STALE_MS) rmSync(full, { recursive: true, force: true });
+  }
+}
+
+/** Runs the CLI from the bundle; false when it cannot (the caller falls back to tsx). */
+export async function startBundled(argv) {
+  if (process.env.UCW_NO_BUNDLE) return false;
+  const list = entries(argv);
+  const pointer = join(CACHE, `${createHash('sha256').update(list.join('\n')).digest('hex').slice(0, 16)}.bundle.json`);
+  let meta;
+  try {
+    meta = JSON.parse(readFileSync(pointer, 'utf8'));
+    if (!fresh(meta)) meta = undefined;
+  } catch {
+    meta = undefined;
+  }
+  if (!meta) {
+    try {
+      mkdirSync(CACHE, { recursive: true });
+      meta = await build(list, pointer);
+    } catch (e) {
+      if (process.env.UCW_BUNDLE_DEBUG) console.error('bundle:', e);
+      return false;
+    }
+  }
+  // The runner imports playbooks and inventories through runner/importTs.ts, which looks here first.
+  globalThis.__ucwBundle = new Map(Object.entries(meta.map));
+  await import(meta.map[join(ROOT, 'runner', 'cli.ts')]);
+  return true;
+}
