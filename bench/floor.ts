@@ -8,7 +8,11 @@
  * `exec` (default): an exec channel per command, as the runner does today.
  * `shell`: one persistent `sh` per host, each command followed by a random sentinel line with
  * its exit status (the "persistent channel" of docs/performance.md): the floor without a
- * per-command sshd session and shell start.
+ * per-command sshd session and shell start. Each command runs in a subshell of that sh, so a
+ * builtin like `true` costs a fork and no exec.
+ * `shell-exec`: the same, but each command is `/bin/sh -c LINE`: a fork and an exec of a shell
+ * per command, what a task must cost on the host to behave as on an exec channel (own `$$`,
+ * signals, exit status), as the runner's persistent channel does.
  *
  * Prints one JSON object: per host the connect time, each command's end time and exit codes
  * (and stdout for `state`).
@@ -65,7 +69,7 @@ function exec(c: Client, line: string): Promise<{ code: number | null; out: stri
 }
 
 /** One `sh` on an exec channel; returns a function that runs a line and waits for its sentinel. */
-function shell(c: Client): Promise<(line: string) => Promise<{ code: number | null; out: string }>> {
+function shell(c: Client, execEach: boolean): Promise<(line: string) => Promise<{ code: number | null; out: string }>> {
   return new Promise((resolve, reject) => {
     c.exec('exec sh', (err, ch) => {
       if (err) return reject(err);
@@ -87,7 +91,7 @@ function shell(c: Client): Promise<(line: string) => Promise<{ code: number | nu
       });
       resolve((line) => new Promise((res) => {
         waiting = res;
-        ch.write(`(${line}) </dev/null; echo "${tag}$?"\n`);
+        ch.write(execEach ? `/bin/sh -c ${q(line)} </dev/null; echo "${tag}$?"\n` : `(${line}) </dev/null; echo "${tag}$?"\n`);
       }));
     });
   });
@@ -113,7 +117,7 @@ async function runHost(name: string, t0: number): Promise<FloorHost> {
       });
     });
     r.connectMs = performance.now() - t0;
-    const sh = mode === 'shell' ? await shell(c) : undefined;
+    const sh = mode === 'shell' || mode === 'shell-exec' ? await shell(c, mode === 'shell-exec') : undefined;
     for (const line of lines!) {
       const x = sh ? await sh(line) : await exec(c, line);
       r.doneMs.push(performance.now() - t0);
