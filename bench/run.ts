@@ -367,6 +367,14 @@ async function main() {
   };
 
   // Start-up: `npx run --list-tasks upgrade`.
+  // The first start after a change type-checks and bundles (cached after): measured once from
+  // empty caches, then every playbook the bench runs is warmed up, as a user's second run.
+  rmSync(join(ROOT, 'node_modules', '.cache', 'ucw-run'), { recursive: true, force: true });
+  const cold = await measure(process.execPath, [join(ROOT, 'bin/run.js'), '--list-tasks', 'upgrade']);
+  log(`first start after a change (type check + bundle build) ${cold.wallS.toFixed(2)} s`);
+  // A real run on one host: --list-tasks checks the playbook alone, a run playbook + inventory.
+  for (const dir of new Set(Object.values(VARIANTS)))
+    for (const p of ['play20.ts', 'play4.ts']) await measure(process.execPath, [join(dir, 'bin/run.js'), join(BENCH, p), join(BENCH, 'inventory.ts'), '--plain'], { cwd: tmpRoot, env: hostsEnv([`lab${FIRST}`]) });
   const startup: Measured[] = [];
   for (let i = 0; i < Math.max(3, repeat); i++) startup.push(await measure(process.execPath, [join(ROOT, 'bin/run.js'), '--list-tasks', 'upgrade']));
   if (startup.some((m) => m.code !== 0)) notes.push(`--list-tasks upgrade failed: ${startup.find((m) => m.code !== 0)!.stderr.slice(-300)}`);
@@ -411,7 +419,7 @@ async function main() {
   rmSync(tmpRoot, { recursive: true, force: true });
 
   const totalS = (performance.now() - started) / 1000;
-  const result = summarize(env, rows, startup, notes, totalS);
+  const result = summarize(env, rows, startup, notes, totalS, cold);
   mkdirSync(outDir, { recursive: true });
   writeFileSync(join(outDir, 'results.json'), JSON.stringify(result, null, 2) + '\n');
   writeFileSync(join(outDir, 'results.md'), markdown(result));
@@ -434,7 +442,7 @@ interface Summary {
   vsAnsible: number; vsFloor: number; vsShell: number; uvuSeen: number;
 }
 
-function summarize(env: Record<string, unknown>, rows: Row[], startup: Measured[], notes: string[], totalS: number) {
+function summarize(env: Record<string, unknown>, rows: Row[], startup: Measured[], notes: string[], totalS: number, cold?: Measured) {
   const sum: Summary[] = rows.map((r) => {
     const m = (k: keyof Sample) => median(r.samples.map((s) => s[k] as number));
     const wallS = m('wallS');
@@ -477,9 +485,10 @@ function summarize(env: Record<string, unknown>, rows: Row[], startup: Measured[
       : { target: '20 × 100 hosts < 5 s, < 200 MB', tool: t, measured: 'not measured (needs N=100)', met: null });
   }
   targets.push({ target: 'start-up (`node bin/run.js --list-tasks upgrade`) under 1 s', tool: 'ours', measured: `${startupS.toFixed(3)} s (median of ${startup.length})`, met: startupS < 1 });
+  if (cold) targets.push({ target: 'the same, first start after a change (type check + bundle build, cached after; not a target)', tool: 'ours', measured: `${cold.wallS.toFixed(2)} s, peak RSS ${cold.maxRssMb.toFixed(0)} MB`, met: null });
   const uvuMax = Math.max(0, ...sum.map((s) => s.uvuSeen), ...startup.map((m) => m.uvu));
   if (uvuMax > 0) notes.push(`The machine was NOT quiet: up to ${uvuMax} uvu (others' test) processes ran during some measurements (column "busy").`);
-  return { env, totalS, startup: { medianS: startupS, samples: startup.map((m) => ({ wallS: m.wallS, cpuS: m.cpuS, maxRssMb: m.maxRssMb })) }, targets, notes, summary: sum, samples: rows.map((r) => ({ workload: r.workload, phase: r.phase, n: r.n, tool: r.tool, runs: r.samples.map(compact) })) };
+  return { env, totalS, startup: { medianS: startupS, coldS: cold?.wallS, samples: startup.map((m) => ({ wallS: m.wallS, cpuS: m.cpuS, maxRssMb: m.maxRssMb })) }, targets, notes, summary: sum, samples: rows.map((r) => ({ workload: r.workload, phase: r.phase, n: r.n, tool: r.tool, runs: r.samples.map(compact) })) };
 }
 
 /** One sample as kept in results.json: the numbers, rounded. */
