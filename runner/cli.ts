@@ -2,14 +2,17 @@
  * `run <playbook> <inventory> [options]` — the command admins type.
  * Exit codes: 0 all well · 1 bad input (nothing ran) · 2 a task failed · 4 a host unreachable.
  */
+import { existsSync } from 'node:fs';
+import { relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadInventory } from './inventory.ts';
-import { loadPlaybook } from './load.ts';
+import { findPlaybookFile, loadPlaybook } from './load.ts';
 import { listHosts, listTasks, runPlaybook } from './run.ts';
 import { parseSerial } from './select.ts';
 import { RunnerError, UsageError } from './errors.ts';
 import { mask } from './secrets.ts';
 import { askSecret } from './prompt.ts';
+import { formatDiagnostic, typeCheck } from './typecheck.ts';
 
 const USAGE = `usage: run <playbook> <inventory> [options]
        run doc [module]     a module's reference (params, defaults, check mode, examples)
@@ -34,13 +37,15 @@ const USAGE = `usage: run <playbook> <inventory> [options]
                          command), for every host; else each host's inventory \`channel\`
       --list-hosts       show the selected hosts and stop
       --list-tasks       show the selected tasks and stop
+      --no-type-check    emergencies only: run without type-checking the playbook and
+                         inventory first (a wrong module parameter then reaches the hosts)
   -e, --extra KEY=VALUE  set a host var on every host (wins over the inventory)
       --NAME VALUE       an option the playbook declares (e.g. rollback's --to)
   -v, --verbose          print every output line (plain view)
       --plain            plain lines even on a terminal
   -h, --help`;
 
-const KNOWN = new Set(['limit', 'tags', 'skip-tags', 'check', 'diff', 'forks', 'serial', 'max-fail', 'resume', 'json', 'ask-pass', 'ask-become-pass', 'ssh-config', 'channel', 'list-hosts', 'list-tasks', 'verbose', 'plain', 'help', 'extra']);
+const KNOWN = new Set(['limit', 'tags', 'skip-tags', 'check', 'diff', 'forks', 'serial', 'max-fail', 'resume', 'json', 'ask-pass', 'ask-become-pass', 'ssh-config', 'channel', 'list-hosts', 'list-tasks', 'no-type-check', 'verbose', 'plain', 'help', 'extra']);
 
 /** `--to before-ucware-5`: options the playbook declares (`params`) become extra vars. */
 function splitPlaybookParams(argv: string[]): { rest: string[]; params: Record<string, string | true> } {
@@ -58,6 +63,27 @@ function splitPlaybookParams(argv: string[]): { rest: string[]; params: Record<s
     else params[m[1]!] = true;
   }
   return { rest, params };
+}
+
+/**
+ * tsx only strips types, so the TypeScript playbook and inventory are checked here, before
+ * anything is prompted for or connected; false when there were errors (printed).
+ */
+async function typeChecked(files: (string | undefined)[], skip: boolean | undefined): Promise<boolean> {
+  const entries = files.filter((f): f is string => !!f && /\.[cm]?ts$/.test(f) && existsSync(f));
+  if (skip || !entries.length) return true;
+  const names = entries.map((f) => relative(process.cwd(), resolve(f))).join(' and ');
+  const r = await typeCheck(entries, {
+    onCompile: () => process.stderr.isTTY && process.stderr.write(`type-checking ${names} (cached after a success)…\n`),
+  });
+  if (r.ok) return true;
+  for (const d of r.diagnostics) process.stderr.write(`${mask(formatDiagnostic(d))}\n`);
+  const n = r.diagnostics.length;
+  process.stderr.write(
+    `error: nothing was run: ${n} type error${n === 1 ? '' : 's'} in ${names} or the files ${entries.length === 1 ? 'it imports' : 'they import'}.\n` +
+      `  Fix them; only in an emergency, skip the check with --no-type-check.\n`,
+  );
+  return false;
 }
 
 function channelOption(v: string | undefined): 'persistent' | 'exec' | undefined {
@@ -87,6 +113,7 @@ async function main(args: string[]): Promise<number> {
       channel: { type: 'string' },
       'list-hosts': { type: 'boolean' },
       'list-tasks': { type: 'boolean' },
+      'no-type-check': { type: 'boolean' },
       verbose: { type: 'boolean', short: 'v' },
       plain: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
@@ -117,16 +144,19 @@ async function main(args: string[]): Promise<number> {
   if (v['list-hosts']) {
     const inv = positionals.length === 1 ? positionals[0] : positionals[1];
     if (!inv) throw new UsageError('--list-hosts needs an inventory');
+    if (!(await typeChecked([inv], v['no-type-check']))) return 1;
     for (const l of listHosts(await loadInventory(inv), v.limit)) console.log(l);
     return 0;
   }
   if (v['list-tasks']) {
     if (!positionals[0]) throw new UsageError('--list-tasks needs a playbook');
+    if (!(await typeChecked([findPlaybookFile(positionals[0])], v['no-type-check']))) return 1;
     const { playbook } = await loadPlaybook(positionals[0]);
     for (const l of listTasks(playbook, { tags: list(v.tags), skipTags: list(v['skip-tags']) })) console.log(l);
     return 0;
   }
   if (positionals.length !== 2) throw new UsageError(`expected a playbook and an inventory\n\n${USAGE}`);
+  if (!(await typeChecked([findPlaybookFile(positionals[0]!), positionals[1]], v['no-type-check']))) return 1;
   let sshPassword: string | undefined;
   if (v['ask-pass']) {
     sshPassword = await askSecret('SSH password: ');

@@ -1,6 +1,6 @@
 /**
  * `run doc [module]`: a module's reference, read from its source file's TSDoc with the
- * TypeScript compiler API (the `typescript` package, a devDependency, loaded only for this
+ * TypeScript compiler API (the `typescript` package, loaded only for this
  * command): what it does, check/diff support, every parameter with its type, default and
  * description, the result's fields, and the examples. Without a name: the list of modules.
  *

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { writeLoopbackInventory, makeClientKey, startSshd, portBase, type TestSshd } from '../support/sshd.ts';
 import { runPlaybook } from '../../runner/run.ts';
+import { typeCheck } from '../../runner/typecheck.ts';
 import { record, writeResults } from './results.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'ucw-faults-'));
@@ -29,6 +30,8 @@ function inventory(name: string, hosts: { name: string; address: string; vars?: 
 }
 
 test.before(async () => {
+  // The CLI type-checks SLOW first; a cold check takes seconds, which the timed tests should not wait for.
+  assert.ok((await typeCheck([SLOW])).ok, `${SLOW} has type errors`);
   for (let i = 0; i < 19; i++) servers.push(await startSshd({ name: `f${i + 1}`, address: `127.0.1.${i + 1}`, port, client: key }));
 });
 test.after(async () => {
@@ -128,6 +131,34 @@ test('hostile input: bad YAML, invalid serial, a --limit that matches nothing: c
     const pass = r.status === 1 && re.test(r.stderr) && !/PLAY \[/.test(r.stdout);
     record({ fault: `hostile input: ${name}`, expected: 'a clear error before anything runs (exit 1)', observed: `exit ${r.status}: ${r.stderr.trim().split('\n')[0]}`, pass });
     assert.ok(pass, `${name}: ${r.stderr}`);
+  }
+});
+
+test('hostile input: a TypeScript playbook with a type error, an unknown module parameter: refused before any host is contacted', () => {
+  const inv = inventory('typed', [{ name: servers[0]!.name, address: servers[0]!.address }]);
+  // Each fixture's first task leaves this mark: proof that a host was reached and something ran.
+  const mark = join(root, 'hosts', 'typed', servers[0]!.name, 'ran');
+  const cases: [string, string, RegExp][] = [
+    ['a TypeScript playbook with a type error', 'type-error.ts', /^tests\/fixtures\/typecheck-broken\/type-error\.ts:10:13: error TS2322: Type 'string\[\]' is not assignable to type 'string'\.$/m],
+    ['unknown module parameter', 'unknown-param.ts', /^tests\/fixtures\/typecheck-broken\/unknown-param\.ts:9:26: error TS2353: .*'bogus' does not exist in type/m],
+    ['unknown module parameter in a per-host function', 'unknown-param-per-host.ts', /^tests\/fixtures\/typecheck-broken\/unknown-param-per-host\.ts:10:60: error TS2353: .*'mod' does not exist in type 'CopyParams'/m],
+  ];
+  for (const [name, file, re] of cases) {
+    const pb = `tests/fixtures/typecheck-broken/${file}`;
+    const r = spawnSync('node', ['bin/run.js', pb, inv, '--plain'], { env, encoding: 'utf8' });
+    const ran = existsSync(mark);
+    const pass = r.status === 1 && re.test(r.stderr) && /nothing was run/.test(r.stderr) && /--no-type-check/.test(r.stderr) && r.stdout === '' && !ran;
+    // The control: the same playbook without the check reaches the host, so the mark would have shown a run.
+    const unchecked = spawnSync('node', ['bin/run.js', pb, inv, '--plain', '--no-type-check'], { env, encoding: 'utf8' });
+    const reached = existsSync(mark);
+    rmSync(mark, { force: true });
+    record({
+      fault: `hostile input: ${name}`,
+      expected: 'exit 1 before any host is contacted, the error as file:line:col: error TSnnnn; nothing runs',
+      observed: `exit ${r.status}: ${r.stderr.trim().split('\n')[0]}; stdout empty: ${r.stdout === ''}; a task ran: ${ran}. With --no-type-check the same playbook reaches the host (exit ${unchecked.status}, a task ran: ${reached})`,
+      pass: pass && reached,
+    });
+    assert.ok(pass && reached, `${name}: exit ${r.status}\n${r.stderr}${r.stdout}\n--- with --no-type-check: exit ${unchecked.status}, ran: ${reached}\n${unchecked.stdout}`);
   }
 });
 
