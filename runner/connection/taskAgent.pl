@@ -70,7 +70,8 @@ while (defined(my $h = <STDIN>)) {
   close $ow;
   close $ew;
   close $in if $in;
-  put(\*STDOUT, "$S P $pid\n");
+  # The pid line goes out with the first stdout write (or the status): one SSH packet fewer.
+  my $head = "$S P $pid\n";
   # Linux's select() leaves the time not slept in its timeout, which perl returns: the task's
   # time left is counted down without Time::HiRes; `time` bounds it too, in whole seconds.
   my $left = $t > 0 ? $t : undef;
@@ -97,7 +98,7 @@ while (defined(my $h = <STDIN>)) {
       my $r = sysread($from, my $buf, 65536);
       if (!defined $r) { next if $!{EINTR} || $!{EAGAIN}; }
       if (!$r) { close $from; delete $open{$fd}; next }
-      put($to, $buf);
+      if ($to == \*STDOUT) { put($to, $head . $buf); $head = '' } else { put($to, $buf) }
     }
   }
   # The pipes are closed; the task itself may still be running (it closed them): wait for it.
@@ -112,5 +113,5 @@ while (defined(my $h = <STDIN>)) {
   }
   my $st = $? & 127 ? 's ' . ($? & 127) : 'x ' . ($? >> 8);
   put(\*STDERR, "\n$S E\n");
-  put(\*STDOUT, "\n$S X $k $st\n");
+  put(\*STDOUT, "$head\n$S X $k $st\n");
 }
