@@ -235,6 +235,23 @@ export class FrameReader {
   }
 }
 
+/** The task agent's stderr: passed on as it comes; its end is known by its length. */
+export class CountedStream {
+  #chunks: Buffer[] = [];
+  bytes = 0;
+  constructor(private readonly emit: (chunk: Buffer) => void) {}
+  push(d: Buffer): undefined {
+    const copy = Buffer.from(d);
+    this.#chunks.push(copy);
+    this.bytes += copy.length;
+    this.emit(copy);
+    return undefined;
+  }
+  result(): Buffer {
+    return Buffer.concat(this.#chunks);
+  }
+}
+
 interface Running {
   settle(res: ExecResult): void;
   fail(why: string): void;
@@ -249,6 +266,8 @@ export class ShellChannel {
   dead = false;
   /** Tasks run on this channel. */
   tasks = 0;
+  /** What serves the channel: the perl task agent or the sh loop. */
+  server: 'agent' | 'sh' = 'sh';
   readonly #sentinel = `UCW-${randomBytes(16).toString('hex')}`;
   #running?: Running;
   #onStdout: (d: Buffer) => void = () => {};
@@ -284,7 +303,9 @@ export class ShellChannel {
         const nl = out.indexOf(0x0a, at);
         if (nl < 0) return;
         clearTimeout(timer);
-        sc.pid = Number(out.subarray(at + ready.length, nl).toString());
+        const [pid, server] = out.subarray(at + ready.length, nl).toString().split(' ');
+        sc.pid = Number(pid);
+        sc.server = server === 'agent' ? 'agent' : 'sh';
         sc.#onStdout = () => {};
         sc.#onStderr = () => {};
         resolve(sc);
@@ -340,14 +361,14 @@ export class ShellChannel {
       },
       () => lines?.out.held(),
     );
-    const err = new FrameReader(
-      `${S} E`,
-      (c) => {
-        options.onData?.('stderr', c);
-        lines?.err.push(dec.err.write(c));
-      },
-      () => lines?.err.held(),
-    );
+    // The sh loop ends stderr with a marker; the agent sends no marker but the byte count of
+    // stderr with the status (one SSH packet fewer per task), so stderr is whole once that many
+    // bytes arrived, whichever of the two streams sshd passes on first.
+    const onErr = (c: Buffer) => {
+      options.onData?.('stderr', c);
+      lines?.err.push(dec.err.write(c));
+    };
+    const err = this.server === 'agent' ? new CountedStream(onErr) : new FrameReader(`${S} E`, onErr, () => lines?.err.held());
     let head = Buffer.alloc(0);
     let started2 = false;
     let status: string | undefined;
@@ -377,8 +398,9 @@ export class ShellChannel {
           ),
       };
       const maybeDone = () => {
-        if (status === undefined || !err.done) return;
-        const m = /^(\d) (.*)$/.exec(status);
+        if (status === undefined) return;
+        const m = /^(\d) (.*?)(?: ~(\d+))?$/.exec(status);
+        if (err instanceof CountedStream ? err.bytes < Number(m?.[3] ?? 0) : !err.done) return;
         const timedOut = m?.[1] === '1';
         const st = parseStatus(m?.[2] ?? '');
         if (timedOut) finish({ exitCode: null, signal: 'SIGKILL', timedOut: true });
@@ -406,7 +428,7 @@ export class ShellChannel {
         }
       };
       this.#onStderr = (d) => {
-        if (err.push(d) !== undefined) maybeDone();
+        if (err.push(d) !== undefined || err instanceof CountedStream) maybeDone();
       };
       if (options.timeoutMs !== undefined) {
         // The loop kills the task itself; if it cannot (the loop is stuck), drop the channel.
