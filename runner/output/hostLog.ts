@@ -2,7 +2,7 @@
  * Per-host logs (`logs/<run>/<host>.log`): every task, every command as run, its full
  * stdout and stderr, exit code and duration — the record an admin reads after the fact.
  */
-import { appendFileSync, mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { mask } from '../secrets.ts';
 import { unifiedDiff } from './diff.ts';
@@ -10,7 +10,14 @@ import type { RunEvent, RunEvents } from './events.ts';
 
 export function attachHostLogs(events: RunEvents, dir: string): void {
   mkdirSync(dir, { recursive: true });
-  const write = (host: string, text: string) => appendFileSync(join(dir, `${host}.log`), mask(text));
+  // One descriptor per host, written synchronously: each line is in the file at once (a killed
+  // run leaves a complete log) without an open and a close per line.
+  const fds = new Map<string, number>();
+  const write = (host: string, text: string) => {
+    let fd = fds.get(host);
+    if (fd === undefined) fds.set(host, (fd = openSync(join(dir, `${host}.log`), 'a')));
+    writeSync(fd, mask(text));
+  };
   const ts = () => new Date().toISOString();
   const block = (label: string, text: string) => (text === '' ? '' : `--- ${label} ---\n${text}${text.endsWith('\n') ? '' : '\n[no newline at end]\n'}`);
   events.on((e: RunEvent) => {
@@ -40,6 +47,10 @@ export function attachHostLogs(events: RunEvents, dir: string): void {
         break;
       case 'host:done':
         write(e.host, `\n${ts()} host done: ${e.status} ${JSON.stringify(e.counts)}\n`);
+        break;
+      case 'run:done':
+        for (const fd of fds.values()) closeSync(fd);
+        fds.clear();
         break;
     }
   });
