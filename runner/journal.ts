@@ -3,8 +3,9 @@
  * task ends, so a crash or SIGKILL loses at most the task that was running. `--resume` reads
  * the latest journal of the same playbook and inventory and skips what completed.
  */
-import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { appender, type Appender } from './appender.ts';
 import { mask } from './secrets.ts';
 import type { TaskStatus } from './output/events.ts';
 
@@ -39,19 +40,23 @@ const DONE: TaskStatus[] = ['ok', 'changed', 'skipped', 'ignored', 'rescued'];
 export class Journal {
   readonly file: string;
   readonly #notes = new Map<string, Map<string, unknown>>();
+  readonly #entries: Appender;
+  readonly #noteFile: Appender;
   constructor(readonly dir: string, readonly info: RunInfo) {
     mkdirSync(dir, { recursive: true });
     this.file = join(dir, 'journal.jsonl');
+    this.#entries = appender(this.file);
+    this.#noteFile = appender(join(dir, 'notes.jsonl'));
     this.writeInfo();
   }
 
   record(entry: JournalEntry): void {
-    appendFileSync(this.file, mask(JSON.stringify(entry)) + '\n');
+    this.#entries.write(mask(JSON.stringify(entry)) + '\n');
   }
 
   /** Module notes survive crashes: written at once, read back on resume. */
   note(host: string, key: string, value: unknown): void {
-    appendFileSync(join(this.dir, 'notes.jsonl'), mask(JSON.stringify({ host, key, value, at: new Date().toISOString() })) + '\n');
+    this.#noteFile.write(mask(JSON.stringify({ host, key, value, at: new Date().toISOString() })) + '\n');
     if (!this.#notes.has(host)) this.#notes.set(host, new Map());
     this.#notes.get(host)!.set(key, value);
   }

@@ -2,21 +2,20 @@
  * Per-host logs (`logs/<run>/<host>.log`): every task, every command as run, its full
  * stdout and stderr, exit code and duration — the record an admin reads after the fact.
  */
-import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { appender, type Appender } from '../appender.ts';
 import { mask } from '../secrets.ts';
 import { unifiedDiff } from './diff.ts';
 import type { RunEvent, RunEvents } from './events.ts';
 
 export function attachHostLogs(events: RunEvents, dir: string): void {
   mkdirSync(dir, { recursive: true });
-  // One descriptor per host, written synchronously: each line is in the file at once (a killed
-  // run leaves a complete log) without an open and a close per line.
-  const fds = new Map<string, number>();
+  const logs = new Map<string, Appender>();
   const write = (host: string, text: string) => {
-    let fd = fds.get(host);
-    if (fd === undefined) fds.set(host, (fd = openSync(join(dir, `${host}.log`), 'a')));
-    writeSync(fd, mask(text));
+    let log = logs.get(host);
+    if (!log) logs.set(host, (log = appender(join(dir, `${host}.log`))));
+    log.write(mask(text));
   };
   const ts = () => new Date().toISOString();
   const block = (label: string, text: string) => (text === '' ? '' : `--- ${label} ---\n${text}${text.endsWith('\n') ? '' : '\n[no newline at end]\n'}`);
@@ -49,8 +48,7 @@ export function attachHostLogs(events: RunEvents, dir: string): void {
         write(e.host, `\n${ts()} host done: ${e.status} ${JSON.stringify(e.counts)}\n`);
         break;
       case 'run:done':
-        for (const fd of fds.values()) closeSync(fd);
-        fds.clear();
+        for (const log of logs.values()) log.close();
         break;
     }
   });
