@@ -26,6 +26,7 @@ test('readOnly SQL with user/password: rows typed, NULL kept, no temp file left,
   assert.equal(any!.rows, [{ who: 'root@localhost' }]);
   assert.is(any!.server.flavour, 'mariadb');
   assert.not.ok(r.out.includes(pw), 'password not printed');
+  assert.not.ok(r.written.includes(pw), 'password in no log, event, journal or note');
   assert.is(sshOk(lab, H, 'ls /tmp | grep -c ucw-mysql || true').trim(), '0', 'temp option file removed');
 });
 
@@ -54,6 +55,7 @@ test('socketAuthForRoot on lab2: changes once (ALTER USER, .my.cnf removed), the
     assert.is(sshRoot(lab, H, 'test -e /root/.my.cnf').code, 1);
     assert.match(sshOk(lab, H, `mysql --no-defaults -u root -N -e "SHOW CREATE USER root@localhost"`), /IDENTIFIED VIA unix_socket/);
     assert.not.ok(r1.out.includes(pw), 'password never printed');
+    assert.not.ok(r1.written.includes(pw), 'password in no log, event, journal or note');
     const r2 = await run(lab, H, [task]);
     assert.is(r2.exitCode, 0, r2.out);
     assert.is(r2.done[0]!.status, 'ok');
