@@ -3,11 +3,12 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import {
-  chmodSync, closeSync, existsSync, readlinkSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync, renameSync, writeSync,
+  chmodSync, existsSync, readlinkSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync, renameSync,
 } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { labDir, type LabHost, type LabState } from './state.ts';
+import { pidAlive, pidFromFile, withPidLock } from './pidLock.ts';
 
 export const LAB_SRC = dirname(fileURLToPath(import.meta.url));
 export const BRIDGE = 'ucwlab0';
@@ -72,44 +73,28 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 function readText(file: string): string | undefined {
   try { return readFileSync(file, 'utf8').trim(); } catch { return undefined; }
 }
-export function pidAlive(pid: number | undefined): boolean {
-  if (!pid) return false;
-  try {
-    return !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  } catch { return false; }
-}
-function pidFromFile(file: string): number | undefined {
-  const t = readText(file);
-  return t ? Number(t) : undefined;
-}
-
 // ---------- one lab operation at a time (CLI, tests and CI may overlap) ----------
 let lockDepth = 0;
 async function withLock<T>(fn: () => Promise<T>): Promise<T> {
+  // Re-entrant within this process: a lab operation may call another.
+  if (lockDepth > 0) return fn();
   const file = join(labDir(), 'run', 'lock');
-  if (lockDepth === 0) {
-    mkdirSync(dirname(file), { recursive: true });
-    const deadline = Date.now() + 10 * 60_000;
-    let said = false;
-    for (;;) {
+  return withPidLock(
+    file,
+    {
+      timeoutMs: 10 * 60_000,
+      busy: (holder) => new LabError(`another lab command (pid ${holder}) holds ${file}`),
+      onWait: (holder) => log(`waiting for another lab command (pid ${holder})`),
+    },
+    async () => {
+      lockDepth++;
       try {
-        const fd = openSync(file, 'wx');
-        writeSync(fd, `${process.pid}\n`); closeSync(fd);
-        break;
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-        const holder = pidFromFile(file);
-        if (holder === process.pid || !pidAlive(holder)) { rmSync(file, { force: true }); continue; }
-        if (Date.now() > deadline) throw new LabError(`another lab command (pid ${holder}) holds ${file}`);
-        if (!said) { log(`waiting for another lab command (pid ${holder})`); said = true; }
-        await sleep(200);
+        return await fn();
+      } finally {
+        lockDepth--;
       }
-    }
-  }
-  lockDepth++;
-  try { return await fn(); } finally {
-    if (--lockDepth === 0) rmSync(file, { force: true });
-  }
+    },
+  );
 }
 
 // ---------- paths ----------

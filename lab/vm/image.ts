@@ -1,10 +1,11 @@
 // The lab VM's cached image ($LAB_DIR/vm/image): built once by build-image.sh, rebuilt when its recipe changes.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { debianMirror, LabError, paths, pidAlive } from '../lab.ts';
+import { debianMirror, LabError, paths } from '../lab.ts';
+import { pidAlive, withPidLock } from '../pidLock.ts';
 import { labDir } from '../state.ts';
 
 export const VM_SRC = dirname(fileURLToPath(import.meta.url));
@@ -56,24 +57,9 @@ function recipeHash(mirror: string, pubKey: string): string {
 }
 
 /** Runs `fn` holding $LAB_DIR/vm/lock: one build or instance change at a time across processes. */
-export async function withVmLock<T>(fn: () => Promise<T> | T): Promise<T> {
+export function withVmLock<T>(fn: () => Promise<T> | T): Promise<T> {
   const file = vmPaths().lock;
-  mkdirSync(dirname(file), { recursive: true });
-  const deadline = Date.now() + 15 * 60_000;
-  for (;;) {
-    try {
-      const fd = openSync(file, 'wx');
-      writeSync(fd, `${process.pid}\n`); closeSync(fd);
-      break;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      const holder = Number(readText(file));
-      if (!pidAlive(holder) || holder === process.pid) { rmSync(file, { force: true }); continue; }
-      if (Date.now() > deadline) throw new LabError(`another lab vm command (pid ${holder}) holds ${file}`);
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  }
-  try { return await fn(); } finally { rmSync(file, { force: true }); }
+  return withPidLock(file, { timeoutMs: 15 * 60_000, busy: (holder) => new LabError(`another lab vm command (pid ${holder}) holds ${file}`) }, fn);
 }
 
 /** Pids of qemu processes of instances that are still running (their pid files under vm/run/). */

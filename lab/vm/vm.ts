@@ -15,7 +15,8 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { LabError, pidAlive } from '../lab.ts';
+import { LabError } from '../lab.ts';
+import { pidAlive } from '../pidLock.ts';
 import { ensureVmImage, vmPaths, type VmImage } from './image.ts';
 
 export interface VmOptions {

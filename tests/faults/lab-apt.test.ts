@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { ensureLab, sleep, sshOk } from '../../lab/testkit.ts';
 import { reset, set } from '../../lab/lab.ts';
 import { labDir, type LabState } from '../../lab/state.ts';
-import { root, run, type Ran } from '../fixtures/modules/labRun.ts';
+import { inventoryFor, root, run, type Ran } from '../fixtures/modules/labRun.ts';
 import { aptUpgrade } from '../../modules/index.ts';
 import { record, writeResults } from './results.ts';
 
@@ -167,19 +167,7 @@ test('link cut while dpkg configures: dpkg finishes on the host, the runner reat
   const DELAY = 8;
   set(H, 'postinst-delay', String(DELAY));
   // a dead link is noticed after 1 s × 2 keepalives; reconnects give up after 2 s each
-  const inv = join(root, 'inv-linkcut.yml');
-  writeFileSync(inv, `all:
-  vars:
-    user: root
-    identityFile: ${lab.keyFile}
-    knownHostsFile: ${lab.knownHostsFile}
-    hostKeyChecking: strict
-    connectTimeoutSec: 2
-    serverAliveIntervalSec: 1
-    serverAliveCountMax: 2
-  hosts:
-    ${H}: { address: ${host(H).address} }
-`);
+  const inv = inventoryFor(lab, {}, { connectTimeoutSec: 2, serverAliveIntervalSec: 1, serverAliveCountMax: 2 });
   const live: string[] = [];
   let ended: string | undefined;
   const running = timed(H, { inventory: inv }, live);

@@ -6,7 +6,7 @@ import * as assert from 'uvu/assert';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pidAlive } from '../../lab/lab.ts';
+import { pidAlive } from '../../lab/pidLock.ts';
 import { bootMarkers, startVm, stopVm, vmSsh, type Vm } from '../../lab/vm/vm.ts';
 import { runPlaybook } from '../../runner/run.ts';
 import type { RunEvent } from '../../runner/output/events.ts';
