@@ -23,7 +23,6 @@ import { RunEvents } from './output/events.ts';
 import { attachHostLogs } from './output/hostLog.ts';
 import { attachJson } from './output/jsonEvents.ts';
 import { attachPlain } from './output/plain.ts';
-import { attachListr } from './output/listr.ts';
 import { formatRecap } from './output/recap.ts';
 import { UsageError } from './errors.ts';
 import { mask } from './secrets.ts';
@@ -113,7 +112,8 @@ export async function runPlaybook(o: RunOptions): Promise<RunResult> {
   attachHostLogs(events, logDir);
   if (o.json) attachJson(events, o.json);
   const view = o.view ?? (process.stdout.isTTY && !process.env.NO_COLOR && !process.env.CI ? 'listr' : 'plain');
-  const listr = view === 'listr' ? attachListr(events, { diff: !!o.diff, log: write }) : undefined;
+  // listr2 is loaded only for a terminal view (plain runs start faster without it).
+  const listr = view === 'listr' ? (await import('./output/listr.ts')).attachListr(events, { diff: !!o.diff, log: write }) : undefined;
   if (view === 'plain') attachPlain(events, { write, diff: !!o.diff, verbose: !!o.verbose });
 
   events.emit({ type: 'run:start', runId, playbook: name, inventory: invRel, hosts: hosts.map((h) => h.name), check: !!o.check, resumedFrom, strategy: strategyOf(hosts, o.channel) });

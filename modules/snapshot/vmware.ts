@@ -3,7 +3,6 @@
  * snapshot.remove). The vSphere password reaches govc as GOVC_PASSWORD in the environment
  * of that local process only — never a remote one, never argv.
  */
-import { execa } from 'execa';
 import { RunnerError } from '../../runner/errors.ts';
 import { registerSecret } from '../../runner/secrets.ts';
 import type { SnapshotInfo, SnapshotProvider, VmwareConfig } from './provider.ts';
@@ -26,6 +25,7 @@ export class VmwareProvider implements SnapshotProvider {
 
   async #govc(args: string[]): Promise<string> {
     const bin = this.c.govc ?? 'govc';
+    const { execa } = await import('execa'); // on first use: ~80 ms of start-up otherwise
     const r = await execa(bin, args, { env: this.#env, reject: false, stdin: 'ignore' });
     if (r.exitCode !== 0) {
       const why = (r as { code?: string }).code === 'ENOENT' ? `${bin} not found (install govc or set snapshot.govc)` : `exit ${r.exitCode}: ${String(r.stderr).trim().split('\n').slice(-5).join(' | ')}`;

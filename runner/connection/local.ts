@@ -1,5 +1,4 @@
 /** The controller itself as a host (`connection: 'local'`), through execa. */
-import { execa } from 'execa';
 import { userInfo } from 'node:os';
 import { LineSplitter, type BecomeSettings, type Connection, type ExecOptions, type ExecResult } from './connection.ts';
 
@@ -14,6 +13,8 @@ export class LocalConnection implements Connection {
 
   async exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
     const started = Date.now();
+    // Loaded on first use: execa costs ~80 ms of start-up, and most runs have no local host.
+    const { execa } = await import('execa');
     const child = execa('/bin/sh', ['-c', command], {
       ...(options.interact ? { stdin: 'pipe' as const } : { input: options.stdin ?? '' }),
       reject: false,
