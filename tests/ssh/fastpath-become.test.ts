@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { makeClientKey, startSshd, portBase, type TestSshd } from '../support/sshd.ts';
+import { loopbackConnection, makeClientKey, startSshd, portBase, type TestSshd } from '../support/sshd.ts';
 import { SshConnection } from '../../runner/connection/ssh.ts';
 import { execAsRoot, BecomeError } from '../../runner/become.ts';
 import type { BecomeSettings, ExecResult } from '../../runner/connection/connection.ts';
@@ -27,16 +27,11 @@ let s: TestSshd;
 const opened: SshConnection[] = [];
 
 function conn(channel: 'persistent' | 'exec', user = SUDOER, become: BecomeSettings = { password: PASSWORD }): SshConnection {
-  const c = new SshConnection({
+  const c = loopbackConnection(key, join(root, 'known_hosts'), {
     host: `fpb-${channel}`,
     address: s.address,
     port,
     user,
-    identityFiles: [key.key],
-    agent: false,
-    hostKeyChecking: 'accept-new',
-    knownHostsFiles: [join(root, 'known_hosts')],
-    connectTimeoutMs: 3000,
     become: { timeoutMs: 8000, passwordSource: '$UCW_FP', ...become },
     channel,
   });

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Socket } from 'node:net';
-import { makeClientKey, startSshd, portBase, type TestSshd } from '../support/sshd.ts';
+import { loopbackConnection, makeClientKey, startSshd, portBase, type TestSshd } from '../support/sshd.ts';
 import { SshConnection } from '../../runner/connection/ssh.ts';
 import type { ExecResult } from '../../runner/connection/connection.ts';
 
@@ -29,17 +29,12 @@ let L: SshConnection;
 const warnings: string[] = [];
 
 function conn(channel: 'persistent' | 'exec', user = 'root', taskRunner: 'agent' | 'sh' = 'agent'): SshConnection {
-  const c = new SshConnection({
+  const c = loopbackConnection(key, join(root, 'known_hosts'), {
     host: `fp-${channel}-${user}-${taskRunner}`,
     taskRunner,
     address: s.address,
     port,
     user,
-    identityFiles: [key.key],
-    agent: false,
-    hostKeyChecking: 'accept-new',
-    knownHostsFiles: [join(root, 'known_hosts')],
-    connectTimeoutMs: 3000,
     channel,
     warn: (m) => warnings.push(m),
   });

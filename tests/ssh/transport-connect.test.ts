@@ -6,7 +6,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { makeClientKey, startSshd, portBase, type TestSshd } from '../support/sshd.ts';
+import { loopbackConnection, makeClientKey, startSshd, portBase, type TestSshd } from '../support/sshd.ts';
 import { SshConnection, SshAuthError, clearKeyCache, type SshOptions } from '../../runner/connection/ssh.ts';
 import { connectionFor } from '../../runner/connection/index.ts';
 import { buildInventory, type InventorySpec } from '../../runner/inventory.ts';
@@ -27,17 +27,7 @@ const known = (n: string) => join(root, `known_hosts_${n}`);
 const opened: SshConnection[] = [];
 
 function conn(o: Partial<SshOptions> & { address: string }): SshConnection {
-  const c = new SshConnection({
-    host: o.host ?? o.address,
-    port,
-    user: 'root',
-    identityFiles: [key.key],
-    agent: false,
-    hostKeyChecking: 'accept-new',
-    knownHostsFiles: [known('default')],
-    connectTimeoutMs: 3000,
-    ...o,
-  });
+  const c = loopbackConnection(key, known('default'), { host: o.host ?? o.address, port, ...o });
   opened.push(c);
   return c;
 }

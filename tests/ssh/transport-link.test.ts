@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { writeLoopbackInventory, stillUnder, makeClientKey, startSshd, portBase, type TestSshd } from '../support/sshd.ts';
+import { writeLoopbackInventory, stillUnder, loopbackConnection, makeClientKey, startSshd, portBase, type TestSshd } from '../support/sshd.ts';
 import { SshConnection } from '../../runner/connection/ssh.ts';
 import { runDetached } from '../../runner/detached.ts';
 import { runPlaybook } from '../../runner/run.ts';
@@ -39,16 +39,10 @@ function signalAll(pids: number[], sig: NodeJS.Signals): number[] {
 }
 
 function conn(s: TestSshd): SshConnection {
-  const c = new SshConnection({
+  const c = loopbackConnection(key, join(root, 'known_hosts'), {
     host: `pbx-${s.name}`,
     address: s.address,
     port,
-    user: 'root',
-    identityFiles: [key.key],
-    agent: false,
-    hostKeyChecking: 'accept-new',
-    knownHostsFiles: [join(root, 'known_hosts')],
-    connectTimeoutMs: 3000,
     keepaliveIntervalMs: 1000,
     keepaliveCountMax: 2,
   });

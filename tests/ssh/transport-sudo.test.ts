@@ -7,7 +7,7 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { makeClientKey, startSshd, portBase, type TestSshd } from '../support/sshd.ts';
+import { loopbackConnection, makeClientKey, startSshd, portBase, type TestSshd } from '../support/sshd.ts';
 import { SshConnection } from '../../runner/connection/ssh.ts';
 import { execAsRoot, BecomeError } from '../../runner/become.ts';
 import type { BecomeSettings } from '../../runner/connection/connection.ts';
@@ -29,16 +29,11 @@ let s: TestSshd;
 const opened: SshConnection[] = [];
 
 function conn(user: string, become: BecomeSettings = {}): SshConnection {
-  const c = new SshConnection({
+  const c = loopbackConnection(key, join(root, 'known_hosts'), {
     host: `pbx-${user}`,
     address: s.address,
     port,
     user,
-    identityFiles: [key.key],
-    agent: false,
-    hostKeyChecking: 'accept-new',
-    knownHostsFiles: [join(root, 'known_hosts')],
-    connectTimeoutMs: 3000,
     become: { timeoutMs: 8000, ...become },
   });
   opened.push(c);

@@ -7,6 +7,7 @@ import { mkdirSync, mkdtempSync, writeFileSync, readFileSync, existsSync, readdi
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { SshConnection, type SshOptions } from '../../runner/connection/ssh.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface TestSshd {
@@ -204,4 +205,20 @@ export function writeLoopbackInventory(file: string, o: { key: ClientKey; knownH
     ].join('\n'),
   );
   return file;
+}
+
+/**
+ * A connection to a test sshd with the tests' usual settings (the client key, no agent, host
+ * keys accepted into `knownHosts`, 3 s to connect); `o` sets the rest or overrides them.
+ */
+export function loopbackConnection(key: ClientKey, knownHosts: string, o: Partial<SshOptions> & Pick<SshOptions, 'host' | 'address' | 'port'>): SshConnection {
+  return new SshConnection({
+    user: 'root',
+    identityFiles: [key.key],
+    agent: false,
+    hostKeyChecking: 'accept-new',
+    knownHostsFiles: [knownHosts],
+    connectTimeoutMs: 3000,
+    ...o,
+  });
 }
