@@ -9,7 +9,8 @@
 // the same time never pull a bundle from under each other.
 //
 // startBundled() returns false when it cannot serve this run (no esbuild, a build error): then
-// bin/run.js loads the CLI through tsx as before, and the error shows there.
+// bin/run.js loads the CLI through tsx as before, and the error shows there (UCW_BUNDLE_DEBUG=1
+// prints the build error too).
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';

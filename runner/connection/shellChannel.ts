@@ -240,12 +240,11 @@ export class CountedStream {
   #chunks: Buffer[] = [];
   bytes = 0;
   constructor(private readonly emit: (chunk: Buffer) => void) {}
-  push(d: Buffer): undefined {
+  push(d: Buffer): void {
     const copy = Buffer.from(d);
     this.#chunks.push(copy);
     this.bytes += copy.length;
     this.emit(copy);
-    return undefined;
   }
   result(): Buffer {
     return Buffer.concat(this.#chunks);
@@ -428,7 +427,8 @@ export class ShellChannel {
         }
       };
       this.#onStderr = (d) => {
-        if (err.push(d) !== undefined || err instanceof CountedStream) maybeDone();
+        err.push(d);
+        maybeDone();
       };
       if (options.timeoutMs !== undefined) {
         // The loop kills the task itself; if it cannot (the loop is stuck), drop the channel.
