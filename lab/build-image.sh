@@ -67,8 +67,8 @@ echo "limit nofile 16384 16384" >> "$R/etc/init/asterisk.conf"
 # apt: the hosts have no route out; only the lab repository (served on the bridge) is configured
 : > "$R/etc/apt/sources.list"
 cat > "$R/etc/apt/sources.list.d/ucware.list" <<L
-deb [trusted=yes] http://10.250.0.1:8080/ubuntu/ucware-4.5 bionic main
-deb [trusted=yes] http://10.250.0.1:8080/ubuntu/ucware-firmware bionic main
+deb [trusted=yes] http://${LAB_PREFIX:-10.250}.0.1:${LAB_REPO_PORT:-8080}/ubuntu/ucware-4.5 bionic main
+deb [trusted=yes] http://${LAB_PREFIX:-10.250}.0.1:${LAB_REPO_PORT:-8080}/ubuntu/ucware-firmware bionic main
 L
 mkdir -p "$R/etc/lab"
 chroot "$R" apt-get clean

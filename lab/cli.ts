@@ -24,7 +24,7 @@ async function main(argv: string[]): Promise<number> {
   const args = rest.filter((a) => !a.startsWith('--'));
   switch (cmd) {
     case 'deps': deps(); return 0;
-    case 'build': checkPrereqs(); console.log(ensureImage() ? 'image built' : 'image up to date'); return 0;
+    case 'build': checkPrereqs(); console.log(await ensureImage() ? 'image built' : 'image up to date'); return 0;
     case 'up': {
       const n = args[0] !== undefined ? Number(args[0]) : undefined;
       if (n !== undefined && !(Number.isInteger(n) && n > 0)) throw new LabError(`up: N must be a positive integer, got ${args[0]}`);

@@ -9,7 +9,9 @@ trap 'echo "host.sh $*: line $LINENO: \"$BASH_COMMAND\" failed (exit $?)" >&2' E
 : "${LAB_DIR:?}"
 LABSRC=$(cd "$(dirname "$0")" && pwd)
 cmd=$1 i=$2 light=${3:-}
-NAME=lab$i NS=ucwlab-lab$i VETH=ucwl$i H=$LAB_DIR/hosts/lab$i IP=10.250.0.$((10 + i))
+# network names of this lab instance (lab/instance.ts; the defaults are instance 0's)
+BR=${LAB_BRIDGE:-ucwlab0} PFX=${LAB_PREFIX:-10.250}
+NAME=lab$i NS=${LAB_NS_PREFIX:-ucwlab-}lab$i VETH=${LAB_VETH_PREFIX:-ucwl}$i H=$LAB_DIR/hosts/lab$i IP=$PFX.0.$((10 + i))
 R=$H/root LOWER=$LAB_DIR/image
 
 alive() { [ -n "${1:-}" ] && [ -d /proc/$1 ] && ! grep -q '^State:.Z' /proc/$1/status 2>/dev/null; }
@@ -28,7 +30,7 @@ first_time() {   # per-host identity, written into the overlay before the first 
     -out "$R/etc/ssl/lab/host.pem" 2>>"$H/openssl.log"
   rm -f "$H/host.csr"; chmod 600 "$R/etc/ssl/lab/host.key"
   echo "$NAME" > "$R/etc/hostname"
-  printf '127.0.0.1\tlocalhost\n127.0.1.1\t%s\n::1\tlocalhost ip6-localhost ip6-loopback\n10.250.0.1\tlab-controller\n' "$NAME" > "$R/etc/hosts"
+  printf '127.0.0.1\tlocalhost\n127.0.1.1\t%s\n::1\tlocalhost ip6-localhost ip6-loopback\n%s\tlab-controller\n' "$NAME" "$PFX.0.1" > "$R/etc/hosts"
   if [ "$i" = 2 ] && [ -z "$light" ]; then   # lab2 starts with MariaDB root on PASSWORD auth
     openssl rand -hex 10 > "$LAB_DIR/secrets/mysql-root-password-$NAME"; chmod 600 "$LAB_DIR/secrets/mysql-root-password-$NAME"
     install -m 600 "$LAB_DIR/secrets/mysql-root-password-$NAME" "$R/etc/lab/firstboot-mysql-root-password"
@@ -48,10 +50,10 @@ up)
     ip netns del "$NS" 2>/dev/null || true
     ip netns add "$NS"
     ip link add "$VETH" type veth peer name eth0 netns "$NS"
-    ip link set "$VETH" master ucwlab0 up
+    ip link set "$VETH" master "$BR" up
     ip -n "$NS" addr add "$IP/24" dev eth0
     ip -n "$NS" link set lo up; ip -n "$NS" link set eth0 up
-    ip neigh flush to "$IP" dev ucwlab0 2>/dev/null || true   # a recreated host has a new MAC: forget the old one
+    ip neigh flush to "$IP" dev "$BR" 2>/dev/null || true   # a recreated host has a new MAC: forget the old one
   fi
   rm -f "$H/control/no-return" "$H/control/powered-off"   # `up` brings back hosts told to stay down
   if alive "$(pidof_file "$H/supervisor.pid")"; then exit 0; fi
@@ -81,7 +83,7 @@ down)
   mountpoint -q "$R" && umount -l "$R"
   ip link del "$VETH" 2>/dev/null || true
   ip netns del "$NS" 2>/dev/null || true
-  ip neigh flush to "$IP" dev ucwlab0 2>/dev/null || true
+  ip neigh flush to "$IP" dev "$BR" 2>/dev/null || true
   rm -f "$H/supervisor.pid" "$H/init.pid" "$H/api.pid" "$H/status/ready"
   echo stopped > "$H/phase"
   ;;

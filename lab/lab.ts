@@ -9,12 +9,15 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { labDir, type LabHost, type LabState } from './state.ts';
 import { pidAlive, pidFromFile, withPidLock } from './pidLock.ts';
+import { labNet, netEnv } from './instance.ts';
 
 export const LAB_SRC = dirname(fileURLToPath(import.meta.url));
-export const BRIDGE = 'ucwlab0';
-export const CONTROLLER = '10.250.0.1';
-export const REPO_PORT = 8080;
-export const LAB_NET = '10.250.0.0/16';
+// LAB_INSTANCE=N picks another bridge/subnet/port (lab/instance.ts); read once per process
+const NET = labNet();
+export const BRIDGE = NET.bridge;
+export const CONTROLLER = NET.controller;
+export const REPO_PORT = NET.repoPort;
+export const LAB_NET = NET.net;
 export const DEFAULT_HOSTS = 3;
 /** Debian packages the controller needs for the lab (installed by `npm run lab -- deps`) */
 export const DEPS = ['debootstrap', 'apt-utils', 'openssh-client', 'openssl', 'iproute2', 'util-linux', 'procps'];
@@ -26,7 +29,7 @@ export class LabError extends Error {}
 // ---------- small process helpers ----------
 function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; quiet?: boolean; input?: string } = {}): string {
   const r = spawnSync(cmd, args, {
-    encoding: 'utf8', env: { ...process.env, LAB_DIR: labDir(), ...opts.env }, input: opts.input ?? '',
+    encoding: 'utf8', env: { ...process.env, ...netEnv(NET), LAB_DIR: labDir(), ...opts.env }, input: opts.input ?? '',
     stdio: ['pipe', 'pipe', 'pipe'], maxBuffer: 64 << 20,
   });
   if (r.error) throw new LabError(`${cmd}: ${r.error.message}`);
@@ -44,7 +47,7 @@ function tryRun(cmd: string, args: string[]): boolean {
 function runLogged(cmd: string, args: string[], logFile: string): void {
   mkdirSync(dirname(logFile), { recursive: true });
   const r = spawnSync('bash', ['-c', `"$0" "$@" > "${logFile}" 2>&1 < /dev/null`, cmd, ...args], {
-    stdio: 'inherit', env: { ...process.env, LAB_DIR: labDir(), DEBIAN_FRONTEND: 'noninteractive' },
+    stdio: 'inherit', env: { ...process.env, ...netEnv(NET), LAB_DIR: labDir(), DEBIAN_FRONTEND: 'noninteractive' },
   });
   if (r.status !== 0) {
     const tail = existsSync(logFile) ? readFileSync(logFile, 'utf8').trim().split('\n').slice(-30).join('\n') : '';
@@ -53,7 +56,7 @@ function runLogged(cmd: string, args: string[], logFile: string): void {
 }
 function runAsync(cmd: string, args: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
-    const p = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LAB_DIR: labDir() } });
+    const p = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...netEnv(NET), LAB_DIR: labDir() } });
     let out = '';
     p.stdout.on('data', (d) => (out += d));
     p.stderr.on('data', (d) => (out += d));
@@ -100,7 +103,6 @@ async function withLock<T>(fn: () => Promise<T>): Promise<T> {
 // ---------- paths ----------
 export const paths = (d = labDir()) => ({
   dir: d,
-  base: join(d, 'debootstrap'), baseHash: join(d, 'debootstrap.sha256'),
   image: join(d, 'image'), imageHash: join(d, 'image.sha256'),
   repo: join(d, 'repo'), repoHash: join(d, 'repo.sha256'),
   ca: join(d, 'ca'), caFile: join(d, 'ca', 'ca.pem'),
@@ -115,7 +117,9 @@ export const paths = (d = labDir()) => ({
   repoPid: join(d, 'run', 'repo-server.pid'),
 });
 export const hostName = (i: number) => `lab${i}`;
-export const hostAddress = (i: number) => `10.250.0.${10 + i}`;
+export const hostAddress = (i: number) => `${NET.prefix}.0.${10 + i}`;
+export const hostNetns = (i: number) => `${NET.nsPrefix}${hostName(i)}`;
+export const hostVeth = (i: number) => `${NET.vethPrefix}${i}`;
 export const hostDir = (i: number) => join(paths().hosts, hostName(i));
 
 // ---------- prerequisites ----------
@@ -209,38 +213,47 @@ function ensureRepo(): string {
   return hash;
 }
 
-function ensureBase(): string {
-  const p = paths();
+/** debootstrap trees are shared by every instance; content-addressed, so differing recipes never share one */
+export const cacheDir = () => process.env.LAB_CACHE || '/var/lib/ucw-lab-cache';
+
+async function ensureBase(): Promise<{ hash: string; dir: string }> {
   const mirror = debianMirror();
   const hash = sha256([...srcFiles('build-base.sh'), mirror]);
-  if (readText(p.baseHash) !== hash || !existsSync(p.base)) {
+  const dir = join(cacheDir(), `debootstrap-bookworm-${hash.slice(0, 16)}`);
+  if (existsSync(dir)) return { hash, dir };
+  mkdirSync(cacheDir(), { recursive: true });
+  const logFile = join(paths().logs, 'build-base.log');
+  await withPidLock(join(cacheDir(), 'debootstrap-bookworm.lock'), {
+    timeoutMs: 15 * 60_000,
+    busy: (holder) => new LabError(`another lab (pid ${holder}) has been building ${dir} for 15 minutes`),
+    onWait: (holder) => log(`waiting for another lab (pid ${holder}) to finish debootstrap into ${dir}`),
+  }, () => {
+    if (existsSync(dir)) return;   // built by the lab we waited for
     const t = Date.now();
-    log(`debootstrap bookworm from ${mirror} (about a minute; log ${join(p.logs, 'build-base.log')})`);
-    rmSync(p.base, { recursive: true, force: true });
-    runLogged(join(LAB_SRC, 'build-base.sh'), [p.base, mirror], join(p.logs, 'build-base.log'));
-    writeFileSync(p.baseHash, hash + '\n');
+    log(`debootstrap bookworm from ${mirror} into ${dir} (about a minute; log ${logFile})`);
+    runLogged(join(LAB_SRC, 'build-base.sh'), [dir, mirror], logFile);   // writes DIR.new, then renames
     log(`debootstrap done in ${((Date.now() - t) / 1000).toFixed(1)} s`);
-  }
-  return hash;
+  });
+  return { hash, dir };
 }
 
 function imageRecipeHash(baseHash: string, repoHash: string): string {
   const p = paths();
   const imageFiles = readdirSync(join(LAB_SRC, 'image')).sort();
   return sha256([
-    baseHash, repoHash, ...srcFiles('build-image.sh'),
+    baseHash, repoHash, JSON.stringify(netEnv(NET)), ...srcFiles('build-image.sh'),
     ...imageFiles.flatMap((f) => [f, readFileSync(join(LAB_SRC, 'image', f))]),
     readFileSync(p.keyFile + '.pub'), readFileSync(p.ucwarePassword),
   ]);
 }
 
 /** builds (or reuses) key, secrets, CA, repo and base image; returns true if the image was (re)built */
-export function ensureImage(): boolean {
+export async function ensureImage(): Promise<boolean> {
   const p = paths();
   ensureSecrets();
   const repoHash = ensureRepo();
-  const baseHash = ensureBase();
-  const hash = imageRecipeHash(baseHash, repoHash);
+  const base = await ensureBase();
+  const hash = imageRecipeHash(base.hash, repoHash);
   if (readText(p.imageHash) === hash && existsSync(p.image)) return false;
   if (runningHosts().length) {
     throw new LabError('the lab image recipe changed while hosts are running: run `npm run lab -- reset` first (it deletes per-host state)');
@@ -251,7 +264,7 @@ export function ensureImage(): boolean {
   }
   const t = Date.now();
   log(`building the base image (log ${join(p.logs, 'build-image.log')})`);
-  runLogged(join(LAB_SRC, 'build-image.sh'), [p.base, p.image, p.repo, p.keyFile + '.pub', p.ucwarePassword], join(p.logs, 'build-image.log'));
+  runLogged(join(LAB_SRC, 'build-image.sh'), [base.dir, p.image, p.repo, p.keyFile + '.pub', p.ucwarePassword], join(p.logs, 'build-image.log'));
   writeFileSync(p.imageHash, hash + '\n');
   log(`image built in ${((Date.now() - t) / 1000).toFixed(1)} s`);
   return true;
@@ -259,7 +272,7 @@ export function ensureImage(): boolean {
 
 // ---------- network and repo server ----------
 function netUp(): void {
-  // safety net first: nothing for 10.250/16 ever follows the default route out of this machine
+  // safety net first: nothing for the lab's /16 ever follows the default route out of this machine
   run('ip', ['route', 'replace', 'unreachable', LAB_NET, 'metric', '4000']);
   if (!tryRun('ip', ['link', 'show', BRIDGE])) {
     run('ip', ['link', 'add', BRIDGE, 'type', 'bridge']);
@@ -350,14 +363,14 @@ export function labState(): LabState {
     const d = hostDir(i);
     const pw = join(p.secrets, `mysql-root-password-${hostName(i)}`);
     const h: LabHost = {
-      name: hostName(i), address: hostAddress(i), light: existsSync(join(d, 'light')), index: i, dir: d,
+      name: hostName(i), address: hostAddress(i), netns: hostNetns(i), veth: hostVeth(i), light: existsSync(join(d, 'light')), index: i, dir: d,
       url: `https://${hostAddress(i)}`,
     };
     if (!h.light && existsSync(pw)) h.mysqlRootPasswordFile = pw;
     return h;
   });
   return {
-    dir: p.dir, hosts, keyFile: p.keyFile, knownHostsFile: p.knownHosts, caFile: p.caFile,
+    dir: p.dir, instance: NET.instance, bridge: BRIDGE, network: LAB_NET, hosts, keyFile: p.keyFile, knownHostsFile: p.knownHosts, caFile: p.caFile,
     repoUrl: `http://${CONTROLLER}:${REPO_PORT}/ubuntu`, ucwarePasswordFile: p.ucwarePassword,
     apiCredentialsFile: p.apiCredentials, users: { root: 'root', admin: 'ucware' }, controllerAddress: CONTROLLER,
     updatedAt: new Date().toISOString(),
@@ -375,10 +388,10 @@ export interface UpOptions { hosts?: number; light?: boolean }
 export async function up(opts: UpOptions = {}): Promise<LabState> { checkPrereqs(); return withLock(() => upLocked(opts)); }
 async function upLocked(opts: UpOptions): Promise<LabState> {
   const t0 = Date.now();
-  ensureImage();
+  await ensureImage();
   const running = runningHosts();
   const want = Math.max(opts.hosts ?? (running.length || DEFAULT_HOSTS), running.length ? Math.max(...running) : 0);
-  if (want > 240) throw new LabError('at most 240 hosts fit in 10.250.0.11-250');
+  if (want > 240) throw new LabError(`at most 240 hosts fit in ${NET.prefix}.0.11-250`);
   const light = opts.light ?? /^(1|true|yes|on)$/i.test(process.env.LAB_LIGHT ?? '');
   netUp();
   await repoServerUp();
@@ -394,23 +407,25 @@ async function upLocked(opts: UpOptions): Promise<LabState> {
 }
 
 async function stopHosts(hosts: number[]): Promise<void> {
-  for (const i of hosts) spawnSync('bash', [join(LAB_SRC, 'host.sh'), 'stop', String(i)], { stdio: 'ignore', env: { ...process.env, LAB_DIR: labDir() } });
+  for (const i of hosts) spawnSync('bash', [join(LAB_SRC, 'host.sh'), 'stop', String(i)], { stdio: 'ignore', env: { ...process.env, ...netEnv(NET), LAB_DIR: labDir() } });
   await pool(hosts, 16, (i) => runAsync('bash', [join(LAB_SRC, 'host.sh'), 'down', String(i)]));
 }
 
 /** the lab's leftovers in the kernel: namespaces, mounts, processes (for `down` and the tests) */
 export function leftovers(): { netns: string[]; mounts: string[]; processes: string[]; links: string[] } {
   const d = labDir();
-  const netns = run('ip', ['netns', 'list'], { quiet: true }).split('\n').map((l) => l.split(' ')[0]).filter((n) => n.startsWith('ucwlab-'));
+  const netns = run('ip', ['netns', 'list'], { quiet: true }).split('\n').map((l) => l.split(' ')[0]).filter((n) => n.startsWith(NET.nsPrefix));
   const mounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4]).filter((m) => m && m.startsWith(d + '/'));
-  const links = run('ip', ['-o', 'link', 'show'], { quiet: true }).split('\n').map((l) => l.split(': ')[1]?.split('@')[0]).filter((n): n is string => !!n && (n === BRIDGE || /^ucwl\d+$/.test(n)));
+  const links = run('ip', ['-o', 'link', 'show'], { quiet: true }).split('\n').map((l) => l.split(': ')[1]?.split('@')[0]).filter((n): n is string => !!n && (n === BRIDGE || new RegExp(`^${NET.vethPrefix}\\d+$`).test(n)));
   const processes: string[] = [];
   for (const pid of readdirSync('/proc').filter((x) => /^\d+$/.test(x))) {
     try {
       const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').trim();
       if (!cmd || /^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'))) continue;
       const root = readlinkSafe(`/proc/${pid}/root`);
-      if ((root && root.startsWith(d + '/')) || cmd.includes(join(LAB_SRC, 'supervisor.sh')) || cmd.includes(join(LAB_SRC, 'repo-server.ts')) || cmd.includes('ucware-api-standin')) {
+      // another instance's supervisor, repo server and API stand-ins run the same scripts: only ours name our LAB_DIR
+      const ours = cmd.includes(d + '/') && /supervisor\.sh|repo-server\.ts|ucware-api-standin/.test(cmd);
+      if ((root && root.startsWith(d + '/')) || ours) {
         processes.push(`${pid} ${cmd}`);
       }
     } catch { /* gone */ }
@@ -426,7 +441,7 @@ export async function down(): Promise<void> { requireRoot(); return withLock(dow
 async function downLocked(): Promise<void> {
   const p = paths();
   rmSync(p.labJson, { force: true });
-  await stopHosts(existingHosts().filter((i) => existsSync(join(hostDir(i), 'supervisor.pid')) || tryRun('ip', ['netns', 'pids', `ucwlab-${hostName(i)}`])));
+  await stopHosts(existingHosts().filter((i) => existsSync(join(hostDir(i), 'supervisor.pid')) || tryRun('ip', ['netns', 'pids', hostNetns(i)])));
   // sweep anything left over (hosts whose state dir is gone, crashed runs)
   const left = leftovers();
   for (const ns of left.netns) {

@@ -17,10 +17,11 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { labDir as defaultDir } from './state.ts';
 
 const hostDir = process.argv[2];
 if (!hostDir) { console.error('usage: ucware-api-standin.ts HOSTDIR'); process.exit(2); }
-const labDir = process.env.LAB_DIR || '/var/lib/ucw-lab';
+const labDir = defaultDir();
 const PORT = Number(process.env.LAB_API_PORT || 8099);
 const stateFile = join(hostDir, 'api-state.json');
 const crashFlag = join(hostDir, 'control', 'api-crash-after');
