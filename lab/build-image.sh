@@ -21,6 +21,9 @@ deb [trusted=yes] file:/srv/lab-repo/ubuntu/ucware-firmware bionic main
 L
 export DEBIAN_FRONTEND=noninteractive LC_ALL=C
 chroot "$R" apt-get update -q
+# systemd as on a server (PID 1 of a lab host unless it runs the fallback lab-init), with logind
+# for SSH sessions, and apt-daily/unattended-upgrades as on Ubuntu (disabled by lab-units.sh)
+chroot "$R" apt-get install -y -q --no-install-recommends systemd systemd-sysv dbus libpam-systemd unattended-upgrades </dev/null
 chroot "$R" apt-get install -y -q --no-install-recommends mariadb-server mariadb-client nginx-light \
   ucware=4.5.0.9 ucware-core=4.5.0.9 ucware-firmware-yealink=1.0.0 </dev/null
 chroot "$R" apt-mark unhold ucware ucware-core >/dev/null 2>&1 || true
@@ -35,11 +38,14 @@ chroot "$R" mysqladmin --socket=/run/mysqld/build.sock shutdown
 wait
 rm -rf "$R/run/mysqld"/*
 
-# init, reboot shims, admin page, web server, sshd
+# systemd units; the fallback init and its shims (bind-mounted by host-boot.sh in lab-init mode only)
+mkdir -p "$R/usr/lib/lab/shims"
+for f in reboot poweroff shutdown systemctl; do install -m 755 "$IMG/shim-$f" "$R/usr/lib/lab/shims/$f"; done
 install -m 755 "$IMG/lab-init" "$R/usr/sbin/lab-init"
-for f in reboot poweroff shutdown; do install -m 755 "$IMG/$f" "$R/usr/sbin/$f"; done
-ln -sf poweroff "$R/usr/sbin/halt"
-install -m 755 "$IMG/systemctl" "$R/usr/bin/systemctl"
+install -m 755 "$IMG/lab-firstboot-mysql" "$R/usr/lib/lab/firstboot-mysql"
+install -m 755 "$IMG/lab-slow-stop" "$R/usr/lib/lab/slow-stop"
+install -m 755 "$IMG/lab-ucware-api" "$R/usr/lib/lab/ucware-api"
+sh "$IMG/lab-units.sh" "$R"
 install -m 755 "$IMG/ucware-lab-status" "$R/usr/sbin/ucware-lab-status"
 install -m 644 "$IMG/apt-lab.conf" "$R/etc/apt/apt.conf.d/99ucware-lab-status"
 install -m 644 "$IMG/nginx-site" "$R/etc/nginx/sites-available/default"
@@ -72,7 +78,8 @@ deb [trusted=yes] http://${LAB_PREFIX:-10.250}.0.1:${LAB_REPO_PORT:-8080}/ubuntu
 L
 mkdir -p "$R/etc/lab"
 chroot "$R" apt-get clean
-rm -rf "$R"/var/lib/apt/lists/* "$R"/var/log/*.log "$R"/var/log/apt/* "$R/etc/machine-id"
+rm -rf "$R"/var/lib/apt/lists/* "$R"/var/log/*.log "$R"/var/log/apt/* "$R"/var/log/journal/*
+: > "$R/etc/machine-id"   # host.sh writes a per-host one at first up
 : > "$R/etc/resolv.conf"
 cleanup; trap - EXIT
 rm -rf "$OUT"; mv "$R" "$OUT"

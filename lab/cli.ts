@@ -36,14 +36,17 @@ async function main(argv: string[]): Promise<number> {
       const st = status();
       if (flags.has('--json')) { console.log(JSON.stringify({ hosts: st, ...(flags.has('--sizes') ? { sizes: sizes() } : {}) }, null, 2)); return 0; }
       if (!st.length) { console.log(`no lab hosts in ${labDir()}`); return 0; }
-      console.log(['host', 'address', 'phase', 'ucware-core', 'boot id'].map((h, i) => h.padEnd([6, 13, 16, 16, 36][i])).join(' '));
+      const W = [6, 13, 16, 16, 10, 12, 36];
+      console.log(['host', 'address', 'phase', 'ucware-core', 'pid 1', 'system', 'boot id'].map((h, i) => h.padEnd(W[i])).join(' '));
       const stopped = st.filter((h) => h.phase === 'stopped');
       const shown = stopped.length > 10 ? st.filter((h) => h.phase !== 'stopped') : st;
       for (const h of shown) {
-        console.log([h.name + (h.light ? '*' : ''), h.address, h.phase, h.ucware, h.bootId].map((v, i) => v.padEnd([6, 13, 16, 16, 36][i])).join(' '));
+        const pid1 = h.init === 'lab-init' ? `${h.pid1}†` : h.pid1;
+        console.log([h.name + (h.light ? '*' : ''), h.address, h.phase, h.ucware, pid1, h.system, h.bootId].map((v, i) => v.padEnd(W[i])).join(' '));
       }
       if (shown.length < st.length) console.log(`stopped (state kept): ${stopped.length} hosts, ${stopped[0].name}..${stopped[stopped.length - 1].name}`);
       if (shown.some((h) => h.light)) console.log('* light host (no MariaDB, no API stand-in)');
+      if (shown.some((h) => h.init === 'lab-init')) console.log('† fallback init (lab-init: systemctl is a shim over /etc/init.d, reboot is simulated)');
       return 0;
     }
     case 'down': await down(); console.log('lab down'); return 0;

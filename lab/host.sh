@@ -30,6 +30,8 @@ first_time() {   # per-host identity, written into the overlay before the first 
     -out "$R/etc/ssl/lab/host.pem" 2>>"$H/openssl.log"
   rm -f "$H/host.csr"; chmod 600 "$R/etc/ssl/lab/host.key"
   echo "$NAME" > "$R/etc/hostname"
+  tr -d - < /proc/sys/kernel/random/uuid > "$R/etc/machine-id"
+  echo "${LAB_INIT:-systemd}" > "$H/init"   # PID 1: systemd, or the fallback lab-init
   printf '127.0.0.1\tlocalhost\n127.0.1.1\t%s\n::1\tlocalhost ip6-localhost ip6-loopback\n%s\tlab-controller\n' "$NAME" "$PFX.0.1" > "$R/etc/hosts"
   if [ "$i" = 2 ] && [ -z "$light" ]; then   # lab2 starts with MariaDB root on PASSWORD auth
     openssl rand -hex 10 > "$LAB_DIR/secrets/mysql-root-password-$NAME"; chmod 600 "$LAB_DIR/secrets/mysql-root-password-$NAME"
@@ -37,6 +39,13 @@ first_time() {   # per-host identity, written into the overlay before the first 
   fi
   if [ -n "$light" ]; then touch "$R/etc/lab/no-mariadb" "$H/light"; fi
   touch "$H/created"
+}
+
+fast_stop() {   # `lab down`: lab-init stops at once on USR1; systemd powers off (RTMIN+4), skipping shutdown-delay
+  touch "$H/stop" "$H/control/fast-stop"
+  local init; init=$(pidof_file "$H/init.pid"); [ -n "$init" ] || return 0
+  if [ "$(cat "$H/init" 2>/dev/null)" = systemd ]; then kill -s RTMIN+4 "$init" 2>/dev/null || true
+  else kill -USR1 "$init" 2>/dev/null || true; fi
 }
 
 case $cmd in
@@ -55,22 +64,20 @@ up)
     ip -n "$NS" link set lo up; ip -n "$NS" link set eth0 up
     ip neigh flush to "$IP" dev "$BR" 2>/dev/null || true   # a recreated host has a new MAC: forget the old one
   fi
-  rm -f "$H/control/no-return" "$H/control/powered-off"   # `up` brings back hosts told to stay down
+  rm -f "$H/control/no-return" "$H/control/powered-off" "$H/control/fast-stop"   # `up` brings back hosts told to stay down
   if alive "$(pidof_file "$H/supervisor.pid")"; then exit 0; fi
   rm -f "$H/stop"
   api=; [ -e "$H/light" ] || api=${LAB_API_CMD:-}
-  LAB_API_CMD=$api setsid nohup "$LABSRC/supervisor.sh" "$H" "$NAME" "$NS" >> "$H/supervisor.log" 2>&1 < /dev/null &
+  LAB_API_CMD=$api LAB_API_NODE=${api:+$LAB_API_NODE} setsid nohup "$LABSRC/supervisor.sh" "$H" "$NAME" "$NS" >> "$H/supervisor.log" 2>&1 < /dev/null &
   echo $! > "$H/supervisor.pid"
   ;;
 stop)
   [ -d "$H" ] || exit 0
-  touch "$H/stop"
-  init=$(pidof_file "$H/init.pid"); [ -n "$init" ] && kill -USR1 "$init" 2>/dev/null || true
+  fast_stop
   ;;
 down)
   [ -d "$H" ] || exit 0
-  touch "$H/stop"
-  init=$(pidof_file "$H/init.pid"); [ -n "$init" ] && kill -USR1 "$init" 2>/dev/null || true
+  fast_stop
   sup=$(pidof_file "$H/supervisor.pid")
   for _ in $(seq 150); do alive "$sup" || break; sleep 0.05; done
   if alive "$sup"; then kill -TERM "$sup" 2>/dev/null || true; fi

@@ -322,6 +322,13 @@ export function runningHosts(): number[] {
   return existingHosts().filter((i) => pidAlive(pidFromFile(join(hostDir(i), 'supervisor.pid'))));
 }
 
+/** what host.sh and the supervisor need to start the API stand-in: outside (lab-init) or as a unit inside (systemd) */
+function apiEnv(): void {
+  process.env.LAB_API_CMD = apiCommand();
+  process.env.LAB_API_NODE = process.execPath;
+  process.env.LAB_API_SRC = dirname(LAB_SRC);
+  process.env.LAB_API_CREDENTIALS = paths().apiCredentials;
+}
 function apiCommand(): string {
   const tsx = import.meta.resolve('tsx');
   return [process.execPath, '--max-old-space-size=64', '--import', tsx, join(LAB_SRC, 'ucware-api-standin.ts')].join(' ');
@@ -396,7 +403,7 @@ async function upLocked(opts: UpOptions): Promise<LabState> {
   netUp();
   await repoServerUp();
   const wanted = Array.from({ length: want }, (_, k) => k + 1);
-  process.env.LAB_API_CMD = apiCommand();
+  apiEnv();
   const todo = wanted.filter((i) => !running.includes(i) || existsSync(join(hostDir(i), 'control', 'no-return')) || existsSync(join(hostDir(i), 'control', 'powered-off')));
   await pool(todo, 8, (i) => hostUp(i, existsSync(join(hostDir(i), 'created')) ? existsSync(join(hostDir(i), 'light')) : light));
   writeKnownHosts();
@@ -474,7 +481,7 @@ async function resetLocked(names: string[]): Promise<void> {
     rmSync(join(paths().secrets, `mysql-root-password-${hostName(i)}`), { force: true });
   }
   if (existsSync(paths().labJson)) {
-    process.env.LAB_API_CMD = apiCommand();
+    apiEnv();
     await pool(wasRunning, 8, (i) => hostUp(i, light.has(i)));
     writeKnownHosts();
     await waitReady(wasRunning);
@@ -518,6 +525,24 @@ export function set(name: string, key: string, value: string): void {
 
 export interface HostStatus {
   name: string; address: string; light: boolean; phase: string; ucware: string; bootId: string;
+  /** the init the host boots: systemd, or the fallback lab-init */
+  init: 'systemd' | 'lab-init';
+  /** the running PID 1's name (from /proc), '-' when the host is down */
+  pid1: string;
+  /** `systemctl is-system-running` inside the host (systemd hosts), '-' otherwise */
+  system: string;
+}
+/** PID 1's name and `systemctl is-system-running`, asked from outside through the host's namespaces */
+function initState(i: number): { pid1: string; system: string } {
+  const pid = pidFromFile(join(hostDir(i), 'init.pid'));
+  if (!pid || !pidAlive(pid)) return { pid1: '-', system: '-' };
+  const pid1 = readText(`/proc/${pid}/comm`) ?? '-';
+  if (pid1 !== 'systemd') return { pid1, system: '-' };
+  const r = spawnSync('nsenter', ['-t', String(pid), '-m', '-u', '-i', '-n', '-p', '-r', '-w', 'systemctl', 'is-system-running'], { encoding: 'utf8', timeout: 5000 });
+  return { pid1, system: (r.stdout || '').trim() || `? (exit ${r.status})` };
+}
+export function hostInit(i: number): 'systemd' | 'lab-init' {
+  return readText(join(hostDir(i), 'init')) === 'systemd' ? 'systemd' : 'lab-init';
 }
 export function status(): HostStatus[] {
   return existingHosts().map((i) => {
@@ -536,7 +561,7 @@ export function status(): HostStatus[] {
     }
     return {
       name: hostName(i), address: hostAddress(i), light: existsSync(join(d, 'light')), phase, ucware,
-      bootId: readText(join(d, 'boot_id')) ?? '-',
+      bootId: readText(join(d, 'boot_id')) ?? '-', init: hostInit(i), ...initState(i),
     };
   });
 }
