@@ -2,9 +2,14 @@
 # Stage 2 of the lab image: turn the pristine debootstrap tree into the shared read-only lower
 # layer of every lab host: MariaDB (+ seeded ucware DB), nginx, sudo, user ucware, UCware
 # stand-in packages 4.5.0.9 with locally modified conffiles, init + reboot shims.
-# Usage: build-image.sh BASE OUT REPO PUBKEY PASSWORD_FILE   (OUT written via OUT.new, then renamed)
+# Usage: build-image.sh BASE OUT REPO PUBKEY PASSWORD_FILE SUITE   (OUT written via OUT.new, then renamed)
 set -euo pipefail
-BASE=$1 OUT=$2 REPO=$3 PUB=$4 PWFILE=$5
+BASE=$1 OUT=$2 REPO=$3 PUB=$4 PWFILE=$5 SUITE=${6:-bookworm}
+# trixie dropped nginx-light, and its MariaDB 11.8 ships the mysql* names in the -compat packages
+case $SUITE in
+  trixie) WEB=nginx; DB_EXTRA="mariadb-client-compat mariadb-server-compat" ;;
+  *) WEB=nginx-light; DB_EXTRA= ;;
+esac
 IMG=$(cd "$(dirname "$0")" && pwd)/image
 R=$OUT.new
 cleanup() { for m in srv/lab-repo dev/pts dev proc sys; do umount -l "$R/$m" 2>/dev/null || true; done; }
@@ -24,7 +29,7 @@ chroot "$R" apt-get update -q
 # systemd as on a server (PID 1 of a lab host unless it runs the fallback lab-init), with logind
 # for SSH sessions, and apt-daily/unattended-upgrades as on Ubuntu (disabled by lab-units.sh)
 chroot "$R" apt-get install -y -q --no-install-recommends systemd systemd-sysv dbus libpam-systemd unattended-upgrades </dev/null
-chroot "$R" apt-get install -y -q --no-install-recommends mariadb-server mariadb-client nginx-light \
+chroot "$R" apt-get install -y -q --no-install-recommends mariadb-server mariadb-client $DB_EXTRA $WEB \
   ucware=4.5.0.9 ucware-core=4.5.0.9 ucware-firmware-yealink=1.0.0 </dev/null
 chroot "$R" apt-mark unhold ucware ucware-core >/dev/null 2>&1 || true
 rm -f "$R/usr/sbin/policy-rc.d" "$R/etc/apt/sources.list.d/ucware-build.list"

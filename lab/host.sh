@@ -1,6 +1,6 @@
 #!/bin/bash
 # Low-level lifecycle of one lab host. Orchestrated by lab/lab.ts; usable by hand for debugging.
-#   host.sh up   I [light]  create (first time) and start host labI
+#   host.sh up   I SUITE [light]  create (first time, from the SUITE's image) and start host labI
 #   host.sh stop I          phase 1 of down: ask the host's init to shut down (fast)
 #   host.sh down I          phase 2 of down: wait, kill leftovers, unmount, remove network
 # env: LAB_DIR (required), LAB_API_CMD (API stand-in command; ignored for light hosts)
@@ -8,11 +8,13 @@ set -euo pipefail
 trap 'echo "host.sh $*: line $LINENO: \"$BASH_COMMAND\" failed (exit $?)" >&2' ERR
 : "${LAB_DIR:?}"
 LABSRC=$(cd "$(dirname "$0")" && pwd)
-cmd=$1 i=$2 light=${3:-}
+cmd=$1 i=$2 suite=${3:-bookworm} light=${4:-}
 # network names of this lab instance (lab/instance.ts; the defaults are instance 0's)
 BR=${LAB_BRIDGE:-ucwlab0} PFX=${LAB_PREFIX:-10.250}
 NAME=lab$i NS=${LAB_NS_PREFIX:-ucwlab-}lab$i VETH=${LAB_VETH_PREFIX:-ucwl}$i H=$LAB_DIR/hosts/lab$i IP=$PFX.0.$((10 + i))
-R=$H/root LOWER=$LAB_DIR/image
+R=$H/root
+[ -e "$H/suite" ] && suite=$(cat "$H/suite")   # a host keeps the release it was created with
+LOWER=$LAB_DIR/images/$suite
 
 alive() { [ -n "${1:-}" ] && [ -d /proc/$1 ] && ! grep -q '^State:.Z' /proc/$1/status 2>/dev/null; }
 pidof_file() { cat "$1" 2>/dev/null || true; }
@@ -32,6 +34,7 @@ first_time() {   # per-host identity, written into the overlay before the first 
   echo "$NAME" > "$R/etc/hostname"
   tr -d - < /proc/sys/kernel/random/uuid > "$R/etc/machine-id"
   echo "${LAB_INIT:-systemd}" > "$H/init"   # PID 1: systemd, or the fallback lab-init
+  echo "$suite" > "$H/suite"
   printf '127.0.0.1\tlocalhost\n127.0.1.1\t%s\n::1\tlocalhost ip6-localhost ip6-loopback\n%s\tlab-controller\n' "$NAME" "$PFX.0.1" > "$R/etc/hosts"
   if [ "$i" = 2 ] && [ -z "$light" ]; then   # lab2 starts with MariaDB root on PASSWORD auth
     openssl rand -hex 10 > "$LAB_DIR/secrets/mysql-root-password-$NAME"; chmod 600 "$LAB_DIR/secrets/mysql-root-password-$NAME"
@@ -94,5 +97,5 @@ down)
   rm -f "$H/supervisor.pid" "$H/init.pid" "$H/api.pid" "$H/status/ready"
   echo stopped > "$H/phase"
   ;;
-*) echo "usage: host.sh up|stop|down I [light]" >&2; exit 2 ;;
+*) echo "usage: host.sh up I SUITE [light] | stop I | down I" >&2; exit 2 ;;
 esac

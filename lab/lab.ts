@@ -19,6 +19,15 @@ export const CONTROLLER = NET.controller;
 export const REPO_PORT = NET.repoPort;
 export const LAB_NET = NET.net;
 export const DEFAULT_HOSTS = 3;
+/** Debian releases a lab host can run (Debian 11, 12, 13); new hosts get LAB_SUITE or --suite, default bookworm */
+export const SUITES = ['bullseye', 'bookworm', 'trixie'] as const;
+export type Suite = typeof SUITES[number];
+export const DEFAULT_SUITE: Suite = 'bookworm';
+export function parseSuite(s: string | undefined): Suite | undefined {
+  if (s === undefined || s === '') return undefined;
+  if (!(SUITES as readonly string[]).includes(s)) throw new LabError(`unknown suite ${s}; known: ${SUITES.join(', ')}`);
+  return s as Suite;
+}
 /** Debian packages the controller needs for the lab (installed by `npm run lab -- deps`) */
 export const DEPS = ['debootstrap', 'apt-utils', 'openssh-client', 'openssl', 'iproute2', 'util-linux', 'procps'];
 
@@ -103,7 +112,8 @@ async function withLock<T>(fn: () => Promise<T>): Promise<T> {
 // ---------- paths ----------
 export const paths = (d = labDir()) => ({
   dir: d,
-  image: join(d, 'image'), imageHash: join(d, 'image.sha256'),
+  images: join(d, 'images'),
+  image: (suite: Suite) => join(d, 'images', suite), imageHash: (suite: Suite) => join(d, 'images', `${suite}.sha256`),
   repo: join(d, 'repo'), repoHash: join(d, 'repo.sha256'),
   ca: join(d, 'ca'), caFile: join(d, 'ca', 'ca.pem'),
   keyFile: join(d, 'keys', 'id_ed25519'),
@@ -216,58 +226,69 @@ function ensureRepo(): string {
 /** debootstrap trees are shared by every instance; content-addressed, so differing recipes never share one */
 export const cacheDir = () => process.env.LAB_CACHE || '/var/lib/ucw-lab-cache';
 
-async function ensureBase(): Promise<{ hash: string; dir: string }> {
+async function ensureBase(suite: Suite): Promise<{ hash: string; dir: string }> {
   const mirror = debianMirror();
-  const hash = sha256([...srcFiles('build-base.sh'), mirror]);
-  const dir = join(cacheDir(), `debootstrap-bookworm-${hash.slice(0, 16)}`);
+  const hash = sha256([...srcFiles('build-base.sh'), mirror, suite]);
+  const dir = join(cacheDir(), `debootstrap-${suite}-${hash.slice(0, 16)}`);
   if (existsSync(dir)) return { hash, dir };
   mkdirSync(cacheDir(), { recursive: true });
-  const logFile = join(paths().logs, 'build-base.log');
-  await withPidLock(join(cacheDir(), 'debootstrap-bookworm.lock'), {
+  const logFile = join(paths().logs, `build-base-${suite}.log`);
+  await withPidLock(join(cacheDir(), `debootstrap-${suite}.lock`), {
     timeoutMs: 15 * 60_000,
     busy: (holder) => new LabError(`another lab (pid ${holder}) has been building ${dir} for 15 minutes`),
     onWait: (holder) => log(`waiting for another lab (pid ${holder}) to finish debootstrap into ${dir}`),
   }, () => {
     if (existsSync(dir)) return;   // built by the lab we waited for
     const t = Date.now();
-    log(`debootstrap bookworm from ${mirror} into ${dir} (about a minute; log ${logFile})`);
-    runLogged(join(LAB_SRC, 'build-base.sh'), [dir, mirror], logFile);   // writes DIR.new, then renames
+    log(`debootstrap ${suite} from ${mirror} into ${dir} (about a minute; log ${logFile})`);
+    runLogged(join(LAB_SRC, 'build-base.sh'), [dir, mirror, suite], logFile);   // writes DIR.new, then renames
     log(`debootstrap done in ${((Date.now() - t) / 1000).toFixed(1)} s`);
   });
   return { hash, dir };
 }
 
-function imageRecipeHash(baseHash: string, repoHash: string): string {
+function imageRecipeHash(suite: Suite, baseHash: string, repoHash: string): string {
   const p = paths();
   const imageFiles = readdirSync(join(LAB_SRC, 'image')).sort();
   return sha256([
-    baseHash, repoHash, JSON.stringify(netEnv(NET)), ...srcFiles('build-image.sh'),
+    suite, baseHash, repoHash, JSON.stringify(netEnv(NET)), ...srcFiles('build-image.sh'),
     ...imageFiles.flatMap((f) => [f, readFileSync(join(LAB_SRC, 'image', f))]),
     readFileSync(p.keyFile + '.pub'), readFileSync(p.ucwarePassword),
   ]);
 }
 
-/** builds (or reuses) key, secrets, CA, repo and base image; returns true if the image was (re)built */
-export async function ensureImage(): Promise<boolean> {
+/** builds (or reuses) key, secrets, CA, repo, debootstrap and the suite's image; returns true if the image was (re)built */
+export async function ensureImage(suite: Suite = DEFAULT_SUITE): Promise<boolean> {
   const p = paths();
   ensureSecrets();
   const repoHash = ensureRepo();
-  const base = await ensureBase();
-  const hash = imageRecipeHash(base.hash, repoHash);
-  if (readText(p.imageHash) === hash && existsSync(p.image)) return false;
-  if (runningHosts().length) {
-    throw new LabError('the lab image recipe changed while hosts are running: run `npm run lab -- reset` first (it deletes per-host state)');
+  const base = await ensureBase(suite);
+  const hash = imageRecipeHash(suite, base.hash, repoHash);
+  const image = p.image(suite);
+  if (readText(p.imageHash(suite)) === hash && existsSync(image)) return false;
+  const onIt = (list: number[]) => list.filter((i) => suiteOf(i) === suite);
+  if (onIt(runningHosts()).length) {
+    throw new LabError(`the lab's ${suite} image recipe changed while hosts run on it: run \`npm run lab -- reset\` first (it deletes per-host state)`);
   }
-  if (existingHosts().length) {
-    log('image recipe changed: deleting per-host state built on the old image');
-    for (const i of existingHosts()) rmSync(hostDir(i), { recursive: true, force: true });
+  if (onIt(existingHosts()).length) {
+    log(`${suite} image recipe changed: deleting per-host state built on the old image`);
+    for (const i of onIt(existingHosts())) rmSync(hostDir(i), { recursive: true, force: true });
   }
+  // the layout before suites: one image/ for bookworm
+  if (!runningHosts().length) rmSync(join(p.dir, 'image'), { recursive: true, force: true });
+  mkdirSync(p.images, { recursive: true });
   const t = Date.now();
-  log(`building the base image (log ${join(p.logs, 'build-image.log')})`);
-  runLogged(join(LAB_SRC, 'build-image.sh'), [base.dir, p.image, p.repo, p.keyFile + '.pub', p.ucwarePassword], join(p.logs, 'build-image.log'));
-  writeFileSync(p.imageHash, hash + '\n');
-  log(`image built in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+  const logFile = join(p.logs, `build-image-${suite}.log`);
+  log(`building the ${suite} image (log ${logFile})`);
+  runLogged(join(LAB_SRC, 'build-image.sh'), [base.dir, image, p.repo, p.keyFile + '.pub', p.ucwarePassword, suite], logFile);
+  writeFileSync(p.imageHash(suite), hash + '\n');
+  log(`${suite} image built in ${((Date.now() - t) / 1000).toFixed(1)} s`);
   return true;
+}
+
+/** the suite a host was created with (hosts from before suites are bookworm) */
+export function suiteOf(i: number): Suite {
+  return parseSuite(readText(join(hostDir(i), 'suite'))) ?? 'bookworm';
 }
 
 // ---------- network and repo server ----------
@@ -334,8 +355,8 @@ function apiCommand(): string {
   return [process.execPath, '--max-old-space-size=64', '--import', tsx, join(LAB_SRC, 'ucware-api-standin.ts')].join(' ');
 }
 
-async function hostUp(i: number, light: boolean): Promise<void> {
-  await runAsync('bash', [join(LAB_SRC, 'host.sh'), 'up', String(i), light ? 'light' : '']
+async function hostUp(i: number, light: boolean, suite: Suite): Promise<void> {
+  await runAsync('bash', [join(LAB_SRC, 'host.sh'), 'up', String(i), suite, light ? 'light' : '']
     .filter((a) => a !== ''));
 }
 export function isReady(i: number): boolean {
@@ -371,6 +392,7 @@ export function labState(): LabState {
     const pw = join(p.secrets, `mysql-root-password-${hostName(i)}`);
     const h: LabHost = {
       name: hostName(i), address: hostAddress(i), netns: hostNetns(i), veth: hostVeth(i), light: existsSync(join(d, 'light')), index: i, dir: d,
+      suite: suiteOf(i), init: hostInit(i),
       url: `https://${hostAddress(i)}`,
     };
     if (!h.light && existsSync(pw)) h.mysqlRootPasswordFile = pw;
@@ -389,23 +411,35 @@ function writeLabJson(): void {
   renameSync(p.labJson + '.new', p.labJson);
 }
 
-export interface UpOptions { hosts?: number; light?: boolean }
+export interface UpOptions {
+  hosts?: number; light?: boolean;
+  /** the Debian release of hosts created now (default LAB_SUITE, else bookworm); existing hosts keep theirs */
+  suite?: Suite;
+}
 
 /** brings the lab up with at least `hosts` hosts (default: the running count, or 3); idempotent */
 export async function up(opts: UpOptions = {}): Promise<LabState> { checkPrereqs(); return withLock(() => upLocked(opts)); }
 async function upLocked(opts: UpOptions): Promise<LabState> {
   const t0 = Date.now();
-  await ensureImage();
   const running = runningHosts();
   const want = Math.max(opts.hosts ?? (running.length || DEFAULT_HOSTS), running.length ? Math.max(...running) : 0);
   if (want > 240) throw new LabError(`at most 240 hosts fit in ${NET.prefix}.0.11-250`);
+  const asked = opts.suite ?? parseSuite(process.env.LAB_SUITE);
+  const suite = asked ?? DEFAULT_SUITE;
+  const made = (i: number) => existsSync(join(hostDir(i), 'created'));
+  const hostSuite = (i: number) => (made(i) ? suiteOf(i) : suite);
+  if (asked) {
+    const other = Array.from({ length: want }, (_, k) => k + 1).filter((i) => made(i) && suiteOf(i) !== asked);
+    if (other.length) throw new LabError(`${other.map((i) => `${hostName(i)} (${suiteOf(i)})`).join(', ')} exist with another suite than ${asked}: \`npm run lab -- reset\` them first`);
+  }
+  for (const su of new Set(Array.from({ length: want }, (_, k) => hostSuite(k + 1)))) await ensureImage(su);
   const light = opts.light ?? /^(1|true|yes|on)$/i.test(process.env.LAB_LIGHT ?? '');
   netUp();
   await repoServerUp();
   const wanted = Array.from({ length: want }, (_, k) => k + 1);
   apiEnv();
   const todo = wanted.filter((i) => !running.includes(i) || existsSync(join(hostDir(i), 'control', 'no-return')) || existsSync(join(hostDir(i), 'control', 'powered-off')));
-  await pool(todo, 8, (i) => hostUp(i, existsSync(join(hostDir(i), 'created')) ? existsSync(join(hostDir(i), 'light')) : light));
+  await pool(todo, 8, (i) => hostUp(i, made(i) ? existsSync(join(hostDir(i), 'light')) : light, hostSuite(i)));
   writeKnownHosts();
   await waitReady(wanted);
   writeLabJson();
@@ -475,6 +509,7 @@ async function resetLocked(names: string[]): Promise<void> {
   const idx = names.map(parseHost);
   const wasRunning = idx.filter((i) => runningHosts().includes(i));
   const light = new Set(idx.filter((i) => existsSync(join(hostDir(i), 'light'))));
+  const suites = new Map(idx.map((i) => [i, suiteOf(i)]));
   await stopHosts(idx);
   for (const i of idx) {
     rmSync(hostDir(i), { recursive: true, force: true });
@@ -482,7 +517,7 @@ async function resetLocked(names: string[]): Promise<void> {
   }
   if (existsSync(paths().labJson)) {
     apiEnv();
-    await pool(wasRunning, 8, (i) => hostUp(i, light.has(i)));
+    await pool(wasRunning, 8, (i) => hostUp(i, light.has(i), suites.get(i)!));
     writeKnownHosts();
     await waitReady(wasRunning);
     writeLabJson();
@@ -524,7 +559,7 @@ export function set(name: string, key: string, value: string): void {
 }
 
 export interface HostStatus {
-  name: string; address: string; light: boolean; phase: string; ucware: string; bootId: string;
+  name: string; address: string; light: boolean; phase: string; ucware: string; bootId: string; suite: Suite;
   /** the init the host boots: systemd, or the fallback lab-init */
   init: 'systemd' | 'lab-init';
   /** the running PID 1's name (from /proc), '-' when the host is down */
@@ -551,7 +586,7 @@ export function status(): HostStatus[] {
     let phase = running ? (isReady(i) ? 'up' : readText(join(d, 'phase')) ?? '?') : 'stopped';
     if (phase === 'up' && existsSync(join(d, 'control', 'no-return'))) phase = 'up (no-return)';
     // read dpkg's status file directly: from the mounted root, else the overlay upper, else the image
-    const status = [join(d, 'root'), join(d, 'upper'), paths().image].map((r) => join(r, 'var', 'lib', 'dpkg', 'status')).find((f) => existsSync(f));
+    const status = [join(d, 'root'), join(d, 'upper'), paths().image(suiteOf(i))].map((r) => join(r, 'var', 'lib', 'dpkg', 'status')).find((f) => existsSync(f));
     let ucware = '?';
     if (status) {
       const stanza = readFileSync(status, 'utf8').split('\n\n').find((x) => /^Package: ucware-core$/m.test(x)) ?? '';
@@ -560,7 +595,7 @@ export function status(): HostStatus[] {
       if (v) ucware = st === 'install ok installed' ? v : `${v} (${st})`;
     }
     return {
-      name: hostName(i), address: hostAddress(i), light: existsSync(join(d, 'light')), phase, ucware,
+      name: hostName(i), address: hostAddress(i), light: existsSync(join(d, 'light')), suite: suiteOf(i), phase, ucware,
       bootId: readText(join(d, 'boot_id')) ?? '-', init: hostInit(i), ...initState(i),
     };
   });
@@ -570,5 +605,5 @@ export function sizes(): { image: string; perHost: Record<string, string> } {
   const du = (p: string) => (spawnSync('du', ['-sxh', p], { encoding: 'utf8' }).stdout.split('\t')[0] ?? '?');
   const perHost: Record<string, string> = {};
   for (const i of existingHosts()) perHost[hostName(i)] = du(join(hostDir(i), 'upper'));
-  return { image: existsSync(paths().image) ? du(paths().image) : '-', perHost };
+  return { image: existsSync(paths().images) ? du(paths().images) : '-', perHost };
 }

@@ -18,6 +18,10 @@ export interface LabHost {
   index: number;
   /** the host's state dir: $LAB_DIR/hosts/labN (overlay upper, boot_id, control/, logs, API state) */
   dir: string;
+  /** the Debian release the host runs: bullseye, bookworm or trixie */
+  suite: string;
+  /** PID 1: systemd, or the fallback lab-init (systemctl a shim over /etc/init.d, reboot simulated) */
+  init: 'systemd' | 'lab-init';
   /** HTTPS base URL of the host's web server (admin page under /admin/, API under /api/2/) */
   url: string;
   /** MariaDB root password, only for a host that starts with root on password auth (lab2) */
