@@ -3,7 +3,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import {
-  chmodSync, existsSync, readlinkSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync, renameSync,
+  chmodSync, existsSync, readlinkSync, symlinkSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync, renameSync,
 } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -220,7 +220,29 @@ function ensureRepo(): string {
     runLogged(join(LAB_SRC, 'build-repo.sh'), [p.repo], join(p.logs, 'build-repo.log'));
     writeFileSync(p.repoHash, hash + '\n');
   }
+  // the suites' real OS updates (ensureUpdates) are served next to the UCware stand-in: $repoUrl/../debian/SUITE
+  if (!existsSync(join(p.repo, 'debian'))) symlinkSync('../updates', join(p.repo, 'debian'));
   return hash;
+}
+
+/** the Debian security mirror next to the main one (or $DEBIAN_SECURITY_MIRROR) */
+export function securityMirror(): string {
+  return process.env.DEBIAN_SECURITY_MIRROR || debianMirror().replace(/\/debian\/?$/, '/debian-security');
+}
+
+/** the suite's real updates for the lab repo, built from what the mirror has newer than the image (lab/build-updates.sh) */
+async function ensureUpdates(suite: Suite, imageHash: string): Promise<void> {
+  const p = paths();
+  const out = join(p.dir, 'updates', suite);
+  const hash = sha256([imageHash, ...srcFiles('build-updates.sh')]);
+  if (readText(out + '.sha256') === hash && existsSync(out)) return;
+  const t = Date.now();
+  const logFile = join(p.logs, `build-updates-${suite}.log`);
+  log(`collecting ${suite}'s real updates from the mirror (log ${logFile})`);
+  mkdirSync(join(p.dir, 'updates'), { recursive: true });
+  runLogged(join(LAB_SRC, 'build-updates.sh'), [p.image(suite), out, suite, debianMirror(), securityMirror(), join(cacheDir(), `debs-${suite}`)], logFile);
+  writeFileSync(out + '.sha256', hash + '\n');
+  log(`${suite} updates: ${readFileSync(logFile, 'utf8').trim().split('\n').at(-1)} (${((Date.now() - t) / 1000).toFixed(1)} s)`);
 }
 
 /** debootstrap trees are shared by every instance; content-addressed, so differing recipes never share one */
@@ -265,7 +287,7 @@ export async function ensureImage(suite: Suite = DEFAULT_SUITE): Promise<boolean
   const base = await ensureBase(suite);
   const hash = imageRecipeHash(suite, base.hash, repoHash);
   const image = p.image(suite);
-  if (readText(p.imageHash(suite)) === hash && existsSync(image)) return false;
+  if (readText(p.imageHash(suite)) === hash && existsSync(image)) { await ensureUpdates(suite, hash); return false; }
   const onIt = (list: number[]) => list.filter((i) => suiteOf(i) === suite);
   if (onIt(runningHosts()).length) {
     throw new LabError(`the lab's ${suite} image recipe changed while hosts run on it: run \`npm run lab -- reset\` first (it deletes per-host state)`);
@@ -283,6 +305,7 @@ export async function ensureImage(suite: Suite = DEFAULT_SUITE): Promise<boolean
   runLogged(join(LAB_SRC, 'build-image.sh'), [base.dir, image, p.repo, p.keyFile + '.pub', p.ucwarePassword, suite], logFile);
   writeFileSync(p.imageHash(suite), hash + '\n');
   log(`${suite} image built in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+  await ensureUpdates(suite, hash);
   return true;
 }
 
@@ -400,7 +423,7 @@ export function labState(): LabState {
   });
   return {
     dir: p.dir, instance: NET.instance, bridge: BRIDGE, network: LAB_NET, hosts, keyFile: p.keyFile, knownHostsFile: p.knownHosts, caFile: p.caFile,
-    repoUrl: `http://${CONTROLLER}:${REPO_PORT}/ubuntu`, ucwarePasswordFile: p.ucwarePassword,
+    repoUrl: `http://${CONTROLLER}:${REPO_PORT}/ubuntu`, debianUrl: debianUrl(), ucwarePasswordFile: p.ucwarePassword,
     apiCredentialsFile: p.apiCredentials, users: { root: 'root', admin: 'ucware' }, controllerAddress: CONTROLLER,
     updatedAt: new Date().toISOString(),
   };
@@ -428,10 +451,8 @@ async function upLocked(opts: UpOptions): Promise<LabState> {
   const suite = asked ?? DEFAULT_SUITE;
   const made = (i: number) => existsSync(join(hostDir(i), 'created'));
   const hostSuite = (i: number) => (made(i) ? suiteOf(i) : suite);
-  if (asked) {
-    const other = Array.from({ length: want }, (_, k) => k + 1).filter((i) => made(i) && suiteOf(i) !== asked);
-    if (other.length) throw new LabError(`${other.map((i) => `${hostName(i)} (${suiteOf(i)})`).join(', ')} exist with another suite than ${asked}: \`npm run lab -- reset\` them first`);
-  }
+  const keep = Array.from({ length: want }, (_, k) => k + 1).filter((i) => made(i) && suiteOf(i) !== suite);
+  if (asked && keep.length) log(`${keep.map(hostName).join(', ')} keep their suite (${[...new Set(keep.map(suiteOf))].join(', ')}); --suite ${asked} applies to new hosts`);
   for (const su of new Set(Array.from({ length: want }, (_, k) => hostSuite(k + 1)))) await ensureImage(su);
   const light = opts.light ?? /^(1|true|yes|on)$/i.test(process.env.LAB_LIGHT ?? '');
   netUp();
@@ -538,6 +559,7 @@ export const SETTINGS: Record<string, string> = {
   'api-crash-after': 'N|off: the API stand-in exits after N more successful write calls (restarts after api-restart-delay)',
   'api-restart-delay': 'seconds before the crashed API stand-in is restarted (default 1)',
   'postinst-delay': 'seconds ucware-core\'s postinst sleeps, to make an upgrade\'s dpkg step last (default off)',
+  'os-updates': 'on|off: the host\'s apt also sees its suite\'s real Debian updates from the lab repo (default off)',
 };
 
 export function set(name: string, key: string, value: string): void {
@@ -547,6 +569,7 @@ export function set(name: string, key: string, value: string): void {
   if (!existsSync(hostDir(i))) throw new LabError(`${hostName(i)} does not exist`);
   mkdirSync(d, { recursive: true });
   const file = join(d, key);
+  if (key === 'os-updates') { osUpdates(i, value); return; }
   if (key === 'no-return' || key === 'silent-when-down') {
     if (/^(on|1|true|yes)$/i.test(value)) writeFileSync(file, '1\n');
     else if (/^(off|0|false|no)$/i.test(value)) rmSync(file, { force: true });
@@ -557,6 +580,29 @@ export function set(name: string, key: string, value: string): void {
   if (!/^\d+(\.\d+)?$/.test(value)) throw new LabError(`${key} takes a number of ${key === 'api-crash-after' ? 'calls' : 'seconds'} (or off)`);
   writeFileSync(file, value + '\n');
 }
+
+/**
+ * Adds or removes the source of the suite's real updates in the host's apt (written from here into
+ * its root): one-line format up to bookworm, deb822 on trixie, like each release's installer.
+ */
+function osUpdates(i: number, value: string): void {
+  const on = /^(on|1|true|yes)$/i.test(value);
+  if (!on && !/^(off|0|false|no)$/i.test(value)) throw new LabError('os-updates takes on|off');
+  const suite = suiteOf(i);
+  const dir = join(hostDir(i), 'root', 'etc', 'apt', 'sources.list.d');
+  if (!existsSync(dir)) throw new LabError(`${hostName(i)} is not running (no ${dir})`);
+  const url = `${debianUrl()}/${suite}`;
+  const files = { list: join(dir, 'debian-updates.list'), sources: join(dir, 'debian-updates.sources') };
+  for (const f of Object.values(files)) rmSync(f, { force: true });
+  if (!on) return;
+  if (suite === 'trixie') {
+    writeFileSync(files.sources, `Types: deb\nURIs: ${url}\nSuites: ${suite}-updates\nComponents: main\nTrusted: yes\n`);
+  } else {
+    writeFileSync(files.list, `deb [trusted=yes] ${url} ${suite}-updates main\n`);
+  }
+}
+/** base URL of the suites' real updates in the lab repo: `${debianUrl}/SUITE` has dists/SUITE-updates/main */
+export const debianUrl = () => `http://${CONTROLLER}:${REPO_PORT}/debian`;
 
 export interface HostStatus {
   name: string; address: string; light: boolean; phase: string; ucware: string; bootId: string; suite: Suite;

@@ -46,6 +46,8 @@ export interface LabState {
   caFile: string;
   /** base URL of the lab apt repository: `${repoUrl}/ucware-4.5`, `/ucware-5`, `/ucware-firmware` (dists bionic, component main) */
   repoUrl: string;
+  /** the suites' real Debian updates: `${debianUrl}/SUITE SUITE-updates main`, added to a host by `lab set HOST os-updates on` */
+  debianUrl: string;
   /** the ucware user's password (login and sudo), same on every host */
   ucwarePasswordFile: string;
   /** JSON {user, password, token} accepted by every host's API stand-in (Basic and Bearer) */
