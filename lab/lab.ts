@@ -560,6 +560,7 @@ export const SETTINGS: Record<string, string> = {
   'api-restart-delay': 'seconds before the crashed API stand-in is restarted (default 1)',
   'postinst-delay': 'seconds ucware-core\'s postinst sleeps, to make an upgrade\'s dpkg step last (default off)',
   'os-updates': 'on|off: the host\'s apt also sees its suite\'s real Debian updates from the lab repo (default off)',
+  'fail-unit': 'UNIT|off: systemd hosts: UNIT (e.g. nginx) fails at its next start, and every start after, until off',
 };
 
 export function set(name: string, key: string, value: string): void {
@@ -570,6 +571,7 @@ export function set(name: string, key: string, value: string): void {
   mkdirSync(d, { recursive: true });
   const file = join(d, key);
   if (key === 'os-updates') { osUpdates(i, value); return; }
+  if (key === 'fail-unit') { failUnit(i, value); return; }
   if (key === 'no-return' || key === 'silent-when-down') {
     if (/^(on|1|true|yes)$/i.test(value)) writeFileSync(file, '1\n');
     else if (/^(off|0|false|no)$/i.test(value)) rmSync(file, { force: true });
@@ -600,6 +602,18 @@ function osUpdates(i: number, value: string): void {
   } else {
     writeFileSync(files.list, `deb [trusted=yes] ${url} ${suite}-updates main\n`);
   }
+}
+/** a persistent drop-in that makes a unit's start fail (a server broken by an update), or none */
+function failUnit(i: number, value: string): void {
+  const sys = join(hostDir(i), 'root', 'etc', 'systemd', 'system');
+  if (!existsSync(sys)) throw new LabError(`${hostName(i)} is not running (no ${sys})`);
+  for (const d of readdirSync(sys).filter((x) => x.endsWith('.service.d'))) rmSync(join(sys, d, 'lab-fail-unit.conf'), { force: true });
+  if (/^(off|none)$/i.test(value)) return;
+  if (!/^[\w@.-]+$/.test(value)) throw new LabError(`fail-unit takes a unit name or off, got ${value}`);
+  const unit = value.endsWith('.service') ? value : `${value}.service`;
+  mkdirSync(join(sys, `${unit}.d`), { recursive: true });
+  writeFileSync(join(sys, `${unit}.d`, 'lab-fail-unit.conf'),
+    `# npm run lab -- set ${hostName(i)} fail-unit ${value}: this server fails to start, as after a broken update\n[Service]\nExecStartPre=/bin/sh -c 'echo "${unit}: broken by the lab (fail-unit)" >&2; exit 1'\n`);
 }
 /** base URL of the suites' real updates in the lab repo: `${debianUrl}/SUITE` has dists/SUITE-updates/main */
 export const debianUrl = () => `http://${CONTROLLER}:${REPO_PORT}/debian`;

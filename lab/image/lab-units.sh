@@ -72,7 +72,7 @@ Description=Lab: tell the controller this boot is complete
 After=multi-user.target
 [Service]
 Type=oneshot
-ExecStart=/bin/sh -c 'cat /proc/sys/kernel/random/boot_id > /run/lab-status/ready'
+ExecStart=/usr/lib/lab/ready
 [Install]
 WantedBy=multi-user.target
 U
