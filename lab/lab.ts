@@ -454,6 +454,9 @@ async function upLocked(opts: UpOptions): Promise<LabState> {
   const keep = Array.from({ length: want }, (_, k) => k + 1).filter((i) => made(i) && suiteOf(i) !== suite);
   if (asked && keep.length) log(`${keep.map(hostName).join(', ')} keep their suite (${[...new Set(keep.map(suiteOf))].join(', ')}); --suite ${asked} applies to new hosts`);
   for (const su of new Set(Array.from({ length: want }, (_, k) => hostSuite(k + 1)))) await ensureImage(su);
+  if (process.env.LAB_INIT !== 'lab-init' && !cgroup2Mount()) {
+    log('this machine mounts no cgroup2 file system (neither /sys/fs/cgroup nor /sys/fs/cgroup/unified): systemd cannot boot in a lab host, new hosts boot lab-init');
+  }
   const light = opts.light ?? /^(1|true|yes|on)$/i.test(process.env.LAB_LIGHT ?? '');
   netUp();
   await repoServerUp();
@@ -635,6 +638,11 @@ function initState(i: number): { pid1: string; system: string } {
   if (pid1 !== 'systemd') return { pid1, system: '-' };
   const r = spawnSync('nsenter', ['-t', String(pid), '-m', '-u', '-i', '-n', '-p', '-r', '-w', 'systemctl', 'is-system-running'], { encoding: 'utf8', timeout: 5000 });
   return { pid1, system: (r.stdout || '').trim() || `? (exit ${r.status})` };
+}
+/** where the machine mounts cgroup2 (systemd in a host needs a subtree of it), if anywhere */
+export function cgroup2Mount(): string | undefined {
+  const mounts = readFileSync('/proc/self/mounts', 'utf8').split('\n').map((l) => l.split(' '));
+  return ['/sys/fs/cgroup', '/sys/fs/cgroup/unified'].find((m) => mounts.some((x) => x[1] === m && x[2] === 'cgroup2'));
 }
 export function hostInit(i: number): 'systemd' | 'lab-init' {
   return readText(join(hostDir(i), 'init')) === 'systemd' ? 'systemd' : 'lab-init';
