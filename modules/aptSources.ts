@@ -14,12 +14,9 @@
  * aptSources({ file: '/etc/apt/sources.list.d/mysql.list', line: 'deb http://repo.mysql.com/apt/debian bookworm mysql-8.0' })
  * aptSources({ file: '/etc/apt/sources.list.d/debian.sources', entry: { types: ['deb'], uris: ['http://deb.debian.org/debian'], suites: ['bookworm'], components: ['main'] } })
  */
-import { defineModule, change, noop, exec, upload, type Plan, type Step, type FileDiff } from '../runner/plan.ts';
-import { ParamError, TaskFailed } from '../runner/errors.ts';
-import { sh } from '../runner/shell.ts';
+import { defineModule, change, noop, exec, upload, type Plan, type Step, type FileDiff, ParamError, TaskFailed, sh, uploadLine } from '../runner/module.ts';
 import { noninteractiveApt } from './facts/apt.ts';
-import { runApt } from './facts/aptRun.ts';
-import { uploadLine } from '../runner/executor.ts';
+import { runApt } from './lib/aptRun.ts';
 import {
   appendText, entriesOf, formatDeb822, isDeb822, parseLine, parseSourceFiles, readSourcesCommand,
   removeEntries, replaceInFile, sameEntry, type SourceEntry, type SourceFile, type SourceReplace,

@@ -10,7 +10,7 @@
  * lists are older than `cacheValidTimeSec`) → simulate (`apt-get -s`) → upgrade only if the
  * simulation moves packages. A held apt/dpkg lock (lists lock during update, dpkg lock during
  * the upgrade) is waited for and retried up to `lockWaitSec`, naming the process holding it.
- * The upgrade itself runs detached on the host (runner/detached.ts): a dropped SSH link does not
+ * The upgrade itself runs detached on the host (runner/connection/detached.ts): a dropped SSH link does not
  * kill dpkg half-way; the runner reattaches and streams apt's lines as they come.
  * `changed` only when packages moved (or dpkg was repaired). Check mode: full — the simulation
  * on the current lists is the plan; `--diff` shows each package's old and new version.
@@ -19,10 +19,9 @@
  * aptUpgrade({ mode: 'full', update: true, clean: true }, { become: true, timeoutSec: 3600 })
  * aptUpgrade({ update: true, cacheValidTimeSec: 3600, mode: 'safe' }, { become: true })
  */
-import { defineModule, change, noop, type Plan, type FileDiff } from '../runner/plan.ts';
-import { ParamError } from '../runner/errors.ts';
+import { defineModule, change, noop, type Plan, type FileDiff, ParamError } from '../runner/module.ts';
 import { dpkgQueryCommand, formatMoves, noninteractiveApt, parseAptSimulation, parseDpkgQuery, type PackageMove } from './facts/apt.ts';
-import { runApt } from './facts/aptRun.ts';
+import { runApt } from './lib/aptRun.ts';
 
 export type { PackageMove };
 

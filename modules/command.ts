@@ -7,10 +7,7 @@
  * command({ argv: ['systemctl', 'restart', 'asterisk'] }, { name: 'restart Asterisk', become: true })
  * shell({ cmd: 'dpkg-query -W ucware | cut -f2' }, { id: 'ucwareVersion', changedWhen: () => false })
  */
-import { defineModule, change, noop, type Plan } from '../runner/plan.ts';
-import { formatCommandFailure } from '../runner/errors.ts';
-import { quote } from '../runner/shell.ts';
-import { ParamError } from '../runner/errors.ts';
+import { defineModule, change, noop, type Plan, formatCommandFailure, quote, ParamError } from '../runner/module.ts';
 import { parseStat, statCommand } from './facts/files.ts';
 
 export interface CommandParams {

@@ -22,12 +22,7 @@
  * mysqlExec({ sql: 'SELECT id, name FROM ucware.users WHERE active = 1', readOnly: true, login: { defaultsFile: '/etc/mysql/debian.cnf' } }, { id: 'users', become: true })
  * mysqlExec({ sql: ["UPDATE ucware.settings SET value='5' WHERE name='schema'"] }, { become: true, changedWhen: (o) => o.result?.rows.length !== 0 })
  */
-import { defineModule, change, noop, exec, type Plan, type Step, type FileDiff } from '../runner/plan.ts';
-import { ParamError } from '../runner/errors.ts';
-import { sh } from '../runner/shell.ts';
-import { registerSecret } from '../runner/secrets.ts';
-import { Secret } from '../runner/shell.ts';
-import type { ModuleContext } from '../runner/plan.ts';
+import { defineModule, change, noop, exec, type Plan, type Step, type FileDiff, ParamError, sh, registerSecret, Secret, type ModuleContext } from '../runner/module.ts';
 import {
   joinSql, mysqlCommand, optionFileValue, parseMysqlXml, parseServerInfo, SERVER_INFO_SQL,
   type MysqlLogin, type ResultSet, type Row, type ServerInfo,

@@ -10,10 +10,8 @@
  * reboot({ onlyIfRequired: true, upTimeoutSec: 900, postRebootDelaySec: 10 }, { become: true, id: 'reboot' })
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { defineModule, change, noop, type Plan } from '../runner/plan.ts';
-import { CommandError, ParamError, TimeoutError, UnreachableError } from '../runner/errors.ts';
-import { sh } from '../runner/shell.ts';
-import { BOOT_ID_COMMAND, probeHost, waitUntilUp } from './facts/system.ts';
+import { defineModule, change, noop, type Plan, CommandError, ParamError, TimeoutError, UnreachableError, sh } from '../runner/module.ts';
+import { BOOT_ID_COMMAND, probeHost, waitUntilUp } from './lib/system.ts';
 
 export interface RebootParams {
   /** Reboot only when the host says it needs to (/var/run/reboot-required). @default false */

@@ -7,10 +7,8 @@
  * `unverified.ts`, off by default.
  */
 import { readFileSync } from 'node:fs';
-import { httpFetch } from '../../runner/https.ts';
-import { RunnerError } from '../../runner/errors.ts';
-import { registerSecret } from '../../runner/secrets.ts';
-import type { UcwareApiConfig } from '../../playbooks/ucware-vars.ts';
+import { httpFetch, RunnerError, registerSecret } from '../../runner/module.ts';
+import type { UcwareApiConfig } from './config.ts';
 
 export type DeviceType = 'mac' | 'webrtc' | 'sip-ua' | 'mobile' | 'ipei' | 'app';
 

@@ -18,13 +18,13 @@ import ssh2, { type ClientChannel, type ParsedKey } from 'ssh2';
 
 const { Client, utils } = ssh2;
 type Client = InstanceType<typeof Client>;
-import { UnreachableError, RunnerError } from '../errors.ts';
-import { registerSecret } from '../secrets.ts';
+import { UnreachableError, RunnerError } from '../model/errors.ts';
+import { registerSecret } from '../model/secrets.ts';
 import { DEFAULT_CHANNEL, LineSplitter, type BecomeSettings, type Connection, type ExecOptions, type ExecResult } from './connection.ts';
 import { verifyHostKey, HostKeyError, fingerprint, type HostKeyChecking } from './knownHosts.ts';
 import { ShellChannel, NoShellError, ShellClosedError, SHELL_LOOP, TASK_AGENT, type RawChannel } from './shellChannel.ts';
-import { becomeCommand, sudoHandshake } from '../become.ts';
-import { quote } from '../shell.ts';
+import { becomeCommand, sudoHandshake } from './sudo.ts';
+import { quote } from '../model/shell.ts';
 
 /** One machine in the chain: a jump host or the target itself. */
 export interface SshEndpoint {

@@ -9,9 +9,9 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { writeLoopbackInventory, stillUnder, loopbackConnection, makeClientKey, startSshd, portBase, type TestSshd } from '../support/sshd.ts';
 import { SshConnection } from '../../runner/connection/ssh.ts';
-import { runDetached } from '../../runner/detached.ts';
-import { runPlaybook } from '../../runner/run.ts';
-import { UnreachableError } from '../../runner/errors.ts';
+import { runDetached } from '../../runner/connection/detached.ts';
+import { runPlaybook } from '../../runner/cli/run.ts';
+import { UnreachableError } from '../../runner/model/errors.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'ucw-link-'));
 const port = portBase() + 3;
@@ -196,7 +196,7 @@ test('runDetached from a module (ModuleContext): output streams as task output, 
   writeFileSync(
     playbook,
     `import { playbook, defineModule, change } from ${rt('index.ts')};
-import { runDetached } from ${rt('detached.ts')};
+import { runDetached } from ${rt('connection/detached.ts')};
 const longJob = defineModule<{ cmd: string }>({
   name: 'longJob',
   plan: (p) => change('run ' + p.cmd),

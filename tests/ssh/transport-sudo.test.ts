@@ -9,11 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loopbackConnection, makeClientKey, startSshd, portBase, type TestSshd } from '../support/sshd.ts';
 import { SshConnection } from '../../runner/connection/ssh.ts';
-import { execAsRoot, BecomeError } from '../../runner/become.ts';
+import { execAsRoot, BecomeError } from '../../runner/connection/sudo.ts';
 import type { BecomeSettings } from '../../runner/connection/connection.ts';
-import { runPlaybook } from '../../runner/run.ts';
-import { clearSecrets } from '../../runner/secrets.ts';
-import { runDetached } from '../../runner/detached.ts';
+import { runPlaybook } from '../../runner/cli/run.ts';
+import { clearSecrets } from '../../runner/model/secrets.ts';
+import { runDetached } from '../../runner/connection/detached.ts';
 
 const hasSudo = spawnSync('sh', ['-c', 'command -v sudo']).status === 0;
 const root = mkdtempSync(join(tmpdir(), 'ucw-sudo-'));

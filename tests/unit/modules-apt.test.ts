@@ -3,7 +3,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parseAptSimulation, parseDpkgQuery, parseLockError, noninteractiveApt } from '../../modules/facts/apt.ts';
 import { entriesOf, parseSourceFiles } from '../../modules/facts/sources.ts';
-import { dpkgErrors } from '../../modules/facts/aptRun.ts';
+import { dpkgErrors } from '../../modules/lib/aptRun.ts';
 import { plan as sourcesPlan, aptSources } from '../../modules/aptSources.ts';
 
 const UCW = '/etc/apt/sources.list.d/ucware.list';

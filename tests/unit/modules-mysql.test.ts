@@ -4,7 +4,7 @@ import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
 import { mysqlCommand, parseMysqlXml, parseServerInfo, joinSql, optionFileValue } from '../../modules/facts/mysql.ts';
 import { plan, mysqlExec, socketAuthIn } from '../../modules/mysqlExec.ts';
-import { secret } from '../../runner/shell.ts';
+import { secret } from '../../runner/model/shell.ts';
 
 const xml = readFileSync(new URL('../fixtures/modules/mysql-xml.txt', import.meta.url), 'utf8');
 

@@ -1,7 +1,7 @@
 // reboot / waitForSsh: pure parts — backoff, endpoints, the reboot decision.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { backoffMs, endpointOf } from '../../modules/facts/system.ts';
+import { backoffMs, endpointOf } from '../../modules/lib/system.ts';
 import { plan as rebootPlan, reboot } from '../../modules/reboot.ts';
 import { plan as waitPlan, waitForSsh } from '../../modules/waitForSsh.ts';
 

@@ -11,7 +11,7 @@
  * ])
  */
 import type { ModuleDef, FileDiff } from './plan.ts';
-import type { HostVars } from './inventory.ts';
+import type { HostVars } from './vars.ts';
 
 /** What a task produced, as later tasks, `until`, `changedWhen` and `failedWhen` see it. */
 export interface Outcome<R = unknown> {

@@ -3,18 +3,18 @@
  * failedWhen / until, blocks with rescue and always, handlers, and the resume journal.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CommandError, RunnerError, TaskFailed, UnreachableError } from './errors.ts';
-import { execAsRoot } from './become.ts';
-import { sh, raw } from './shell.ts';
-import { mask } from './secrets.ts';
-import { emptyCounts } from './output/recap.ts';
-import type { Connection, ExecResult } from './connection/connection.ts';
-import type { Host } from './inventory.ts';
-import type { Applied, ModuleContext, Plan, RunOptions, Step } from './plan.ts';
-import type { Block, HostView, Item, Outcome, Playbook, Task } from './dsl.ts';
-import type { RecapCounts, RunEvents, TaskStatus } from './output/events.ts';
+import { CommandError, RunnerError, TaskFailed, UnreachableError } from '../model/errors.ts';
+import { execAsRoot } from '../connection/sudo.ts';
+import { sh, raw } from '../model/shell.ts';
+import { mask } from '../model/secrets.ts';
+import { emptyCounts } from '../output/recap.ts';
+import type { Connection, ExecResult } from '../connection/connection.ts';
+import type { Host } from '../inventory/load.ts';
+import type { Applied, ModuleContext, Plan, CommandOptions, Step } from '../model/plan.ts';
+import type { Block, HostView, Item, Outcome, Playbook, Task } from '../model/dsl.ts';
+import type { RecapCounts, RunEvents, TaskStatus } from '../output/events.ts';
 import type { Journal, JournalEntry } from './journal.ts';
-import { tagsSelect, type TagFilter } from './select.ts';
+import { tagsSelect, type TagFilter } from '../inventory/select.ts';
 
 export interface HostRun {
   host: Host;
@@ -350,7 +350,7 @@ function moduleContext(r: HostRun, task: Task<unknown>, become: boolean): Module
       note: (key, value) => r.journal?.note(host.name, key, value),
       recall: <T>(key: string) => r.journal?.recall(host.name, key) as T | undefined,
     },
-    run: async (cmd: string, o: RunOptions = {}): Promise<ExecResult> => {
+    run: async (cmd: string, o: CommandOptions = {}): Promise<ExecResult> => {
       const asRoot = o.become ?? become;
       events.emit({ type: 'cmd:start', host: host.name, task: task.name, command: mask(cmd), become: asRoot });
       const execOptions = {

@@ -54,7 +54,7 @@ export interface TypeCheckResult {
   durationMs: number;
 }
 
-const RUNNER_ROOT = resolve(import.meta.dirname, '..');
+const RUNNER_ROOT = resolve(import.meta.dirname, '..', '..');
 const CACHE_VERSION = 1;
 const CACHE_MAX_ENTRIES = 32;
 

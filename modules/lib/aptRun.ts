@@ -2,15 +2,11 @@
  * Running apt and dpkg on a host: bounded wait-and-retry while another process holds an apt
  * or dpkg lock (apt's own DPkg::Lock::Timeout does not cover the lists lock of `apt-get
  * update`, and apt < 1.9.11 has none), naming the holder; optionally detached on the host
- * (runner/detached.ts) so a dropped SSH link does not kill dpkg half-way.
+ * (runner/connection/detached.ts) so a dropped SSH link does not kill dpkg half-way.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CommandError } from '../../runner/errors.ts';
-import { sh } from '../../runner/shell.ts';
-import { runDetached } from '../../runner/detached.ts';
-import type { ModuleContext } from '../../runner/plan.ts';
-import type { ExecResult } from '../../runner/connection/connection.ts';
-import { parseLockError } from './apt.ts';
+import { CommandError, sh, runDetached, type ModuleContext, type ExecResult } from '../../runner/module.ts';
+import { parseLockError } from '../facts/apt.ts';
 import { backoffMs } from './system.ts';
 
 /**

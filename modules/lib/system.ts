@@ -4,7 +4,7 @@
  */
 import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Connection } from '../../runner/connection/connection.ts';
+import { type Connection } from '../../runner/module.ts';
 
 export const BOOT_ID_COMMAND = 'cat /proc/sys/kernel/random/boot_id';
 

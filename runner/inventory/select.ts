@@ -3,9 +3,9 @@
  * in which batches (`serial`). Ansible's semantics, so admins' habits carry over.
  */
 import picomatch from 'picomatch';
-import { UsageError } from './errors.ts';
-import type { Host } from './inventory.ts';
-import type { Serial } from './dsl.ts';
+import { UsageError } from '../model/errors.ts';
+import type { Host } from './load.ts';
+import type { Serial } from '../model/dsl.ts';
 
 // ---- --limit ---------------------------------------------------------------------------
 

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { createHash, X509Certificate } from 'node:crypto';
 import { connect as tlsConnect, type PeerCertificate, type TLSSocket } from 'node:tls';
 import { isIP } from 'node:net';
-import { RunnerError } from './errors.ts';
+import { RunnerError } from '../model/errors.ts';
 
 export interface TlsTrust {
   /** PEM file with the CA(s) to trust instead of the system store. */

@@ -5,9 +5,9 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { appender, type Appender } from './appender.ts';
-import { mask } from './secrets.ts';
-import type { TaskStatus } from './output/events.ts';
+import { appender, type Appender } from '../output/appender.ts';
+import { mask } from '../model/secrets.ts';
+import type { TaskStatus } from '../output/events.ts';
 
 export interface JournalEntry {
   host: string;

@@ -14,11 +14,11 @@
 import { randomBytes } from 'node:crypto';
 import { StringDecoder } from 'node:string_decoder';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { execAsRoot } from './become.ts';
-import { RunnerError, UnreachableError } from './errors.ts';
-import { quote } from './shell.ts';
-import { LineSplitter, type Connection, type ExecResult } from './connection/connection.ts';
-import type { ModuleContext } from './plan.ts';
+import { execAsRoot } from './sudo.ts';
+import { RunnerError, UnreachableError } from '../model/errors.ts';
+import { quote } from '../model/shell.ts';
+import { LineSplitter, type Connection, type ExecResult } from './connection.ts';
+import type { ModuleContext } from '../model/plan.ts';
 
 export interface DetachedOptions {
   /** Run as root (sudo unless the login is root). @default the task's `become` for a ModuleContext, else false */

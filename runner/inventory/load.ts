@@ -15,17 +15,11 @@ import { readFileSync } from 'node:fs';
 import { homedir, userInfo } from 'node:os';
 import { resolve, dirname, isAbsolute } from 'node:path';
 import { load as loadYaml } from 'js-yaml';
-import { InventoryError } from './errors.ts';
-import { importTs } from './importTs.ts';
-import type { HostKeyChecking } from './connection/knownHosts.ts';
+import { InventoryError } from '../model/errors.ts';
+import { importTs } from '../cli/importTs.ts';
+import type { HostKeyChecking } from '../connection/knownHosts.ts';
+import type { HostVars } from '../model/vars.ts';
 
-/**
- * Host variables. A project types its own by augmenting this interface:
- * `declare module '../runner/inventory.ts' { interface HostVars { licenceFile: string } }`.
- */
-export interface HostVars {
-  [key: string]: unknown;
-}
 
 /** How to reach a host; every field may come from inventory defaults, a group or the host. */
 export interface ConnectionSettings {
@@ -82,7 +76,7 @@ export interface GroupSpec {
 
 /** How a rollout over this inventory goes; the command line wins, then this, then the playbook. */
 export interface RolloutSettings {
-  serial?: import('./dsl.ts').Serial;
+  serial?: import('../model/dsl.ts').Serial;
   maxFailPercentage?: number;
   forks?: number;
 }

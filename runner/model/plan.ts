@@ -9,9 +9,8 @@
  *   plan: (p, f) => (f.exists ? noop(`${p.path} exists`) : change(`create ${p.path}`, { steps: [exec(sh`touch ${p.path}`)] })),
  * })
  */
-import type { Connection, ExecResult } from './connection/connection.ts';
-import type { HostVars } from './inventory.ts';
-import type { HostView, Task, TaskOptions } from './dsl.ts';
+import type { Connection, ExecResult } from '../connection/connection.ts';
+import type { HostVars } from './vars.ts';
 
 export interface FileDiff {
   path: string;
@@ -44,7 +43,8 @@ export interface Applied<R> {
   diff?: FileDiff[];
 }
 
-export interface RunOptions {
+/** Options of one command a module runs on the host (`ctx.run`). */
+export interface CommandOptions {
   stdin?: string | Buffer;
   /** Exit codes that are not a failure. @default [0] */
   okExitCodes?: number[] | 'any';
@@ -72,7 +72,7 @@ export interface ModuleContext {
   become: boolean;
   connection: Connection;
   /** Run a shell line on the host (through sudo when become); throws CommandError unless the exit code is ok. */
-  run(cmd: string, options?: RunOptions): Promise<ExecResult>;
+  run(cmd: string, options?: CommandOptions): Promise<ExecResult>;
   /** Show a line on the host's progress row (and log it). */
   output(line: string): void;
   warn(message: string): void;
@@ -99,21 +99,6 @@ export interface ModuleDef<P, F, R> {
   plan(params: P, facts: F): Plan<R>;
   /** Custom apply for controller-side work; the default runs plan.steps in order. */
   apply?(ctx: ModuleContext, params: P, facts: F, plan: Plan<R>): Promise<Applied<R>>;
-}
-
-/** Params are data, or a function of the host for values that differ per host (Ansible's templating). */
-export type ParamsOf<P> = P | ((host: HostView) => P);
-
-export type ModuleCall<P, R> = ((params: ParamsOf<P>, options?: TaskOptions<R>) => Task<R>) & { readonly def: ModuleDef<P, any, R> };
-
-export function defineModule<P, F = undefined, R = unknown>(def: ModuleDef<P, F, R>): ModuleCall<P, R> {
-  const call = (params: ParamsOf<P>, options: TaskOptions<R> = {}): Task<R> => {
-    const fixed = typeof params !== 'function';
-    if (fixed) def.validate?.(params as P);
-    const name = options.name ?? (fixed && def.summary ? `${def.name}: ${def.summary(params as P)}` : def.name);
-    return { kind: 'task', name, module: def as ModuleDef<unknown, unknown, R>, params, options };
-  };
-  return Object.assign(call, { def });
 }
 
 export const noop = <R>(reason: string, result?: R): Plan<R> => ({ changed: false, reason, steps: [], result });

@@ -9,9 +9,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { StringDecoder } from 'node:string_decoder';
-import { RunnerError } from './errors.ts';
-import { quote } from './shell.ts';
-import { LineSplitter, type Connection, type ExecOptions, type ExecResult } from './connection/connection.ts';
+import { RunnerError } from '../model/errors.ts';
+import { quote } from '../model/shell.ts';
+import { LineSplitter, type Connection, type ExecOptions, type ExecResult } from './connection.ts';
 
 /** A sudo negotiation that failed; says which way, on which host, for which user. */
 export class BecomeError extends RunnerError {

@@ -5,12 +5,12 @@
 import { existsSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadInventory } from './inventory.ts';
+import { loadInventory } from '../inventory/load.ts';
 import { findPlaybookFile, loadPlaybook } from './load.ts';
 import { listHosts, listTasks, runPlaybook } from './run.ts';
-import { parseSerial } from './select.ts';
-import { RunnerError, UsageError } from './errors.ts';
-import { mask } from './secrets.ts';
+import { parseSerial } from '../inventory/select.ts';
+import { RunnerError, UsageError } from '../model/errors.ts';
+import { mask } from '../model/secrets.ts';
 import { askSecret } from './prompt.ts';
 import { formatDiagnostic, typeCheck } from './typecheck.ts';
 

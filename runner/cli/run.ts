@@ -5,11 +5,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import { join, relative, resolve } from 'node:path';
-import { loadInventory, type Host, type Inventory } from './inventory.ts';
+import { loadInventory, type Host, type Inventory } from '../inventory/load.ts';
 import { loadPlaybook } from './load.ts';
-import { selectHosts, tagsSelect, type TagFilter } from './select.ts';
-import { schedule, type RunSummary } from './scheduler.ts';
-import { connectionFor, channelFor } from './connection/index.ts';
+import { selectHosts, tagsSelect, type TagFilter } from '../inventory/select.ts';
+import { schedule, type RunSummary } from '../engine/scheduler.ts';
+import { connectionFor, channelFor } from '../connection/index.ts';
 
 /** `persistent` or `exec` when every host uses it, else `mixed (a: persistent, b: exec)`. */
 function strategyOf(hosts: Host[], channel?: 'persistent' | 'exec'): string {
@@ -18,16 +18,16 @@ function strategyOf(hosts: Host[], channel?: 'persistent' | 'exec'): string {
   if (kinds.size <= 1) return [...kinds][0] ?? channel ?? 'exec';
   return `mixed (${each.map(([h, c]) => `${h}: ${c}`).join(', ')})`;
 }
-import { Journal, completedTasks, latestRun, readNotes } from './journal.ts';
-import { RunEvents } from './output/events.ts';
-import { attachHostLogs } from './output/hostLog.ts';
-import { attachJson } from './output/jsonEvents.ts';
-import { attachPlain } from './output/plain.ts';
-import { formatRecap } from './output/recap.ts';
-import { UsageError } from './errors.ts';
-import { mask } from './secrets.ts';
-import type { Item, Playbook, Serial } from './dsl.ts';
-import type { Connection } from './connection/connection.ts';
+import { Journal, completedTasks, latestRun, readNotes } from '../engine/journal.ts';
+import { RunEvents } from '../output/events.ts';
+import { attachHostLogs } from '../output/hostLog.ts';
+import { attachJson } from '../output/jsonEvents.ts';
+import { attachPlain } from '../output/plain.ts';
+import { formatRecap } from '../output/recap.ts';
+import { UsageError } from '../model/errors.ts';
+import { mask } from '../model/secrets.ts';
+import type { Item, Playbook, Serial } from '../model/dsl.ts';
+import type { Connection } from '../connection/connection.ts';
 
 export interface RunOptions {
   playbook: string;
@@ -93,7 +93,7 @@ export async function runPlaybook(o: RunOptions): Promise<RunResult> {
   const invRel = relative(process.cwd(), inventory.file);
 
   let resumedFrom: string | undefined;
-  let resumed: Map<string, Map<string, import('./journal.ts').JournalEntry>> | undefined;
+  let resumed: Map<string, Map<string, import('../engine/journal.ts').JournalEntry>> | undefined;
   if (o.resume) {
     const prev = latestRun(logsDir, name, invRel);
     if (!prev) throw new UsageError(`--resume: no earlier run of "${name}" on ${invRel} in ${logsDir}`);
@@ -113,7 +113,7 @@ export async function runPlaybook(o: RunOptions): Promise<RunResult> {
   if (o.json) attachJson(events, o.json);
   const view = o.view ?? (process.stdout.isTTY && !process.env.NO_COLOR && !process.env.CI ? 'listr' : 'plain');
   // listr2 is loaded only for a terminal view (plain runs start faster without it).
-  const listr = view === 'listr' ? (await import('./output/listr.ts')).attachListr(events, { diff: !!o.diff, log: write }) : undefined;
+  const listr = view === 'listr' ? (await import('../output/listr.ts')).attachListr(events, { diff: !!o.diff, log: write }) : undefined;
   if (view === 'plain') attachPlain(events, { write, diff: !!o.diff, verbose: !!o.verbose });
 
   events.emit({ type: 'run:start', runId, playbook: name, inventory: invRel, hosts: hosts.map((h) => h.name), check: !!o.check, resumedFrom, strategy: strategyOf(hosts, o.channel) });

@@ -9,7 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, isAbsolute } from 'node:path';
 import SSHConfig from 'ssh-config';
-import { RunnerError } from './errors.ts';
+import { RunnerError } from '../model/errors.ts';
 
 export interface SshConfigEntry {
   hostName?: string;

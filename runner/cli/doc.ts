@@ -10,7 +10,7 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { UsageError } from './errors.ts';
+import { UsageError } from '../model/errors.ts';
 
 export interface ParamDoc {
   name: string;
@@ -38,7 +38,7 @@ export interface ModuleDoc {
   result: ParamDoc[];
 }
 
-const MODULE_DIR = resolve(import.meta.dirname, '..', 'modules');
+const MODULE_DIR = resolve(import.meta.dirname, '..', '..', 'modules');
 
 type TS = typeof import('typescript');
 let tsMod: TS | undefined;

@@ -1,9 +1,9 @@
 /** Finds and loads a playbook by file path or by its `name` (`run upgrade …`). */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { UsageError } from './errors.ts';
+import { UsageError } from '../model/errors.ts';
 import { importTs } from './importTs.ts';
-import type { Playbook } from './dsl.ts';
+import type { Playbook } from '../model/dsl.ts';
 
 export interface LoadedPlaybook {
   file: string;

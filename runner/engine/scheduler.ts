@@ -4,13 +4,13 @@
  * or unreachable host stops only itself — unless `maxFailPercentage`, `anyErrorsFatal`, or a
  * batch in which every host failed says the rollout must stop.
  */
-import { exceedsMaxFail, serialBatches, type TagFilter } from './select.ts';
+import { exceedsMaxFail, serialBatches, type TagFilter } from '../inventory/select.ts';
 import { runHost, newMemory, type HostMemory, type HostOutcome } from './executor.ts';
-import { exitCodeOf, emptyCounts } from './output/recap.ts';
-import type { Connection } from './connection/connection.ts';
-import type { Host } from './inventory.ts';
-import type { Playbook, Serial } from './dsl.ts';
-import type { RecapCounts, RunEvents } from './output/events.ts';
+import { exitCodeOf, emptyCounts } from '../output/recap.ts';
+import type { Connection } from '../connection/connection.ts';
+import type { Host } from '../inventory/load.ts';
+import type { Playbook, Serial } from '../model/dsl.ts';
+import type { RecapCounts, RunEvents } from '../output/events.ts';
 import type { Journal, JournalEntry } from './journal.ts';
 
 export interface ScheduleOptions {

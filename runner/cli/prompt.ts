@@ -4,7 +4,7 @@
  * Without a terminal there is no one to ask: the answer is `undefined` and the caller says
  * which env var to set instead.
  */
-import { registerSecret } from './secrets.ts';
+import { registerSecret } from '../model/secrets.ts';
 
 export interface PromptIO {
   input: NodeJS.ReadableStream & { isTTY?: boolean; setRawMode?: (raw: boolean) => unknown };

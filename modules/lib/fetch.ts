@@ -2,9 +2,7 @@
 import { createHash } from 'node:crypto';
 import { chmodSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { TaskFailed } from '../../runner/errors.ts';
-import { sh } from '../../runner/shell.ts';
-import type { ModuleContext } from '../../runner/plan.ts';
+import { TaskFailed, sh, type ModuleContext } from '../../runner/module.ts';
 
 export const sha256 = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
 
