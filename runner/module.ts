@@ -43,4 +43,4 @@ export { registerSecret, mask } from './model/secrets.ts';
 // Controller-side actions a module's custom apply may take.
 export { httpFetch, HttpError, normalizePin, pemFingerprint, type HttpRequest, type HttpResponse, type TlsTrust } from './connection/https.ts';
 export { runDetached, type DetachedOptions, type DetachedResult } from './connection/detached.ts';
-export { applySteps, uploadLine } from './engine/executor.ts';
+export { applySteps, uploadLine } from './engine/context.ts';
