@@ -33,14 +33,14 @@ export function defineModule<P, F = undefined, R = unknown>(def: ModuleDef<P, F,
 }
 
 export { noop, change, exec, upload } from './model/plan.ts';
-export type { Plan, Step, FileDiff, ModuleContext, ModuleDef, Applied, CommandOptions, HostInfo } from './model/plan.ts';
+export type { Plan, Step, ExecStep, UploadStep, LockWait, HeldLock, FileDiff, ModuleContext, ModuleDef, Applied, CommandOptions, HostInfo } from './model/plan.ts';
 export type { HostView, Outcome, Task, TaskOptions } from './model/dsl.ts';
 export type { HostVars } from './model/vars.ts';
 export type { Connection, ExecResult } from './connection/connection.ts';
 export * from './model/errors.ts';
 export { sh, quote, raw, secret, Secret, shC, type ShellValue } from './model/shell.ts';
 export { registerSecret, mask } from './model/secrets.ts';
-// Controller-side actions a module's custom apply may take.
+// Controller-side actions a module's custom apply may take, and the wait-and-retry loop.
 export { httpFetch, HttpError, normalizePin, pemFingerprint, type HttpRequest, type HttpResponse, type TlsTrust } from './connection/https.ts';
 export { runDetached, type DetachedOptions, type DetachedResult } from './connection/detached.ts';
-export { applySteps, uploadLine } from './engine/executor.ts';
+export { retry, backoffMs, type Backoff, type Retried, type RetryOptions, type Try } from './engine/backoff.ts';

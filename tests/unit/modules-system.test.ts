@@ -1,7 +1,8 @@
 // reboot / waitForSsh: pure parts — backoff, endpoints, the reboot decision.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { backoffMs, endpointOf } from '../../modules/lib/system.ts';
+import { endpointOf } from '../../modules/lib/system.ts';
+import { backoffMs } from '../../runner/module.ts';
 import { plan as rebootPlan, reboot } from '../../modules/reboot.ts';
 import { plan as waitPlan, waitForSsh } from '../../modules/waitForSsh.ts';
 
