@@ -1,7 +1,7 @@
 // run doc: the reference is read from the module sources' TSDoc.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { moduleDoc, moduleFiles, formatDoc, printDoc } from '../../runner/cli/doc.ts';
+import { moduleDoc, moduleFiles, formatDoc, printDoc } from '../../../../runner/cli/doc.ts';
 
 test('every module file is found, and every module has a summary, an example and documented params', async () => {
   const mine = ['aptSources', 'aptUpgrade', 'debconfKeep', 'mysqlExec', 'httpCheck', 'waitForSsh', 'reboot', 'pause', 'fetchFile', 'packageFacts', 'assertVersion'];
