@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildInventory, loadInventory, fromYaml } from '../../runner/inventory/load.ts';
+import { buildInventory, loadInventory, fromYaml } from '../../../../runner/inventory/load.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'ucw-inv-'));
 const write = (name: string, text: string) => {

@@ -2,9 +2,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { PassThrough } from 'node:stream';
-import { execAsRoot, becomeCommand, BecomeError } from '../../runner/connection/sudo.ts';
-import { askSecret } from '../../runner/cli/prompt.ts';
-import type { BecomeSettings, Connection, ExecOptions, ExecResult, StdinWriter } from '../../runner/connection/connection.ts';
+import { execAsRoot, becomeCommand, BecomeError } from '../../../../runner/connection/sudo.ts';
+import { askSecret } from '../../../../runner/cli/prompt.ts';
+import type { BecomeSettings, Connection, ExecOptions, ExecResult, StdinWriter } from '../../../../runner/connection/connection.ts';
 
 /** A connection whose "sudo" is a script reacting to what the runner writes on stdin. */
 class FakeSudo implements Connection {

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { selectHosts, tagsSelect, serialBatches, exceedsMaxFail, parseSerial } from '../../runner/inventory/select.ts';
-import { buildInventory } from '../../runner/inventory/load.ts';
+import { selectHosts, tagsSelect, serialBatches, exceedsMaxFail, parseSerial } from '../../../../runner/inventory/select.ts';
+import { buildInventory } from '../../../../runner/inventory/load.ts';
 
 const inv = buildInventory('inv.ts', {
   groups: { berlin: { hosts: ['ber1', 'ber2'] }, hamburg: { hosts: ['ham1'] }, db: { hosts: ['ber2', 'ham1'] }, north: { children: ['hamburg'] } },

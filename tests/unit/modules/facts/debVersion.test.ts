@@ -2,7 +2,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
-import { compareDebVersions, debVersionSatisfies, parseDebVersion } from '../../modules/facts/debVersion.ts';
+import { compareDebVersions, debVersionSatisfies, parseDebVersion } from '../../../../modules/facts/debVersion.ts';
 
 const table: [string, string, -1 | 0 | 1][] = [
   ['4.5.0.9', '4.5.0.10', -1],

@@ -1,10 +1,7 @@
-// apt facts and aptSources: parsers and pure plans (files in → new text, diff, steps).
+// aptSources: pure plans (files in → new text, diff, steps).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { parseAptSimulation, parseDpkgQuery, parseLockError, noninteractiveApt } from '../../modules/facts/apt.ts';
-import { entriesOf, parseSourceFiles } from '../../modules/facts/sources.ts';
-import { dpkgErrors } from '../../modules/lib/aptRun.ts';
-import { plan as sourcesPlan, aptSources } from '../../modules/aptSources.ts';
+import { plan as sourcesPlan, aptSources } from '../../../modules/aptSources.ts';
 
 const UCW = '/etc/apt/sources.list.d/ucware.list';
 const ucwList = `# UCware packages
@@ -29,55 +26,6 @@ const files = [
   { path: UCW, content: ucwList },
   { path: '/etc/apt/sources.list.d/ubuntu.sources', content: ubuntuSources },
 ];
-
-test('dpkg-query: versions and status', () => {
-  const p = parseDpkgQuery('ucware\t4.5.0.9\tii \nucware-core\t4.5.0.9\tiU \nold\t1.0\trc \n');
-  assert.equal(p.ucware, { name: 'ucware', version: '4.5.0.9', status: 'ii ', installed: true, broken: false });
-  assert.is(p['ucware-core']!.broken, true);
-  assert.is(p.old!.installed, false);
-});
-
-test('apt-get -s: Inst/Remv lines become moves', () => {
-  const out = `Reading package lists...
-Inst ucware [4.5.0.9] (4.5.0.10 localrepo:ucware-4.5 [all])
-Inst libnew (1.0 Debian:12/stable [amd64])
-Remv oldlib [0.9]
-Conf ucware (4.5.0.10 localrepo:ucware-4.5 [all])
-`;
-  assert.equal(parseAptSimulation(out), [
-    { name: 'ucware', from: '4.5.0.9', to: '4.5.0.10', action: 'upgrade' },
-    { name: 'libnew', from: null, to: '1.0', action: 'install' },
-    { name: 'oldlib', from: '0.9', to: null, action: 'remove' },
-  ]);
-});
-
-test('lock errors name the holder', () => {
-  assert.equal(parseLockError('E: Could not get lock /var/lib/dpkg/lock-frontend. It is held by process 4711 (apt-get)\nE: Unable to acquire'), { lock: '/var/lib/dpkg/lock-frontend', pid: 4711, holder: 'apt-get' });
-  assert.equal(parseLockError('E: Could not get lock /var/lib/apt/lists/lock - open (11: Resource temporarily unavailable)'), { lock: '/var/lib/apt/lists/lock', pid: undefined, holder: undefined });
-  assert.is(parseLockError('E: Unable to locate package x'), undefined);
-});
-
-test('noninteractive apt line: env, confold/confdef, lock timeout, stdin closed', () => {
-  const l = noninteractiveApt(['-y', 'dist-upgrade'], { lockTimeoutSec: 30 });
-  for (const part of ['DEBIAN_FRONTEND=noninteractive', 'UCF_FORCE_CONFFOLD=1', 'NEEDRESTART_MODE=a', 'Dpkg::Options::=--force-confdef', 'Dpkg::Options::=--force-confold', 'DPkg::Lock::Timeout=30', 'dist-upgrade </dev/null'])
-    assert.ok(l.includes(part), part);
-});
-
-test('sources: read-command output splits into files', () => {
-  const out = `\x1e${UCW}\x1f${ucwList}\x1e/etc/apt/sources.list\x1f`;
-  assert.equal(parseSourceFiles(out), [{ path: UCW, content: ucwList }, { path: '/etc/apt/sources.list', content: '' }]);
-});
-
-test('sources: one-line and deb822 entries', () => {
-  const e = entriesOf(files[1]!);
-  assert.is(e.length, 2, 'the commented line is not an entry');
-  assert.equal(e[1]!.uris, ['https://packages.ucware.de/ubuntu/ucware-firmware']);
-  const d = entriesOf(files[2]!);
-  assert.is(d.length, 2);
-  assert.equal(d[0]!.suites, ['noble', 'noble-updates']);
-  assert.is(d[0]!.options['Signed-By'], '/usr/share/keyrings/ubuntu-archive-keyring.gpg');
-  assert.is(d[1]!.line, 8);
-});
 
 test('aptSources replace: only the URI segment of the first line changes; exact diff', () => {
   const p = sourcesPlan({ file: UCW, replace: { field: 'uri', from: 'ucware-4.5', to: 'ucware-5' } }, { files: files.filter((f) => f.path === UCW) });
@@ -146,38 +94,6 @@ test('aptSources: params checked when the playbook is built', () => {
   assert.throws(() => aptSources({ file: '/tmp/x.list', line: 'deb x y' }), /must be \/etc\/apt/);
   assert.throws(() => aptSources({ file: UCW, line: 'hello' }), /not an apt source line/);
   assert.throws(() => aptSources({ replace: { field: 'uri', from: 'a/b', to: 'c' } }), /single words/);
-});
-
-test('dpkgErrors: dpkg\'s errors from apt\'s stdout (apt copies dpkg\'s pty there), with continuation lines', () => {
-  // lab2 with /var/lib/dpkg full (tests/faults/lab-apt.test.ts)
-  const full = `Preparing to unpack .../ucware-firmware-yealink_1.0.1_all.deb ...
-Unpacking ucware-firmware-yealink (1.0.1) over (1.0.0) ...
-dpkg: error: failed to write status database stanza about 'libbpf1:amd64' to '/var/lib/dpkg/status': No space left on device
-`;
-  assert.equal(dpkgErrors(full), ["dpkg: error: failed to write status database stanza about 'libbpf1:amd64' to '/var/lib/dpkg/status': No space left on device"]);
-  const postinst = `Setting up ucware-core (4.5.0.10) ...
-dpkg: error processing package ucware-core (--configure):
- installed ucware-core package post-installation script subprocess returned error exit status 1
-dpkg: dependency problems prevent configuration of ucware:
- ucware depends on ucware-core (= 4.5.0.10); however:
-  Package ucware-core is not configured yet.
-
-Processing triggers for man-db ...
-Errors were encountered while processing:
- ucware-core
- ucware
-`;
-  assert.equal(dpkgErrors(postinst), [
-    'dpkg: error processing package ucware-core (--configure):',
-    ' installed ucware-core package post-installation script subprocess returned error exit status 1',
-    'dpkg: dependency problems prevent configuration of ucware:',
-    ' ucware depends on ucware-core (= 4.5.0.10); however:',
-    '  Package ucware-core is not configured yet.',
-    'Errors were encountered while processing:',
-    ' ucware-core',
-    ' ucware',
-  ]);
-  assert.equal(dpkgErrors('Unpacking x (1) over (0) ...\ndpkg: warning: while removing x, directory /a not empty so not removed\nSetting up x (1) ...\n'), []);
 });
 
 test.run();

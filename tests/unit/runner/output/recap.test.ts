@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { formatRecap, exitCodeOf, emptyCounts } from '../../runner/output/recap.ts';
+import { formatRecap, exitCodeOf, emptyCounts } from '../../../../runner/output/recap.ts';
 
 test('recap columns match Ansible', () => {
   const out = formatRecap({ lab1: { ...emptyCounts(), ok: 5, changed: 2 }, lab2: { ...emptyCounts(), unreachable: 1 } });

@@ -5,7 +5,7 @@ import * as assert from 'uvu/assert';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { formatDiagnostic, typeCheck, type Compiled, type TypeDiagnostic } from '../../runner/cli/typecheck.ts';
+import { formatDiagnostic, typeCheck, type Compiled, type TypeDiagnostic } from '../../../../runner/cli/typecheck.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'ucw-tc-unit-'));
 const write = (name: string, text: string) => {

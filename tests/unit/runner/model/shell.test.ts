@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
-import { quote, sh, raw, secret } from '../../runner/model/shell.ts';
+import { quote, sh, raw, secret } from '../../../../runner/model/shell.ts';
 
 const echo = (line: string) => execFileSync('/bin/sh', ['-c', line]).toString();
 

@@ -3,7 +3,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn } from 'node:child_process';
-import { EagerLines, FrameReader, frameTask, parseStatus, ShellChannel, SHELL_LOOP, TASK_AGENT, type RawChannel } from '../../runner/connection/shellChannel.ts';
+import { EagerLines, FrameReader, frameTask, parseStatus, ShellChannel, SHELL_LOOP, TASK_AGENT, type RawChannel } from '../../../../runner/connection/shellChannel.ts';
 
 test('frameTask: header with line count, stdin length and timeout, then the lines and the raw stdin', () => {
   assert.is(frameTask('echo a\necho b', Buffer.from('in\0'), 1500).toString(), '2 3 1.500\necho a\necho b\nin\0');

@@ -1,8 +1,8 @@
 // aptUpgrade: the plan from the simulation, cache age, repair, params.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { plan, aptUpgrade, movesDiff } from '../../modules/aptUpgrade.ts';
-import { parseAptSimulation } from '../../modules/facts/apt.ts';
+import { plan, aptUpgrade, movesDiff } from '../../../modules/aptUpgrade.ts';
+import { parseAptSimulation } from '../../../modules/facts/apt.ts';
 
 const moves = parseAptSimulation('Inst ucware [4.5.0.9] (4.5.0.10 ucware-4.5:bionic [all]) []\nInst ucware-core [4.5.0.9] (4.5.0.10 ucware-4.5:bionic [all])\n');
 const f = (o = {}) => ({ moves, cacheAgeSec: 7200, audit: '', ...o });

@@ -4,10 +4,10 @@ import * as assert from 'uvu/assert';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { lookupSshConfig, parseJumpSpec, clearSshConfigCache } from '../../runner/connection/sshConfig.ts';
-import { connectionFor } from '../../runner/connection/index.ts';
-import { buildInventory } from '../../runner/inventory/load.ts';
-import type { SshConnection } from '../../runner/connection/ssh.ts';
+import { lookupSshConfig, parseJumpSpec, clearSshConfigCache } from '../../../../runner/connection/sshConfig.ts';
+import { connectionFor } from '../../../../runner/connection/index.ts';
+import { buildInventory } from '../../../../runner/inventory/load.ts';
+import type { SshConnection } from '../../../../runner/connection/ssh.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'ucw-sshcfg-'));
 const cfg = join(dir, 'config');

@@ -1,7 +1,7 @@
 // httpCheck: the verdict table and curl output parsing.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { evaluate, parseCurl, plan, httpCheck } from '../../modules/httpCheck.ts';
+import { evaluate, parseCurl, plan, httpCheck } from '../../../modules/httpCheck.ts';
 
 const resp = (status: number, body: string) => ({ response: { status, url: 'https://h/admin/', headers: {}, body }, attempts: 1, elapsedMs: 5 });
 const cases = [

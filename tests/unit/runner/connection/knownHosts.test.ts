@@ -5,8 +5,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fingerprint, judge, parseKnownHosts, verifyHostKey, hostToken, entryMatches, HostKeyError } from '../../runner/connection/knownHosts.ts';
-import { UnreachableError } from '../../runner/model/errors.ts';
+import { fingerprint, judge, parseKnownHosts, verifyHostKey, hostToken, entryMatches, HostKeyError } from '../../../../runner/connection/knownHosts.ts';
+import { UnreachableError } from '../../../../runner/model/errors.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'ucw-kh-'));
 const newKey = (name: string) => {
