@@ -17,7 +17,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { execAsRoot } from './sudo.ts';
 import { RunnerError, UnreachableError } from '../model/errors.ts';
 import { quote } from '../model/shell.ts';
-import { LineSplitter, type Connection, type ExecResult } from './connection.ts';
+import type { Connection, ExecResult } from './connection.ts';
+import { LineSplitter } from './lines.ts';
 import type { ModuleContext } from '../model/plan.ts';
 
 export interface DetachedOptions {
