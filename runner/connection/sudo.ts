@@ -24,8 +24,6 @@ export class BecomeError extends RunnerError {
   }
 }
 
-/** sudo's own words when it wanted a password that `-n` forbids (kept for callers of the old API). */
-export const SUDO_NEEDS_PASSWORD = /sudo: (a password is required|a terminal is required)/;
 const NEEDS_PASSWORD = /a password is required|a terminal is required|no password was provided|no tty present/;
 const WRONG_PASSWORD = /Sorry, try again|incorrect password attempt/;
 const NOT_ALLOWED = /is not in the sudoers file|is not allowed to execute|may not run sudo|not allowed to run sudo/;
@@ -44,12 +42,6 @@ export function becomeCommand(line: string, withPassword: boolean, id = randomBy
   const inner = `echo ${success}\n${line}`;
   const flags = withPassword ? `-S -p ${quote(prompt)}` : '-n';
   return { line: `sudo ${flags} -H -- sh -c ${quote(inner)}`, prompt, success };
-}
-
-/** The old one-shot form: `sudo -n`, no marker (still right for root logins: the line itself). */
-export function becomeLine(line: string, loginUser: string): string {
-  if (loginUser === 'root') return line;
-  return `sudo -n -H -- sh -c ${quote(line)}`;
 }
 
 /**
