@@ -8,7 +8,7 @@ import { exec, type ExecStep, type LockWait } from '../../runner/module.ts';
 import { parseLockError } from '../facts/apt.ts';
 
 /** An apt's or dpkg's lock held by another process, and dpkg's own errors when it fails for good. */
-export const aptLockWait = (waitMs: number): LockWait => ({
+const aptLockWait = (waitMs: number): LockWait => ({
   waitMs,
   lockOf: (r) => parseLockError(r.stderr + '\n' + r.stdout),
   errorLines: (r) => dpkgErrors(r.stdout),

@@ -83,7 +83,7 @@ function stepError(ctx: ModuleContext, s: ExecStep, r: ExecResult, note = ''): C
  * Writes stdin to a temp file beside the target, sets mode/owner (or copies them from the
  * file it replaces), then renames it into place: readers see the old file or the new, never half.
  */
-export function uploadLine(s: UploadStep): string {
+function uploadLine(s: UploadStep): string {
   const perms = [
     s.mode ? sh`chmod ${s.mode} "$t"` : sh`if [ -e ${s.path} ]; then chmod --reference=${s.path} "$t"; else chmod 0644 "$t"; fi`,
     s.owner || s.group

@@ -104,8 +104,10 @@ export interface CommandOptions {
   quiet?: boolean;
 }
 
+/** A host's inventory data, as modules and `when` see it. */
 export interface HostInfo {
   name: string;
+  /** Where the host is reached (inventory `address`). */
   address: string;
   user: string;
   tags: readonly string[];
