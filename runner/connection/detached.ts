@@ -40,7 +40,7 @@ export interface DetachedOptions {
   launcher?: 'auto' | 'systemd-run' | 'setsid';
   /** @default /var/tmp/ucw-runner */
   baseDir?: string;
-  /** Told the job's id and directory once it runs (to record them, e.g. for a later attachDetached). */
+  /** Told the job's id and directory once it runs (to record them). */
   onStart?: (job: DetachedJob) => void;
   /** Told when the link dropped and when it is back. */
   onLinkChange?: (state: 'lost' | 'back', detail: string) => void;
@@ -109,11 +109,6 @@ export async function runDetached(target: Target, cmd: string, opts: DetachedOpt
   h.info(`detached as ${id} (${job.launcher}) in ${dir}: ${cmd}`);
   opts.onStart?.(job);
   return follow(h, job, opts, started);
-}
-
-/** Follows a job started earlier (by id), e.g. after the runner itself was restarted. */
-export async function attachDetached(target: Target, job: DetachedJob, opts: DetachedOptions = {}): Promise<DetachedResult> {
-  return follow(handle(target, opts), job, opts, Date.now());
 }
 
 interface Handle {
