@@ -3,9 +3,9 @@
 // printing far more than a bounded result keeps (issue 14 item 8, the connection side).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Capture, LineSplitter } from '../../../runner/connection/lines.ts';
-import { LocalConnection } from '../../../runner/connection/local.ts';
-import { OutputLimitError } from '../../../runner/connection/connection.ts';
+import { Capture, LineSplitter } from '../../../../runner/connection/lines.ts';
+import { LocalConnection } from '../../../../runner/connection/local.ts';
+import { OutputLimitError } from '../../../../runner/connection/connection.ts';
 
 const feed = (c: Capture, stream: 'stdout' | 'stderr', parts: (string | Buffer)[]) => parts.forEach((p) => c.push(stream, Buffer.from(p)));
 
