@@ -3,13 +3,14 @@
  * leaves open from the OpenSSH client config (the inventory always wins).
  */
 import { userInfo } from 'node:os';
-import { registerSecret } from '../secrets.ts';
-import { RunnerError } from '../errors.ts';
-import { defaultSshConfigFile, lookupSshConfig, parseJumpSpec } from '../sshConfig.ts';
+import { registerSecret } from '../model/secrets.ts';
+import { RunnerError } from '../model/errors.ts';
+import { defaultSshConfigFile, lookupSshConfig, parseJumpSpec } from './sshConfig.ts';
 import { LocalConnection } from './local.ts';
-import { SshConnection, type SshEndpoint } from './ssh.ts';
+import { SshConnection } from './ssh.ts';
+import type { SshEndpoint } from './link.ts';
 import { DEFAULT_CHANNEL, type BecomeSettings, type Connection } from './connection.ts';
-import type { ConnectionSettings, Host } from '../inventory.ts';
+import type { ConnectionSettings, Host } from '../inventory/load.ts';
 
 export interface ConnectOptions {
   /** `-F FILE`: read this instead of the inventory's sshConfigFile or ~/.ssh/config. */
