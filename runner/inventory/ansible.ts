@@ -11,8 +11,8 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
-import { InventoryError } from '../errors.ts';
-import { registerSecret } from '../secrets.ts';
+import { InventoryError } from '../model/errors.ts';
+import { registerSecret } from '../model/secrets.ts';
 import { InventoryData, sortGroups, type InvGroup, type InvHost, type Vars } from './data.ts';
 import { parseIni } from './ini.ts';
 import { parseAddress } from './ranges.ts';

@@ -4,7 +4,7 @@
  * implicit localhost. The parsers (ini.ts, yamlInventory.ts) only call these methods, in
  * Ansible's order, so host order, group order and precedence come out as Ansible's.
  */
-import { InventoryError } from '../errors.ts';
+import { InventoryError } from '../model/errors.ts';
 
 export type Vars = Record<string, unknown>;
 

@@ -7,7 +7,7 @@
  * @example
  * parseIni(data, 'hosts', '[web]\nweb[1:2] ansible_port=2222\n[web:vars]\nntp=ntp.example.com\n')
  */
-import { InventoryError } from '../errors.ts';
+import { InventoryError } from '../model/errors.ts';
 import type { InventoryData } from './data.ts';
 import { expandHostPattern } from './ranges.ts';
 import { literalEval, shlexSplit } from './pyLiteral.ts';

@@ -9,7 +9,7 @@
  * evaluatePattern(inv, 'webservers:&berlin:!web3').hosts.map((h) => h.name)
  */
 import { readFileSync, statSync } from 'node:fs';
-import { UsageError } from '../errors.ts';
+import { UsageError } from '../model/errors.ts';
 import { LOCALHOST, type InventoryData, type InvHost } from './data.ts';
 import { parseAddress } from './ranges.ts';
 

@@ -3,7 +3,7 @@
  * plugins/inventory expand_hostname_range): `web[01:03].example.com`, `db-[a:c]`, `host:2222`,
  * `[::1]:22`. The regular expressions are Ansible's, transcribed.
  */
-import { InventoryError } from '../errors.ts';
+import { InventoryError } from '../model/errors.ts';
 
 const BRACKETED_HOSTPORT = /^\[(.+)\]:([0-9]+)$/;
 const HOSTPORT = /^((?:[^:\[\]]|\[[^\]]*\])*):([0-9]+)$/;

@@ -9,8 +9,8 @@
  */
 import { createDecipheriv, createHmac, pbkdf2Sync, timingSafeEqual } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
-import { InventoryError } from '../errors.ts';
-import { registerSecret } from '../secrets.ts';
+import { InventoryError } from '../model/errors.ts';
+import { registerSecret } from '../model/secrets.ts';
 
 export const VAULT_HEADER = '$ANSIBLE_VAULT';
 

@@ -9,7 +9,7 @@
  * parseYaml11('mode: 0755\nenabled: yes\n', 'vars.yml', console.warn) // { mode: 493, enabled: true }
  */
 import { LineCounter, parseDocument, isAlias, isMap, isScalar, isSeq, type Document, type Node, type Pair } from 'yaml';
-import { InventoryError } from '../errors.ts';
+import { InventoryError } from '../model/errors.ts';
 
 /** An `!vault` value: decrypted later, when a vault password is known. */
 export class VaultValue {

@@ -4,7 +4,7 @@
  * scalar is a one-key mapping (`hosts: web1`); host keys may carry ranges and `:port`. What
  * Ansible skips with a warning is skipped with the same warning.
  */
-import { InventoryError } from '../errors.ts';
+import { InventoryError } from '../model/errors.ts';
 import type { InventoryData } from './data.ts';
 import { expandHostPattern } from './ranges.ts';
 import { VaultValue } from './yaml11.ts';

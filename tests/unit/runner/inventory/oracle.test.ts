@@ -8,14 +8,14 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadAnsibleSources } from '../../../runner/inventory/ansible.ts';
-import { graphInventory, listInventory, pyJson } from '../../../runner/inventory/listJson.ts';
-import { PatternMatcher } from '../../../runner/inventory/patterns.ts';
-import { LOCALHOST } from '../../../runner/inventory/data.ts';
-import { Vault, readVaultPasswordFile } from '../../../runner/inventory/vault.ts';
-import { evaluateTags, parseTagOptions } from '../../../runner/inventory/tags.ts';
+import { loadAnsibleSources } from '../../../../runner/inventory/ansible.ts';
+import { graphInventory, listInventory, pyJson } from '../../../../runner/inventory/listJson.ts';
+import { PatternMatcher } from '../../../../runner/inventory/patterns.ts';
+import { LOCALHOST } from '../../../../runner/inventory/data.ts';
+import { Vault, readVaultPasswordFile } from '../../../../runner/inventory/vault.ts';
+import { evaluateTags, parseTagOptions } from '../../../../runner/inventory/tags.ts';
 
-const root = join(import.meta.dirname, '../../fixtures/inventory');
+const root = join(import.meta.dirname, '../../../fixtures/inventory');
 const cases = readdirSync(join(root, 'cases')).filter((c) => existsSync(join(root, 'cases', c, 'expected.json'))).sort();
 
 interface HostsResult { rc: number; hosts?: string[]; messages: string[]; unordered?: boolean }

@@ -4,11 +4,11 @@ import * as assert from 'uvu/assert';
 import { mkdtempSync, writeFileSync, chmodSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseYaml11, resolvePlain } from '../../../runner/inventory/yaml11.ts';
-import { literalEval, shlexSplit } from '../../../runner/inventory/pyLiteral.ts';
-import { loadAnsibleSources } from '../../../runner/inventory/ansible.ts';
-import { Vault } from '../../../runner/inventory/vault.ts';
-import { mask, clearSecrets } from '../../../runner/secrets.ts';
+import { parseYaml11, resolvePlain } from '../../../../runner/inventory/yaml11.ts';
+import { literalEval, shlexSplit } from '../../../../runner/inventory/pyLiteral.ts';
+import { loadAnsibleSources } from '../../../../runner/inventory/ansible.ts';
+import { Vault } from '../../../../runner/inventory/vault.ts';
+import { mask, clearSecrets } from '../../../../runner/model/secrets.ts';
 
 const plain: [string, unknown][] = [
   ['yes', true], ['No', false], ['ON', true], ['off', false], ['y', 'y'], ['n', 'n'], ['0755', 493], ['0o17', '0o17'],
@@ -59,7 +59,7 @@ test('inventory scripts and plugin configurations are refused by name, not parse
   assert.throws(() => loadAnsibleSources([join(d, 'proxmox.yml')]), /plugin: community\.general\.proxmox\): inventory plugins are not supported/);
 });
 
-const vaultCase = join(import.meta.dirname, '../../fixtures/inventory/cases/edge-vault');
+const vaultCase = join(import.meta.dirname, '../../../fixtures/inventory/cases/edge-vault');
 test('vault: no password names the file; a wrong one fails; decrypted values become secrets', () => {
   assert.throws(() => loadAnsibleSources([join(vaultCase, 'hosts.yml')]), /all\/v12\.yml: is vault-encrypted and no vault password was given/);
   assert.throws(() => loadAnsibleSources([join(vaultCase, 'hosts.yml')], { vault: new Vault(['wrong']) }), /Decryption failed/);
