@@ -72,8 +72,8 @@ export function fnmatchRegExp(pat: string): RegExp {
 function pyRegExp(src: string, term: string): RegExp {
   try {
     return new RegExp(`^(?:${src.replace(/\(\?P<(\w+)>/g, '(?<$1>').replace(/\(\?P=(\w+)\)/g, '\\k<$1>')})`, 'u');
-  } catch {
-    throw new UsageError(`Invalid host list pattern: ${term}`);
+  } catch (e) {
+    throw new UsageError(`Invalid host list pattern: ${term} (invalid regular expression: ${(e as Error).message})`);
   }
 }
 
