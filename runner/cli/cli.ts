@@ -14,6 +14,8 @@ import { mask } from '../model/secrets.ts';
 import { askSecret } from './prompt.ts';
 import { formatDiagnostic, typeCheck } from './typecheck.ts';
 import { Vault, readVaultPasswordFile } from '../inventory/vault.ts';
+import { readAnsibleCfg, type AnsibleCfg } from '../inventory/ansibleCfg.ts';
+import type { ConnectionSettings } from '../inventory/load.ts';
 
 const USAGE = `usage: run <playbook> <inventory> [options]
        run doc [module]     a module's reference (params, defaults, check mode, examples)
@@ -176,12 +178,12 @@ function extraVarsOf(extra: string[] | undefined): Record<string, unknown> {
 }
 
 /** `--list-hosts` / `--list-tasks`: print and stop; undefined when neither was asked for. */
-async function listing(v: Values, positionals: string[]): Promise<number | undefined> {
+async function listing(v: Values, positionals: string[], defaults: ConnectionSettings): Promise<number | undefined> {
   if (v['list-hosts']) {
     const inv = positionals.length === 1 ? positionals[0] : positionals[1];
     if (!inv) throw new UsageError('--list-hosts needs an inventory');
     if (!(await typeChecked([inv], v['no-type-check']))) return 1;
-    for (const l of listHosts(await loadInventory(inv, { vault: await vaultOf(v) }), v.limit)) console.log(l);
+    for (const l of listHosts(await loadInventory(inv, { vault: await vaultOf(v), defaults }), v.limit)) console.log(l);
     return 0;
   }
   if (v['list-tasks']) {
@@ -225,10 +227,31 @@ function stopOnCtrlC(): { stopped: boolean; reason?: string } {
   return abort;
 }
 
+/** ansible.cfg's inventory when none is named; its user, key and host-key setting under the inventory's. */
+function cfgDefaults(cfg: AnsibleCfg): ConnectionSettings {
+  for (const w of cfg.warnings) process.stderr.write(`warning: ${w}\n`);
+  return {
+    ...(cfg.remoteUser ? { user: cfg.remoteUser } : {}),
+    ...(cfg.privateKeyFile ? { identityFile: cfg.privateKeyFile } : {}),
+    ...(cfg.hostKeyChecking ? { hostKeyChecking: cfg.hostKeyChecking } : {}),
+  };
+}
+
+function cfgInventory(cfg: AnsibleCfg): string | undefined {
+  if (!cfg.inventory) return undefined;
+  if (cfg.inventory.length > 1) throw new UsageError(`${cfg.file} names ${cfg.inventory.length} inventories; name one on the command line`);
+  return cfg.inventory[0];
+}
+
 async function main(args: string[]): Promise<number> {
   const { rest: argv, params: playbookParams } = splitPlaybookParams(args);
   refuseRepeats(argv);
   const { values: v, positionals } = parseArgs({ args: argv, allowPositionals: true, options: OPTIONS });
+  const cfg = readAnsibleCfg();
+  const defaults = cfgDefaults(cfg);
+  const fromCfg = cfgInventory(cfg);
+  const wantsInventory = positionals[0] === 'inventory' ? positionals.length === 1 : !v['list-tasks'] && positionals[0] !== 'doc' && positionals.length === (v['list-hosts'] ? 0 : 1);
+  if (wantsInventory && fromCfg) positionals.push(fromCfg);
   const extraVars = extraVarsOf(v.extra);
   if (v.help) {
     console.log(USAGE);
@@ -242,7 +265,7 @@ async function main(args: string[]): Promise<number> {
     const { inventoryCommand } = await import('./inventory.ts');
     return inventoryCommand(positionals.slice(1), { list: v.list, graph: v.graph, host: v.host }, await vaultOf(v));
   }
-  const listed = await listing(v, positionals);
+  const listed = await listing(v, positionals, defaults);
   if (listed !== undefined) return listed;
   if (positionals.length !== 2) throw new UsageError(`expected a playbook and an inventory\n\n${USAGE}`);
   if (!(await typeChecked([findPlaybookFile(positionals[0]!), positionals[1]], v['no-type-check']))) return 1;
@@ -257,7 +280,8 @@ async function main(args: string[]): Promise<number> {
     vault: await vaultOf(v),
     check: v.check,
     diff: v.diff,
-    forks: num(v.forks, '--forks', 1),
+    forks: num(v.forks, '--forks', 1) ?? cfg.forks,
+    inventoryDefaults: defaults,
     serial: v.serial ? parseSerial(v.serial) : undefined,
     maxFailPercentage: num(v['max-fail'], '--max-fail', 0),
     resume: v.resume,

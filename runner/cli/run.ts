@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { join, relative, resolve } from 'node:path';
-import { loadInventory, type Host, type Inventory } from '../inventory/load.ts';
+import { loadInventory, type ConnectionSettings, type Host, type Inventory } from '../inventory/load.ts';
 import { loadPlaybook } from './load.ts';
 import { selectHosts, tagsSelect, type TagFilter } from '../inventory/select.ts';
 import { schedule, type RunSummary } from '../engine/scheduler.ts';
@@ -28,6 +28,8 @@ export interface RunOptions extends ConnectOptions {
   inventory: string;
   /** Decrypts ansible-vault data in an Ansible inventory. */
   vault?: Vault;
+  /** Connection settings under every inventory level (ansible.cfg). */
+  inventoryDefaults?: ConnectionSettings;
   limit?: string;
   tags?: string[];
   skipTags?: string[];
@@ -70,7 +72,7 @@ function strategyOf(hosts: Host[], channel?: 'persistent' | 'exec'): string {
 export async function runPlaybook(o: RunOptions): Promise<RunResult> {
   const write = o.write ?? ((l: string) => process.stdout.write(mask(l) + '\n'));
   const { file: playbookFile, playbook } = await loadPlaybook(o.playbook);
-  const inventory = await loadInventory(o.inventory, { vault: o.vault });
+  const inventory = await loadInventory(o.inventory, { vault: o.vault, defaults: o.inventoryDefaults });
   for (const w of inventory.warnings) write(`warning: ${w}`);
   const declared = playbook.options.params ?? {};
   const accepts = Object.keys(declared).map((k) => `--${k}`).join(', ') || 'none';

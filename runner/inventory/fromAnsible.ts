@@ -42,7 +42,8 @@ const IGNORED: Record<string, string> = {
 
 const SSH_LIKE = ['ssh', 'smart', 'paramiko'];
 
-export function fromAnsible(path: string, inv: AnsibleInventory, vault?: Vault): Inventory {
+export function fromAnsible(path: string, inv: AnsibleInventory, opts: { vault?: Vault; defaults?: ConnectionSettings } = {}): Inventory {
+  const { vault, defaults = {} } = opts;
   const file = resolve(path);
   const base = dirname(file);
   const warnings = [...inv.warnings];
@@ -50,16 +51,16 @@ export function fromAnsible(path: string, inv: AnsibleInventory, vault?: Vault):
   const hosts: Host[] = [];
   for (const h of inv.data.groups.get('all')!.allHosts()) {
     const vars = decryptAll(h.name, inv.hostvars(h), vault);
-    hosts.push(toHost(file, base, h, vars, warn));
+    hosts.push(toHost(file, base, h, vars, warn, defaults));
   }
   const groups = new Map<string, Set<string>>();
   for (const [name, g] of inv.data.groups) groups.set(name, new Set(g.allHosts().map((h) => h.name)));
   return { file, hosts, groups, ansible: inv, warnings };
 }
 
-function toHost(file: string, base: string, h: InvHost, vars: Vars, warn: (w: string) => void): Host {
+function toHost(file: string, base: string, h: InvHost, vars: Vars, warn: (w: string) => void, defaults: ConnectionSettings): Host {
   const where = (field: string) => ({ host: h.name, field });
-  const conn: ConnectionSettings = {};
+  const conn: ConnectionSettings = { ...defaults };
   for (const [key, names] of NAMES) {
     const set = names.filter((n) => vars[n] !== undefined && vars[n] !== null);
     if (!set.length) continue;

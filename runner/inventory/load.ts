@@ -29,9 +29,15 @@ export function defineInventory(spec: InventorySpec): InventorySpec {
 
 const NAME = /^[A-Za-z0-9_.-]+$/;
 /** Loads and validates an inventory: a .ts/.js/.mjs file, or any Ansible source (file, directory, `a,b,`). */
-export async function loadInventory(path: string, opts: { vault?: Vault } = {}): Promise<Inventory> {
+export interface LoadInventoryOptions {
+  vault?: Vault;
+  /** Settings below every inventory level (ansible.cfg's remote_user, private_key_file…). */
+  defaults?: ConnectionSettings;
+}
+
+export async function loadInventory(path: string, opts: LoadInventoryOptions = {}): Promise<Inventory> {
   const file = resolve(path);
-  if (!/\.[cm]?[jt]s$/.test(file)) return fromAnsible(path, loadAnsibleSources([path], opts), opts.vault);
+  if (!/\.[cm]?[jt]s$/.test(file)) return fromAnsible(path, loadAnsibleSources([path], opts), opts);
   let spec: unknown;
   try {
     spec = (await importTs(file)).default;
@@ -42,11 +48,11 @@ export async function loadInventory(path: string, opts: { vault?: Vault } = {}):
     throw new InventoryError(path, `cannot load: ${(e as Error).message}`);
   }
   if (!spec || typeof spec !== 'object') throw new InventoryError(path, 'must export default defineInventory({...})');
-  return buildInventory(path, spec as InventorySpec);
+  return buildInventory(path, spec as InventorySpec, opts.defaults);
 }
 
 /** Validates a spec and resolves defaults → groups → host into Host records. */
-export function buildInventory(file: string, spec: InventorySpec): Inventory {
+export function buildInventory(file: string, spec: InventorySpec, base0: ConnectionSettings = {}): Inventory {
   const base = dirname(resolve(file));
   if (!spec.hosts || typeof spec.hosts !== 'object') throw new InventoryError(file, 'no "hosts" object');
   const groupSpecs = spec.groups ?? {};
@@ -84,7 +90,7 @@ export function buildInventory(file: string, spec: InventorySpec): Inventory {
     // Ansible's order: shallow groups first, so deeper (nearer) ones override them.
     const all = [...new Set([...direct].flatMap((g) => ancestors(g)))].sort(byPrecedence);
     const vars: HostVars = { ...(spec.defaults?.vars ?? {}) };
-    const conn: ConnectionSettings = pick(spec.defaults ?? {});
+    const conn: ConnectionSettings = { ...base0, ...pick(spec.defaults ?? {}) };
     for (const g of all) Object.assign(vars, groupSpecs[g]?.vars ?? {});
     Object.assign(vars, h.vars ?? {});
     Object.assign(conn, pick(h));
