@@ -14,7 +14,7 @@ import { registerSecret } from '../model/secrets.ts';
 import type { HostVars } from '../model/vars.ts';
 import type { AnsibleInventory } from './ansible.ts';
 import type { InvHost, Vars } from './data.ts';
-import { resolveHost, type ConnectionSettings, type Host, type Inventory } from './host.ts';
+import { CONNECTION_KEYS, resolveHost, type ConnectionSettings, type Host, type Inventory } from './host.ts';
 import type { Vault } from './vault.ts';
 import { VaultValue } from './yaml11.ts';
 
@@ -41,6 +41,7 @@ const IGNORED: Record<string, string> = {
 };
 
 const SSH_LIKE = ['ssh', 'smart', 'paramiko'];
+const GENERIC: (keyof ConnectionSettings)[] = ['address', 'port', 'user'];
 
 export function fromAnsible(path: string, inv: AnsibleInventory, opts: { vault?: Vault; defaults?: ConnectionSettings } = {}): Inventory {
   const { vault, defaults = {} } = opts;
@@ -60,7 +61,10 @@ export function fromAnsible(path: string, inv: AnsibleInventory, opts: { vault?:
 
 function toHost(file: string, base: string, h: InvHost, vars: Vars, warn: (w: string) => void, defaults: ConnectionSettings): Host {
   const where = (field: string) => ({ host: h.name, field });
-  const conn: ConnectionSettings = { ...defaults };
+  // The runner's own setting names (address, port, becomePasswordEnv, knownHostsFile…) work too;
+  // Ansible's names win where both are set.
+  const native = Object.fromEntries(CONNECTION_KEYS.filter((k) => vars[k] !== undefined && vars[k] !== null).map((k) => [k, vars[k]]));
+  const conn: ConnectionSettings = { ...defaults, ...native };
   for (const [key, names] of NAMES) {
     const set = names.filter((n) => vars[n] !== undefined && vars[n] !== null);
     if (!set.length) continue;
@@ -68,8 +72,10 @@ function toHost(file: string, base: string, h: InvHost, vars: Vars, warn: (w: st
     if (set.length > 1 && values[0] !== values[1]) warn(`${h.name}: both ${set[0]} and ${set[1]} are set; ${set[1]} wins, as in Ansible`);
     (conn as Record<string, unknown>)[key] = values[values.length - 1];
   }
-  if (conn.port !== undefined) conn.port = portOf(file, h.name, conn.port);
+  if (conn.port !== undefined) conn.port = portOf(file, h.name, conn.port, ['ansible_ssh_port', 'ansible_port'].find((n) => vars[n] !== undefined) ?? 'port');
   if (conn.address !== undefined && typeof conn.address !== 'string') conn.address = String(conn.address);
+  const mixed = GENERIC.filter((k) => native[k] !== undefined && NAMES.some(([key, names]) => key === k && names.some((n) => vars[n] !== undefined)));
+  for (const k of mixed) warn(`${h.name}: both the runner's \`${k}\` and Ansible's name for it are set; Ansible's wins (rename \`${k}\` if it is an application variable)`);
   const kind = vars.ansible_connection;
   let unsupportedConnection: string | undefined;
   if (kind !== undefined && kind !== null) {
@@ -90,9 +96,9 @@ function toHost(file: string, base: string, h: InvHost, vars: Vars, warn: (w: st
   return unsupportedConnection ? { ...host, unsupportedConnection } : host;
 }
 
-function portOf(file: string, host: string, v: unknown): number {
+function portOf(file: string, host: string, v: unknown, field: string): number {
   const n = typeof v === 'number' ? v : typeof v === 'string' && /^\s*\d+\s*$/.test(v) ? Number(v) : NaN;
-  if (!Number.isInteger(n) || n < 1 || n > 65535) throw new InventoryError(file, `must be a port number 1–65535, not ${JSON.stringify(v)}`, { host, field: 'ansible_port' });
+  if (!Number.isInteger(n) || n < 1 || n > 65535) throw new InventoryError(file, `must be a port number 1–65535, not ${JSON.stringify(v)}`, { host, field });
   return n;
 }
 
