@@ -62,6 +62,8 @@ for (const name of cases) {
     const got = JSON.parse(pyJson(listInventory(inv)));
     assert.equal(got, exp.list.json, `${name}: --list differs`);
     assert.is(graphInventory(inv), exp.graph, `${name}: --graph differs`);
+    const said = exp.list.messages.map((m) => m.replace(/^\[WARNING\]: /, '').replace(/<CASE>\//g, `${dir}/`));
+    assert.equal(inv.warnings, said, `${name}: Ansible's warnings (duplicate keys, skipped keys, group names…)`);
     for (const [h, v] of Object.entries(exp.host ?? {})) assert.equal(JSON.parse(pyJson(inv.hostvars(inv.data.hosts.get(h)!))), v, `${name}: --host ${h}`);
     counts.inventories++;
     const meta = (exp.list.json!._meta as { hostvars: Record<string, Record<string, unknown>> }).hostvars;
