@@ -153,7 +153,7 @@ const indent = (text: string) => text.split('\n').map((l) => `    ${l}`).join('\
 
 export function listHosts(inv: Inventory, limit?: string): string[] {
   return selectHosts(inv.hosts, inv.groups, limit, { ansible: inv.ansible?.data }).map(
-    (h) => `${h.name.padEnd(20)} ${h.connection === 'local' ? 'local' : `${h.user}@${h.address}:${h.port}`}${h.tags.length ? `  tags: ${h.tags.join(',')}` : ''}  groups: ${h.groups.filter((g) => g !== 'all').join(',') || '-'}`,
+    (h) => `${h.name.padEnd(20)} ${h.unsupportedConnection ? `${h.unsupportedConnection} (not supported: tasks fail)` : h.connection === 'local' ? 'local' : `${h.user}@${h.address}:${h.port}`}${h.tags.length ? `  tags: ${h.tags.join(',')}` : ''}  groups: ${h.groups.filter((g) => g !== 'all').join(',') || '-'}`,
   );
 }
 

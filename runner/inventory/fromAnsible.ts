@@ -24,6 +24,7 @@ const NAMES: [keyof ConnectionSettings, string[]][] = [
   ['port', ['ansible_port', 'ansible_ssh_port']],
   ['user', ['ansible_user', 'ansible_ssh_user']],
   ['identityFile', ['ansible_private_key_file', 'ansible_ssh_private_key_file']],
+  ['connectTimeoutSec', ['ansible_timeout', 'ansible_ssh_timeout']],
 ];
 
 const PASSWORDS: Record<string, string> = {
@@ -74,6 +75,7 @@ function toHost(file: string, base: string, h: InvHost, vars: Vars, warn: (w: st
   }
   if (conn.port !== undefined) conn.port = portOf(file, h.name, conn.port, ['ansible_ssh_port', 'ansible_port'].find((n) => vars[n] !== undefined) ?? 'port');
   if (conn.address !== undefined && typeof conn.address !== 'string') conn.address = String(conn.address);
+  if (typeof conn.connectTimeoutSec === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(conn.connectTimeoutSec)) conn.connectTimeoutSec = Number(conn.connectTimeoutSec);
   const mixed = GENERIC.filter((k) => native[k] !== undefined && NAMES.some(([key, names]) => key === k && names.some((n) => vars[n] !== undefined)));
   for (const k of mixed) warn(`${h.name}: both the runner's \`${k}\` and Ansible's name for it are set; Ansible's wins (rename \`${k}\` if it is an application variable)`);
   const kind = vars.ansible_connection;
