@@ -1,0 +1,29 @@
+// Every module's plan case table (tests/unit/modules/**/<file>.cases.ts): found by walking the
+// folder, run case by case; a module found by `run doc`'s walk of modules/ without a table fails.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { moduleFiles } from '../../../runner/cli/doc.ts';
+import type { CaseTable } from '../../support/planCases.ts';
+
+const here = import.meta.dirname;
+const files = readdirSync(here, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.cases.ts')).sort();
+const tables: { file: string; table: CaseTable }[] = [];
+for (const file of files) tables.push({ file, table: ((await import(join(here, file))) as { default: CaseTable }).default });
+
+for (const { file, table } of tables) {
+  for (const c of table.cases) test(`${table.module}: ${c.name}`, () => table.run(c));
+  test(`${file}: names are unique`, () => {
+    const names = table.cases.map((c) => c.name);
+    assert.equal(names.filter((n, i) => names.indexOf(n) !== i), []);
+  });
+}
+
+test('every module has a case table of at least two cases', () => {
+  const missing = moduleFiles().map((m) => m.name).filter((n) => !tables.some((t) => t.table.module === n));
+  assert.equal(missing, [], 'modules without tests/unit/modules/<file>.cases.ts');
+  for (const { file, table } of tables) assert.ok(table.cases.length >= 2, `${file}: at least two cases`);
+});
+
+test.run();
