@@ -149,3 +149,7 @@ function like(actual: unknown, want: unknown, at: string, partial = false): void
 }
 
 const show = (v: unknown) => JSON.stringify(v, (_k, x) => (Buffer.isBuffer(x) ? x.toString() : x), 1).slice(0, 2000);
+
+/** `base` with the entries of `over` in place of those with the same `run` (and `stdin`). */
+export const override = (base: Replay[], ...over: Replay[]): Replay[] =>
+  base.map((b) => over.find((o) => String(o.run) === String(b.run) && String(o.stdin) === String(b.stdin)) ?? b).concat(over.filter((o) => !base.some((b) => String(o.run) === String(b.run) && String(o.stdin) === String(b.stdin))));
