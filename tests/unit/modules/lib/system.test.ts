@@ -1,7 +1,8 @@
 // waiting helpers: backoff and endpoints.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { backoffMs, endpointOf } from '../../../../modules/lib/system.ts';
+import { endpointOf } from '../../../../modules/lib/system.ts';
+import { backoffMs } from '../../../../runner/module.ts';
 
 test('backoff: doubles from 1 s, capped at 12 s, plus under 1 s of jitter', () => {
   const zero = () => 0;
