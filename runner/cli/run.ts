@@ -83,7 +83,7 @@ export async function runPlaybook(o: RunOptions): Promise<RunResult> {
     if (spec.required && o.params?.[k] === undefined && o.extraVars?.[k] === undefined) throw new UsageError(`playbook ${playbook.options.name} needs --${k} <${spec.description}>`);
   }
   for (const h of inventory.hosts) Object.assign(h.vars, o.extraVars ?? {}, o.params ?? {});
-  const hosts = selectHosts(inventory.hosts, inventory.groups, o.limit, { ansible: inventory.ansible?.data, warn: (w) => write(`warning: ${w}`) });
+  const hosts = selectHosts(inventory.hosts, inventory.groups, o.limit, { ansible: inventory.ansible?.data, warn: (w) => write(`warning: ${w}`), play: playbook.options.hosts });
   const tags: TagFilter = { tags: o.tags, skipTags: o.skipTags };
   const logsDir = resolve(o.logsDir ?? 'logs');
   const name = playbook.options.name;

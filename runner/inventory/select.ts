@@ -21,15 +21,20 @@ export function selectHosts(
   hosts: Host[],
   groups: Map<string, Set<string>>,
   pattern: string | undefined,
-  opts: { ansible?: InventoryData; warn?: (message: string) => void } = {},
+  opts: { ansible?: InventoryData; warn?: (message: string) => void; play?: string | string[] } = {},
 ): Host[] {
-  if (pattern === undefined || pattern.trim() === '') return hosts;
+  const limit = pattern?.trim() ? pattern : undefined;
+  const play = opts.play ?? 'all';
+  if (limit === undefined && play === 'all') return hosts;
   const data = opts.ansible ?? flatInventory(hosts, groups);
   const byName = new Map(hosts.map((h) => [h.name, h]));
   const m = new PatternMatcher(data, { tagsOf: (h) => byName.get(h.name)?.tags ?? [] });
-  const out = m.select('all', pattern).map((h) => byName.get(h.name)).filter((h): h is Host => !!h);
+  const out = m.select(play, limit).map((h) => byName.get(h.name)).filter((h): h is Host => !!h);
   for (const w of m.warnings) (opts.warn ?? ((x: string) => process.stderr.write(`warning: ${x}\n`)))(w);
-  if (out.length === 0) throw new UsageError(`--limit "${pattern}" matches no host (hosts: ${hosts.map((h) => h.name).join(', ') || 'none'})`);
+  if (out.length === 0) {
+    const what = play === 'all' ? `--limit "${limit}"` : `hosts "${play}"${limit ? ` with --limit "${limit}"` : ''}`;
+    throw new UsageError(`${what} matches no host (hosts: ${hosts.map((h) => h.name).join(', ') || 'none'})`);
+  }
   return out;
 }
 

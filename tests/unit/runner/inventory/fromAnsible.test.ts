@@ -101,6 +101,14 @@ test('Ansible inventories: --limit follows the group\'s own host order, warns on
   assert.throws(() => sel('nosuch2'), /--limit "nosuch2" matches no host/);
 });
 
+test('a playbook\'s hosts pattern is Ansible\'s, and --limit narrows it', async () => {
+  const inv = await loadInventory(join(cases, 'edge-patterns/hosts.ini'));
+  const sel = (play: string, limit?: string) => selectHosts(inv.hosts, inv.groups, limit, { ansible: inv.ansible!.data, play, warn: () => {} }).map((h) => h.name);
+  assert.equal(sel('dbservers:webservers'), ['db1', 'db2', 'web2', 'web1', 'web3', 'web4']);
+  assert.equal(sel('germany:!munich', 'web*'), ['web1']);
+  assert.throws(() => sel('staging', 'web1'), /hosts "staging" with --limit "web1" matches no host/);
+});
+
 test('TypeScript inventories: nested groups follow Ansible precedence (depth, then priority, then name), not file order', () => {
   const inv = buildInventory('inv.ts', {
     defaults: { vars: { v: 'defaults' } },
