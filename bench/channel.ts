@@ -11,7 +11,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { makeClientKey, startSshd, portBase } from '../tests/support/sshd.ts';
 import { SshConnection } from '../runner/connection/ssh.ts';
-import { execAsRoot } from '../runner/become.ts';
+import { execAsRoot } from '../runner/connection/sudo.ts';
 import { rmSync, writeFileSync } from 'node:fs';
 
 const N = Number(process.argv[2] ?? 200);

@@ -25,7 +25,7 @@ const tsFiles = (dir) => (existsSync(dir) ? readdirSync(dir).filter((f) => f.end
 /** Entry files: the CLI, the project's playbooks and inventories, and .ts files on the command line. */
 function entries(argv) {
   const named = argv.filter((a) => /\.m?ts$/.test(a)).map((a) => resolve(a)).filter((f) => existsSync(f));
-  const all = [join(ROOT, 'runner', 'cli.ts'), ...tsFiles(join(ROOT, 'playbooks')), ...tsFiles(join(ROOT, 'inventory')), ...named];
+  const all = [join(ROOT, 'runner', 'cli', 'cli.ts'), ...tsFiles(join(ROOT, 'playbooks')), ...tsFiles(join(ROOT, 'inventory')), ...named];
   return [...new Set(all)].sort();
 }
 
@@ -131,8 +131,8 @@ export async function startBundled(argv) {
       return false;
     }
   }
-  // The runner imports playbooks and inventories through runner/importTs.ts, which looks here first.
+  // The runner imports playbooks and inventories through runner/cli/importTs.ts, which looks here first.
   globalThis.__ucwBundle = new Map(Object.entries(meta.map));
-  await import(meta.map[join(ROOT, 'runner', 'cli.ts')]);
+  await import(meta.map[join(ROOT, 'runner', 'cli', 'cli.ts')]);
   return true;
 }

@@ -10,7 +10,7 @@
  * lists are older than `cacheValidTimeSec`) → simulate (`apt-get -s`) → upgrade only if the
  * simulation moves packages. A held apt/dpkg lock (lists lock during update, dpkg lock during
  * the upgrade) is waited for and retried up to `lockWaitSec`, naming the process holding it.
- * The upgrade itself runs detached on the host (runner/detached.ts): a dropped SSH link does not
+ * The upgrade itself runs detached on the host (runner/connection/detached.ts): a dropped SSH link does not
  * kill dpkg half-way; the runner reattaches and streams apt's lines as they come.
  * `changed` only when packages moved (or dpkg was repaired). Check mode: full — the simulation
  * on the current lists is the plan; `--diff` shows each package's old and new version.
@@ -19,10 +19,9 @@
  * aptUpgrade({ mode: 'full', update: true, clean: true }, { become: true, timeoutSec: 3600 })
  * aptUpgrade({ update: true, cacheValidTimeSec: 3600, mode: 'safe' }, { become: true })
  */
-import { defineModule, change, noop, type Plan, type FileDiff } from '../runner/plan.ts';
-import { ParamError } from '../runner/errors.ts';
+import { defineModule, change, noop, type Plan, type FileDiff, ParamError } from '../runner/module.ts';
 import { dpkgQueryCommand, formatMoves, noninteractiveApt, parseAptSimulation, parseDpkgQuery, type PackageMove } from './facts/apt.ts';
-import { runApt } from './facts/aptRun.ts';
+import { aptRun } from './lib/aptRun.ts';
 
 export type { PackageMove };
 
@@ -93,13 +92,13 @@ export const aptUpgrade = defineModule<AptUpgradeParams, Facts, AptUpgradeResult
     let repaired = false;
     if (f.audit && (p.repair ?? true)) {
       ctx.output('dpkg was interrupted: dpkg --configure -a');
-      await runApt(ctx, noninteractiveApt(['--configure', '-a'], { program: 'dpkg' }), lockWaitMs);
+      await ctx.runStep(aptRun(noninteractiveApt(['--configure', '-a'], { program: 'dpkg' }), lockWaitMs));
       repaired = true;
     }
-    if (p.clean) await runApt(ctx, noninteractiveApt(['clean'], lockOpt), lockWaitMs);
+    if (p.clean) await ctx.runStep(aptRun(noninteractiveApt(['clean'], lockOpt), lockWaitMs));
     const updated = needsUpdate(p, f);
     if (updated) {
-      const r = await runApt(ctx, noninteractiveApt(['-q', '-o', 'APT::Update::Error-Mode=any', 'update'], lockOpt), lockWaitMs);
+      const r = await ctx.runStep(aptRun(noninteractiveApt(['-q', '-o', 'APT::Update::Error-Mode=any', 'update'], lockOpt), lockWaitMs));
       for (const w of (r.stdout + r.stderr).split('\n').filter((l) => /^(W|E): /.test(l))) ctx.warn(`apt-get update: ${w}`);
       await ctx.run('mkdir -p /var/lib/apt/periodic && touch /var/lib/apt/periodic/update-success-stamp', { quiet: true });
     }
@@ -111,7 +110,7 @@ export const aptUpgrade = defineModule<AptUpgradeParams, Facts, AptUpgradeResult
     }
     ctx.output(`${moves.length} package(s) to move: ${moves.slice(0, 8).map((m) => `${m.name} ${m.to ?? '(remove)'}`).join(', ')}${moves.length > 8 ? ', …' : ''}`);
     // detached on the host: a dropped SSH link does not kill dpkg half-way; output still streams
-    await runApt(ctx, noninteractiveApt(upgradeArgs(p, false), lockOpt), lockWaitMs, { detached: true });
+    await ctx.runStep(aptRun(noninteractiveApt(upgradeArgs(p, false), lockOpt), lockWaitMs, { detached: true }));
     const after = (await ctx.run('dpkg --audit 2>&1; true', { quiet: true })).stdout.trim();
     const now = parseDpkgQuery((await ctx.run(dpkgQueryCommand(moves.map((m) => m.name)), { quiet: true, okExitCodes: [0, 1] })).stdout);
     const notThere = moves.filter((m) => m.to !== null && now[m.name]?.version !== m.to);

@@ -7,8 +7,7 @@
  * // after the 4.5 patch upgrade: UCware must be at 4.5.0.10 or later, but not yet 5
  * assertVersion({ packages: ['ucware', 'ucware-core'], atLeast: '4.5.0.10', below: '5' })
  */
-import { defineModule, noop, type Plan } from '../runner/plan.ts';
-import { ParamError, TaskFailed } from '../runner/errors.ts';
+import { defineModule, noop, type Plan, ParamError, TaskFailed } from '../runner/module.ts';
 import { dpkgQueryCommand, parseDpkgQuery, type InstalledPackage } from './facts/apt.ts';
 import { compareDebVersions, parseDebVersion } from './facts/debVersion.ts';
 

@@ -5,9 +5,7 @@
  * @example
  * copy({ path: '/etc/needrestart/conf.d/50-auto.conf', content: "$nrconf{restart} = 'a';\n", mode: '0644' }, { become: true })
  */
-import { defineModule, change, noop, upload, exec, type Plan, type Step } from '../runner/plan.ts';
-import { ParamError } from '../runner/errors.ts';
-import { sh } from '../runner/shell.ts';
+import { defineModule, change, noop, upload, exec, type Plan, type Step, ParamError, sh } from '../runner/module.ts';
 import { readFile, sameMode, statFile, type FileStat } from './facts/files.ts';
 
 export interface CopyParams {

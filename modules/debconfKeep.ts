@@ -20,9 +20,7 @@
  * aptUpgrade({ mode: 'full', update: true }, { become: true })
  * debconfKeep({ files: conffiles, verify: true }, { become: true, id: 'kept' }) // after: fails if one changed
  */
-import { defineModule, change, noop, exec, upload, type Plan, type Step, type FileDiff } from '../runner/plan.ts';
-import { ParamError, TaskFailed } from '../runner/errors.ts';
-import { sh } from '../runner/shell.ts';
+import { defineModule, change, noop, exec, upload, type Plan, type Step, type FileDiff, ParamError, TaskFailed, sh } from '../runner/module.ts';
 import { readFile } from './facts/files.ts';
 
 export interface DebconfKeepParams {

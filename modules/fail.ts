@@ -5,8 +5,7 @@
  * @example
  * fail((h) => ({ msg: `upgrade failed; roll back with: ${h.result(snap)?.result?.rollbackCommand}` }))
  */
-import { defineModule } from '../runner/plan.ts';
-import { TaskFailed } from '../runner/errors.ts';
+import { defineModule, TaskFailed } from '../runner/module.ts';
 
 export interface FailParams {
   msg: string;

@@ -9,10 +9,8 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { fetchVerified, sha256 } from './facts/fetch.ts';
-import { defineModule, change, noop, type Plan } from '../runner/plan.ts';
-import { ParamError, TaskFailed } from '../runner/errors.ts';
-import { sh } from '../runner/shell.ts';
+import { fetchVerified, sha256 } from './lib/fetch.ts';
+import { defineModule, change, noop, type Plan, ParamError, TaskFailed, sh } from '../runner/module.ts';
 
 export interface FetchFileParams {
   /** Absolute path on the host. */

@@ -6,9 +6,7 @@
  * file({ path: '/var/backups/ucware', kind: 'directory', mode: '0750', owner: 'root' }, { become: true })
  * file({ path: '/root/.my.cnf', present: false })
  */
-import { defineModule, change, noop, exec, type Plan, type Step } from '../runner/plan.ts';
-import { ParamError } from '../runner/errors.ts';
-import { sh } from '../runner/shell.ts';
+import { defineModule, change, noop, exec, type Plan, type Step, ParamError, sh } from '../runner/module.ts';
 import { sameMode, statFile, type FileStat } from './facts/files.ts';
 
 export interface FileParams {

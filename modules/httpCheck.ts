@@ -12,10 +12,7 @@
  * httpCheck({ url: 'http://127.0.0.1:8080/health', from: 'target', json: { path: 'status', equals: 'ok' } })
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { defineModule, noop, type Plan, type ModuleContext } from '../runner/plan.ts';
-import { ParamError, TaskFailed } from '../runner/errors.ts';
-import { sh } from '../runner/shell.ts';
-import { httpFetch } from '../runner/https.ts';
+import { defineModule, noop, type Plan, type ModuleContext, ParamError, TaskFailed, sh, httpFetch } from '../runner/module.ts';
 
 export interface HttpCheckParams {
   /** http:// or https:// URL to request. */
@@ -191,7 +188,7 @@ async function viaNode(p: HttpCheckParams): Promise<HttpResponse> {
   }
 }
 
-/** One request from the controller; TLS trust (CA file or pin, checked before sending) is runner/https.ts's. */
+/** One request from the controller; TLS trust (CA file or pin, checked before sending) is runner/connection/https.ts's. */
 async function once(url: URL, method: string, body: string | undefined, headers: Record<string, string>, caFile: string | undefined, pin: string | undefined, deadline: number): Promise<HttpResponse> {
   const r = await httpFetch({
     url: url.href,

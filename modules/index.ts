@@ -1,4 +1,4 @@
-/** Every module, for `import { copy, command } from '../modules/index.ts'`. */
+/** Every module, for `import { copy, command } from './index.ts'`. */
 export { command, shell } from './command.ts';
 export { file } from './file.ts';
 export { copy } from './copy.ts';

@@ -6,8 +6,7 @@
  * @example
  * packageFacts({ names: ['ucware', 'ucware-core'] }, { id: 'pkgs' })
  */
-import { defineModule, noop, type Plan } from '../runner/plan.ts';
-import { ParamError } from '../runner/errors.ts';
+import { defineModule, noop, type Plan, ParamError } from '../runner/module.ts';
 import { dpkgQueryCommand, parseDpkgQuery, type InstalledPackage } from './facts/apt.ts';
 
 export type { InstalledPackage };

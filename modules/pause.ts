@@ -10,8 +10,7 @@
  * pause({ title: 'Upload the UCware 5 licence', instructions: ['Open https://{host}/admin/ → Administration → Lizenz', 'Upload the key, check the status line'], skipNonInteractive: true }, { id: 'licence' })
  */
 import { createInterface } from 'node:readline';
-import { defineModule, change, type Plan } from '../runner/plan.ts';
-import { ParamError, TaskFailed } from '../runner/errors.ts';
+import { defineModule, change, type Plan, ParamError, TaskFailed } from '../runner/module.ts';
 
 export interface PauseParams {
   /** One line naming the step. */

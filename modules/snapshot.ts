@@ -7,8 +7,7 @@
  * @example
  * snapshot({ name: 'before-ubuntu-update', description: 'UCware 4.5 before apt full-upgrade' }, { tags: ['snapshot'] })
  */
-import { defineModule, change, noop, type Plan } from '../runner/plan.ts';
-import { ParamError, RunnerError } from '../runner/errors.ts';
+import { defineModule, change, noop, type Plan, ParamError, RunnerError } from '../runner/module.ts';
 import type { SnapshotConfig, SnapshotInfo, SnapshotProvider } from './snapshot/provider.ts';
 import { ProxmoxProvider } from './snapshot/proxmox.ts';
 import { VmwareProvider } from './snapshot/vmware.ts';

@@ -8,9 +8,8 @@
  * waitForSsh({ timeoutSec: 900 })
  * waitForSsh((h) => ({ bootIdNot: h.result<RebootResult>('reboot')?.result?.bootIdBefore, stableSec: 10 }))
  */
-import { defineModule, change, type Plan } from '../runner/plan.ts';
-import { ParamError, TimeoutError } from '../runner/errors.ts';
-import { waitUntilUp } from './facts/system.ts';
+import { defineModule, change, type Plan, ParamError, TimeoutError } from '../runner/module.ts';
+import { waitUntilUp } from './lib/system.ts';
 
 export interface WaitForSshParams {
   /** Give up after this long. @default 600 */

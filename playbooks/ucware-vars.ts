@@ -5,6 +5,9 @@
 import type { SnapshotConfig } from '../modules/snapshot.ts';
 import type { MergeSpec } from '../modules/ucware/merge.ts';
 import type { FaxGroupSpec } from '../modules/ucware/faxGroups.ts';
+import type { UcwareApiConfig } from '../modules/ucware/config.ts';
+
+export type { UcwareApiConfig };
 
 /** The v5 configuration wanted on a server (`run configure-v5`). */
 export interface UcwareV5Config {
@@ -14,24 +17,7 @@ export interface UcwareV5Config {
   faxGroups?: FaxGroupSpec[];
 }
 
-/** How to reach a server's UCware JSON-RPC API. */
-export interface UcwareApiConfig {
-  /** @default `https://<address>` */
-  url?: string;
-  /** `/api/2` (current), `/api/1`, or `/ucware/api` (before 2024). @default '/api/2' */
-  basePath?: '/api/2' | '/api/1' | '/ucware/api';
-  /** Basic auth user (with passwordEnv), or leave out and use tokenEnv (Bearer). */
-  user?: string;
-  passwordEnv?: string;
-  /** Read the password from a file instead (mode 600; the lab uses this). */
-  passwordFile?: string;
-  tokenEnv?: string;
-  tokenFile?: string;
-  caFile?: string;
-  pinSha256?: string;
-}
-
-declare module '../runner/inventory.ts' {
+declare module '../runner/model/vars.ts' {
   interface HostVars {
     /** The v5 licence key file for this server, on the controller. */
     licenceFile?: string;

@@ -2,7 +2,7 @@
  * apt and dpkg facts shared by the apt modules: the command to run and a pure parser for
  * what it prints, plus the one place that says how apt is run without questions.
  */
-import { sh, raw } from '../../runner/shell.ts';
+import { sh, raw } from '../../runner/module.ts';
 
 // ---------------------------------------------------------------- non-interactive apt
 

@@ -1,6 +1,5 @@
 /** File facts shared by modules: a command to run and a pure parser for what it prints. */
-import { sh } from '../../runner/shell.ts';
-import type { ModuleContext } from '../../runner/plan.ts';
+import { sh, type ModuleContext } from '../../runner/module.ts';
 
 export interface FileStat {
   exists: boolean;

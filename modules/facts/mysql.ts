@@ -4,7 +4,7 @@
  * `--batch --raw`, keeps NULL apart from the string 'NULL', keeps tabs and newlines inside
  * values, and separates the result sets of several statements).
  */
-import { sh, raw, Secret } from '../../runner/shell.ts';
+import { sh, raw, Secret } from '../../runner/module.ts';
 
 export interface MysqlLogin {
   /** Read only this option file, e.g. `/etc/mysql/debian.cnf` (`--defaults-file`). */

@@ -4,7 +4,7 @@
  * place: one word changes and every other byte of the file (comments, spacing, other
  * entries) stays as it was.
  */
-import { raw } from '../../runner/shell.ts';
+import { raw } from '../../runner/module.ts';
 
 export interface SourceFile {
   path: string;

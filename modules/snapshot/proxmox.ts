@@ -5,9 +5,7 @@
  * is checked. Auth is an API token header, `PVEAPIToken=user@realm!name=secret`.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { httpFetch } from '../../runner/https.ts';
-import { RunnerError, TimeoutError } from '../../runner/errors.ts';
-import { registerSecret } from '../../runner/secrets.ts';
+import { httpFetch, RunnerError, TimeoutError, registerSecret } from '../../runner/module.ts';
 import type { ProxmoxConfig, SnapshotInfo, SnapshotProvider } from './provider.ts';
 
 export class ProxmoxError extends RunnerError {}

@@ -3,8 +3,7 @@
  * snapshot.remove). The vSphere password reaches govc as GOVC_PASSWORD in the environment
  * of that local process only — never a remote one, never argv.
  */
-import { RunnerError } from '../../runner/errors.ts';
-import { registerSecret } from '../../runner/secrets.ts';
+import { RunnerError, registerSecret } from '../../runner/module.ts';
 import type { SnapshotInfo, SnapshotProvider, VmwareConfig } from './provider.ts';
 
 export class GovcError extends RunnerError {}

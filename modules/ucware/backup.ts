@@ -10,9 +10,8 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { defineModule, change } from '../../runner/plan.ts';
-import { fetchVerified } from '../facts/fetch.ts';
-import { sh } from '../../runner/shell.ts';
+import { defineModule, change, sh } from '../../runner/module.ts';
+import { fetchVerified } from '../lib/fetch.ts';
 
 export const DEFAULT_BACKUP_PATHS = ['/etc/ucware', '/etc/asterisk', '/var/spool/asterisk/voicemail', '/var/lib/asterisk/sounds/custom'];
 

@@ -10,10 +10,10 @@
  * @example
  * ucwareFaxGroups((h) => ({ api: h.vars.ucwareApi, faxGroups: [{ name: 'fax-vertrieb', title: 'Fax Vertrieb', numbers: ['291'], userGroups: ['vertrieb'] }] }))
  */
-import { defineModule, change, noop, type Plan } from '../../runner/plan.ts';
+import { defineModule, change, noop, type Plan } from '../../runner/module.ts';
 import { apiFor, type UcwareGroup } from './api.ts';
 import { UNVERIFIED_METHODS } from './unverified.ts';
-import type { UcwareApiConfig } from '../../playbooks/ucware-vars.ts';
+import type { UcwareApiConfig } from './config.ts';
 
 export interface FaxGroupSpec {
   /** Internal name (cannot be changed later in UCware). */

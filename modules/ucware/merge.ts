@@ -13,10 +13,9 @@
  * ucwareMerge((h) => ({ api: h.vars.ucwareApi, merges: [{ keep: 'mmueller', remove: ['mmueller2', 'mueller-fax'],
  *   slots: [{ deviceType: 'mobile', name: 'Handy Müller', numbers: ['202'] }] }] }), { tags: ['merge'] })
  */
-import { defineModule, change, noop, type FileDiff, type Plan } from '../../runner/plan.ts';
-import { ParamError, TaskFailed } from '../../runner/errors.ts';
+import { defineModule, change, noop, type FileDiff, type Plan, ParamError, TaskFailed } from '../../runner/module.ts';
 import { apiFor, type DeviceType, type UcwareSlot, type UcwareUser } from './api.ts';
-import type { UcwareApiConfig } from '../../playbooks/ucware-vars.ts';
+import type { UcwareApiConfig } from './config.ts';
 
 export interface SlotSpec {
   deviceType: DeviceType;

@@ -11,9 +11,7 @@
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { defineModule, noop, type ModuleContext, type Plan } from '../../runner/plan.ts';
-import { TaskFailed } from '../../runner/errors.ts';
-import { sh } from '../../runner/shell.ts';
+import { defineModule, noop, type ModuleContext, type Plan, TaskFailed, sh } from '../../runner/module.ts';
 import { dpkgQueryCommand, parseDpkgQuery, type InstalledPackage } from '../facts/apt.ts';
 import { compatibilityChecklist, unsupportedDevices } from './compatibility.ts';
 import type { SnapshotConfig } from '../snapshot.ts';

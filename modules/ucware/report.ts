@@ -9,8 +9,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { defineModule, change } from '../../runner/plan.ts';
-import { sh } from '../../runner/shell.ts';
+import { defineModule, change, sh } from '../../runner/module.ts';
 
 export interface KeptConffile {
   path: string;

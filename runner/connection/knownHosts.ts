@@ -7,7 +7,7 @@
 import { createHash, createHmac } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { UnreachableError } from '../errors.ts';
+import { UnreachableError } from '../model/errors.ts';
 
 export type HostKeyChecking = 'strict' | 'accept-new' | 'off';
 

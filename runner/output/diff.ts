@@ -1,6 +1,6 @@
 /** Unified diffs of planned file changes, as `--diff` prints them and logs record them. */
 import { createTwoFilesPatch } from 'diff';
-import type { FileDiff } from '../plan.ts';
+import type { FileDiff } from '../model/plan.ts';
 
 export function unifiedDiff(d: FileDiff): string {
   const before = d.before ?? '';

@@ -1,6 +1,6 @@
 /** The typed events that the scheduler emits and every output (terminal, JSON, logs) consumes. */
 import { EventEmitter } from 'node:events';
-import type { FileDiff } from '../plan.ts';
+import type { FileDiff } from '../model/plan.ts';
 
 export type TaskStatus = 'ok' | 'changed' | 'failed' | 'skipped' | 'unreachable' | 'rescued' | 'ignored';
 

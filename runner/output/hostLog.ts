@@ -4,8 +4,8 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { appender, type Appender } from '../appender.ts';
-import { mask } from '../secrets.ts';
+import { appender, type Appender } from './appender.ts';
+import { mask } from '../model/secrets.ts';
 import { unifiedDiff } from './diff.ts';
 import type { RunEvent, RunEvents } from './events.ts';
 

@@ -1,8 +1,8 @@
 /** `--json FILE`: every event as one JSON line (`-` for stdout), secrets masked. */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { appender } from '../appender.ts';
-import { mask } from '../secrets.ts';
+import { appender } from './appender.ts';
+import { mask } from '../model/secrets.ts';
 import type { RunEvents } from './events.ts';
 
 export function attachJson(events: RunEvents, file: string): void {

@@ -6,8 +6,8 @@ import { mkdtempSync, readFileSync, writeFileSync, readdirSync, existsSync } fro
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startProxmoxStandin, type ProxmoxStandin } from '../support/proxmox-standin.ts';
-import { runPlaybook, type RunOptions } from '../../runner/run.ts';
-import { pemFingerprint } from '../../runner/https.ts';
+import { runPlaybook, type RunOptions } from '../../runner/cli/run.ts';
+import { pemFingerprint } from '../../runner/connection/https.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'ucw-snap-'));
 const SECRET = 'pve-secret-5f3c9a';

@@ -5,7 +5,7 @@ import * as assert from 'uvu/assert';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { formatDiagnostic, typeCheck } from '../../runner/typecheck.ts';
+import { formatDiagnostic, typeCheck } from '../../runner/cli/typecheck.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'ucw-tc-'));
 const cacheFile = join(dir, 'cache', 'typecheck.json');

@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { writeLoopbackInventory, makeClientKey, startSshd, portBase, type TestSshd } from '../support/sshd.ts';
-import { runPlaybook } from '../../runner/run.ts';
-import { typeCheck } from '../../runner/typecheck.ts';
+import { runPlaybook } from '../../runner/cli/run.ts';
+import { typeCheck } from '../../runner/cli/typecheck.ts';
 import { record, writeResults } from './results.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'ucw-faults-'));

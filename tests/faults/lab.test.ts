@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureLab } from '../../lab/testkit.ts';
 import { set, up } from '../../lab/lab.ts';
-import { runPlaybook, type RunOptions } from '../../runner/run.ts';
+import { runPlaybook, type RunOptions } from '../../runner/cli/run.ts';
 import { record, writeResults } from './results.ts';
 
 const logsDir = mkdtempSync(join(tmpdir(), 'ucw-faults-lab-'));

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pidAlive } from '../../lab/pidLock.ts';
 import { bootMarkers, startVm, stopVm, vmSsh, type Vm } from '../../lab/vm/vm.ts';
-import { runPlaybook } from '../../runner/run.ts';
+import { runPlaybook } from '../../runner/cli/run.ts';
 import type { RunEvent } from '../../runner/output/events.ts';
 import { record, writeResults } from './results.ts';
 

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureLab, host, rpc } from '../../lab/testkit.ts';
 import { reset, set } from '../../lab/lab.ts';
-import { runPlaybook, type RunOptions } from '../../runner/run.ts';
+import { runPlaybook, type RunOptions } from '../../runner/cli/run.ts';
 import { readApiCredentials, type LabState } from '../../lab/state.ts';
 
 const logsDir = mkdtempSync(join(tmpdir(), 'ucw-configure-logs-'));

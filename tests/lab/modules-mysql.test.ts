@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { labOrSkip, run, sshOk, sshRoot } from '../fixtures/modules/labRun.ts';
 import { mysqlExec } from '../../modules/index.ts';
-import { secret } from '../../runner/shell.ts';
+import { secret } from '../../runner/model/shell.ts';
 
 const lab = labOrSkip();
 const H = 'lab2';

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureLab, host, ssh, sshOk, https } from '../../lab/testkit.ts';
 import { reset } from '../../lab/lab.ts';
-import { runPlaybook, type RunOptions } from '../../runner/run.ts';
+import { runPlaybook, type RunOptions } from '../../runner/cli/run.ts';
 import type { LabState } from '../../lab/state.ts';
 
 const HOSTS = ['lab1', 'lab2', 'lab3'];

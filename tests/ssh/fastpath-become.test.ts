@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loopbackConnection, makeClientKey, startSshd, portBase, type TestSshd } from '../support/sshd.ts';
 import { SshConnection } from '../../runner/connection/ssh.ts';
-import { execAsRoot, BecomeError } from '../../runner/become.ts';
+import { execAsRoot, BecomeError } from '../../runner/connection/sudo.ts';
 import type { BecomeSettings, ExecResult } from '../../runner/connection/connection.ts';
 
 const hasSudo = spawnSync('sh', ['-c', 'command -v sudo']).status === 0;

@@ -7,9 +7,9 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeLoopbackInventory, makeClientKey, startSshd, portBase, type TestSshd } from '../support/sshd.ts';
-import { runPlaybook, type RunOptions } from '../../runner/run.ts';
-import { loadInventory } from '../../runner/inventory.ts';
-import { InventoryError } from '../../runner/errors.ts';
+import { runPlaybook, type RunOptions } from '../../runner/cli/run.ts';
+import { loadInventory } from '../../runner/inventory/load.ts';
+import { InventoryError } from '../../runner/model/errors.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'ucw-fprun-'));
 const port = portBase() + 8;

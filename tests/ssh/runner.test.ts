@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeLoopbackInventory, makeClientKey, startSshd, portBase, type TestSshd } from '../support/sshd.ts';
-import { runPlaybook, type RunOptions } from '../../runner/run.ts';
+import { runPlaybook, type RunOptions } from '../../runner/cli/run.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'ucw-runner-'));
 const port = portBase();

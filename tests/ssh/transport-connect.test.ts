@@ -7,12 +7,14 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loopbackConnection, makeClientKey, startSshd, portBase, type TestSshd } from '../support/sshd.ts';
-import { SshConnection, SshAuthError, clearKeyCache, type SshOptions } from '../../runner/connection/ssh.ts';
+import { SshConnection, type SshOptions } from '../../runner/connection/ssh.ts';
+import { SshAuthError } from '../../runner/connection/link.ts';
+import { clearKeyCache } from '../../runner/connection/keys.ts';
 import { connectionFor } from '../../runner/connection/index.ts';
-import { buildInventory, type InventorySpec } from '../../runner/inventory.ts';
-import { clearSshConfigCache } from '../../runner/sshConfig.ts';
+import { buildInventory, type InventorySpec } from '../../runner/inventory/load.ts';
+import { clearSshConfigCache } from '../../runner/connection/sshConfig.ts';
 import { fingerprint } from '../../runner/connection/knownHosts.ts';
-import { UnreachableError } from '../../runner/errors.ts';
+import { UnreachableError } from '../../runner/model/errors.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'ucw-transport-'));
 const port = portBase() + 1;
@@ -233,7 +235,7 @@ test('password authentication; a wrong password is refused', async () => {
 });
 
 test('password from the env var the inventory names (or --ask-pass); registered as a secret', async () => {
-  const { mask } = await import('../../runner/secrets.ts');
+  const { mask } = await import('../../runner/model/secrets.ts');
   const inv = buildInventory(join(root, 'inv-pw.ts'), {
     defaults: { knownHostsFile: known('pwenv'), sshConfigFile: join(root, 'none'), identityFile: join(root, 'none') },
     hosts: { viaenv: { address: pw.address, port, user: PWUSER, passwordEnv: 'UCW_T_SSH_PW' }, viaask: { address: pw.address, port, user: PWUSER } },
