@@ -101,7 +101,8 @@ export async function runHost(r: HostRun): Promise<HostOutcome> {
   };
 
   const done = (task: Task<unknown>, id: string, status: TaskStatus, o: Outcome, extra: { error?: string; diff?: Plan['diff']; durationMs: number; attempts?: number; resumed?: boolean }) => {
-    events.emit({ type: 'task:done', host: host.name, task: task.name, taskId: id, module: task.module.name, status, changed: o.changed, reason: o.reason, ...extra });
+    // A module's own failure text (a command's stderr) reaches here unmasked.
+    events.emit({ type: 'task:done', host: host.name, task: task.name, taskId: id, module: task.module.name, status, changed: o.changed, reason: mask(o.reason), ...extra });
     if (!extra.resumed) {
       r.journal?.record({ host: host.name, taskId: id, task: task.name, status, changed: o.changed, reason: o.reason, result: safeResult(o.result), at: new Date().toISOString() });
     } else {

@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { appender, type Appender } from '../output/appender.ts';
-import { mask } from '../model/secrets.ts';
+import { maskedJson } from '../model/secrets.ts';
 import type { TaskStatus } from '../output/events.ts';
 
 export interface JournalEntry {
@@ -51,12 +51,12 @@ export class Journal {
   }
 
   record(entry: JournalEntry): void {
-    this.#entries.write(mask(JSON.stringify(entry)) + '\n');
+    this.#entries.write(maskedJson(entry) + '\n');
   }
 
   /** Module notes survive crashes: written at once, read back on resume. */
   note(host: string, key: string, value: unknown): void {
-    this.#noteFile.write(mask(JSON.stringify({ host, key, value, at: new Date().toISOString() })) + '\n');
+    this.#noteFile.write(maskedJson({ host, key, value, at: new Date().toISOString() }) + '\n');
     if (!this.#notes.has(host)) this.#notes.set(host, new Map());
     this.#notes.get(host)!.set(key, value);
   }
@@ -78,7 +78,7 @@ export class Journal {
   }
 
   writeInfo(): void {
-    writeFileSync(join(this.dir, 'run.json'), JSON.stringify(this.info, null, 2) + '\n');
+    writeFileSync(join(this.dir, 'run.json'), maskedJson(this.info, 2) + '\n');
   }
 }
 

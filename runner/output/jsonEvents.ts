@@ -2,7 +2,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { appender } from './appender.ts';
-import { mask } from '../model/secrets.ts';
+import { maskedJson } from '../model/secrets.ts';
 import type { RunEvents } from './events.ts';
 
 export function attachJson(events: RunEvents, file: string): void {
@@ -12,5 +12,5 @@ export function attachJson(events: RunEvents, file: string): void {
   }
   const toFile = file === '-' ? undefined : appender(file);
   const out = toFile ? (s: string) => toFile.write(s) : (s: string) => process.stdout.write(s);
-  events.on((e) => out(mask(JSON.stringify({ time: new Date().toISOString(), ...e })) + '\n'));
+  events.on((e) => out(maskedJson({ time: new Date().toISOString(), ...e }) + '\n'));
 }
