@@ -40,6 +40,7 @@ export type { Connection, ExecResult } from './connection/connection.ts';
 export * from './model/errors.ts';
 export { sh, quote, raw, secret, Secret, shC, type ShellValue } from './model/shell.ts';
 export { registerSecret, mask } from './model/secrets.ts';
+export { privateDir, writePrivateFile } from './output/privateFiles.ts';
 // Controller-side actions a module's custom apply may take.
 export { httpFetch, HttpError, normalizePin, pemFingerprint, type HttpRequest, type HttpResponse, type TlsTrust } from './connection/https.ts';
 export { runDetached, type DetachedOptions, type DetachedResult } from './connection/detached.ts';

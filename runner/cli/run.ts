@@ -21,6 +21,7 @@ function strategyOf(hosts: Host[], channel?: 'persistent' | 'exec'): string {
 import { Journal, completedTasks, latestRun, readNotes } from '../engine/journal.ts';
 import { RunEvents } from '../output/events.ts';
 import { attachHostLogs } from '../output/hostLog.ts';
+import { privateDir } from '../output/privateFiles.ts';
 import { attachJson } from '../output/jsonEvents.ts';
 import { attachPlain } from '../output/plain.ts';
 import { formatRecap } from '../output/recap.ts';
@@ -89,6 +90,7 @@ export async function runPlaybook(o: RunOptions): Promise<RunResult> {
   const hosts = selectHosts(inventory.hosts, inventory.groups, o.limit);
   const tags: TagFilter = { tags: o.tags, skipTags: o.skipTags };
   const logsDir = resolve(o.logsDir ?? 'logs');
+  privateDir(logsDir);
   const name = playbook.options.name;
   const invRel = relative(process.cwd(), inventory.file);
 
@@ -109,8 +111,8 @@ export async function runPlaybook(o: RunOptions): Promise<RunResult> {
   });
   if (o.resume) journal.inherit(readNotes(join(logsDir, resumedFrom!)));
   const events = new RunEvents();
-  attachHostLogs(events, logDir);
-  if (o.json) attachJson(events, o.json);
+  attachHostLogs(events, logDir, { diff: !!o.diff });
+  if (o.json) attachJson(events, o.json, { diff: !!o.diff });
   const view = o.view ?? (process.stdout.isTTY && !process.env.NO_COLOR && !process.env.CI ? 'listr' : 'plain');
   // listr2 is loaded only for a terminal view (plain runs start faster without it).
   const listr = view === 'listr' ? (await import('../output/listr.ts')).attachListr(events, { diff: !!o.diff, log: write }) : undefined;

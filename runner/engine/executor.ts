@@ -354,20 +354,17 @@ function moduleContext(r: HostRun, task: Task<unknown>, become: boolean): Module
     run: async (cmd: string, o: CommandOptions = {}): Promise<ExecResult> => {
       const asRoot = o.become ?? become;
       events.emit({ type: 'cmd:start', host: host.name, task: task.name, command: mask(cmd), become: asRoot });
-      const execOptions = {
-        stdin: o.stdin,
-        timeoutMs: o.timeoutMs ?? timeoutMs,
-        onLine: o.quiet ? undefined : (stream: 'stdout' | 'stderr', l: string) => events.emit({ type: 'task:output', host: host.name, task: task.name, stream, line: mask(l) }),
-      };
+      const execOptions = { stdin: o.stdin, timeoutMs: o.timeoutMs ?? timeoutMs, onLine: lineSink(events, host.name, task.name, o) };
       // sudo (with its password, prompt and markers) is become.ts's business; a refusal throws BecomeError.
       const res = asRoot ? await execAsRoot(conn, cmd, execOptions) : await conn.exec(cmd, execOptions);
-      events.emit({ type: 'cmd:done', host: host.name, task: task.name, command: mask(cmd), exitCode: res.exitCode, signal: res.signal, stdout: mask(res.stdout), stderr: mask(res.stderr), durationMs: res.durationMs });
+      const stdout = o.secret ? '' : mask(lastBytes(res.stdout));
+      events.emit({ type: 'cmd:done', host: host.name, task: task.name, command: mask(cmd), exitCode: res.exitCode, signal: res.signal, stdout, stderr: mask(lastBytes(res.stderr)), durationMs: res.durationMs, ...(o.secret ? { secret: true } : {}) });
       const ok = o.okExitCodes === 'any' || (res.exitCode !== null && (o.okExitCodes ?? [0]).includes(res.exitCode));
       if (!ok) {
         const failure = {
           host: host.name, task: task.name, module: task.module.name, command: mask(cmd), exitCode: res.exitCode,
           signal: res.timedOut ? `SIGKILL (timed out after ${(o.timeoutMs ?? timeoutMs)! / 1000} s)` : res.signal,
-          stdout: mask(res.stdout),
+          stdout: o.secret ? '' : mask(res.stdout),
           stderr: mask(res.stderr),
           durationMs: res.durationMs,
         };
@@ -377,6 +374,29 @@ function moduleContext(r: HostRun, task: Task<unknown>, become: boolean): Module
     },
   };
   return ctx;
+}
+
+/**
+ * Output lines as they come: to the events (the host log writes every one; the live views skip
+ * quiet ones), except secret stdout, which only the module's own `onStdoutLine` sees.
+ */
+function lineSink(events: RunEvents, host: string, task: string, o: CommandOptions): (stream: 'stdout' | 'stderr', line: string) => void {
+  const quiet = o.quiet || o.secret ? { quiet: true as const } : {};
+  return (stream, line) => {
+    if (stream === 'stdout' && o.onStdoutLine) o.onStdoutLine(line);
+    if (stream === 'stdout' && o.secret) return;
+    events.emit({ type: 'task:output', host, task, stream, line: mask(line), ...quiet });
+  };
+}
+
+/** The end of a command's output for `cmd:done` (the host log has all of it, line by line). */
+const CMD_DONE_TAIL = 4096;
+function lastBytes(text: string): string {
+  if (text.length <= CMD_DONE_TAIL) return text;
+  const cut = text.slice(-CMD_DONE_TAIL);
+  const nl = cut.indexOf('\n');
+  // Cut at a line start, so masking (which works on whole lines of a secret) still finds it.
+  return `[${text.length - CMD_DONE_TAIL + nl + 1} characters before this are in the host log]\n${nl >= 0 ? cut.slice(nl + 1) : ''}`;
 }
 
 /** The default apply: run the plan's steps in order; uploads are atomic (temp file + rename). */

@@ -51,8 +51,16 @@ export interface CommandOptions {
   timeoutMs?: number;
   /** Override the task's become for this command. */
   become?: boolean;
-  /** Keep output lines off the progress row (still logged). */
+  /** Keep output lines off the progress row: fact reads (`stat`, `dpkg-query`). Still in the host log. */
   quiet?: boolean;
+  /**
+   * Stdout is secret (a fetched file, a dump, a file that holds a licence): it never reaches a
+   * log, an event, the journal or the terminal; only `onStdoutLine` and the result see it.
+   * Stderr is still logged.
+   */
+  secret?: boolean;
+  /** Each stdout line as it arrives (a fetch streams to its file through this). */
+  onStdoutLine?: (line: string) => void;
 }
 
 export interface HostInfo {

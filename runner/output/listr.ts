@@ -78,7 +78,7 @@ export function attachListr(events: RunEvents, o: { diff: boolean; log: (line: s
       }
       case 'task:output': {
         const r = rows.get(e.host);
-        if (r?.wrapper && e.line.trim()) r.wrapper.output = e.line;
+        if (r?.wrapper && !e.quiet && e.line.trim()) r.wrapper.output = e.line;
         break;
       }
       case 'task:done': {

@@ -105,4 +105,58 @@ test('item 5: secrets with quotes, backslashes, newlines, control and non-ASCII 
   assert.match(r.written[Object.keys(r.written).find((f) => f.endsWith('sec.log'))!]!, /\*\*\*/);
 });
 
+test('item 3: a fetched file streams to its 0600 destination and is in no log, event or journal, base64 or plain', async () => {
+  const src = join(root, 'host-dump.sql');
+  const marker = 'INSERT INTO customers VALUES (4711, "Erika Mustermann", "DE89370400440532013000");\n';
+  const body = Buffer.concat([Buffer.from(marker.repeat(20_000)), Buffer.from(Array.from({ length: 70_000 }, (_, i) => (i * 7919) % 256))]);
+  writeFileSync(src, body, { mode: 0o600 });
+  const dest = join(root, 'backups', '{host}', 'dump.sql');
+  const r = await run([fetchFile({ src, dest })]);
+  assert.is(r.exitCode, 0, r.out);
+  const got = join(root, 'backups', 'sec', 'dump.sql');
+  assert.ok(readFileSync(got).equals(body), 'the fetched copy has the same bytes');
+  assert.is(statSync(got).mode & 0o777, 0o600);
+  const b64 = body.toString('base64');
+  for (const [file, text] of Object.entries({ ...r.written, terminal: r.out })) {
+    assert.not.ok(text.includes('Erika Mustermann'), `${file} holds the dump in plain`);
+    assert.not.ok(text.includes(b64.slice(0, 64)) || text.includes(b64.slice(-64, -4)), `${file} holds the dump in base64`);
+  }
+  const log = r.written[Object.keys(r.written).find((f) => f.endsWith('sec.log'))!]!;
+  assert.match(log, /stdout is secret: not logged/);
+  assert.match(log, /out\| [0-9a-f]{64}\n/, 'the quiet checksum read is in the host log');
+});
+
+test('item 8 (engine side): output streams to the host log line by line; the journal and cmd:done keep only a few KiB of it', async () => {
+  const r = await run([command({ cmd: 'seq 1 300000; echo done-marker >&2' }, { name: 'print a lot' })]);
+  assert.is(r.exitCode, 0, r.out);
+  const file = (end: string) => r.written[Object.keys(r.written).find((f) => f.endsWith(end))!]!;
+  const log = file('sec.log');
+  assert.ok(log.includes('out| 1\n') && log.includes('out| 150000\n') && log.includes('out| 300000\n'), 'every line is in the host log');
+  assert.match(log, /err\| done-marker/);
+  assert.ok(file('journal.jsonl').length < 16_384, `journal.jsonl is ${file('journal.jsonl').length} characters`);
+  const events = Object.entries(r.written).find(([f]) => f.startsWith('events-'))![1].trim().split('\n').map((l) => JSON.parse(l));
+  const done = events.find((e: { type: string }) => e.type === 'cmd:done');
+  assert.ok(done.stdout.length < 8192, `cmd:done carries ${done.stdout.length} characters of stdout`);
+  assert.match(done.stdout, /300000\n$/);
+});
+
+test('item 11: copy shows a diff only with --diff, and secret content never, not even the old one', async () => {
+  const LICENCE = 'UCW-LICENCE-7Q2M-99XK-ALPHA';
+  const path = join(root, 'licence.key');
+  const plain = await run([copy({ path, content: `key=${LICENCE}\n` })]);
+  assert.is(plain.exitCode, 0, plain.out);
+  assert.equal(leaks(plain, LICENCE), [], 'without --diff no diff is written anywhere');
+  const shown = await run([copy({ path, content: `key=${LICENCE}-v2\n` })], { diff: true });
+  assert.match(shown.out, /\+key=UCW-LICENCE-7Q2M-99XK-ALPHA-v2/, 'with --diff a plain copy shows its diff');
+  const NEXT = 'UCW-LICENCE-8R3N-00YL-BRAVO';
+  const secret = await run([copy({ path, content: `key=${NEXT}\n`, secret: true })], { diff: true });
+  assert.is(secret.exitCode, 0, secret.out);
+  assert.is(readFileSync(path, 'utf8'), `key=${NEXT}\n`);
+  assert.equal(leaks(secret, NEXT), [], 'the new secret content');
+  assert.equal(leaks(secret, LICENCE), [], 'the old content it replaced');
+  assert.match(secret.out, /secret content, not shown/);
+  const again = await run([copy({ path, content: `key=${NEXT}\n`, secret: true })], { diff: true });
+  assert.match(again.out, /already has this content/);
+});
+
 test.run();
