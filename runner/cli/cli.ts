@@ -43,9 +43,11 @@ const USAGE = `usage: run <playbook> <inventory> [options]
       --NAME VALUE       an option the playbook declares (e.g. rollback's --to)
   -v, --verbose          print every output line (plain view)
       --plain            plain lines even on a terminal
+      --insecure         run although NODE_TLS_REJECT_UNAUTHORIZED=0 or GOVC_INSECURE switch
+                         certificate checks off (refused without it; said in the recap)
   -h, --help`;
 
-const KNOWN = new Set(['limit', 'tags', 'skip-tags', 'check', 'diff', 'forks', 'serial', 'max-fail', 'resume', 'json', 'ask-pass', 'ask-become-pass', 'ssh-config', 'channel', 'list-hosts', 'list-tasks', 'no-type-check', 'verbose', 'plain', 'help', 'extra']);
+const KNOWN = new Set(['limit', 'tags', 'skip-tags', 'check', 'diff', 'forks', 'serial', 'max-fail', 'resume', 'json', 'ask-pass', 'ask-become-pass', 'ssh-config', 'channel', 'list-hosts', 'list-tasks', 'no-type-check', 'verbose', 'plain', 'help', 'extra', 'insecure']);
 
 /** `--to before-ucware-5`: options the playbook declares (`params`) become extra vars. */
 function splitPlaybookParams(argv: string[]): { rest: string[]; params: Record<string, string | true> } {
@@ -116,6 +118,7 @@ async function main(args: string[]): Promise<number> {
       'no-type-check': { type: 'boolean' },
       verbose: { type: 'boolean', short: 'v' },
       plain: { type: 'boolean' },
+      insecure: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
       extra: { type: 'string', short: 'e', multiple: true },
     },
@@ -201,6 +204,7 @@ async function main(args: string[]): Promise<number> {
     channel: channelOption(v.channel),
     sshPassword,
     becomePassword,
+    insecure: v.insecure,
     askPassphrase: process.stdin.isTTY ? (p) => askSecret(p) : undefined,
   });
   return result.exitCode;
