@@ -22,6 +22,7 @@ import { Journal, completedTasks, latestRun, readNotes } from '../engine/journal
 import { RunEvents } from '../output/events.ts';
 import { attachHostLogs } from '../output/hostLog.ts';
 import { privateDir } from '../output/privateFiles.ts';
+import { checkInsecure } from './insecure.ts';
 import { attachJson } from '../output/jsonEvents.ts';
 import { attachPlain } from '../output/plain.ts';
 import { formatRecap } from '../output/recap.ts';
@@ -66,6 +67,8 @@ export interface RunOptions {
   askPassphrase?: (prompt: string) => Promise<string | undefined>;
   /** `--channel`: the command channel strategy for every host (else the inventory's, else the default). */
   channel?: 'persistent' | 'exec';
+  /** `--insecure`: run although NODE_TLS_REJECT_UNAUTHORIZED=0 or GOVC_INSECURE switch certificate checks off (said in the recap). */
+  insecure?: boolean;
 }
 
 export interface RunResult extends RunSummary {
@@ -88,6 +91,7 @@ export async function runPlaybook(o: RunOptions): Promise<RunResult> {
   }
   for (const h of inventory.hosts) Object.assign(h.vars, o.extraVars ?? {}, o.params ?? {});
   const hosts = selectHosts(inventory.hosts, inventory.groups, o.limit);
+  const insecure = checkInsecure(hosts, o.insecure);
   const tags: TagFilter = { tags: o.tags, skipTags: o.skipTags };
   const logsDir = resolve(o.logsDir ?? 'logs');
   privateDir(logsDir);
@@ -118,6 +122,7 @@ export async function runPlaybook(o: RunOptions): Promise<RunResult> {
   const listr = view === 'listr' ? (await import('../output/listr.ts')).attachListr(events, { diff: !!o.diff, log: write }) : undefined;
   if (view === 'plain') attachPlain(events, { write, diff: !!o.diff, verbose: !!o.verbose });
 
+  if (insecure) events.emit({ type: 'warn', message: insecure });
   events.emit({ type: 'run:start', runId, playbook: name, inventory: invRel, hosts: hosts.map((h) => h.name), check: !!o.check, resumedFrom, strategy: strategyOf(hosts, o.channel) });
   const failures: string[] = [];
   const pending: string[] = [];
@@ -140,6 +145,7 @@ export async function runPlaybook(o: RunOptions): Promise<RunResult> {
   if (view !== 'silent') {
     write('');
     write(formatRecap(summary.recap, view === 'listr'));
+    if (insecure) write(insecure);
     if (view === 'listr' && failures.length) write(`\nFAILURES\n${failures.join('\n')}`);
     if (pending.length) write(`\nPENDING MANUAL STEPS (not done by this run)\n${pending.join('\n')}`);
     for (const out of summary.outcomes.values()) if (out.error) write(out.error);
