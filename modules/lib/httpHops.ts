@@ -122,17 +122,23 @@ export function curlConfig(hop: Hop, o: { timeoutSec: number; caFile?: string; p
  * controller no more than the cap.
  */
 export async function curlHop(ctx: ModuleContext, hop: Hop, o: { timeoutSec: number; caFile?: string; pubkeyPin?: string; maxBody: number }): Promise<HopAnswer> {
-  const max = String(o.maxBody);
-  const line = [
-    't=$(mktemp -d) && trap \'rm -rf "$t"\' EXIT',
-    sh`curl -sS -K - -D "$t/h" -o "$t/b" -w '%{http_code} %{url_effective}' > "$t/w"; rc=$?`,
-    sh`cat "$t/h"; head -c ${max} "$t/b"; printf '\n@@ucw-http %s %s\n' "$(cat "$t/w")" "$(wc -c < "$t/b")"; exit $rc`,
-  ].join('; ');
-  const r = await ctx.run(line, { stdin: curlConfig(hop, o), quiet: true, okExitCodes: 'any' });
+  const r = await ctx.run(curlCommand(o.maxBody), { stdin: curlConfig(hop, o), quiet: true, okExitCodes: 'any' });
   if (r.exitCode !== 0) throw new Error(`curl on ${ctx.host.name} exit ${r.exitCode}: ${r.stderr.trim().split('\n').at(-1) ?? ''}`);
   const parsed = parseCurl(r.stdout);
   return { status: parsed.status, headers: parsed.headers, body: parsed.body, truncated: parsed.size !== undefined && parsed.size > o.maxBody };
 }
+
+/** The host's side of one hop: curl reads its request from stdin; the body comes back cut at `maxBody` bytes. */
+export function curlCommand(maxBody: number): string {
+  return [
+    't=$(mktemp -d) && trap \'rm -rf "$t"\' EXIT',
+    sh`curl -sS -K - -D "$t/h" -o "$t/b" -w '%{http_code} %{url_effective}' > "$t/w"; rc=$?`,
+    sh`cat "$t/h"; head -c ${String(maxBody)} "$t/b"; printf '\n@@ucw-http %s %s\n' "$(cat "$t/w")" "$(wc -c < "$t/b")"; exit $rc`,
+  ].join('; ');
+}
+
+/** The certificate a host sees at host:port, as PEM (openssl), for the pin check. */
+export const certCommand = (url: URL) => sh`openssl s_client -connect ${`${url.hostname}:${url.port || 443}`} -servername ${url.hostname} </dev/null 2>/dev/null | openssl x509`;
 
 /** Pure: curl's `-D` headers (one block per response: 100-continue, redirects) + body + the `@@ucw-http` trailer. */
 export function parseCurl(out: string): { status: number; url: string; headers: Record<string, string>; body: string; size?: number } {
@@ -160,8 +166,7 @@ export function parseCurl(out: string): { status: number; url: string; headers: 
  * gets nothing). Parsed here, on the controller, not trusted from the host's openssl.
  */
 export async function pubkeyPinFor(ctx: ModuleContext, url: URL, pin: string, normPin: (s: string) => string): Promise<string> {
-  const hp = `${url.hostname}:${url.port || 443}`;
-  const r = await ctx.run(sh`openssl s_client -connect ${hp} -servername ${url.hostname} </dev/null 2>/dev/null | openssl x509`, { quiet: true, okExitCodes: 'any' });
+  const r = await ctx.run(certCommand(url), { quiet: true, okExitCodes: 'any' });
   let cert: X509Certificate | undefined;
   try {
     cert = new X509Certificate(r.stdout);

@@ -13,16 +13,26 @@ import { RunnerError, UsageError } from '../model/errors.ts';
 import { mask } from '../model/secrets.ts';
 import { askSecret } from './prompt.ts';
 import { formatDiagnostic, typeCheck } from './typecheck.ts';
+import { Vault, readVaultPasswordFile } from '../inventory/vault.ts';
+import { readAnsibleCfg, type AnsibleCfg } from '../inventory/ansibleCfg.ts';
+import type { ConnectionSettings } from '../inventory/load.ts';
 
 const USAGE = `usage: run <playbook> <inventory> [options]
        run doc [module]     a module's reference (params, defaults, check mode, examples)
+       run inventory <inventory> --list | --graph [GROUP] | --host NAME
+                            what the runner understood, as ansible-inventory prints it
 
   <playbook>             a name (upgrade, configure-v5, …) or a file (playbooks/x.ts)
-  <inventory>            inventory/prod.ts, inventory/lab.ts, or an Ansible-style .yml
+  <inventory>            inventory/prod.ts, or any Ansible inventory: YAML, INI, a directory
+                         (group_vars/ and host_vars/ beside it are read), or host1,host2,
 
-  -l, --limit PATTERN    hosts: names, globs, groups, tag:NAME, ~regex; a,b  &and  !not
-  -t, --tags LIST        only tasks with these tags (always/never/tagged/untagged/all)
-      --skip-tags LIST   skip tasks with these tags
+  -l, --limit PATTERN    Ansible's host patterns: a,b a:b  &and  !not  globs  ~regex
+                         group[0] group[1:3] group[-1]  @file  plus tag:NAME
+  -t, --tags LIST        only tasks with these tags (always/never/tagged/untagged/all);
+                         repeatable, the lists add up
+      --skip-tags LIST   skip tasks with these tags (repeatable)
+      --vault-password-file FILE   decrypt ansible-vault data (repeatable)
+  -J, --ask-vault-pass   ask once for the vault password
   -C, --check            plan only: show what would change, change nothing
   -D, --diff             show file diffs
   -f, --forks N          hosts at once (default 50)
@@ -47,7 +57,6 @@ const USAGE = `usage: run <playbook> <inventory> [options]
                          certificate checks off (refused without it; said in the recap)
   -h, --help`;
 
-const KNOWN = new Set(['limit', 'tags', 'skip-tags', 'check', 'diff', 'forks', 'serial', 'max-fail', 'resume', 'json', 'ask-pass', 'ask-become-pass', 'ssh-config', 'channel', 'list-hosts', 'list-tasks', 'no-type-check', 'verbose', 'plain', 'help', 'extra', 'insecure']);
 
 /** `--to before-ucware-5`: options the playbook declares (`params`) become extra vars. */
 function splitPlaybookParams(argv: string[]): { rest: string[]; params: Record<string, string | true> } {
@@ -56,7 +65,7 @@ function splitPlaybookParams(argv: string[]): { rest: string[]; params: Record<s
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const m = /^--([a-z][a-z0-9-]*)(?:=(.*))?$/.exec(a);
-    if (!m || KNOWN.has(m[1]!)) {
+    if (!m || Object.hasOwn(OPTIONS, m[1]!)) {
       rest.push(a);
       continue;
     }
@@ -93,73 +102,105 @@ function channelOption(v: string | undefined): 'persistent' | 'exec' | undefined
   throw new UsageError(`--channel must be persistent or exec, not "${v}"`);
 }
 
-async function main(args: string[]): Promise<number> {
-  const { rest: argv, params: playbookParams } = splitPlaybookParams(args);
-  const { values: v, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      limit: { type: 'string', short: 'l' },
-      tags: { type: 'string', short: 't' },
-      'skip-tags': { type: 'string' },
-      check: { type: 'boolean', short: 'C' },
-      diff: { type: 'boolean', short: 'D' },
-      forks: { type: 'string', short: 'f' },
-      serial: { type: 'string' },
-      'max-fail': { type: 'string' },
-      resume: { type: 'boolean' },
-      json: { type: 'string' },
-      'ask-pass': { type: 'boolean', short: 'k' },
-      'ask-become-pass': { type: 'boolean', short: 'K' },
-      'ssh-config': { type: 'string', short: 'F' },
-      channel: { type: 'string' },
-      'list-hosts': { type: 'boolean' },
-      'list-tasks': { type: 'boolean' },
-      'no-type-check': { type: 'boolean' },
-      verbose: { type: 'boolean', short: 'v' },
-      plain: { type: 'boolean' },
-      insecure: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-      extra: { type: 'string', short: 'e', multiple: true },
-    },
-  });
-  const extraVars: Record<string, unknown> = {};
-  for (const e of v.extra ?? []) {
+const OPTIONS = {
+  limit: { type: 'string', short: 'l' },
+  tags: { type: 'string', short: 't', multiple: true },
+  'skip-tags': { type: 'string', multiple: true },
+  'vault-password-file': { type: 'string', multiple: true },
+  'ask-vault-pass': { type: 'boolean', short: 'J' },
+  list: { type: 'boolean' },
+  graph: { type: 'boolean' },
+  host: { type: 'string' },
+  check: { type: 'boolean', short: 'C' },
+  diff: { type: 'boolean', short: 'D' },
+  forks: { type: 'string', short: 'f' },
+  serial: { type: 'string' },
+  'max-fail': { type: 'string' },
+  resume: { type: 'boolean' },
+  json: { type: 'string' },
+  'ask-pass': { type: 'boolean', short: 'k' },
+  'ask-become-pass': { type: 'boolean', short: 'K' },
+  'ssh-config': { type: 'string', short: 'F' },
+  channel: { type: 'string' },
+  'list-hosts': { type: 'boolean' },
+  'list-tasks': { type: 'boolean' },
+  'no-type-check': { type: 'boolean' },
+  verbose: { type: 'boolean', short: 'v' },
+  plain: { type: 'boolean' },
+  insecure: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+  extra: { type: 'string', short: 'e', multiple: true },
+} as const;
+
+type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
+
+/**
+ * node's parseArgs keeps the last of a repeated single-valued option without a word; a repeated
+ * `--forks 5 --forks 10` is more likely a mistake than a wish, so it is refused.
+ */
+function refuseRepeats(args: string[]): void {
+  const { tokens } = parseArgs({ args, allowPositionals: true, options: OPTIONS, tokens: true });
+  const seen = new Map<string, string>();
+  for (const t of tokens ?? []) {
+    if (t.kind !== 'option') continue;
+    const spec = OPTIONS[t.name as keyof typeof OPTIONS] as { multiple?: boolean };
+    if (spec.multiple) continue;
+    const prev = seen.get(t.name);
+    if (prev !== undefined) throw new UsageError(`--${t.name} given twice (${prev} and ${t.rawName}${t.value !== undefined ? ` ${t.value}` : ''}): give it once`);
+    seen.set(t.name, `${t.rawName}${t.value !== undefined ? ` ${t.value}` : ''}`);
+  }
+}
+
+/** The vault passwords: from files, or asked once (-J); registered as secrets. */
+async function vaultOf(v: Values): Promise<Vault> {
+  const passwords = (v['vault-password-file'] ?? []).map(readVaultPasswordFile);
+  if (v['ask-vault-pass']) {
+    const pw = await askSecret('Vault password: ');
+    if (pw === undefined) throw new UsageError('--ask-vault-pass needs a terminal; without one, use --vault-password-file FILE');
+    passwords.push(pw);
+  }
+  return new Vault(passwords);
+}
+
+function num(s: string | undefined, flag: string, min: number): number | undefined {
+  if (s === undefined) return undefined;
+  const n = Number(s);
+  if (!Number.isFinite(n) || n < min) throw new UsageError(`${flag} must be a number ≥ ${min}, not "${s}"`);
+  return n;
+}
+
+/** `-e KEY=VALUE …` → host vars. */
+function extraVarsOf(extra: string[] | undefined): Record<string, unknown> {
+  const vars: Record<string, unknown> = {};
+  for (const e of extra ?? []) {
     const eq = e.indexOf('=');
     if (eq < 1) throw new UsageError(`-e expects KEY=VALUE, not "${e}"`);
-    extraVars[e.slice(0, eq)] = e.slice(eq + 1);
+    vars[e.slice(0, eq)] = e.slice(eq + 1);
   }
-  if (v.help) {
-    console.log(USAGE);
-    return 0;
-  }
-  if (positionals[0] === 'doc' && positionals.length <= 2) {
-    const { printDoc } = await import('./doc.ts');
-    return printDoc(positionals[1]);
-  }
-  const list = (s?: string) => s?.split(',').map((x) => x.trim()).filter(Boolean);
-  const num = (s: string | undefined, flag: string, min: number) => {
-    if (s === undefined) return undefined;
-    const n = Number(s);
-    if (!Number.isFinite(n) || n < min) throw new UsageError(`${flag} must be a number ≥ ${min}, not "${s}"`);
-    return n;
-  };
+  return vars;
+}
+
+/** `--list-hosts` / `--list-tasks`: print and stop; undefined when neither was asked for. */
+async function listing(v: Values, positionals: string[], defaults: ConnectionSettings): Promise<number | undefined> {
   if (v['list-hosts']) {
     const inv = positionals.length === 1 ? positionals[0] : positionals[1];
     if (!inv) throw new UsageError('--list-hosts needs an inventory');
     if (!(await typeChecked([inv], v['no-type-check']))) return 1;
-    for (const l of listHosts(await loadInventory(inv), v.limit)) console.log(l);
+    for (const l of listHosts(await loadInventory(inv, { vault: await vaultOf(v), defaults }), v.limit)) console.log(l);
     return 0;
   }
   if (v['list-tasks']) {
     if (!positionals[0]) throw new UsageError('--list-tasks needs a playbook');
     if (!(await typeChecked([findPlaybookFile(positionals[0])], v['no-type-check']))) return 1;
     const { playbook } = await loadPlaybook(positionals[0]);
-    for (const l of listTasks(playbook, { tags: list(v.tags), skipTags: list(v['skip-tags']) })) console.log(l);
+    for (const l of listTasks(playbook, { tags: v.tags, skipTags: v['skip-tags'] })) console.log(l);
     return 0;
   }
-  if (positionals.length !== 2) throw new UsageError(`expected a playbook and an inventory\n\n${USAGE}`);
-  if (!(await typeChecked([findPlaybookFile(positionals[0]!), positionals[1]], v['no-type-check']))) return 1;
+  return undefined;
+}
+
+/** `-k` / `-K`: asked before anything connects, without echo; the answers are registered as secrets. */
+async function passwords(v: Values): Promise<{ sshPassword?: string; becomePassword?: string }> {
   let sshPassword: string | undefined;
   if (v['ask-pass']) {
     sshPassword = await askSecret('SSH password: ');
@@ -167,10 +208,14 @@ async function main(args: string[]): Promise<number> {
   }
   let becomePassword: string | undefined;
   if (v['ask-become-pass']) {
-    // Asked before anything connects, without echo; the answer is registered as a secret.
     becomePassword = await askSecret('BECOME password: ');
     if (becomePassword === undefined) throw new UsageError('--ask-become-pass needs a terminal; without one, name an env var in the inventory (becomePasswordEnv)');
   }
+  return { sshPassword, becomePassword };
+}
+
+/** The first Ctrl-C lets running tasks finish and starts no new ones; the second exits. */
+function stopOnCtrlC(): { stopped: boolean; reason?: string } {
   const abort = { stopped: false, reason: undefined as string | undefined };
   let interrupts = 0;
   process.on('SIGINT', () => {
@@ -182,15 +227,64 @@ async function main(args: string[]): Promise<number> {
     abort.reason = 'interrupted (Ctrl-C): no new task starts; running tasks finish';
     process.stderr.write('\nCtrl-C: letting running tasks finish, starting no new ones (Ctrl-C again to exit at once)\n');
   });
+  return abort;
+}
+
+/** ansible.cfg's inventory when none is named; its user, key and host-key setting under the inventory's. */
+function cfgDefaults(cfg: AnsibleCfg): ConnectionSettings {
+  for (const w of cfg.warnings) process.stderr.write(`warning: ${w}\n`);
+  return {
+    ...(cfg.remoteUser ? { user: cfg.remoteUser } : {}),
+    ...(cfg.privateKeyFile ? { identityFile: cfg.privateKeyFile } : {}),
+    ...(cfg.hostKeyChecking ? { hostKeyChecking: cfg.hostKeyChecking } : {}),
+  };
+}
+
+function cfgInventory(cfg: AnsibleCfg): string | undefined {
+  if (!cfg.inventory) return undefined;
+  if (cfg.inventory.length > 1) throw new UsageError(`${cfg.file} names ${cfg.inventory.length} inventories; name one on the command line`);
+  return cfg.inventory[0];
+}
+
+async function main(args: string[]): Promise<number> {
+  const { rest: argv, params: playbookParams } = splitPlaybookParams(args);
+  refuseRepeats(argv);
+  const { values: v, positionals } = parseArgs({ args: argv, allowPositionals: true, options: OPTIONS });
+  const cfg = readAnsibleCfg();
+  const defaults = cfgDefaults(cfg);
+  const fromCfg = cfgInventory(cfg);
+  const wantsInventory = positionals[0] === 'inventory' ? positionals.length === 1 : !v['list-tasks'] && positionals[0] !== 'doc' && positionals.length === (v['list-hosts'] ? 0 : 1);
+  if (wantsInventory && fromCfg) positionals.push(fromCfg);
+  const extraVars = extraVarsOf(v.extra);
+  if (v.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  if (positionals[0] === 'doc' && positionals.length <= 2) {
+    const { printDoc } = await import('./doc.ts');
+    return printDoc(positionals[1]);
+  }
+  if (positionals[0] === 'inventory') {
+    const { inventoryCommand } = await import('./inventory.ts');
+    return inventoryCommand(positionals.slice(1), { list: v.list, graph: v.graph, host: v.host }, await vaultOf(v));
+  }
+  const listed = await listing(v, positionals, defaults);
+  if (listed !== undefined) return listed;
+  if (positionals.length !== 2) throw new UsageError(`expected a playbook and an inventory\n\n${USAGE}`);
+  if (!(await typeChecked([findPlaybookFile(positionals[0]!), positionals[1]], v['no-type-check']))) return 1;
+  const { sshPassword, becomePassword } = await passwords(v);
+  const abort = stopOnCtrlC();
   const result = await runPlaybook({
     playbook: positionals[0]!,
     inventory: positionals[1]!,
     limit: v.limit,
-    tags: list(v.tags),
-    skipTags: list(v['skip-tags']),
+    tags: v.tags,
+    skipTags: v['skip-tags'],
+    vault: await vaultOf(v),
     check: v.check,
     diff: v.diff,
-    forks: num(v.forks, '--forks', 1),
+    forks: num(v.forks, '--forks', 1) ?? cfg.forks,
+    inventoryDefaults: defaults,
     serial: v.serial ? parseSerial(v.serial) : undefined,
     maxFailPercentage: num(v['max-fail'], '--max-fail', 0),
     resume: v.resume,

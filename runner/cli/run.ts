@@ -5,20 +5,12 @@
  */
 import { randomBytes } from 'node:crypto';
 import { join, relative, resolve } from 'node:path';
-import { loadInventory, type Host, type Inventory } from '../inventory/load.ts';
+import { loadInventory, type ConnectionSettings, type Host, type Inventory } from '../inventory/load.ts';
 import { loadPlaybook } from './load.ts';
 import { selectHosts, tagsSelect, type TagFilter } from '../inventory/select.ts';
 import { schedule, type RunSummary } from '../engine/scheduler.ts';
-import { connectionFor, channelFor } from '../connection/index.ts';
-
-/** `persistent` or `exec` when every host uses it, else `mixed (a: persistent, b: exec)`. */
-function strategyOf(hosts: Host[], channel?: 'persistent' | 'exec'): string {
-  const each = hosts.map((h) => [h.name, channelFor(h, { channel })] as const);
-  const kinds = new Set(each.map(([, c]) => c));
-  if (kinds.size <= 1) return [...kinds][0] ?? channel ?? 'exec';
-  return `mixed (${each.map(([h, c]) => `${h}: ${c}`).join(', ')})`;
-}
-import { Journal, completedTasks, latestRun, readNotes } from '../engine/journal.ts';
+import { connectionFor, channelFor, type ConnectOptions } from '../connection/index.ts';
+import { Journal, completedTasks, latestRun, readNotes, type JournalEntry } from '../engine/journal.ts';
 import { RunEvents } from '../output/events.ts';
 import { attachHostLogs } from '../output/hostLog.ts';
 import { privateDir } from '../output/privateFiles.ts';
@@ -30,10 +22,16 @@ import { UsageError } from '../model/errors.ts';
 import { mask } from '../model/secrets.ts';
 import type { Item, Playbook, Serial } from '../model/dsl.ts';
 import type { Connection } from '../connection/connection.ts';
+import type { Vault } from '../inventory/vault.ts';
 
-export interface RunOptions {
+/** One run's options; how hosts are reached (`-F`, `-k`, `-K`, `--channel`) are ConnectOptions. */
+export interface RunOptions extends ConnectOptions {
   playbook: string;
   inventory: string;
+  /** Decrypts ansible-vault data in an Ansible inventory. */
+  vault?: Vault;
+  /** Connection settings under every inventory level (ansible.cfg). */
+  inventoryDefaults?: ConnectionSettings;
   limit?: string;
   tags?: string[];
   skipTags?: string[];
@@ -57,16 +55,6 @@ export interface RunOptions {
   extraVars?: Record<string, unknown>;
   /** Options the playbook declares (`--to NAME`), set as host vars too. */
   params?: Record<string, string | true>;
-  /** `-F FILE`: the OpenSSH client config to read instead of ~/.ssh/config. */
-  sshConfigFile?: string;
-  /** `--ask-pass`: the SSH password for hosts without their own passwordEnv. */
-  sshPassword?: string;
-  /** `--ask-become-pass`: the sudo password for hosts without their own becomePasswordEnv. */
-  becomePassword?: string;
-  /** Asks for encrypted keys' passphrases (the CLI passes a terminal prompt). */
-  askPassphrase?: (prompt: string) => Promise<string | undefined>;
-  /** `--channel`: the command channel strategy for every host (else the inventory's, else the default). */
-  channel?: 'persistent' | 'exec';
   /** `--insecure`: run although NODE_TLS_REJECT_UNAUTHORIZED=0 or GOVC_INSECURE switch certificate checks off (said in the recap). */
   insecure?: boolean;
 }
@@ -77,10 +65,19 @@ export interface RunResult extends RunSummary {
   playbookName: string;
 }
 
+/** `persistent` or `exec` when every host uses it, else `mixed (a: persistent, b: exec)`. */
+function strategyOf(hosts: Host[], channel?: 'persistent' | 'exec'): string {
+  const each = hosts.map((h) => [h.name, channelFor(h, { channel })] as const);
+  const kinds = new Set(each.map(([, c]) => c));
+  if (kinds.size <= 1) return [...kinds][0] ?? channel ?? 'exec';
+  return `mixed (${each.map(([h, c]) => `${h}: ${c}`).join(', ')})`;
+}
+
 export async function runPlaybook(o: RunOptions): Promise<RunResult> {
   const write = o.write ?? ((l: string) => process.stdout.write(mask(l) + '\n'));
   const { file: playbookFile, playbook } = await loadPlaybook(o.playbook);
-  const inventory = await loadInventory(o.inventory);
+  const inventory = await loadInventory(o.inventory, { vault: o.vault, defaults: o.inventoryDefaults });
+  for (const w of inventory.warnings) write(`warning: ${w}`);
   const declared = playbook.options.params ?? {};
   const accepts = Object.keys(declared).map((k) => `--${k}`).join(', ') || 'none';
   for (const k of Object.keys(o.params ?? {})) {
@@ -90,7 +87,7 @@ export async function runPlaybook(o: RunOptions): Promise<RunResult> {
     if (spec.required && o.params?.[k] === undefined && o.extraVars?.[k] === undefined) throw new UsageError(`playbook ${playbook.options.name} needs --${k} <${spec.description}>`);
   }
   for (const h of inventory.hosts) Object.assign(h.vars, o.extraVars ?? {}, o.params ?? {});
-  const hosts = selectHosts(inventory.hosts, inventory.groups, o.limit);
+  const hosts = selectHosts(inventory.hosts, inventory.groups, o.limit, { ansible: inventory.ansible?.data, warn: (w) => write(`warning: ${w}`), play: playbook.options.hosts });
   const insecure = checkInsecure(hosts, o.insecure);
   const tags: TagFilter = { tags: o.tags, skipTags: o.skipTags };
   const logsDir = resolve(o.logsDir ?? 'logs');
@@ -99,7 +96,7 @@ export async function runPlaybook(o: RunOptions): Promise<RunResult> {
   const invRel = relative(process.cwd(), inventory.file);
 
   let resumedFrom: string | undefined;
-  let resumed: Map<string, Map<string, import('../engine/journal.ts').JournalEntry>> | undefined;
+  let resumed: Map<string, Map<string, JournalEntry>> | undefined;
   if (o.resume) {
     const prev = latestRun(logsDir, name, invRel);
     if (!prev) throw new UsageError(`--resume: no earlier run of "${name}" on ${invRel} in ${logsDir}`);
@@ -133,7 +130,7 @@ export async function runPlaybook(o: RunOptions): Promise<RunResult> {
   const started = Date.now();
   const summary = await schedule({
     playbook, hosts, events, check: !!o.check, tags,
-    connect: o.connect ?? ((h) => connectionFor(h, (m) => events.emit({ type: 'warn', host: h.name, message: m }), { sshConfigFile: o.sshConfigFile, sshPassword: o.sshPassword, becomePassword: o.becomePassword, askPassphrase: o.askPassphrase, channel: o.channel })),
+    connect: o.connect ?? ((h) => connectionFor(h, (m) => events.emit({ type: 'warn', host: h.name, message: m }), o)),
     forks: o.forks ?? inventory.rollout?.forks,
     serial: o.serial ?? inventory.rollout?.serial,
     maxFailPercentage: o.maxFailPercentage ?? inventory.rollout?.maxFailPercentage,
@@ -142,20 +139,23 @@ export async function runPlaybook(o: RunOptions): Promise<RunResult> {
   events.emit({ type: 'run:done', exitCode: summary.exitCode, recap: summary.recap, durationMs: Date.now() - started });
   journal.finish(summary.exitCode);
   await listr?.finish();
-  if (view !== 'silent') {
-    write('');
-    write(formatRecap(summary.recap, view === 'listr'));
-    if (insecure) write(insecure);
-    if (view === 'listr' && failures.length) write(`\nFAILURES\n${failures.join('\n')}`);
-    if (pending.length) write(`\nPENDING MANUAL STEPS (not done by this run)\n${pending.join('\n')}`);
-    for (const out of summary.outcomes.values()) if (out.error) write(out.error);
-    if (summary.stopped) {
-      write(`\nROLLOUT STOPPED: ${summary.stopped}.${summary.notStarted.length ? ` Not started: ${summary.notStarted.join(', ')}.` : ''}`);
-    }
-    if (summary.exitCode !== 0) write(`\nTo continue where this run stopped: run ${name} ${o.inventory} --resume${o.limit ? ` --limit '${o.limit}'` : ''}`);
-    write(`Logs: ${relative(process.cwd(), logDir)}/`);
-  }
+  if (view !== 'silent') printEnd(write, { o, summary, name, logDir, insecure, failures, pending, listr: view === 'listr' });
   return { ...summary, runId, logDir, playbookName: name };
+}
+
+/** The recap and what follows it: failures, pending manual steps, how to resume, where the logs are. */
+function printEnd(write: (l: string) => void, e: { o: RunOptions; summary: RunSummary; name: string; logDir: string; insecure?: string; failures: string[]; pending: string[]; listr: boolean }): void {
+  write('');
+  write(formatRecap(e.summary.recap, e.listr));
+  if (e.insecure) write(e.insecure);
+  if (e.listr && e.failures.length) write(`\nFAILURES\n${e.failures.join('\n')}`);
+  if (e.pending.length) write(`\nPENDING MANUAL STEPS (not done by this run)\n${e.pending.join('\n')}`);
+  for (const out of e.summary.outcomes.values()) if (out.error) write(out.error);
+  if (e.summary.stopped) {
+    write(`\nROLLOUT STOPPED: ${e.summary.stopped}.${e.summary.notStarted.length ? ` Not started: ${e.summary.notStarted.join(', ')}.` : ''}`);
+  }
+  if (e.summary.exitCode !== 0) write(`\nTo continue where this run stopped: run ${e.name} ${e.o.inventory} --resume${e.o.limit ? ` --limit '${e.o.limit}'` : ''}`);
+  write(`Logs: ${relative(process.cwd(), e.logDir)}/`);
 }
 
 const indent = (text: string) => text.split('\n').map((l) => `    ${l}`).join('\n');
@@ -163,8 +163,8 @@ const indent = (text: string) => text.split('\n').map((l) => `    ${l}`).join('\
 // ---- listings ----------------------------------------------------------------------------
 
 export function listHosts(inv: Inventory, limit?: string): string[] {
-  return selectHosts(inv.hosts, inv.groups, limit).map(
-    (h) => `${h.name.padEnd(20)} ${h.connection === 'local' ? 'local' : `${h.user}@${h.address}:${h.port}`}${h.tags.length ? `  tags: ${h.tags.join(',')}` : ''}  groups: ${h.groups.filter((g) => g !== 'all').join(',') || '-'}`,
+  return selectHosts(inv.hosts, inv.groups, limit, { ansible: inv.ansible?.data }).map(
+    (h) => `${h.name.padEnd(20)} ${h.unsupportedConnection ? `${h.unsupportedConnection} (not supported: tasks fail)` : h.connection === 'local' ? 'local' : `${h.user}@${h.address}:${h.port}`}${h.tags.length ? `  tags: ${h.tags.join(',')}` : ''}  groups: ${h.groups.filter((g) => g !== 'all').join(',') || '-'}`,
   );
 }
 

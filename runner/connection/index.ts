@@ -7,7 +7,8 @@ import { registerSecret } from '../model/secrets.ts';
 import { RunnerError } from '../model/errors.ts';
 import { defaultSshConfigFile, lookupSshConfig, parseJumpSpec } from './sshConfig.ts';
 import { LocalConnection } from './local.ts';
-import { SshConnection, type SshEndpoint } from './ssh.ts';
+import { SshConnection } from './ssh.ts';
+import type { SshEndpoint } from './link.ts';
 import { DEFAULT_CHANNEL, type BecomeSettings, type Connection } from './connection.ts';
 import type { ConnectionSettings, Host } from '../inventory/load.ts';
 
@@ -32,6 +33,8 @@ export function channelFor(host: Host, opts: ConnectOptions = {}): 'persistent' 
 }
 
 export function connectionFor(host: Host, warn: (message: string) => void, opts: ConnectOptions = {}): Connection {
+  // Never SSH by accident to a switch or a Windows host an Ansible inventory describes.
+  if (host.unsupportedConnection) return refused(host, `${host.name}: ansible_connection "${host.unsupportedConnection}" is not supported (the runner speaks ssh and local only)`);
   const become = becomeSettings(host, opts);
   if (host.connection === 'local') {
     const local = new LocalConnection(host.name);
@@ -99,4 +102,12 @@ function becomeSettings(host: Host, opts: ConnectOptions): BecomeSettings {
     ? `the inventory names $${host.becomePasswordEnv} for it, which is not set`
     : 'set becomePasswordEnv in the inventory or use --ask-become-pass';
   return { passwordSource: hint, timeoutMs };
+}
+
+/** A host the runner must not contact: every attempt fails with `message`, on that host alone. */
+function refused(host: Host, message: string): Connection {
+  const fail = async (): Promise<never> => {
+    throw new RunnerError(message);
+  };
+  return { kind: 'ssh', host: host.name, address: `${host.address}:${host.port}`, user: host.user, connect: fail, exec: fail, reset: async () => {}, close: async () => {} };
 }
