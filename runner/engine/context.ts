@@ -8,7 +8,7 @@ import { execAsRoot } from '../connection/sudo.ts';
 import { mask } from '../model/secrets.ts';
 import { hostVars, type HostRun } from './state.ts';
 import { runStep } from './steps.ts';
-import type { ExecResult } from '../connection/connection.ts';
+import type { ExecOptions, ExecResult } from '../connection/connection.ts';
 import type { ModuleContext, CommandOptions } from '../model/plan.ts';
 import type { Task } from '../model/dsl.ts';
 import type { RunEvents } from '../output/events.ts';
@@ -42,7 +42,10 @@ async function runCommand(r: HostRun, task: Task<unknown>, become: boolean, cmd:
   const timeoutMs = o.timeoutMs ?? taskTimeoutMs;
   const asRoot = o.become ?? become;
   events.emit({ type: 'cmd:start', host: host.name, task: task.name, command: mask(cmd), become: asRoot });
-  const execOptions = { stdin: o.stdin, timeoutMs, onLine: lineSink(events, host.name, task.name, o) };
+  // What a module parses is kept whole, up to the connection's cap (ExecOptions.keep); a stream
+  // (a fetch) or output that is only shown (the host log has every line) as a head and a tail.
+  const keep = o.keep ?? (o.onStdoutLine ? 'bounded' : 'full');
+  const execOptions: ExecOptions & { keep?: 'full' | 'bounded' } = { stdin: o.stdin, timeoutMs, onLine: lineSink(events, host.name, task.name, o), keep };
   // sudo (with its password, prompt and markers) is sudo.ts's business; a refusal throws BecomeError.
   const res = asRoot ? await execAsRoot(conn, cmd, execOptions) : await conn.exec(cmd, execOptions);
   const stdout = o.secret ? '' : mask(lastBytes(res.stdout));

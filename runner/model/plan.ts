@@ -38,6 +38,8 @@ export interface ExecStep {
    * run, so `failedWhen`, `until`, `ignoreErrors` and later tasks can read the output.
    */
   keepOnFailure?: boolean;
+  /** How much output the result keeps (CommandOptions.keep). @default 'full' with a `report` (it parses the output), else 'bounded' */
+  keep?: 'full' | 'bounded';
 }
 
 /** A file written on the host atomically (temp file beside it, then rename). */
@@ -110,6 +112,12 @@ export interface CommandOptions {
   secret?: boolean;
   /** Each stdout line as it arrives (a fetch streams to its file through this). */
   onStdoutLine?: (line: string) => void;
+  /**
+   * How much of the output the result keeps: `full` (up to the connection's cap, past which the
+   * command fails: facts are never parsed from cut output) or `bounded` (a head and a tail).
+   * @default 'full' (a module parses what it reads), 'bounded' for `onStdoutLine` streams; plan steps: see ExecStep.keep
+   */
+  keep?: 'full' | 'bounded';
 }
 
 /** A host's inventory data, as modules and `when` see it. */
