@@ -53,6 +53,8 @@ const USAGE = `usage: run <playbook> <inventory> [options]
       --NAME VALUE       an option the playbook declares (e.g. rollback's --to)
   -v, --verbose          print every output line (plain view)
       --plain            plain lines even on a terminal
+      --insecure         run although NODE_TLS_REJECT_UNAUTHORIZED=0 or GOVC_INSECURE switch
+                         certificate checks off (refused without it; said in the recap)
   -h, --help`;
 
 
@@ -125,6 +127,7 @@ const OPTIONS = {
   'no-type-check': { type: 'boolean' },
   verbose: { type: 'boolean', short: 'v' },
   plain: { type: 'boolean' },
+  insecure: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   extra: { type: 'string', short: 'e', multiple: true },
 } as const;
@@ -295,6 +298,7 @@ async function main(args: string[]): Promise<number> {
     channel: channelOption(v.channel),
     sshPassword,
     becomePassword,
+    insecure: v.insecure,
     askPassphrase: process.stdin.isTTY ? (p) => askSecret(p) : undefined,
   });
   return result.exitCode;

@@ -13,6 +13,8 @@ import { connectionFor, channelFor, type ConnectOptions } from '../connection/in
 import { Journal, completedTasks, latestRun, readNotes, type JournalEntry } from '../engine/journal.ts';
 import { RunEvents } from '../output/events.ts';
 import { attachHostLogs } from '../output/hostLog.ts';
+import { privateDir } from '../output/privateFiles.ts';
+import { checkInsecure } from './insecure.ts';
 import { attachJson } from '../output/jsonEvents.ts';
 import { attachPlain } from '../output/plain.ts';
 import { formatRecap } from '../output/recap.ts';
@@ -53,6 +55,8 @@ export interface RunOptions extends ConnectOptions {
   extraVars?: Record<string, unknown>;
   /** Options the playbook declares (`--to NAME`), set as host vars too. */
   params?: Record<string, string | true>;
+  /** `--insecure`: run although NODE_TLS_REJECT_UNAUTHORIZED=0 or GOVC_INSECURE switch certificate checks off (said in the recap). */
+  insecure?: boolean;
 }
 
 export interface RunResult extends RunSummary {
@@ -84,8 +88,10 @@ export async function runPlaybook(o: RunOptions): Promise<RunResult> {
   }
   for (const h of inventory.hosts) Object.assign(h.vars, o.extraVars ?? {}, o.params ?? {});
   const hosts = selectHosts(inventory.hosts, inventory.groups, o.limit, { ansible: inventory.ansible?.data, warn: (w) => write(`warning: ${w}`), play: playbook.options.hosts });
+  const insecure = checkInsecure(hosts, o.insecure);
   const tags: TagFilter = { tags: o.tags, skipTags: o.skipTags };
   const logsDir = resolve(o.logsDir ?? 'logs');
+  privateDir(logsDir);
   const name = playbook.options.name;
   const invRel = relative(process.cwd(), inventory.file);
 
@@ -106,13 +112,14 @@ export async function runPlaybook(o: RunOptions): Promise<RunResult> {
   });
   if (o.resume) journal.inherit(readNotes(join(logsDir, resumedFrom!)));
   const events = new RunEvents();
-  attachHostLogs(events, logDir);
-  if (o.json) attachJson(events, o.json);
+  attachHostLogs(events, logDir, { diff: !!o.diff });
+  if (o.json) attachJson(events, o.json, { diff: !!o.diff });
   const view = o.view ?? (process.stdout.isTTY && !process.env.NO_COLOR && !process.env.CI ? 'listr' : 'plain');
   // listr2 is loaded only for a terminal view (plain runs start faster without it).
   const listr = view === 'listr' ? (await import('../output/listr.ts')).attachListr(events, { diff: !!o.diff, log: write }) : undefined;
   if (view === 'plain') attachPlain(events, { write, diff: !!o.diff, verbose: !!o.verbose });
 
+  if (insecure) events.emit({ type: 'warn', message: insecure });
   events.emit({ type: 'run:start', runId, playbook: name, inventory: invRel, hosts: hosts.map((h) => h.name), check: !!o.check, resumedFrom, strategy: strategyOf(hosts, o.channel) });
   const failures: string[] = [];
   const pending: string[] = [];
@@ -132,19 +139,23 @@ export async function runPlaybook(o: RunOptions): Promise<RunResult> {
   events.emit({ type: 'run:done', exitCode: summary.exitCode, recap: summary.recap, durationMs: Date.now() - started });
   journal.finish(summary.exitCode);
   await listr?.finish();
-  if (view !== 'silent') {
-    write('');
-    write(formatRecap(summary.recap, view === 'listr'));
-    if (view === 'listr' && failures.length) write(`\nFAILURES\n${failures.join('\n')}`);
-    if (pending.length) write(`\nPENDING MANUAL STEPS (not done by this run)\n${pending.join('\n')}`);
-    for (const out of summary.outcomes.values()) if (out.error) write(out.error);
-    if (summary.stopped) {
-      write(`\nROLLOUT STOPPED: ${summary.stopped}.${summary.notStarted.length ? ` Not started: ${summary.notStarted.join(', ')}.` : ''}`);
-    }
-    if (summary.exitCode !== 0) write(`\nTo continue where this run stopped: run ${name} ${o.inventory} --resume${o.limit ? ` --limit '${o.limit}'` : ''}`);
-    write(`Logs: ${relative(process.cwd(), logDir)}/`);
-  }
+  if (view !== 'silent') printEnd(write, { o, summary, name, logDir, insecure, failures, pending, listr: view === 'listr' });
   return { ...summary, runId, logDir, playbookName: name };
+}
+
+/** The recap and what follows it: failures, pending manual steps, how to resume, where the logs are. */
+function printEnd(write: (l: string) => void, e: { o: RunOptions; summary: RunSummary; name: string; logDir: string; insecure?: string; failures: string[]; pending: string[]; listr: boolean }): void {
+  write('');
+  write(formatRecap(e.summary.recap, e.listr));
+  if (e.insecure) write(e.insecure);
+  if (e.listr && e.failures.length) write(`\nFAILURES\n${e.failures.join('\n')}`);
+  if (e.pending.length) write(`\nPENDING MANUAL STEPS (not done by this run)\n${e.pending.join('\n')}`);
+  for (const out of e.summary.outcomes.values()) if (out.error) write(out.error);
+  if (e.summary.stopped) {
+    write(`\nROLLOUT STOPPED: ${e.summary.stopped}.${e.summary.notStarted.length ? ` Not started: ${e.summary.notStarted.join(', ')}.` : ''}`);
+  }
+  if (e.summary.exitCode !== 0) write(`\nTo continue where this run stopped: run ${e.name} ${e.o.inventory} --resume${e.o.limit ? ` --limit '${e.o.limit}'` : ''}`);
+  write(`Logs: ${relative(process.cwd(), e.logDir)}/`);
 }
 
 const indent = (text: string) => text.split('\n').map((l) => `    ${l}`).join('\n');

@@ -9,11 +9,12 @@
  * if (!r.ok) for (const d of r.diagnostics) console.error(formatDiagnostic(d))
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import type * as TS from 'typescript';
+import { privateDir, writePrivateFile } from '../output/privateFiles.ts';
 
 export interface TypeDiagnostic {
   /** Absolute path; absent for a diagnostic about the configuration. */
@@ -254,11 +255,10 @@ function writeCache(file: string, cache: CacheFile): void {
   const keep = Object.entries(cache.checks).sort(([, a], [, b]) => b.checkedAt.localeCompare(a.checkedAt)).slice(0, CACHE_MAX_ENTRIES);
   const text = JSON.stringify({ version: CACHE_VERSION, checks: Object.fromEntries(keep) }, null, 1);
   try {
-    mkdirSync(dirname(file), { recursive: true });
-    // Renamed into place, so a run reading at the same moment sees the old file or the new one.
-    const tmp = `${file}.${process.pid}.tmp`;
-    writeFileSync(tmp, text);
-    renameSync(tmp, file);
+    // 0700/0600 like everything under the cache; renamed into place, so a run reading at the
+    // same moment sees the old file or the new one.
+    privateDir(dirname(file));
+    writePrivateFile(file, text);
   } catch {
     // An unwritable cache only costs the next run another check.
   }

@@ -55,7 +55,7 @@ export function attachListr(events: RunEvents, o: { diff: boolean; log: (line: s
       }
       case 'task:output': {
         const r = view.rows.get(e.host);
-        if (r?.wrapper && e.line.trim()) r.wrapper.output = e.line;
+        if (r?.wrapper && !e.quiet && e.line.trim()) r.wrapper.output = e.line;
         return;
       }
       case 'task:done': {

@@ -30,7 +30,7 @@ export function attachPlain(events: RunEvents, o: PlainOptions): void {
         if (o.verbose) o.write(`${t()} ${e.host} | TASK [${e.task}]`);
         break;
       case 'task:output':
-        if (o.verbose || e.stream === 'info') o.write(`${t()} ${e.host} |   ${e.line}`);
+        if (!e.quiet && (o.verbose || e.stream === 'info')) o.write(`${t()} ${e.host} |   ${e.line}`);
         break;
       case 'task:done': {
         const secs = (e.durationMs / 1000).toFixed(2);

@@ -1,11 +1,13 @@
-// httpCheck from the target: lab1's certificate fingerprint (openssl) and its admin page (curl -D -).
+// httpCheck from the target: lab1's certificate (openssl, checked against the pin on the
+// controller) and its admin page (curl with its request on stdin, headers, body, trailer).
+import { X509Certificate } from 'node:crypto';
 import { httpCheck } from '../../../modules/httpCheck.ts';
 import { capture, cases, override, type Replay } from '../../support/planCases.ts';
 
 const URL_ = 'https://127.0.0.1/admin/';
-const pin = /=([0-9A-F:]+)/.exec(capture('bookworm/openssl-fingerprint.txt'))![1]!;
+const pin = new X509Certificate(capture('bookworm/openssl-cert.txt')).fingerprint256;
 const lab1 = (...over: Replay[]): Replay[] =>
-  override([{ run: 'openssl s_client -connect 127.0.0.1:443', out: 'bookworm/openssl-fingerprint.txt' }, { run: 'curl -sS -X GET', out: 'bookworm/curl-admin.txt' }], ...over);
+  override([{ run: 'openssl s_client -connect 127.0.0.1:443', out: 'bookworm/openssl-cert.txt' }, { run: 'curl -sS -K -', stdin: /pinnedpubkey = "sha256\/\/[A-Za-z0-9+\/=]+"/, out: 'bookworm/curl-admin.txt' }], ...over);
 const target = { url: URL_, from: 'target' as const, pinSha256: pin };
 
 export default cases(httpCheck, [
