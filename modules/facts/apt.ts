@@ -111,6 +111,9 @@ export const formatMoves = (moves: readonly PackageMove[]) =>
 
 /** `E: Could not get lock /var/lib/dpkg/lock-frontend. It is held by process 1234 (apt-get)` */
 export function parseLockError(stderr: string): { lock: string; pid?: number; holder?: string } | undefined {
+  // dpkg itself: `dpkg: error: dpkg frontend lock was locked by another process with pid 406`
+  const d = /dpkg: error: dpkg (frontend lock|status database|lock) (?:was|is) locked by another process(?: with pid (\d+))?/.exec(stderr);
+  if (d) return { lock: d[1] === 'frontend lock' ? '/var/lib/dpkg/lock-frontend' : '/var/lib/dpkg/lock', pid: d[2] ? Number(d[2]) : undefined };
   const m = /Could not (?:get|open) lock (\S+?)\.?(?=\s|$)/.exec(stderr);
   if (!m) return undefined;
   const h = /held by process (\d+)(?: \(([^)]+)\))?/.exec(stderr);
