@@ -44,3 +44,5 @@ export { registerSecret, mask } from './model/secrets.ts';
 // Controller-side actions a module's custom apply may take, and the wait-and-retry loop.
 export { httpFetch, HttpError, normalizePin, pemFingerprint, type HttpRequest, type HttpResponse, type TlsTrust } from './connection/https.ts';
 export { retry, backoffMs, type Backoff, type Retried, type RetryOptions, type Try } from './engine/backoff.ts';
+// Asking the operator (a guided step): the terminal's prompter, one question on screen at a time.
+export { prompter, PromptInterrupted, type Asker, type Choice, type Question } from './model/prompt.ts';

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { join, relative, resolve } from 'node:path';
 import { loadInventory, type Host, type Inventory } from '../inventory/load.ts';
 import { loadPlaybook } from './load.ts';
+import { discardTypeAhead } from './prompt.ts';
 import { selectHosts, tagsSelect, type TagFilter } from '../inventory/select.ts';
 import { schedule, type RunSummary } from '../engine/scheduler.ts';
 import { connectionFor, channelFor, type ConnectOptions } from '../connection/index.ts';
@@ -104,7 +105,7 @@ export async function runPlaybook(o: RunOptions): Promise<RunResult> {
   if (o.json) attachJson(events, o.json);
   const view = o.view ?? (process.stdout.isTTY && !process.env.NO_COLOR && !process.env.CI ? 'listr' : 'plain');
   // listr2 is loaded only for a terminal view (plain runs start faster without it).
-  const listr = view === 'listr' ? (await import('../output/listr.ts')).attachListr(events, { diff: !!o.diff, log: write }) : undefined;
+  const listr = view === 'listr' ? (await import('../output/listr.ts')).attachListr(events, { diff: !!o.diff, log: write, discardTypeAhead: () => discardTypeAhead() }) : undefined;
   if (view === 'plain') attachPlain(events, { write, diff: !!o.diff, verbose: !!o.verbose });
 
   events.emit({ type: 'run:start', runId, playbook: name, inventory: invRel, hosts: hosts.map((h) => h.name), check: !!o.check, resumedFrom, strategy: strategyOf(hosts, o.channel) });

@@ -2,7 +2,10 @@
  * The terminal view: listr2 rows, one per host of the running batch, each showing the current
  * task, its elapsed time and the last output line. The only file that imports listr2.
  */
-import { Listr, type ListrTaskWrapper } from 'listr2';
+import { Listr, PromptError, type ListrTaskWrapper } from 'listr2';
+import { ListrEnquirerPromptAdapter } from '@listr2/prompt-adapter-enquirer';
+import { registerSecret } from '../model/secrets.ts';
+import { PromptInterrupted, setPrompter, type Prompter } from '../model/prompt.ts';
 import { unifiedDiff } from './diff.ts';
 import { preflightTable } from './plain.ts';
 import type { RunEvent, RunEvents } from './events.ts';
@@ -34,8 +37,16 @@ interface View {
   log: (line: string) => void;
 }
 
-export function attachListr(events: RunEvents, o: { diff: boolean; log: (line: string) => void }): ListrView {
+export interface ListrOptions {
+  diff: boolean;
+  log: (line: string) => void;
+  /** Throws away keys typed before a question showed. */
+  discardTypeAhead: () => Promise<void>;
+}
+
+export function attachListr(events: RunEvents, o: ListrOptions): ListrView {
   const view: View = { rows: new Map(), drawing: Promise.resolve(), diff: o.diff, log: o.log };
+  const fallback = setPrompter(rowPrompter(view, o.discardTypeAhead, () => fallback));
   const ticker = setInterval(() => {
     for (const [h, r] of view.rows) if (r.wrapper && r.task !== undefined && r.finished === undefined) r.wrapper.title = title(h, r);
   }, 1000);
@@ -81,6 +92,7 @@ export function attachListr(events: RunEvents, o: { diff: boolean; log: (line: s
     finish: async () => {
       await view.drawing;
       clearInterval(ticker);
+      setPrompter(fallback);
     },
   };
 }
@@ -112,6 +124,8 @@ function startBatch(view: View, hosts: string[]): void {
       concurrent: true,
       exitOnError: false,
       collectErrors: false,
+      // listr2's own SIGINT handler exits 127 at once; ours lets running tasks finish and prints the recap.
+      registerSignalListeners: false,
       rendererOptions: { outputBar: 1, persistentOutput: true, collapseErrors: false, showErrorMessage: true },
     },
   );
@@ -131,3 +145,41 @@ function hostDone(view: View, e: Extract<RunEvent, { type: 'host:done' }>): void
 }
 
 const dim = (s: string) => (process.env.NO_COLOR ? s : `\x1b[2m${s}\x1b[22m`);
+
+// ---- questions on a host's row ----------------------------------------------------------------
+
+/**
+ * Questions through listr2's prompt support (enquirer): the renderer stops drawing the row's
+ * output and shows the question in full under the host, then reads the answer. A question about
+ * no host, or a host without a live row, goes to the prompter installed before the view.
+ */
+function rowPrompter(view: View, discardTypeAhead: () => Promise<void>, fallback: () => Prompter): Prompter {
+  const ask = async <T>(host: string | undefined, what: string, options: object, timeoutMs?: number): Promise<T | undefined> => {
+    const row = host ? view.rows.get(host) : undefined;
+    if (!row?.wrapper || row.finished !== undefined) return undefined;
+    await discardTypeAhead();
+    const adapter = row.wrapper.prompt(ListrEnquirerPromptAdapter);
+    let timedOut = false;
+    const t = timeoutMs ? setTimeout(() => ((timedOut = true), adapter.cancel({ throw: true })), timeoutMs) : undefined;
+    try {
+      return (await adapter.run(options as never)) as T;
+    } catch (e) {
+      if (timedOut) return undefined;
+      if (e instanceof PromptError) throw new PromptInterrupted(what);
+      throw e;
+    } finally {
+      if (t) clearTimeout(t);
+    }
+  };
+  const hasRow = (host?: string) => !!host && !!view.rows.get(host)?.wrapper && view.rows.get(host)?.finished === undefined;
+  return {
+    interactive: () => !!process.stdin.isTTY && !process.env.CI,
+    select: (q) => (hasRow(q.host) ? ask<string>(q.host, q.message.split('\n')[0]!, { type: 'select', message: q.message, choices: q.choices }, q.timeoutMs) : fallback().select(q)),
+    secret: async (q) => {
+      if (!hasRow(q.host)) return fallback().secret(q);
+      const value = await ask<string>(q.host, q.message, { type: 'password', message: q.message });
+      if (value !== undefined) registerSecret(value);
+      return value;
+    },
+  };
+}
