@@ -38,16 +38,18 @@ const text = (p: PauseParams, host: { name: string; address: string }) =>
 
 /** Hosts waiting on a step with the same title; "all" confirms every one of them at once. */
 const waiting = new Map<string, Set<{ host: string; confirmed?: boolean }>>();
+const lastArrival = new Map<string, number>();
+const SETTLE_MS = 1500;
 
 /** The question on the host's row: its instructions in full, then done / all waiting / not done. */
 async function askOperator(host: string, p: PauseParams, lines: string[]): Promise<'yes' | 'no' | undefined> {
   const me = { host } as { host: string; confirmed?: boolean };
-  const first = !waiting.has(p.title);
   const peers = waiting.get(p.title) ?? new Set();
   waiting.set(p.title, peers.add(me));
+  lastArrival.set(p.title, Date.now());
   try {
     // hosts running in parallel reach the step within moments of each other: let them join, so "all" is offered
-    if (first) await new Promise((r) => setTimeout(r, 500));
+    while (Date.now() - lastArrival.get(p.title)! < SETTLE_MS) await new Promise((r) => setTimeout(r, 100));
     const ask = prompter();
     const answer = await ask.select({
       host,

@@ -22,6 +22,7 @@ export function moduleContext(r: HostRun, task: Task<unknown>, become: boolean):
     become,
     connection: conn,
     output: (line) => events.emit({ type: 'task:output', host: host.name, task: task.name, stream: 'info', line: mask(line) }),
+    progress: (p) => events.emit({ type: 'task:progress', host: host.name, task: task.name, percent: p.percent, label: mask(p.label) }),
     warn: (message) => events.emit({ type: 'warn', host: host.name, message: mask(message) }),
     pending: (message) => events.emit({ type: 'pending', host: host.name, task: task.name, message: mask(message) }),
     journal: {
@@ -44,7 +45,10 @@ async function runCommand(r: HostRun, task: Task<unknown>, become: boolean, cmd:
   const execOptions = {
     stdin: o.stdin,
     timeoutMs,
-    onLine: o.quiet ? undefined : (stream: 'stdout' | 'stderr', l: string) => events.emit({ type: 'task:output', host: host.name, task: task.name, stream, line: mask(l) }),
+    onLine: (stream: 'stdout' | 'stderr', l: string) => {
+      if (o.onLine?.(stream, l) || o.quiet) return;
+      events.emit({ type: 'task:output', host: host.name, task: task.name, stream, line: mask(l) });
+    },
   };
   // sudo (with its password, prompt and markers) is sudo.ts's business; a refusal throws BecomeError.
   const res = asRoot ? await execAsRoot(conn, cmd, execOptions) : await conn.exec(cmd, execOptions);

@@ -38,6 +38,14 @@ export interface ExecStep {
    * run, so `failedWhen`, `until`, `ignoreErrors` and later tasks can read the output.
    */
   keepOnFailure?: boolean;
+  /** Reads a progress report from an output line (apt's `APT::Status-Fd`); such lines show as the row's bar, not as output. */
+  progress?: (line: string) => Progress | undefined;
+}
+
+/** How far a long command is: a percentage and what it is doing now. */
+export interface Progress {
+  percent: number;
+  label: string;
 }
 
 /** A file written on the host atomically (temp file beside it, then rename). */
@@ -102,6 +110,8 @@ export interface CommandOptions {
   become?: boolean;
   /** Keep output lines off the progress row (still logged). */
   quiet?: boolean;
+  /** Sees each output line first; a line it returns true for is not shown as output (still logged). */
+  onLine?: (stream: 'stdout' | 'stderr', line: string) => boolean;
 }
 
 /** A host's inventory data, as modules and `when` see it. */
@@ -130,6 +140,8 @@ export interface ModuleContext {
   runStep(step: Step): Promise<ExecResult>;
   /** Show a line on the host's progress row (and log it). */
   output(line: string): void;
+  /** Show how far the running command is (the row's bar). */
+  progress?(p: Progress): void;
   warn(message: string): void;
   /** Record work left to a person (a manual step not done in this run): listed after the recap. */
   pending(message: string): void;

@@ -21,6 +21,7 @@ export type RunEvent =
   | { type: 'host:start'; host: string }
   | { type: 'task:start'; host: string; task: string; taskId: string; module: string }
   | { type: 'task:output'; host: string; task: string; stream: 'stdout' | 'stderr' | 'info'; line: string }
+  | { type: 'task:progress'; host: string; task: string; percent: number; label: string }
   | { type: 'cmd:start'; host: string; task: string; command: string; become: boolean }
   | { type: 'cmd:done'; host: string; task: string; command: string; exitCode: number | null; signal?: string; stdout: string; stderr: string; durationMs: number }
   | { type: 'task:done'; host: string; task: string; taskId: string; module: string; status: TaskStatus; changed: boolean; reason: string; diff?: FileDiff[]; error?: string; durationMs: number; attempts?: number; resumed?: boolean }

@@ -22,6 +22,8 @@ interface Row {
   finished?: Error | null;
   settle?: (error: Error | null) => void;
   finalTitle?: string;
+  /** The running command's last progress report: the row's bar. */
+  progress?: { percent: number; label: string };
 }
 
 export interface ListrView {
@@ -35,6 +37,7 @@ interface View {
   drawing: Promise<void>;
   diff: boolean;
   log: (line: string) => void;
+  rollout: Rollout;
 }
 
 export interface ListrOptions {
@@ -45,13 +48,15 @@ export interface ListrOptions {
 }
 
 export function attachListr(events: RunEvents, o: ListrOptions): ListrView {
-  const view: View = { rows: new Map(), drawing: Promise.resolve(), diff: o.diff, log: o.log };
+  const view: View = { rows: new Map(), drawing: Promise.resolve(), diff: o.diff, log: o.log, rollout: newRollout() };
   const fallback = setPrompter(rowPrompter(view, o.discardTypeAhead, () => fallback));
   const ticker = setInterval(() => {
     for (const [h, r] of view.rows) if (r.wrapper && r.task !== undefined && r.finished === undefined) r.wrapper.title = title(h, r);
+    if (view.rollout.wrapper) view.rollout.wrapper.title = rolloutTitle(view.rollout);
   }, 1000);
   ticker.unref();
   events.on((e) => {
+    trackRollout(view.rollout, e);
     switch (e.type) {
       case 'batch:start':
         return startBatch(view, e.hosts);
@@ -60,13 +65,22 @@ export function attachListr(events: RunEvents, o: ListrOptions): ListrView {
         if (r) {
           r.task = e.task;
           r.since = Date.now();
+          r.progress = undefined;
           if (r.wrapper) r.wrapper.title = title(e.host, r);
         }
         return;
       }
       case 'task:output': {
         const r = view.rows.get(e.host);
-        if (r?.wrapper && e.line.trim()) r.wrapper.output = e.line;
+        const last = e.line.split('\r').filter((l) => l.trim()).at(-1);
+        if (r?.wrapper && last && !r.progress) r.wrapper.output = last;
+        return;
+      }
+      case 'task:progress': {
+        const r = view.rows.get(e.host);
+        if (!r) return;
+        r.progress = { percent: e.percent, label: e.label };
+        if (r.wrapper && r.finished === undefined) r.wrapper.output = progressLine(r.progress);
         return;
       }
       case 'task:done': {
@@ -108,8 +122,9 @@ function finalize(host: string, r: Row): void {
 /** A listr2 list with one row per host of the batch, drawn once the previous batch is done. */
 function startBatch(view: View, hosts: string[]): void {
   for (const host of hosts) view.rows.set(host, { since: Date.now(), notes: [] });
+  const rolloutRow = view.rollout.total > 1 ? [rolloutTask(view, hosts)] : [];
   const batch = new Listr(
-    hosts.map((host) => ({
+    [...rolloutRow, ...hosts.map((host) => ({
       title: host,
       task: (_ctx: unknown, wrapper: Wrapper) =>
         new Promise<void>((resolve, reject) => {
@@ -119,7 +134,7 @@ function startBatch(view: View, hosts: string[]): void {
           if (row.finished !== undefined) finalize(host, row);
           else wrapper.title = title(host, row);
         }),
-    })),
+    }))],
     {
       concurrent: true,
       exitOnError: false,
@@ -142,6 +157,66 @@ function hostDone(view: View, e: Extract<RunEvent, { type: 'host:done' }>): void
   r.finished = e.status === 'ok' ? null : new Error(r.notes.at(-1)?.split('\n')[0] ?? e.status);
   r.task = undefined;
   if (r.wrapper) finalize(e.host, r);
+}
+
+// ---- progress -------------------------------------------------------------------------------
+
+const BAR = 24;
+
+/** `[██████████░░░░░░░░░░░░░░]  42% Configuring ucware-core (amd64)` */
+export function progressLine(p: { percent: number; label: string }): string {
+  const filled = Math.round((p.percent / 100) * BAR);
+  return `[${'█'.repeat(filled)}${'░'.repeat(BAR - filled)}] ${String(Math.floor(p.percent)).padStart(3)}% ${p.label}`;
+}
+
+interface Rollout {
+  total: number;
+  done: number;
+  startedAt: Map<string, number>;
+  /** Durations of finished hosts, for the estimate. */
+  took: number[];
+  batchSize: number;
+  wrapper?: Wrapper;
+}
+
+const newRollout = (): Rollout => ({ total: 0, done: 0, startedAt: new Map(), took: [], batchSize: 1 });
+
+function trackRollout(r: Rollout, e: RunEvent): void {
+  if (e.type === 'run:start') r.total = e.hosts.length;
+  if (e.type === 'batch:start' && e.phase !== 'preflight') r.batchSize = e.hosts.length;
+  if (e.type === 'host:start') r.startedAt.set(e.host, Date.now());
+  if (e.type === 'host:done' && r.startedAt.has(e.host)) {
+    r.done++;
+    r.took.push(Date.now() - r.startedAt.get(e.host)!);
+  }
+}
+
+/** `rollout: 2/10 hosts done · about 12 min left` — the estimate from the hosts finished so far, batch by batch. */
+export function rolloutTitle(r: Pick<Rollout, 'total' | 'done' | 'took' | 'batchSize'>): string {
+  const left = r.total - r.done;
+  if (!r.took.length || !left) return `rollout: ${r.done}/${r.total} hosts done`;
+  const avg = r.took.reduce((a, b) => a + b, 0) / r.took.length;
+  const ms = avg * Math.ceil(left / Math.max(1, r.batchSize));
+  const eta = ms < 90_000 ? `${Math.round(ms / 1000)} s` : `${Math.round(ms / 60_000)} min`;
+  return `rollout: ${r.done}/${r.total} hosts done · about ${eta} left`;
+}
+
+/** The batch's first row: the rollout so far; done when the batch's hosts are. */
+function rolloutTask(view: View, hosts: string[]) {
+  return {
+    title: rolloutTitle(view.rollout),
+    task: (_ctx: unknown, wrapper: Wrapper) =>
+      new Promise<void>((resolve) => {
+        view.rollout.wrapper = wrapper;
+        const check = setInterval(() => {
+          if (hosts.every((h) => view.rows.get(h)?.finished !== undefined)) {
+            clearInterval(check);
+            wrapper.title = rolloutTitle(view.rollout);
+            resolve();
+          }
+        }, 200);
+      }),
+  };
 }
 
 const dim = (s: string) => (process.env.NO_COLOR ? s : `\x1b[2m${s}\x1b[22m`);
