@@ -34,7 +34,7 @@ export function defineModule<P, F = undefined, R = unknown>(def: ModuleDef<P, F,
 }
 
 export { noop, change, exec, upload } from './model/plan.ts';
-export type { Plan, Step, ExecStep, UploadStep, LockWait, HeldLock, FileDiff, Progress, ModuleContext, ModuleDef, Applied, CommandOptions, HostInfo } from './model/plan.ts';
+export type { Plan, Step, ExecStep, UploadStep, LockWait, HeldLock, FileDiff, Progress, HostReport, ModuleContext, ModuleDef, Applied, CommandOptions, HostInfo } from './model/plan.ts';
 export type { HostView, Outcome, Task, TaskOptions } from './model/dsl.ts';
 export type { HostVars } from './model/vars.ts';
 export type { Connection, ExecResult } from './connection/connection.ts';

@@ -15,6 +15,7 @@ import { Journal, completedTasks, latestRun, readNotes, type JournalEntry } from
 import { RunEvents } from '../output/events.ts';
 import { attachHostLogs } from '../output/hostLog.ts';
 import { attachJson } from '../output/jsonEvents.ts';
+import { attachReport } from '../output/report.ts';
 import { attachPlain } from '../output/plain.ts';
 import { formatRecap } from '../output/recap.ts';
 import { UsageError } from '../model/errors.ts';
@@ -103,6 +104,13 @@ export async function runPlaybook(o: RunOptions): Promise<RunResult> {
   const events = new RunEvents();
   attachHostLogs(events, logDir);
   if (o.json) attachJson(events, o.json);
+  let reportFile: string | undefined;
+  attachReport(events, {
+    dir: logDir,
+    resumeCommand: `run ${name} ${o.inventory} --resume --limit HOST`,
+    rollbackCommand: `run rollback ${o.inventory} --limit HOST --to SNAPSHOT`,
+    written: (f) => (reportFile = f),
+  });
   const view = o.view ?? (process.stdout.isTTY && !process.env.NO_COLOR && !process.env.CI ? 'listr' : 'plain');
   // listr2 is loaded only for a terminal view (plain runs start faster without it).
   const listr = view === 'listr' ? (await import('../output/listr.ts')).attachListr(events, { diff: !!o.diff, log: write, discardTypeAhead: () => discardTypeAhead() }) : undefined;
@@ -138,6 +146,7 @@ export async function runPlaybook(o: RunOptions): Promise<RunResult> {
     }
     if (summary.exitCode !== 0) write(`\nTo continue where this run stopped: run ${name} ${o.inventory} --resume${o.limit ? ` --limit '${o.limit}'` : ''}`);
     write(`Logs: ${relative(process.cwd(), logDir)}/`);
+    if (reportFile) write(`Report: ${relative(process.cwd(), reportFile)}`);
   }
   return { ...summary, runId, logDir, playbookName: name };
 }

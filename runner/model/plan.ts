@@ -42,6 +42,17 @@ export interface ExecStep {
   progress?: (line: string) => Progress | undefined;
 }
 
+/** What a module tells the fleet report about its host (any part; later reports add to earlier ones). */
+export interface HostReport {
+  versionsBefore?: Record<string, string | null>;
+  versionsAfter?: Record<string, string | null>;
+  /** Modified conffiles kept over the package's version; `diff` against what it shipped, absent when marked secret. */
+  conffiles?: { path: string; secret?: boolean; diff?: string }[];
+  backups?: { path: string; sha256: string; bytes?: number }[];
+  snapshots?: string[];
+  rollbackCommand?: string;
+}
+
 /** How far a long command is: a percentage and what it is doing now. */
 export interface Progress {
   percent: number;
@@ -140,6 +151,8 @@ export interface ModuleContext {
   runStep(step: Step): Promise<ExecResult>;
   /** Show a line on the host's progress row (and log it). */
   output(line: string): void;
+  /** Tell the fleet report (logs/<run>/report.html) about this host. */
+  report?(r: HostReport): void;
   /** Show how far the running command is (the row's bar). */
   progress?(p: Progress): void;
   warn(message: string): void;

@@ -1,6 +1,6 @@
 /** The typed events that the scheduler emits and every output (terminal, JSON, logs) consumes. */
 import { EventEmitter } from 'node:events';
-import type { FileDiff } from '../model/plan.ts';
+import type { FileDiff, HostReport } from '../model/plan.ts';
 
 export type TaskStatus = 'ok' | 'changed' | 'failed' | 'skipped' | 'unreachable' | 'rescued' | 'ignored';
 
@@ -19,7 +19,7 @@ export type RunEvent =
   | { type: 'batch:start'; index: number; of: number; hosts: string[]; phase?: 'preflight' }
   | { type: 'preflight:done'; go: string[]; noGo: { host: string; reason: string }[] }
   | { type: 'host:start'; host: string }
-  | { type: 'task:start'; host: string; task: string; taskId: string; module: string }
+  | { type: 'task:start'; host: string; task: string; taskId: string; module: string; phase?: string }
   | { type: 'task:output'; host: string; task: string; stream: 'stdout' | 'stderr' | 'info'; line: string }
   | { type: 'task:progress'; host: string; task: string; percent: number; label: string }
   | { type: 'cmd:start'; host: string; task: string; command: string; become: boolean }
@@ -27,6 +27,7 @@ export type RunEvent =
   | { type: 'task:done'; host: string; task: string; taskId: string; module: string; status: TaskStatus; changed: boolean; reason: string; diff?: FileDiff[]; error?: string; durationMs: number; attempts?: number; resumed?: boolean }
   | { type: 'host:done'; host: string; counts: RecapCounts; status: 'ok' | 'failed' | 'unreachable' | 'stopped'; error?: string }
   | { type: 'warn'; host?: string; message: string }
+  | { type: 'host:report'; host: string; report: HostReport }
   | { type: 'pending'; host: string; task: string; message: string }
   | { type: 'run:stopped'; reason: string; notStarted: string[] }
   | { type: 'run:done'; exitCode: number; recap: Record<string, RecapCounts>; durationMs: number };
