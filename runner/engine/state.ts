@@ -95,7 +95,7 @@ export interface Scope {
   /** Inside a block with a rescue: failures count as rescued if the rescue succeeds. */
   rescuable: boolean;
   path: string;
-  /** The outermost block's name: the phase the fleet report draws. */
+  /** The innermost block's name: the phase the fleet report draws. */
   phase?: string;
 }
 

@@ -1,6 +1,6 @@
 /**
  * The fleet report, `logs/<run>/report.html`: what the admin hands in after the window. It is
- * built from events only (phases from `task:start`'s phase, what modules said through
+ * built from events only (phases: the innermost block of each task, from `task:start`, what modules said through
  * `host:report`, pending steps, failures) and written when the run ends, 0600 in the 0700 run folder.
  */
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';

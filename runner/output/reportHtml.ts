@@ -15,7 +15,7 @@ export interface Phase {
   status: 'ok' | 'changed' | 'failed';
 }
 
-/** Consecutive tasks of one phase (top-level block) as one span; failed if one of its tasks failed. */
+/** Consecutive tasks of one phase (their block) as one span; failed if one of its tasks failed. */
 export function phasesOf(tasks: TaskLine[], now: number): Phase[] {
   const out: Phase[] = [];
   for (const t of tasks) {
