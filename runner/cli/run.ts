@@ -104,13 +104,7 @@ export async function runPlaybook(o: RunOptions): Promise<RunResult> {
   const events = new RunEvents();
   attachHostLogs(events, logDir);
   if (o.json) attachJson(events, o.json);
-  let reportFile: string | undefined;
-  attachReport(events, {
-    dir: logDir,
-    resumeCommand: `run ${name} ${o.inventory} --resume --limit HOST`,
-    rollbackCommand: `run rollback ${o.inventory} --limit HOST --to SNAPSHOT`,
-    written: (f) => (reportFile = f),
-  });
+  const reportFile = fleetReport(events, logDir, name, o.inventory);
   const view = o.view ?? (process.stdout.isTTY && !process.env.NO_COLOR && !process.env.CI ? 'listr' : 'plain');
   // listr2 is loaded only for a terminal view (plain runs start faster without it).
   const listr = view === 'listr' ? (await import('../output/listr.ts')).attachListr(events, { diff: !!o.diff, log: write, discardTypeAhead: () => discardTypeAhead() }) : undefined;
@@ -146,9 +140,17 @@ export async function runPlaybook(o: RunOptions): Promise<RunResult> {
     }
     if (summary.exitCode !== 0) write(`\nTo continue where this run stopped: run ${name} ${o.inventory} --resume${o.limit ? ` --limit '${o.limit}'` : ''}`);
     write(`Logs: ${relative(process.cwd(), logDir)}/`);
-    if (reportFile) write(`Report: ${relative(process.cwd(), reportFile)}`);
+    if (reportFile()) write(`Report: ${relative(process.cwd(), reportFile()!)}`);
   }
   return { ...summary, runId, logDir, playbookName: name };
+}
+
+/** `logs/<run>/report.html`, written when the run ends; returns its path once written. */
+function fleetReport(events: RunEvents, dir: string, playbook: string, inventory: string): () => string | undefined {
+  let file: string | undefined;
+  const resumeCommand = `run ${playbook} ${inventory} --resume --limit HOST`;
+  attachReport(events, { dir, resumeCommand, rollbackCommand: `run rollback ${inventory} --limit HOST --to SNAPSHOT`, written: (f) => (file = f) });
+  return () => file;
 }
 
 const indent = (text: string) => text.split('\n').map((l) => `    ${l}`).join('\n');

@@ -66,7 +66,8 @@ export function attachListr(events: RunEvents, o: ListrOptions): ListrView {
           r.task = e.task;
           r.since = Date.now();
           r.progress = undefined;
-          if (r.wrapper) r.wrapper.title = title(e.host, r);
+          // the previous task's last line must not stand under this one
+          if (r.wrapper) (r.wrapper.title = title(e.host, r)), (r.wrapper.output = '');
         }
         return;
       }

@@ -7,46 +7,11 @@ import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { mask } from '../model/secrets.ts';
 import { renderReportHtml } from './reportHtml.ts';
+import type { FleetReport, HostEntry } from './reportHtml.ts';
+import type { RunEvent, RunEvents } from './events.ts';
 import type { HostReport } from '../model/plan.ts';
-import type { RecapCounts, RunEvent, RunEvents, TaskStatus } from './events.ts';
 
-export interface TaskLine {
-  task: string;
-  phase: string;
-  start: number;
-  end?: number;
-  status?: TaskStatus;
-  changed?: boolean;
-  reason?: string;
-  error?: string;
-}
-
-export interface HostEntry {
-  name: string;
-  status: 'ok' | 'failed' | 'unreachable' | 'stopped' | 'not started';
-  counts?: RecapCounts;
-  error?: string;
-  tasks: TaskLine[];
-  report: HostReport;
-  pending: string[];
-  /** The host's last output lines, for a failed host. */
-  tail: string[];
-}
-
-export interface FleetReport {
-  runId: string;
-  playbook: string;
-  inventory: string;
-  check: boolean;
-  start: number;
-  end: number;
-  exitCode?: number;
-  stopped?: string;
-  hosts: HostEntry[];
-  /** How to continue the run, and how to roll one host back (HOST replaced). */
-  resumeCommand: string;
-  rollbackCommand?: string;
-}
+export type { FleetReport, HostEntry, TaskLine } from './reportHtml.ts';
 
 const TAIL = 40;
 

@@ -3,7 +3,47 @@
  * no font, no image, no link to anything outside it — it opens from a USB stick on a locked-down
  * laptop and prints as it shows. Pure: a FleetReport in, a string out.
  */
-import type { FleetReport, HostEntry, TaskLine } from './report.ts';
+import type { HostReport } from '../model/plan.ts';
+import type { RecapCounts, TaskStatus } from './events.ts';
+
+export interface TaskLine {
+  task: string;
+  phase: string;
+  start: number;
+  end?: number;
+  status?: TaskStatus;
+  changed?: boolean;
+  reason?: string;
+  error?: string;
+}
+
+export interface HostEntry {
+  name: string;
+  status: 'ok' | 'failed' | 'unreachable' | 'stopped' | 'not started';
+  counts?: RecapCounts;
+  error?: string;
+  tasks: TaskLine[];
+  report: HostReport;
+  pending: string[];
+  /** The host's last output lines, for a failed host. */
+  tail: string[];
+}
+
+export interface FleetReport {
+  runId: string;
+  playbook: string;
+  inventory: string;
+  check: boolean;
+  start: number;
+  end: number;
+  exitCode?: number;
+  stopped?: string;
+  hosts: HostEntry[];
+  /** How to continue the run, and how to roll one host back (HOST replaced). */
+  resumeCommand: string;
+  rollbackCommand?: string;
+}
+
 
 const esc = (s: unknown) => String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 const secs = (ms: number) => (ms < 90_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms / 60_000)} min`);
