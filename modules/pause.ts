@@ -18,6 +18,8 @@ export interface PauseParams {
   title: string;
   /** What the operator must do; `{host}` is replaced by the host's name (and `{address}` by its address). */
   instructions: string | string[];
+  /** The question under the instructions; `{host}` is replaced. @default "Done on {host}?" */
+  question?: string;
   /** Without a terminal: record "pending" instead of failing. @default false */
   skipNonInteractive?: boolean;
   /** Fail if nobody answers within this. @default none (wait) */
@@ -53,10 +55,10 @@ async function askOperator(host: string, p: PauseParams, lines: string[]): Promi
     const ask = prompter();
     const answer = await ask.select({
       host,
-      message: `${host}: ${p.title}\n${lines.map((l) => `  - ${l}`).join('\n')}\nDone on ${host}?`,
+      message: `${host}: ${p.title}\n${lines.map((l) => `  - ${l}`).join('\n')}\n${(p.question ?? 'Done on {host}?').replaceAll('{host}', host)}`,
       choices: () => [
-        { name: 'yes', message: `yes, done on ${host}` },
-        ...(peers.size > 1 ? [{ name: 'all', message: `yes, done on all ${peers.size} waiting: ${[...peers].map((w) => w.host).join(', ')}` }] : []),
+        { name: 'yes', message: `yes, on ${host}` },
+        ...(peers.size > 1 ? [{ name: 'all', message: `yes, on all ${peers.size} waiting: ${[...peers].map((w) => w.host).join(', ')}` }] : []),
         { name: 'no', message: `no: fail this step on ${host}` },
       ],
       skip: () => me.confirmed === true,

@@ -74,7 +74,7 @@ test('pause: several hosts on the same step, "all" answers each of them', async 
   const dir = start(['pbx1', 'pbx2', 'pbx3']);
   try {
     const s = await waitFor(/Done on pbx\d\?/);
-    assert.match(s, /yes, done on all 3 waiting: pbx1, pbx2, pbx3/);
+    assert.match(s, /yes, on all 3 waiting: pbx1, pbx2, pbx3/);
     tmux('send-keys', '-t', 't', 'Down');
     await new Promise((r) => setTimeout(r, 300));
     tmux('send-keys', '-t', 't', 'Enter');
