@@ -88,6 +88,8 @@ export function attachListr(events: RunEvents, o: ListrOptions): ListrView {
         const r = view.rows.get(e.host);
         if (!r) return;
         if (e.status === 'failed' || e.status === 'unreachable') r.notes.push(`${e.status}: ${e.task}\n${e.error ?? e.reason}`);
+        // a bar stops where the command ended: full when it succeeded
+        if (r.progress && r.wrapper && (e.status === 'ok' || e.status === 'changed')) r.wrapper.output = progressLine({ percent: 100, label: `${e.task}: done` });
         if (view.diff && e.diff) r.notes.push(...e.diff.map(unifiedDiff));
         return;
       }
