@@ -233,7 +233,8 @@ const dim = (s: string) => (process.env.NO_COLOR ? s : `\x1b[2m${s}\x1b[22m`);
  */
 function rowPrompter(view: View, discardTypeAhead: () => Promise<void>, fallback: () => Prompter): Prompter {
   const ask = async <T>(host: string | undefined, what: string, options: object, timeoutMs?: number): Promise<T | undefined> => {
-    const row = host ? view.rows.get(host) : undefined;
+    const name = rowFor(host);
+    const row = name ? view.rows.get(name) : undefined;
     if (!row?.wrapper || row.finished !== undefined) return undefined;
     await discardTypeAhead();
     const adapter = row.wrapper.prompt(ListrEnquirerPromptAdapter);
@@ -249,7 +250,10 @@ function rowPrompter(view: View, discardTypeAhead: () => Promise<void>, fallback
       if (t) clearTimeout(t);
     }
   };
-  const hasRow = (host?: string) => !!host && !!view.rows.get(host)?.wrapper && view.rows.get(host)?.finished === undefined;
+  const live = (host: string) => !!view.rows.get(host)?.wrapper && view.rows.get(host)?.finished === undefined;
+  // a question about no host (a key's passphrase while connecting) goes on the first live row, so the view still stops for it
+  const rowFor = (host?: string) => (host ? (live(host) ? host : undefined) : [...view.rows.keys()].find(live));
+  const hasRow = (host?: string) => rowFor(host) !== undefined;
   return {
     interactive: () => !!process.stdin.isTTY && !process.env.CI,
     select: (q) => (hasRow(q.host) ? ask<string>(q.host, q.message.split('\n')[0]!, { type: 'select', message: q.message, choices: q.choices }, q.timeoutMs) : fallback().select(q)),
