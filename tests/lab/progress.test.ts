@@ -4,6 +4,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ensureLab, sleep } from '../../lab/testkit.ts';
 import { reset, set } from '../../lab/lab.ts';
@@ -12,6 +13,7 @@ const SOCKET = `ucw-progress-${process.pid}`;
 const tmux = (...args: string[]) => execFileSync('tmux', ['-L', SOCKET, ...args], { encoding: 'utf8' });
 
 test.before(async () => {
+  mkdirSync('logs', { recursive: true });
   await ensureLab(3);
   await reset(['lab3']); // 4.5.0.9, so there is something to upgrade
   set('lab3', 'postinst-delay', '8');
@@ -36,11 +38,16 @@ test('the row shows dpkg\'s status per package and a percentage rising to 100', 
     screen = tmux('capture-pane', '-p', '-t', 't');
     for (const line of screen.split('\n')) {
       const m = /\] +(\d+)% (.*)$/.exec(line);
-      if (m && seen.at(-1)?.line !== line.trim()) seen.push({ percent: Number(m[1]), line: line.trim() });
+      if (m && seen.at(-1)?.line !== line.trim()) {
+        seen.push({ percent: Number(m[1]), line: line.trim() });
+        // kept (with colours) for a look, and for the README's screenshot
+        if (/Configuring ucware-core/.test(line)) writeFileSync('logs/progress-screen.ans', tmux('capture-pane', '-e', '-p', '-t', 't'));
+      }
     }
     if (/EXIT=\d+/.test(screen)) break;
     await sleep(500);
   }
+  writeFileSync('logs/progress-captures.txt', seen.map((x) => x.line).join('\n') + '\n');
   assert.match(screen, /EXIT=0/, screen);
   const percents = seen.map((s) => s.percent);
   assert.ok(seen.length >= 3, `several captures with a bar: ${JSON.stringify(seen)}`);
