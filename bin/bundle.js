@@ -11,14 +11,32 @@
 // startBundled() returns false when it cannot serve this run (no esbuild, a build error): then
 // bin/run.js loads the CLI through tsx as before, and the error shows there (UCW_BUNDLE_DEBUG=1
 // prints the build error too).
+//
+// The cache is the controller's own (playbooks and inventories name hosts, users, vault paths):
+// folders 0700 and files 0600 whatever the umask, as runner/output/privateFiles.ts does for logs
+// (this file is plain JavaScript, loaded before any TypeScript, so it has its own two helpers).
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const CACHE = join(ROOT, 'node_modules', '.cache', 'ucw-run');
 const STALE_MS = 10 * 60_000; // unreferenced bundles older than this are removed
+
+/** `mkdir -p`, each folder on the way and the folder itself 0700. */
+function privateDir(dir) {
+  const missing = [];
+  for (let d = dir; !existsSync(d) && dirname(d) !== d; d = dirname(d)) missing.unshift(d);
+  for (const d of missing) mkdirSync(d, { mode: 0o700 });
+  chmodSync(dir, 0o700);
+}
+
+/** Written 0600 (mode, then chmod: the umask masks the first). */
+function privateFile(file, data) {
+  writeFileSync(file, data, { mode: 0o600 });
+  chmodSync(file, 0o600);
+}
 
 const tsFiles = (dir) => (existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.ts')).map((f) => join(dir, f)) : []);
 
@@ -79,7 +97,12 @@ async function build(list, pointer) {
     sourcemap: 'linked',
     logLevel: 'silent',
     plugins: [keepImportMeta],
+    write: false,
   });
+  for (const out of r.outputFiles) {
+    privateDir(dirname(out.path));
+    privateFile(out.path, out.contents);
+  }
   const inputs = {};
   for (const f of Object.keys(r.metafile.inputs)) {
     const abs = resolve(f);
@@ -88,7 +111,7 @@ async function build(list, pointer) {
   }
   const map = Object.fromEntries(list.map((f) => [f, pathToFileURL(join(dir, relative('/', f).replace(/\.m?ts$/, '.js'))).href]));
   const meta = { dir, inputs, map };
-  writeFileSync(`${pointer}.${process.pid}`, JSON.stringify(meta));
+  privateFile(`${pointer}.${process.pid}`, JSON.stringify(meta));
   renameSync(`${pointer}.${process.pid}`, pointer);
   prune();
   return meta;
@@ -117,6 +140,7 @@ export async function startBundled(argv) {
   const pointer = join(CACHE, `${createHash('sha256').update(list.join('\n')).digest('hex').slice(0, 16)}.bundle.json`);
   let meta;
   try {
+    chmodSync(CACHE, 0o700); // a cache made before it was private: close it
     meta = JSON.parse(readFileSync(pointer, 'utf8'));
     if (!fresh(meta)) meta = undefined;
   } catch {
@@ -124,7 +148,7 @@ export async function startBundled(argv) {
   }
   if (!meta) {
     try {
-      mkdirSync(CACHE, { recursive: true });
+      privateDir(CACHE);
       meta = await build(list, pointer);
     } catch (e) {
       if (process.env.UCW_BUNDLE_DEBUG) console.error('bundle:', e);

@@ -67,7 +67,8 @@ export function plan(p: CommandParams, f: Facts): Plan<CommandResult> {
   const line = lineOf(p);
   // the output is the result even when the exit code fails the task: failedWhen and until read it
   const report = (r: ExecResult) => ({ result: { stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode }, reason: `ran: ${line.slice(0, 80)}` });
-  return change(`run ${line.slice(0, 80)}`, { steps: [exec(line, { stdin: p.stdin, okExitCodes: p.okExitCodes, report, keepOnFailure: true })] });
+  // The result keeps a head and a tail of what it printed (a task may print gigabytes); the host log has all of it.
+  return change(`run ${line.slice(0, 80)}`, { steps: [exec(line, { stdin: p.stdin, okExitCodes: p.okExitCodes, report, keepOnFailure: true, keep: 'bounded' })] });
 }
 
 /** `shell({ cmd })`: the same module, named for readers who think in Ansible terms. */

@@ -1,12 +1,16 @@
 /**
  * Put given content into a file, atomically (temp file + rename), with mode and owner.
- * Idempotent: compares the content first. Check mode: full. Diff: full (unified).
+ * Idempotent: compares the content first. Check mode: full. Diff: full (unified), shown with
+ * --diff only; with `secret: true` (a licence, a key) the content is compared by SHA-256, is
+ * never shown in a diff, log, event or journal, and is masked wherever it would appear.
  *
  * @example
  * copy({ path: '/etc/needrestart/conf.d/50-auto.conf', content: "$nrconf{restart} = 'a';\n", mode: '0644' }, { become: true })
+ * copy((h) => ({ path: '/etc/ucware/licence.key', content: h.vars.licence, mode: '0600', secret: true }), { become: true })
  */
-import { defineModule, change, noop, upload, exec, type Plan, type Step, ParamError, sh } from '../runner/module.ts';
-import { readFile, sameMode, statFile, type FileStat } from './facts/files.ts';
+import { createHash } from 'node:crypto';
+import { defineModule, change, noop, upload, exec, type Plan, type Step, ParamError, sh, registerSecret } from '../runner/module.ts';
+import { fileSha256, readFile, sameMode, statFile, type FileStat } from './facts/files.ts';
 
 export interface CopyParams {
   path: string;
@@ -17,12 +21,18 @@ export interface CopyParams {
   group?: string;
   /** Keep the previous version as `<path>.<timestamp>.bak` before replacing it. @default false */
   backup?: boolean;
+  /** The content is secret: compared by checksum, never shown (not even with --diff), masked everywhere. @default false */
+  secret?: boolean;
 }
 
 interface Facts {
   stat: FileStat;
-  content: string | null;
+  /** The current content (null: no file); undefined for a secret copy, which compares checksums. */
+  content?: string | null;
+  sha256?: string | null;
 }
+
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
 export const copy = defineModule<CopyParams, Facts>({
   name: 'copy',
@@ -35,23 +45,28 @@ export const copy = defineModule<CopyParams, Facts>({
   facts: async (ctx, p) => {
     const stat = await statFile(ctx, p.path);
     if (stat.exists && stat.kind !== 'file') throw new ParamError(`copy: ${p.path} exists as a ${stat.kind}, not a file`);
+    if (p.secret) {
+      registerSecret(p.content);
+      return { stat, sha256: stat.exists ? await fileSha256(ctx, p.path) : null };
+    }
     return { stat, content: stat.exists ? await readFile(ctx, p.path) : null };
   },
   plan,
 });
 
-/** Pure: current content and stat → upload and/or chmod/chown. */
+/** Pure: current content (or its checksum) and stat → upload and/or chmod/chown. */
 export function plan(p: CopyParams, f: Facts, now = new Date()): Plan {
   const steps: Step[] = [];
   const why: string[] = [];
-  const contentChanges = f.content !== p.content;
+  const exists = p.secret ? f.sha256 !== null : f.content !== null;
+  const contentChanges = p.secret ? f.sha256 !== sha256(p.content) : f.content !== p.content;
   if (contentChanges) {
-    if (p.backup && f.content !== null) {
+    if (p.backup && exists) {
       const stamp = now.toISOString().replace(/[-:]/g, '').slice(0, 15);
       steps.push(exec(sh`cp -p -- ${p.path} ${`${p.path}.${stamp}.bak`}`));
     }
     steps.push(upload(p.path, p.content, { mode: p.mode, owner: p.owner, group: p.group }));
-    why.push(f.content === null ? `create ${p.path}` : `update ${p.path}`);
+    why.push(`${exists ? 'update' : 'create'} ${p.path}${p.secret ? ' (secret content, not shown)' : ''}`);
   } else {
     if (p.mode && !sameMode(p.mode, f.stat.mode)) {
       steps.push(exec(sh`chmod ${p.mode} -- ${p.path}`));
@@ -63,5 +78,6 @@ export function plan(p: CopyParams, f: Facts, now = new Date()): Plan {
     }
   }
   if (steps.length === 0) return noop(`${p.path} already has this content`);
-  return change(why.join(', '), { steps, diff: contentChanges ? [{ path: p.path, before: f.content, after: p.content }] : undefined });
+  const diff = contentChanges && !p.secret ? [{ path: p.path, before: f.content ?? null, after: p.content }] : undefined;
+  return change(why.join(', '), { steps, diff });
 }

@@ -12,7 +12,8 @@
  * httpCheck({ url: 'http://127.0.0.1:8080/health', from: 'target', json: { path: 'status', equals: 'ok' } })
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { defineModule, noop, type Plan, type ModuleContext, ParamError, TaskFailed, sh, httpFetch } from '../runner/module.ts';
+import { defineModule, noop, type Plan, type ModuleContext, ParamError, TaskFailed } from '../runner/module.ts';
+import { curlHop, follow, nodeHop, pubkeyPinFor, registerHeaderSecrets, type HeaderValue, type Hop, type HopAnswer } from './lib/httpHops.ts';
 
 export interface HttpCheckParams {
   /** http:// or https:// URL to request. */
@@ -21,8 +22,13 @@ export interface HttpCheckParams {
   from?: 'controller' | 'target';
   /** HTTP method. @default 'GET' */
   method?: 'GET' | 'HEAD' | 'POST' | 'PUT';
-  /** Request headers, e.g. `{ authorization: 'Bearer …' }`. */
-  headers?: Record<string, string>;
+  /**
+   * Request headers, e.g. `{ authorization: secret(`Bearer ${token}`) }`. Values can be secrets
+   * (`secret()`; authorization, cookie and x-api-key values always count as secrets): masked in
+   * every log, and from the host passed to curl on stdin, never in argv. Sent only to the URL's
+   * own origin: a redirect elsewhere goes without them.
+   */
+  headers?: Record<string, HeaderValue>;
   /** Request body (e.g. JSON text). */
   body?: string;
   /** Accepted status codes. @default [200] */
@@ -33,7 +39,11 @@ export interface HttpCheckParams {
   matches?: RegExp;
   /** The body is JSON and the field at `path` (dots, e.g. `result.version`) exists, or equals `equals`. */
   json?: { path: string; equals?: string | number | boolean | null };
-  /** Follow redirects (up to 5), or not; a number sets the limit. @default true */
+  /**
+   * Follow redirects (up to 5), or not; a number sets the limit (past it the check fails). With
+   * a pin or CA file, a redirect from https to http is refused; one to another origin carries
+   * no headers and no body. @default true
+   */
   followRedirects?: boolean | number;
   /** Per attempt. @default 30 */
   timeoutSec?: number;
@@ -54,8 +64,12 @@ export interface HttpResponse {
   headers: Record<string, string>;
   /** First MiB of the body. */
   body: string;
-  /** SHA-256 of the server certificate, upper-case hex with colons (https only). */
+  /** SHA-256 of the server certificate, upper-case hex with colons (https only, from the controller). */
   certSha256?: string;
+  /** Redirects followed to get here. */
+  redirects?: number;
+  /** The body was longer than 1 MiB: `body` is its head (read no further). */
+  truncated?: boolean;
 }
 
 export interface HttpCheckResult {
@@ -105,7 +119,7 @@ export const httpCheck = defineModule<HttpCheckParams, Facts, HttpCheckResult>({
     let last: Facts = { attempts: 0, elapsedMs: 0 };
     for (let i = 1; i <= attempts; i++) {
       try {
-        const response = p.from === 'target' ? await viaCurl(ctx, p) : await viaNode(p);
+        const response = await request(ctx, p);
         last = { response, attempts: i, elapsedMs: Date.now() - started };
       } catch (e) {
         last = { error: (e as Error).message, attempts: i, elapsedMs: Date.now() - started };
@@ -161,86 +175,31 @@ export function plan(p: HttpCheckParams, f: Facts): Plan<HttpCheckResult> {
   const tries = f.attempts > 1 ? ` after ${f.attempts} attempts (${Math.round(f.elapsedMs / 1000)} s)` : '';
   if (!v.ok) throw new TaskFailed(`httpCheck ${p.method ?? 'GET'} ${p.url}: ${v.why}${tries}`);
   const r = f.response!;
-  return noop(`${r.status} from ${r.url}${p.pinSha256 ? ' (pinned certificate)' : ''}${tries}`, { status: r.status, url: r.url, body: r.body, json: v.json, attempts: f.attempts, elapsedMs: f.elapsedMs });
+  const via = r.redirects ? ` (after ${r.redirects} redirect${r.redirects > 1 ? 's' : ''} from ${p.url})` : '';
+  const trust = p.pinSha256 ? ' (pinned certificate)' : p.caFile ? ' (certificate from the CA file)' : '';
+  return noop(`${r.status} from ${r.url}${trust}${via}${tries}`, { status: r.status, url: r.url, body: r.body, json: v.json, attempts: f.attempts, elapsedMs: f.elapsedMs });
 }
 
 const MAX_BODY = 1 << 20;
 const maxRedirects = (p: HttpCheckParams) => (p.followRedirects === false ? 0 : typeof p.followRedirects === 'number' ? p.followRedirects : 5);
 
-/** One request from the controller, following redirects; TLS checked before a byte is sent. */
-async function viaNode(p: HttpCheckParams): Promise<HttpResponse> {
-  let url = new URL(p.url);
-  let method = p.method ?? 'GET';
-  let body = p.body;
-  const deadline = Date.now() + (p.timeoutSec ?? 30) * 1000;
-  for (let hop = 0; ; hop++) {
-    const r = await once(url, method, body, p.headers ?? {}, p.caFile, p.pinSha256, deadline);
-    const loc = r.headers.location;
-    if (r.status >= 300 && r.status < 400 && loc && hop < maxRedirects(p)) {
-      url = new URL(loc, url);
-      if (r.status === 303 || ((r.status === 301 || r.status === 302) && method === 'POST')) {
-        method = 'GET';
-        body = undefined;
-      }
-      continue;
-    }
-    return r;
+/** One check, from the controller or through curl on the host, redirects by the runner's policy. */
+async function request(ctx: ModuleContext, p: HttpCheckParams): Promise<HttpResponse> {
+  const headers = p.headers ?? {};
+  registerHeaderSecrets(headers);
+  const first: Hop = { url: new URL(p.url), method: p.method ?? 'GET', headers, body: p.body };
+  const policy = { maxRedirects: maxRedirects(p), trustPinned: !!(p.pinSha256 || p.caFile) };
+  let send: (hop: Hop) => Promise<HopAnswer>;
+  if (p.from === 'target') {
+    const pubkeyPin = p.pinSha256 ? await pubkeyPinFor(ctx, first.url, p.pinSha256, normPin) : undefined;
+    send = (hop) => curlHop(ctx, hop, { timeoutSec: p.timeoutSec ?? 30, caFile: p.caFile, pubkeyPin, maxBody: MAX_BODY });
+  } else {
+    const deadline = Date.now() + (p.timeoutSec ?? 30) * 1000;
+    send = (hop) => nodeHop(hop, { caFile: p.caFile, pinSha256: p.pinSha256, deadline, maxBody: MAX_BODY });
   }
+  const r = await follow(first, policy, send);
+  return { status: r.status, url: r.url, headers: r.headers, body: r.body, certSha256: r.certSha256, redirects: r.hops, truncated: r.truncated };
 }
 
-/** One request from the controller; TLS trust (CA file or pin, checked before sending) is runner/connection/https.ts's. */
-async function once(url: URL, method: string, body: string | undefined, headers: Record<string, string>, caFile: string | undefined, pin: string | undefined, deadline: number): Promise<HttpResponse> {
-  const r = await httpFetch({
-    url: url.href,
-    method,
-    headers: { 'user-agent': 'ucw-runner httpCheck', ...headers },
-    body,
-    caFile,
-    pinSha256: pin,
-    timeoutMs: Math.max(1, deadline - Date.now()),
-  });
-  const h: Record<string, string> = {};
-  for (const [k, v] of Object.entries(r.headers)) if (v !== undefined) h[k] = Array.isArray(v) ? v.join(', ') : String(v);
-  return { status: r.status, url: url.href, headers: h, body: r.body.slice(0, MAX_BODY), certSha256: r.certSha256 };
-}
-
-/** One request from the host through curl; with a pin, openssl reads the certificate first. */
-async function viaCurl(ctx: ModuleContext, p: HttpCheckParams): Promise<HttpResponse> {
-  const url = new URL(p.url);
-  let certSha256: string | undefined;
-  if (p.pinSha256) {
-    const hp = `${url.hostname}:${url.port || 443}`;
-    const r = await ctx.run(sh`openssl s_client -connect ${hp} -servername ${url.hostname} </dev/null 2>/dev/null | openssl x509 -noout -fingerprint -sha256`, { quiet: true, okExitCodes: 'any' });
-    certSha256 = /=([0-9A-F:]+)/i.exec(r.stdout)?.[1];
-    if (!certSha256 || normPin(certSha256) !== normPin(p.pinSha256)) throw new Error(`certificate of ${url.host} (seen from the host) has SHA-256 ${certSha256 ?? '(none)'}, not the pinned ${p.pinSha256}`);
-  }
-  const args = ['-sS', '-X', p.method ?? 'GET', '--max-time', String(p.timeoutSec ?? 30), '-D', '-', '-w', '\n@@ucw-http %{http_code} %{url_effective}\n'];
-  if (maxRedirects(p) > 0) args.push('-L', '--max-redirs', String(maxRedirects(p)));
-  if (p.caFile) args.push('--cacert', p.caFile);
-  if (p.pinSha256) args.push('-k');
-  for (const [k, v] of Object.entries(p.headers ?? {})) args.push('-H', `${k}: ${v}`);
-  if (p.body !== undefined) args.push('--data-binary', '@-');
-  const r = await ctx.run(sh`curl ${args} ${p.url}`, { stdin: p.body, quiet: true, okExitCodes: 'any' });
-  if (r.exitCode !== 0) throw new Error(`curl on ${ctx.host.name} exit ${r.exitCode}: ${r.stderr.trim().split('\n').at(-1) ?? ''}`);
-  return parseCurl(r.stdout, certSha256);
-}
-
-/** Pure: curl's `-D -` headers (one block per hop) + body + the `@@ucw-http` trailer. */
-export function parseCurl(out: string, certSha256?: string): HttpResponse {
-  const m = /\n?@@ucw-http (\d+) (\S*)\n?$/.exec(out);
-  if (!m) throw new Error('curl printed no status');
-  let rest = out.slice(0, m.index);
-  let headers: Record<string, string> = {};
-  // header blocks come first, one per response (redirects, 100-continue)
-  while (/^HTTP\/[\d.]+ \d+/.test(rest)) {
-    const end = rest.search(/\r?\n\r?\n/);
-    const block = end < 0 ? rest : rest.slice(0, end);
-    headers = {};
-    for (const line of block.split(/\r?\n/).slice(1)) {
-      const i = line.indexOf(':');
-      if (i > 0) headers[line.slice(0, i).trim().toLowerCase()] = line.slice(i + 1).trim();
-    }
-    rest = end < 0 ? '' : rest.slice(end).replace(/^\r?\n\r?\n/, '');
-  }
-  return { status: Number(m[1]), url: m[2] ?? '', headers, body: rest, certSha256 };
-}
+/** Pure: curl's output, as httpCheck's tests and callers know it. */
+export { parseCurl } from './lib/httpHops.ts';

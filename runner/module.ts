@@ -41,6 +41,7 @@ export type { Connection, ExecResult } from './connection/connection.ts';
 export * from './model/errors.ts';
 export { sh, quote, raw, secret, Secret, shC, type ShellValue } from './model/shell.ts';
 export { registerSecret, mask } from './model/secrets.ts';
+export { privateDir, writePrivateFile } from './output/privateFiles.ts';
 // Controller-side actions a module's custom apply may take, and the wait-and-retry loop.
 export { httpFetch, HttpError, normalizePin, pemFingerprint, type HttpRequest, type HttpResponse, type TlsTrust } from './connection/https.ts';
 export { retry, backoffMs, type Backoff, type Retried, type RetryOptions, type Try } from './engine/backoff.ts';

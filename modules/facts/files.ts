@@ -25,10 +25,20 @@ export async function statFile(ctx: ModuleContext, path: string): Promise<FileSt
   return parseStat((await ctx.run(statCommand(path), { quiet: true })).stdout);
 }
 
-/** The file's content, or null when it does not exist. */
+/**
+ * The file's content, or null when it does not exist. Read as secret output: a config file
+ * can hold a password or a licence, so its content never lands in a log (a diff shows it,
+ * with --diff only).
+ */
 export async function readFile(ctx: ModuleContext, path: string): Promise<string | null> {
-  const r = await ctx.run(sh`if [ -f ${path} ]; then cat -- ${path}; else exit 3; fi`, { okExitCodes: [0, 3], quiet: true });
+  const r = await ctx.run(sh`if [ -f ${path} ]; then cat -- ${path}; else exit 3; fi`, { okExitCodes: [0, 3], secret: true });
   return r.exitCode === 3 ? null : r.stdout;
+}
+
+/** SHA-256 (hex) of the file, or null when it does not exist: compares without reading it over. */
+export async function fileSha256(ctx: ModuleContext, path: string): Promise<string | null> {
+  const r = await ctx.run(sh`if [ -f ${path} ]; then sha256sum < ${path} | cut -d' ' -f1; else exit 3; fi`, { okExitCodes: [0, 3], quiet: true });
+  return r.exitCode === 3 ? null : r.stdout.trim();
 }
 
 /** `644` and `0644` and `"0644"` are the same mode. */

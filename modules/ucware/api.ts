@@ -63,6 +63,8 @@ export class UcwareApi {
       caFile: this.c.caFile,
       pinSha256: this.c.pinSha256,
       timeoutMs: 20_000,
+      // Read no further than this (a user list of a large PBX is a few MiB); past it the call fails.
+      maxBodyBytes: 64 << 20,
     });
     const where = `${this.host}: ${path}.${method}`;
     if (res.status === 401 || res.status === 403) throw new UcwareApiError(`${where}: HTTP ${res.status}, credentials refused`);

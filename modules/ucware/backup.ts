@@ -8,9 +8,8 @@
  * @example
  * ucwareBackup((h) => ({ stamp, paths: h.vars.backupPaths }), { tags: ['backup'], become: true })
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { defineModule, change, sh } from '../../runner/module.ts';
+import { defineModule, change, sh, privateDir, writePrivateFile } from '../../runner/module.ts';
 import { fetchVerified } from '../lib/fetch.ts';
 
 export const DEFAULT_BACKUP_PATHS = ['/etc/ucware', '/etc/asterisk', '/var/spool/asterisk/voicemail', '/var/lib/asterisk/sounds/custom'];
@@ -65,9 +64,9 @@ export const ucwareBackup = defineModule<UcwareBackupParams, undefined, UcwareBa
     const sums = await ctx.run(sh`cd ${hostDir} && sha256sum -- *.gz && wc -c -- *.gz`, { quiet: true });
     const files = parseSums(sums.stdout);
     const dir = resolve(p.controllerDir ?? 'backups', ctx.host.name, p.stamp);
-    mkdirSync(dir, { recursive: true });
+    privateDir(dir);
     for (const f of files) await fetchVerified(ctx, `${hostDir}/${f.name}`, join(dir, f.name), f.sha256);
-    writeFileSync(join(dir, 'SHA256SUMS'), files.map((f) => `${f.sha256}  ${f.name}\n`).join(''));
+    writePrivateFile(join(dir, 'SHA256SUMS'), files.map((f) => `${f.sha256}  ${f.name}\n`).join(''));
     ctx.report?.({ backups: files.map((f) => ({ path: join(dir, f.name), sha256: f.sha256, bytes: f.bytes })) });
     return { changed: true, reason: `backup of ${files.map((f) => `${f.name} (${f.bytes} B)`).join(', ')} verified in ${dir}`, result: { dir, hostDir, files, missing } };
   },

@@ -7,9 +7,8 @@
  * @example
  * ucwareReport((h) => ({ dir: `backups/${h.name}/${stamp}`, before: …, after: … }))
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { defineModule, change, sh } from '../../runner/module.ts';
+import { defineModule, change, sh, privateDir, writePrivateFile } from '../../runner/module.ts';
 
 export interface KeptConffile {
   path: string;
@@ -109,8 +108,8 @@ export function renderReport(host: string, p: UcwareReportParams): string {
 /** Writes the report on the controller (called by the playbook's report task outside check mode). */
 export function writeReport(host: string, p: UcwareReportParams): string {
   const dir = resolve(p.dir);
-  mkdirSync(dir, { recursive: true });
+  privateDir(dir);
   const file = join(dir, 'upgrade-report.md');
-  writeFileSync(file, renderReport(host, p));
+  writePrivateFile(file, renderReport(host, p));
   return file;
 }

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { join, relative, resolve } from 'node:path';
-import { loadInventory, type Host, type Inventory } from '../inventory/load.ts';
+import { loadInventory, type ConnectionSettings, type Host, type Inventory } from '../inventory/load.ts';
 import { loadPlaybook } from './load.ts';
 import { discardTypeAhead } from './prompt.ts';
 import { selectHosts, tagsSelect, type TagFilter } from '../inventory/select.ts';
@@ -14,6 +14,8 @@ import { connectionFor, channelFor, type ConnectOptions } from '../connection/in
 import { Journal, completedTasks, latestRun, readNotes, type JournalEntry } from '../engine/journal.ts';
 import { RunEvents } from '../output/events.ts';
 import { attachHostLogs } from '../output/hostLog.ts';
+import { privateDir } from '../output/privateFiles.ts';
+import { checkInsecure } from './insecure.ts';
 import { attachJson } from '../output/jsonEvents.ts';
 import { attachReport } from '../output/report.ts';
 import { attachPlain } from '../output/plain.ts';
@@ -22,11 +24,16 @@ import { UsageError } from '../model/errors.ts';
 import { mask } from '../model/secrets.ts';
 import type { Item, Playbook, Serial } from '../model/dsl.ts';
 import type { Connection } from '../connection/connection.ts';
+import type { Vault } from '../inventory/vault.ts';
 
 /** One run's options; how hosts are reached (`-F`, `-k`, `-K`, `--channel`) are ConnectOptions. */
 export interface RunOptions extends ConnectOptions {
   playbook: string;
   inventory: string;
+  /** Decrypts ansible-vault data in an Ansible inventory. */
+  vault?: Vault;
+  /** Connection settings under every inventory level (ansible.cfg). */
+  inventoryDefaults?: ConnectionSettings;
   limit?: string;
   tags?: string[];
   skipTags?: string[];
@@ -50,6 +57,8 @@ export interface RunOptions extends ConnectOptions {
   extraVars?: Record<string, unknown>;
   /** Options the playbook declares (`--to NAME`), set as host vars too. */
   params?: Record<string, string | true>;
+  /** `--insecure`: run although NODE_TLS_REJECT_UNAUTHORIZED=0 or GOVC_INSECURE switch certificate checks off (said in the recap). */
+  insecure?: boolean;
 }
 
 export interface RunResult extends RunSummary {
@@ -69,7 +78,8 @@ function strategyOf(hosts: Host[], channel?: 'persistent' | 'exec'): string {
 export async function runPlaybook(o: RunOptions): Promise<RunResult> {
   const write = o.write ?? ((l: string) => process.stdout.write(mask(l) + '\n'));
   const { file: playbookFile, playbook } = await loadPlaybook(o.playbook);
-  const inventory = await loadInventory(o.inventory);
+  const inventory = await loadInventory(o.inventory, { vault: o.vault, defaults: o.inventoryDefaults });
+  for (const w of inventory.warnings) write(`warning: ${w}`);
   const declared = playbook.options.params ?? {};
   const accepts = Object.keys(declared).map((k) => `--${k}`).join(', ') || 'none';
   for (const k of Object.keys(o.params ?? {})) {
@@ -79,9 +89,11 @@ export async function runPlaybook(o: RunOptions): Promise<RunResult> {
     if (spec.required && o.params?.[k] === undefined && o.extraVars?.[k] === undefined) throw new UsageError(`playbook ${playbook.options.name} needs --${k} <${spec.description}>`);
   }
   for (const h of inventory.hosts) Object.assign(h.vars, o.extraVars ?? {}, o.params ?? {});
-  const hosts = selectHosts(inventory.hosts, inventory.groups, o.limit);
+  const hosts = selectHosts(inventory.hosts, inventory.groups, o.limit, { ansible: inventory.ansible?.data, warn: (w) => write(`warning: ${w}`), play: playbook.options.hosts });
+  const insecure = checkInsecure(hosts, o.insecure);
   const tags: TagFilter = { tags: o.tags, skipTags: o.skipTags };
   const logsDir = resolve(o.logsDir ?? 'logs');
+  privateDir(logsDir);
   const name = playbook.options.name;
   const invRel = relative(process.cwd(), inventory.file);
 
@@ -102,14 +114,15 @@ export async function runPlaybook(o: RunOptions): Promise<RunResult> {
   });
   if (o.resume) journal.inherit(readNotes(join(logsDir, resumedFrom!)));
   const events = new RunEvents();
-  attachHostLogs(events, logDir);
-  if (o.json) attachJson(events, o.json);
+  attachHostLogs(events, logDir, { diff: !!o.diff });
+  if (o.json) attachJson(events, o.json, { diff: !!o.diff });
   const reportFile = fleetReport(events, logDir, name, o.inventory);
   const view = o.view ?? (process.stdout.isTTY && !process.env.NO_COLOR && !process.env.CI ? 'listr' : 'plain');
   // listr2 is loaded only for a terminal view (plain runs start faster without it).
   const listr = view === 'listr' ? (await import('../output/listr.ts')).attachListr(events, { diff: !!o.diff, log: write, discardTypeAhead: () => discardTypeAhead() }) : undefined;
   if (view === 'plain') attachPlain(events, { write, diff: !!o.diff, verbose: !!o.verbose });
 
+  if (insecure) events.emit({ type: 'warn', message: insecure });
   events.emit({ type: 'run:start', runId, playbook: name, inventory: invRel, hosts: hosts.map((h) => h.name), check: !!o.check, resumedFrom, strategy: strategyOf(hosts, o.channel) });
   const failures: string[] = [];
   const pending: string[] = [];
@@ -129,20 +142,24 @@ export async function runPlaybook(o: RunOptions): Promise<RunResult> {
   events.emit({ type: 'run:done', exitCode: summary.exitCode, recap: summary.recap, durationMs: Date.now() - started });
   journal.finish(summary.exitCode);
   await listr?.finish();
-  if (view !== 'silent') {
-    write('');
-    write(formatRecap(summary.recap, view === 'listr'));
-    if (view === 'listr' && failures.length) write(`\nFAILURES\n${failures.join('\n')}`);
-    if (pending.length) write(`\nPENDING MANUAL STEPS (not done by this run)\n${pending.join('\n')}`);
-    for (const out of summary.outcomes.values()) if (out.error) write(out.error);
-    if (summary.stopped) {
-      write(`\nROLLOUT STOPPED: ${summary.stopped}.${summary.notStarted.length ? ` Not started: ${summary.notStarted.join(', ')}.` : ''}`);
-    }
-    if (summary.exitCode !== 0) write(`\nTo continue where this run stopped: run ${name} ${o.inventory} --resume${o.limit ? ` --limit '${o.limit}'` : ''}`);
-    write(`Logs: ${relative(process.cwd(), logDir)}/`);
-    if (reportFile()) write(`Report: ${relative(process.cwd(), reportFile()!)}`);
-  }
+  if (view !== 'silent') printEnd(write, { o, summary, name, logDir, insecure, failures, pending, listr: view === 'listr', report: reportFile() });
   return { ...summary, runId, logDir, playbookName: name };
+}
+
+/** The recap and what follows it: failures, pending manual steps, how to resume, where the logs are. */
+function printEnd(write: (l: string) => void, e: { o: RunOptions; summary: RunSummary; name: string; logDir: string; insecure?: string; failures: string[]; pending: string[]; listr: boolean; report?: string }): void {
+  write('');
+  write(formatRecap(e.summary.recap, e.listr));
+  if (e.insecure) write(e.insecure);
+  if (e.listr && e.failures.length) write(`\nFAILURES\n${e.failures.join('\n')}`);
+  if (e.pending.length) write(`\nPENDING MANUAL STEPS (not done by this run)\n${e.pending.join('\n')}`);
+  for (const out of e.summary.outcomes.values()) if (out.error) write(out.error);
+  if (e.summary.stopped) {
+    write(`\nROLLOUT STOPPED: ${e.summary.stopped}.${e.summary.notStarted.length ? ` Not started: ${e.summary.notStarted.join(', ')}.` : ''}`);
+  }
+  if (e.summary.exitCode !== 0) write(`\nTo continue where this run stopped: run ${e.name} ${e.o.inventory} --resume${e.o.limit ? ` --limit '${e.o.limit}'` : ''}`);
+  write(`Logs: ${relative(process.cwd(), e.logDir)}/`);
+  if (e.report) write(`Report: ${relative(process.cwd(), e.report)}`);
 }
 
 /** `logs/<run>/report.html`, written when the run ends; returns its path once written. */
@@ -158,8 +175,8 @@ const indent = (text: string) => text.split('\n').map((l) => `    ${l}`).join('\
 // ---- listings ----------------------------------------------------------------------------
 
 export function listHosts(inv: Inventory, limit?: string): string[] {
-  return selectHosts(inv.hosts, inv.groups, limit).map(
-    (h) => `${h.name.padEnd(20)} ${h.connection === 'local' ? 'local' : `${h.user}@${h.address}:${h.port}`}${h.tags.length ? `  tags: ${h.tags.join(',')}` : ''}  groups: ${h.groups.filter((g) => g !== 'all').join(',') || '-'}`,
+  return selectHosts(inv.hosts, inv.groups, limit, { ansible: inv.ansible?.data }).map(
+    (h) => `${h.name.padEnd(20)} ${h.unsupportedConnection ? `${h.unsupportedConnection} (not supported: tasks fail)` : h.connection === 'local' ? 'local' : `${h.user}@${h.address}:${h.port}`}${h.tags.length ? `  tags: ${h.tags.join(',')}` : ''}  groups: ${h.groups.filter((g) => g !== 'all').join(',') || '-'}`,
   );
 }
 

@@ -9,11 +9,12 @@
  * if (!r.ok) for (const d of r.diagnostics) console.error(formatDiagnostic(d))
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import type * as TS from 'typescript';
+import { privateDir, writePrivateFile } from '../output/privateFiles.ts';
 
 export interface TypeDiagnostic {
   /** Absolute path; absent for a diagnostic about the configuration. */
@@ -31,6 +32,8 @@ export interface TypeDiagnostic {
 export interface Compiled {
   diagnostics: TypeDiagnostic[];
   files: string[];
+  /** sha256 of each file's text as the compiler read it: a file saved during the check no longer matches. */
+  read?: Record<string, string>;
 }
 
 export interface TypeCheckOptions {
@@ -72,15 +75,17 @@ export async function typeCheck(files: string[], o: TypeCheckOptions = {}): Prom
   }
   o.onCompile?.();
   const compiledFrom = Date.now();
-  const { diagnostics, files: used } = await (o.compile ?? compileWithTypeScript)(entries, tsconfig);
+  const { diagnostics, files: used, read } = await (o.compile ?? compileWithTypeScript)(entries, tsconfig);
   if (diagnostics.length) return { ok: false, cached: false, diagnostics, files: 0, durationMs: Date.now() - started };
   const hashes: Record<string, string> = {};
   let settled = true;
   for (const f of new Set(used)) {
     try {
-      // Saved while the compiler ran: the hash may not be of the text that was checked.
-      if (Math.floor(statSync(f).mtimeMs) > compiledFrom) settled = false;
+      // Saved while the compiler ran: the hash may not be of the text that was checked. What the
+      // compiler read is exact; a file's mtime is the fallback (a coarse file-system clock can lag).
       hashes[f] = sha256(readFileSync(f));
+      const seen = read?.[f];
+      if (seen !== undefined ? seen !== hashes[f] : Math.floor(statSync(f).mtimeMs) > compiledFrom) settled = false;
     } catch {
       settled = false;
     }
@@ -114,6 +119,13 @@ export async function compileWithTypeScript(entries: string[], tsconfig: string)
   configErrors.push(...parsed.errors.filter((d) => d.code !== 18003));
   const options = { ...parsed.options, noEmit: true };
   const host = ts.createCompilerHost(options);
+  const read: Record<string, string> = {};
+  const readFile = host.readFile.bind(host);
+  host.readFile = (file) => {
+    const text = readFile(file);
+    if (text !== undefined) read[resolve(file)] = sha256(text);
+    return text;
+  };
   const getSourceFile = host.getSourceFile.bind(host);
   // A .ts file with no "type": "module" above it (a playbook in /tmp) is CommonJS to NodeNext, where
   // its import/export would be errors; tsx loads it as a module, so it is checked as one.
@@ -127,7 +139,7 @@ export async function compileWithTypeScript(entries: string[], tsconfig: string)
   const diagnostics = [...all.map((d) => toDiagnostic(ts, d)), ...own.flatMap((sf) => excessParamsReturned(ts, program.getTypeChecker(), sf))];
   // The nearest package.json decides whether NodeNext reads a file as ESM or CommonJS.
   const packageJsons = own.map((sf) => findUp(dirname(sf.fileName), 'package.json')).filter((f): f is string => !!f);
-  return { diagnostics, files: [...own.map((sf) => resolve(sf.fileName)), tsconfig, ...extended.keys(), ...packageJsons] };
+  return { diagnostics, files: [...own.map((sf) => resolve(sf.fileName)), tsconfig, ...extended.keys(), ...packageJsons], read };
 }
 
 function toDiagnostic(ts: Ts, d: TS.Diagnostic): TypeDiagnostic {
@@ -243,11 +255,10 @@ function writeCache(file: string, cache: CacheFile): void {
   const keep = Object.entries(cache.checks).sort(([, a], [, b]) => b.checkedAt.localeCompare(a.checkedAt)).slice(0, CACHE_MAX_ENTRIES);
   const text = JSON.stringify({ version: CACHE_VERSION, checks: Object.fromEntries(keep) }, null, 1);
   try {
-    mkdirSync(dirname(file), { recursive: true });
-    // Renamed into place, so a run reading at the same moment sees the old file or the new one.
-    const tmp = `${file}.${process.pid}.tmp`;
-    writeFileSync(tmp, text);
-    renameSync(tmp, file);
+    // 0700/0600 like everything under the cache; renamed into place, so a run reading at the
+    // same moment sees the old file or the new one.
+    privateDir(dirname(file));
+    writePrivateFile(file, text);
   } catch {
     // An unwritable cache only costs the next run another check.
   }

@@ -4,7 +4,7 @@
  * fingerprint — never "verification off". Used by API clients (Proxmox, UCware).
  */
 import { request as httpsRequest } from 'node:https';
-import { request as httpRequest } from 'node:http';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { createHash, X509Certificate } from 'node:crypto';
 import { connect as tlsConnect, type PeerCertificate, type TLSSocket } from 'node:tls';
@@ -25,6 +25,13 @@ export interface HttpRequest extends TlsTrust {
   body?: string;
   /** @default 30000 */
   timeoutMs?: number;
+  /**
+   * The most of the body read, counted while reading (a server can send without end).
+   * @default 16 MiB
+   */
+  maxBodyBytes?: number;
+  /** Past `maxBodyBytes`: `fail` (an API answer cut short is useless) or `truncate` (keep the head). @default 'fail' */
+  overLimit?: 'fail' | 'truncate';
 }
 
 export interface HttpResponse {
@@ -33,7 +40,11 @@ export interface HttpResponse {
   body: string;
   /** SHA-256 of the server's certificate (upper-case hex with colons), for messages. */
   certSha256?: string;
+  /** The body was longer than `maxBodyBytes` and is its head only (`overLimit: 'truncate'`). */
+  truncated?: boolean;
 }
+
+export const MAX_BODY_BYTES = 16 << 20;
 
 export class HttpError extends RunnerError {}
 
@@ -72,6 +83,24 @@ function pinnedSocket(url: URL, pin: string, pinText: string, timeoutMs: number)
   });
 }
 
+/** Reads a body up to `max` bytes; past that, stops the transfer and hands over the head. */
+function readCapped(res: IncomingMessage, max: number, onOver: (head: Buffer) => void, onEnd: (body: Buffer) => void, onError: (e: Error) => void): void {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let over = false;
+  res.on('data', (c: Buffer) => {
+    if (over) return;
+    size += c.length;
+    if (size <= max) return void chunks.push(c);
+    over = true;
+    chunks.push(c.subarray(0, c.length - (size - max)));
+    res.destroy();
+    onOver(Buffer.concat(chunks));
+  });
+  res.on('end', () => !over && onEnd(Buffer.concat(chunks)));
+  res.on('error', (e) => !over && onError(e));
+}
+
 export async function httpFetch(r: HttpRequest): Promise<HttpResponse> {
   const url = new URL(r.url);
   const isHttps = url.protocol === 'https:';
@@ -88,11 +117,13 @@ export async function httpFetch(r: HttpRequest): Promise<HttpResponse> {
         ...(sock ? { createConnection: () => sock } : isHttps && r.caFile ? { ca: readFileSync(r.caFile) } : {}),
       },
       (res) => {
-        const chunks: Buffer[] = [];
         const cert = (res.socket as TLSSocket).getPeerCertificate?.();
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString(), certSha256: cert?.raw ? certFingerprint(cert) : undefined }));
-        res.on('error', reject);
+        const answer = (body: string, truncated?: boolean) =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body, certSha256: cert?.raw ? certFingerprint(cert) : undefined, ...(truncated ? { truncated } : {}) });
+        readCapped(res, r.maxBodyBytes ?? MAX_BODY_BYTES, (over) => {
+          if (r.overLimit === 'truncate') return answer(over.toString(), true);
+          req.destroy(new HttpError(`${r.method ?? 'GET'} ${url.origin}${url.pathname}: the answer is larger than ${r.maxBodyBytes ?? MAX_BODY_BYTES} bytes; stopped reading`));
+        }, (body) => answer(body.toString()), reject);
       },
     );
     req.on('timeout', () => req.destroy(new HttpError(`${r.method ?? 'GET'} ${url.origin}${url.pathname}: no answer within ${timeoutMs / 1000} s`)));

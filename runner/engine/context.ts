@@ -8,9 +8,10 @@ import { execAsRoot } from '../connection/sudo.ts';
 import { mask } from '../model/secrets.ts';
 import { hostVars, type HostRun } from './state.ts';
 import { runStep } from './steps.ts';
-import type { ExecResult } from '../connection/connection.ts';
+import type { ExecOptions, ExecResult } from '../connection/connection.ts';
 import type { ModuleContext, CommandOptions } from '../model/plan.ts';
 import type { Task } from '../model/dsl.ts';
+import type { RunEvents } from '../output/events.ts';
 
 export function moduleContext(r: HostRun, task: Task<unknown>, become: boolean): ModuleContext {
   const { host, conn, events } = r;
@@ -44,17 +45,14 @@ async function runCommand(r: HostRun, task: Task<unknown>, become: boolean, cmd:
   const timeoutMs = o.timeoutMs ?? taskTimeoutMs;
   const asRoot = o.become ?? become;
   events.emit({ type: 'cmd:start', host: host.name, task: task.name, command: mask(cmd), become: asRoot });
-  const execOptions = {
-    stdin: o.stdin,
-    timeoutMs,
-    onLine: (stream: 'stdout' | 'stderr', l: string) => {
-      if (o.onLine?.(stream, l) || o.quiet) return;
-      events.emit({ type: 'task:output', host: host.name, task: task.name, stream, line: mask(l) });
-    },
-  };
+  // What a module parses is kept whole, up to the connection's cap (ExecOptions.keep); a stream
+  // (a fetch) or output that is only shown (the host log has every line) as a head and a tail.
+  const keep = o.keep ?? (o.onStdoutLine ? 'bounded' : 'full');
+  const execOptions: ExecOptions & { keep?: 'full' | 'bounded' } = { stdin: o.stdin, timeoutMs, onLine: lineSink(events, host.name, task.name, o), keep };
   // sudo (with its password, prompt and markers) is sudo.ts's business; a refusal throws BecomeError.
   const res = asRoot ? await execAsRoot(conn, cmd, execOptions) : await conn.exec(cmd, execOptions);
-  events.emit({ type: 'cmd:done', host: host.name, task: task.name, command: mask(cmd), exitCode: res.exitCode, signal: res.signal, stdout: mask(res.stdout), stderr: mask(res.stderr), durationMs: res.durationMs });
+  const stdout = o.secret ? '' : mask(lastBytes(res.stdout));
+  events.emit({ type: 'cmd:done', host: host.name, task: task.name, command: mask(cmd), exitCode: res.exitCode, signal: res.signal, stdout, stderr: mask(lastBytes(res.stderr)), durationMs: res.durationMs, ...(o.secret ? { secret: true } : {}) });
   const ok = o.okExitCodes === 'any' || (res.exitCode !== null && (o.okExitCodes ?? [0]).includes(res.exitCode));
   if (ok) return res;
   throw new CommandError({
@@ -64,8 +62,33 @@ async function runCommand(r: HostRun, task: Task<unknown>, become: boolean, cmd:
     command: mask(cmd),
     exitCode: res.exitCode,
     signal: res.timedOut ? `SIGKILL (timed out after ${timeoutMs! / 1000} s)` : res.signal,
-    stdout: mask(res.stdout),
+    stdout: o.secret ? '' : mask(res.stdout),
     stderr: mask(res.stderr),
     durationMs: res.durationMs,
   });
+}
+
+/**
+ * Output lines as they come: to the events (the host log writes every one; the live views skip
+ * quiet ones), except secret stdout, which only the module's own `onStdoutLine` sees.
+ */
+function lineSink(events: RunEvents, host: string, task: string, o: CommandOptions): (stream: 'stdout' | 'stderr', line: string) => void {
+  const quiet = o.quiet || o.secret ? { quiet: true as const } : {};
+  return (stream, line) => {
+    if (stream === 'stdout' && o.onStdoutLine) o.onStdoutLine(line);
+    if (stream === 'stdout' && o.secret) return;
+    // a line the caller took (a progress report) is for the host log, not the live views
+    const taken = o.onLine?.(stream, line) ? { quiet: true as const } : quiet;
+    events.emit({ type: 'task:output', host, task, stream, line: mask(line), ...taken });
+  };
+}
+
+/** The end of a command's output for `cmd:done` (the host log has all of it, line by line). */
+const CMD_DONE_TAIL = 4096;
+function lastBytes(text: string): string {
+  if (text.length <= CMD_DONE_TAIL) return text;
+  const cut = text.slice(-CMD_DONE_TAIL);
+  const nl = cut.indexOf('\n');
+  // Cut at a line start, so masking (which works on whole lines of a secret) still finds it.
+  return `[${text.length - CMD_DONE_TAIL + nl + 1} characters before this are in the host log]\n${nl >= 0 ? cut.slice(nl + 1) : ''}`;
 }

@@ -3,10 +3,11 @@
  * task ends, so a crash or SIGKILL loses at most the task that was running. `--resume` reads
  * the latest journal of the same playbook and inventory and skips what completed.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { appender, type Appender } from '../output/appender.ts';
-import { mask } from '../model/secrets.ts';
+import { privateDir, writePrivateFile } from '../output/privateFiles.ts';
+import { mask, maskedJson } from '../model/secrets.ts';
 import type { TaskStatus } from '../output/events.ts';
 
 export interface JournalEntry {
@@ -43,20 +44,21 @@ export class Journal {
   readonly #entries: Appender;
   readonly #noteFile: Appender;
   constructor(readonly dir: string, readonly info: RunInfo) {
-    mkdirSync(dir, { recursive: true });
+    privateDir(dir);
     this.file = join(dir, 'journal.jsonl');
     this.#entries = appender(this.file);
     this.#noteFile = appender(join(dir, 'notes.jsonl'));
     this.writeInfo();
   }
 
+  /** A result's long strings (a command's stdout) are cut: the host log has them, the journal is for resume. */
   record(entry: JournalEntry): void {
-    this.#entries.write(mask(JSON.stringify(entry)) + '\n');
+    this.#entries.write(maskedJson(entry.result === undefined ? entry : { ...entry, result: bounded(entry.result) }) + '\n');
   }
 
   /** Module notes survive crashes: written at once, read back on resume. */
   note(host: string, key: string, value: unknown): void {
-    this.#noteFile.write(mask(JSON.stringify({ host, key, value, at: new Date().toISOString() })) + '\n');
+    this.#noteFile.write(maskedJson({ host, key, value, at: new Date().toISOString() }) + '\n');
     if (!this.#notes.has(host)) this.#notes.set(host, new Map());
     this.#notes.get(host)!.set(key, value);
   }
@@ -78,8 +80,22 @@ export class Journal {
   }
 
   writeInfo(): void {
-    writeFileSync(join(this.dir, 'run.json'), JSON.stringify(this.info, null, 2) + '\n');
+    writePrivateFile(join(this.dir, 'run.json'), maskedJson(this.info, 2) + '\n');
   }
+}
+
+/** Enough of a result for `when`/`result()` after a resume (a version, a short answer), not whole outputs. */
+export const JOURNAL_STRING_MAX = 4096;
+
+function bounded(v: unknown, depth = 0): unknown {
+  if (typeof v === 'string' && v.length > JOURNAL_STRING_MAX) {
+    const m = mask(v); // before the cut, which could leave half a secret that mask() no longer knows
+    return m.length <= JOURNAL_STRING_MAX ? m : `${m.slice(0, JOURNAL_STRING_MAX)}…[${m.length - JOURNAL_STRING_MAX} more characters: see the host log]`;
+  }
+  if (!v || typeof v !== 'object' || depth > 8) return v;
+  if (Array.isArray(v)) return v.map((x) => bounded(x, depth + 1));
+  if (typeof (v as { toJSON?: unknown }).toJSON === 'function') return v;
+  return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, bounded(x, depth + 1)]));
 }
 
 /** The newest earlier run of this playbook on this inventory, or undefined. */

@@ -189,7 +189,8 @@ interface Report {
 function report(s: HostState, t: Running, status: TaskStatus, o: Outcome, extra: Report): void {
   const { host, events, journal } = s.run;
   const { task, id } = t;
-  events.emit({ type: 'task:done', host: host.name, task: task.name, taskId: id, module: task.module.name, status, changed: o.changed, reason: o.reason, ...extra });
+  // A module's own failure text (a command's stderr) reaches here unmasked.
+  events.emit({ type: 'task:done', host: host.name, task: task.name, taskId: id, module: task.module.name, status, changed: o.changed, reason: mask(o.reason), ...extra });
   if (!extra.resumed) {
     journal?.record({ host: host.name, taskId: id, task: task.name, status, changed: o.changed, reason: o.reason, result: safeResult(o.result), at: new Date().toISOString() });
   } else {

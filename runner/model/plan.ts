@@ -38,6 +38,8 @@ export interface ExecStep {
    * run, so `failedWhen`, `until`, `ignoreErrors` and later tasks can read the output.
    */
   keepOnFailure?: boolean;
+  /** How much output the result keeps (CommandOptions.keep). @default 'full' with a `report` (it parses the output), else 'bounded' */
+  keep?: 'full' | 'bounded';
   /** Reads a progress report from an output line (apt's `APT::Status-Fd`); such lines show as the row's bar, not as output. */
   progress?: (line: string) => Progress | undefined;
 }
@@ -119,10 +121,24 @@ export interface CommandOptions {
   timeoutMs?: number;
   /** Override the task's become for this command. */
   become?: boolean;
-  /** Keep output lines off the progress row (still logged). */
+  /** Keep output lines off the progress row: fact reads (`stat`, `dpkg-query`). Still in the host log. */
   quiet?: boolean;
   /** Sees each output line first; a line it returns true for is not shown as output (still logged). */
   onLine?: (stream: 'stdout' | 'stderr', line: string) => boolean;
+  /**
+   * Stdout is secret (a fetched file, a dump, a file that holds a licence): it never reaches a
+   * log, an event, the journal or the terminal; only `onStdoutLine` and the result see it.
+   * Stderr is still logged.
+   */
+  secret?: boolean;
+  /** Each stdout line as it arrives (a fetch streams to its file through this). */
+  onStdoutLine?: (line: string) => void;
+  /**
+   * How much of the output the result keeps: `full` (up to the connection's cap, past which the
+   * command fails: facts are never parsed from cut output) or `bounded` (a head and a tail).
+   * @default 'full' (a module parses what it reads), 'bounded' for `onStdoutLine` streams; plan steps: see ExecStep.keep
+   */
+  keep?: 'full' | 'bounded';
 }
 
 /** A host's inventory data, as modules and `when` see it. */

@@ -1,16 +1,20 @@
 /**
  * Per-host logs (`logs/<run>/<host>.log`): every task, every command as run, its full
- * stdout and stderr, exit code and duration — the record an admin reads after the fact.
+ * stdout and stderr line by line as they come (`out| `, `err| `; secret stdout never reaches
+ * here), exit code and duration — the record an admin reads after the fact. File diffs only
+ * with --diff: a diff shows content, and content can be a licence.
  */
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { appender, type Appender } from './appender.ts';
+import { privateDir } from './privateFiles.ts';
 import { mask } from '../model/secrets.ts';
 import { unifiedDiff } from './diff.ts';
 import type { RunEvent, RunEvents } from './events.ts';
 
-export function attachHostLogs(events: RunEvents, dir: string): void {
-  mkdirSync(dir, { recursive: true });
+const PREFIX = { stdout: 'out| ', stderr: 'err| ', info: 'info| ' } as const;
+
+export function attachHostLogs(events: RunEvents, dir: string, o: { diff?: boolean } = {}): void {
+  privateDir(dir);
   const logs = new Map<string, Appender>();
   const write = (host: string, text: string) => {
     let log = logs.get(host);
@@ -18,7 +22,6 @@ export function attachHostLogs(events: RunEvents, dir: string): void {
     log.write(mask(text));
   };
   const ts = () => new Date().toISOString();
-  const block = (label: string, text: string) => (text === '' ? '' : `--- ${label} ---\n${text}${text.endsWith('\n') ? '' : '\n[no newline at end]\n'}`);
   events.on((e: RunEvent) => {
     switch (e.type) {
       case 'run:start':
@@ -30,11 +33,14 @@ export function attachHostLogs(events: RunEvents, dir: string): void {
       case 'cmd:start':
         write(e.host, `${ts()} $ ${e.become ? '(become) ' : ''}${e.command}\n`);
         break;
+      case 'task:output':
+        write(e.host, `${PREFIX[e.stream]}${e.line}\n`);
+        break;
       case 'cmd:done':
-        write(e.host, block('stdout', e.stdout) + block('stderr', e.stderr) + `${ts()} exit ${e.exitCode ?? e.signal ?? 'unknown'} in ${e.durationMs} ms\n`);
+        write(e.host, `${ts()} exit ${e.exitCode ?? e.signal ?? 'unknown'} in ${e.durationMs} ms${e.secret ? ' (stdout is secret: not logged)' : ''}\n`);
         break;
       case 'task:done': {
-        const diff = e.diff?.map(unifiedDiff).join('\n');
+        const diff = o.diff ? e.diff?.map(unifiedDiff).join('\n') : undefined;
         write(e.host, `${ts()} ${e.status.toUpperCase()}: ${e.task} — ${e.reason}${e.error && e.error !== e.reason ? `\n${e.error}` : ''} (${e.durationMs} ms)\n${diff ? diff + '\n' : ''}`);
         break;
       }

@@ -74,7 +74,7 @@ export function attachListr(events: RunEvents, o: ListrOptions): ListrView {
       case 'task:output': {
         const r = view.rows.get(e.host);
         const last = e.line.split('\r').filter((l) => l.trim()).at(-1);
-        if (r?.wrapper && last && !r.progress) r.wrapper.output = last;
+        if (r?.wrapper && last && !e.quiet && !r.progress) r.wrapper.output = last;
         return;
       }
       case 'task:progress': {

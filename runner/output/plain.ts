@@ -36,7 +36,7 @@ export function attachPlain(events: RunEvents, o: PlainOptions): void {
       case 'task:output': {
         // `(Reading database ... 5%\r(Reading database ... 10%\r…`: only where it ended up
         const line = e.line.split('\r').filter((l) => l.trim()).at(-1);
-        if (line && (o.verbose || e.stream === 'info')) o.write(`${t()} ${e.host} |   ${line}`);
+        if (line && !e.quiet && (o.verbose || e.stream === 'info')) o.write(`${t()} ${e.host} |   ${line}`);
         break;
       }
       case 'task:progress': {
