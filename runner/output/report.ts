@@ -3,9 +3,9 @@
  * built from events only (phases: the innermost block of each task, from `task:start`, what modules said through
  * `host:report`, pending steps, failures) and written when the run ends, 0600 in the 0700 run folder.
  */
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { mask } from '../model/secrets.ts';
+import { privateDir, writePrivateFile } from './privateFiles.ts';
 import { renderReportHtml } from './reportHtml.ts';
 import type { FleetReport, HostEntry } from './reportHtml.ts';
 import type { RunEvent, RunEvents } from './events.ts';
@@ -92,10 +92,8 @@ export function mergeReport(into: HostReport, add: HostReport): void {
 }
 
 function writeReport(dir: string, r: FleetReport): string {
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  chmodSync(dir, 0o700); // the run folder holds host data
+  privateDir(dir);
   const file = join(dir, 'report.html');
-  writeFileSync(file, mask(renderReportHtml(r)), { mode: 0o600 });
-  chmodSync(file, 0o600);
+  writePrivateFile(file, mask(renderReportHtml(r)));
   return file;
 }
