@@ -1,6 +1,8 @@
 /**
- * A guided manual step: prints the instructions, then waits for the operator to confirm on
- * the terminal (`y`/Enter: done, `n`: the step failed on this host). Hosts ask one at a time.
+ * A guided manual step: shows the instructions on the host's row (the live view stops for it),
+ * then reads the operator's answer — done, not done (the step fails on this host), or, when
+ * several hosts wait on the same step, done on all of them at once. Hosts ask one at a time;
+ * Ctrl-C at the question stops the run as Ctrl-C does anywhere.
  * In a run without a terminal it refuses — the host fails, naming the step — unless
  * `skipNonInteractive: true`, which records the step as "pending" (result `pending: true`) so
  * the run goes on and a later check, or the operator, picks it up.
@@ -9,14 +11,15 @@
  * @example
  * pause({ title: 'Upload the UCware 5 licence', instructions: ['Open https://{host}/admin/ → Administration → Lizenz', 'Upload the key, check the status line'], skipNonInteractive: true }, { id: 'licence' })
  */
-import { createInterface } from 'node:readline';
-import { defineModule, change, type Plan, ParamError, TaskFailed } from '../runner/module.ts';
+import { defineModule, change, prompter, type Plan, ParamError, TaskFailed } from '../runner/module.ts';
 
 export interface PauseParams {
   /** One line naming the step. */
   title: string;
   /** What the operator must do; `{host}` is replaced by the host's name (and `{address}` by its address). */
   instructions: string | string[];
+  /** The question under the instructions; `{host}` is replaced. @default "Done on {host}?" */
+  question?: string;
   /** Without a terminal: record "pending" instead of failing. @default false */
   skipNonInteractive?: boolean;
   /** Fail if nobody answers within this. @default none (wait) */
@@ -32,44 +35,42 @@ export interface PauseResult {
   at: string;
 }
 
-/** Terminal access, replaceable in tests. */
-export interface PauseIO {
-  interactive(): boolean;
-  ask(text: string, timeoutMs?: number): Promise<string | undefined>;
-}
-
-const ttyIO: PauseIO = {
-  interactive: () => !!process.stdin.isTTY && !process.env.CI,
-  ask: (text, timeoutMs) =>
-    new Promise((resolve) => {
-      const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
-      const t = timeoutMs ? setTimeout(() => (rl.close(), resolve(undefined)), timeoutMs) : undefined;
-      rl.question(text, (a) => {
-        if (t) clearTimeout(t);
-        rl.close();
-        resolve(a);
-      });
-    }),
-};
-let io: PauseIO = ttyIO;
-/** For tests: answer the prompts. Returns a function that restores the terminal. */
-export function setPauseIO(next: PauseIO): () => void {
-  io = next;
-  return () => {
-    io = ttyIO;
-  };
-}
-
-// one prompt at a time across hosts running in parallel
-let queue: Promise<unknown> = Promise.resolve();
-const serial = <T>(fn: () => Promise<T>): Promise<T> => {
-  const next = queue.then(fn, fn);
-  queue = next.catch(() => undefined);
-  return next;
-};
-
 const text = (p: PauseParams, host: { name: string; address: string }) =>
   [p.instructions].flat().map((l) => l.replaceAll('{host}', host.name).replaceAll('{address}', host.address));
+
+/** Hosts waiting on a step with the same title; "all" confirms every one of them at once. */
+const waiting = new Map<string, Set<{ host: string; confirmed?: boolean }>>();
+const lastArrival = new Map<string, number>();
+const SETTLE_MS = 1500;
+
+/** The question on the host's row: its instructions in full, then done / all waiting / not done. */
+async function askOperator(host: string, p: PauseParams, lines: string[]): Promise<'yes' | 'no' | undefined> {
+  const me = { host } as { host: string; confirmed?: boolean };
+  const peers = waiting.get(p.title) ?? new Set();
+  waiting.set(p.title, peers.add(me));
+  lastArrival.set(p.title, Date.now());
+  try {
+    // hosts running in parallel reach the step within moments of each other: let them join, so "all" is offered
+    while (Date.now() - lastArrival.get(p.title)! < SETTLE_MS) await new Promise((r) => setTimeout(r, 100));
+    const ask = prompter();
+    const answer = await ask.select({
+      host,
+      message: `${host}: ${p.title}\n${lines.map((l) => `  - ${l}`).join('\n')}\n${(p.question ?? 'Done on {host}?').replaceAll('{host}', host)}`,
+      choices: () => [
+        { name: 'yes', message: `yes, on ${host}` },
+        ...(peers.size > 1 ? [{ name: 'all', message: `yes, on all ${peers.size} waiting: ${[...peers].map((w) => w.host).join(', ')}` }] : []),
+        { name: 'no', message: `no: fail this step on ${host}` },
+      ],
+      skip: () => me.confirmed === true,
+      timeoutMs: p.timeoutSec ? p.timeoutSec * 1000 : undefined,
+    });
+    if (answer === 'all') for (const w of peers) w.confirmed = true;
+    return answer === 'all' || answer === 'skipped' ? 'yes' : (answer as 'yes' | 'no' | undefined);
+  } finally {
+    peers.delete(me);
+    if (!peers.size) waiting.delete(p.title);
+  }
+}
 
 export const pause = defineModule<PauseParams, undefined, PauseResult>({
   name: 'pause',
@@ -82,18 +83,16 @@ export const pause = defineModule<PauseParams, undefined, PauseResult>({
   apply: async (ctx, p) => {
     const lines = text(p, ctx.host);
     const at = new Date().toISOString();
-    if (!io.interactive()) {
+    if (!prompter().interactive()) {
       if (p.skipNonInteractive) {
         ctx.pending(`${p.title}:\n${lines.map((l) => `- ${l}`).join('\n')}`);
         return { changed: false, reason: `PENDING (no terminal to confirm): ${p.title}`, result: { confirmed: false, pending: true, at } };
       }
       throw new TaskFailed(`pause: "${p.title}" needs an operator at a terminal, and this run has none; do it by hand and re-run with --resume, or set skipNonInteractive: true. The step: ${lines.join(' / ')}`);
     }
-    const answer = await serial(() =>
-      io.ask(`\n=== ${ctx.host.name}: ${p.title}\n${lines.map((l) => `  - ${l}`).join('\n')}\nDone? [Y/n] `, p.timeoutSec ? p.timeoutSec * 1000 : undefined),
-    );
+    const answer = await askOperator(ctx.host.name, p, lines);
     if (answer === undefined) throw new TaskFailed(`pause: no answer to "${p.title}" within ${p.timeoutSec} s`);
-    if (/^\s*(n|no|abort)\s*$/i.test(answer)) throw new TaskFailed(`pause: the operator answered "${answer.trim()}" to "${p.title}"`);
+    if (answer === 'no') throw new TaskFailed(`pause: the operator answered "no" to "${p.title}" on ${ctx.host.name}`);
     return { changed: false, reason: `confirmed by the operator: ${p.title}`, result: { confirmed: true, pending: false, at: new Date().toISOString() } };
   },
 });

@@ -26,8 +26,9 @@ export default playbook(
         title: 'Confirm the rollback',
         instructions: [
           'This reverts {host} ({address}) to its snapshot, losing every change made since it was taken.',
-          'Answer y to roll back, n to leave this server as it is.',
+          'Answer yes to roll back, no to leave this server as it is.',
         ],
+        question: 'Roll {host} back now?',
       },
       { name: 'operator confirms', when: (h) => !h.vars.yes, runInCheckMode: false },
     ),

@@ -19,6 +19,8 @@ export interface UcwareV5Config {
 
 declare module '../runner/model/vars.ts' {
   interface HostVars {
+    /** Kept conffiles that hold secrets: the reports say only that they changed, never their diff. */
+    secretConffiles?: string[];
     /** The v5 licence key file for this server, on the controller. */
     licenceFile?: string;
     /** VM snapshot provider for this server. */

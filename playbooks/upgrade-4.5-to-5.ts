@@ -89,6 +89,7 @@ const keptOf = (h: HostView): KeptConffile[] => {
   const files = [...new Set(results.flatMap((r) => r.kept ?? []))];
   return files.map((path) => ({
     path,
+    secret: h.vars.secretConffiles?.includes(path) ?? false,
     leftovers: [...new Map(results.flatMap((r) => r.leftovers ?? []).filter((l) => l.of === path).map((l) => [l.path, { path: l.path, diff: `${l.differingLines} line(s) differ from the kept file` }])).values()],
   }));
 };

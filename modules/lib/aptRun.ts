@@ -4,7 +4,7 @@
  * `apt-get update`, and apt < 1.9.11 has none), naming the holder; optionally detached on the
  * host (runner/connection/detached.ts) so a dropped SSH link does not kill dpkg half-way.
  */
-import { exec, type ExecStep, type LockWait } from '../../runner/module.ts';
+import { exec, type ExecStep, type LockWait, type Progress } from '../../runner/module.ts';
 import { parseLockError } from '../facts/apt.ts';
 
 /** An apt's or dpkg's lock held by another process, and dpkg's own errors when it fails for good. */
@@ -19,7 +19,22 @@ const aptLockWait = (waitMs: number): LockWait => ({
  * cap 12 s) and tries again up to `lockWaitMs`, saying who holds the lock. Other failures fail the task.
  */
 export const aptRun = (cmd: string, lockWaitMs: number, o: { detached?: boolean } = {}): ExecStep =>
-  exec(cmd, { lockWait: aptLockWait(lockWaitMs), ...(o.detached ? { detached: true } : {}) });
+  exec(withStatusFd(cmd), { lockWait: aptLockWait(lockWaitMs), progress: aptStatus, ...(o.detached ? { detached: true } : {}) });
+
+/** apt-get also writes machine-readable progress (`APT::Status-Fd`) to its stdout, beside the usual output. */
+export const withStatusFd = (cmd: string): string => cmd.replace(/\bapt-get (?!.*APT::Status-Fd)/, 'apt-get -o APT::Status-Fd=1 ');
+
+/**
+ * One `APT::Status-Fd` line as progress: `dlstatus:ITEM:PERCENT:TEXT` while downloading (percent
+ * of the bytes), `pmstatus:PACKAGE:PERCENT:TEXT` while dpkg unpacks and configures
+ * ("Configuring ucware-core (amd64)"). Other lines are not progress.
+ */
+export function aptStatus(line: string): Progress | undefined {
+  const m = /^(dl|pm)status:([^:]*):(\d+(?:\.\d+)?):(.*)$/.exec(line.trim());
+  if (!m) return undefined;
+  const percent = Math.max(0, Math.min(100, Number(m[3])));
+  return { percent, label: `${m[1] === 'dl' ? 'download: ' : ''}${m[4]!.trim()}` };
+}
 
 /**
  * dpkg's own error lines from apt's stdout, with their indented continuation lines. apt runs

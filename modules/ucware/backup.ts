@@ -67,6 +67,7 @@ export const ucwareBackup = defineModule<UcwareBackupParams, undefined, UcwareBa
     privateDir(dir);
     for (const f of files) await fetchVerified(ctx, `${hostDir}/${f.name}`, join(dir, f.name), f.sha256);
     writePrivateFile(join(dir, 'SHA256SUMS'), files.map((f) => `${f.sha256}  ${f.name}\n`).join(''));
+    ctx.report?.({ backups: files.map((f) => ({ path: join(dir, f.name), sha256: f.sha256, bytes: f.bytes })) });
     return { changed: true, reason: `backup of ${files.map((f) => `${f.name} (${f.bytes} B)`).join(', ')} verified in ${dir}`, result: { dir, hostDir, files, missing } };
   },
 });

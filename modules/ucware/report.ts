@@ -12,6 +12,8 @@ import { defineModule, change, sh, privateDir, writePrivateFile } from '../../ru
 
 export interface KeptConffile {
   path: string;
+  /** Holds secrets (passwords, keys): reports say only that it was kept and changed, never its diff. @default false */
+  secret?: boolean;
   /** What the package shipped instead, left beside it. */
   leftovers: { path: string; diff?: string }[];
 }
@@ -42,6 +44,7 @@ export const ucwareReport = defineModule<UcwareReportParams, Record<string, stri
   facts: async (ctx, p) => {
     const diffs: Record<string, string> = {};
     for (const c of p.conffiles) {
+      if (c.secret) continue;
       for (const l of c.leftovers) {
         diffs[l.path] = (await ctx.run(sh`diff -u -- ${c.path} ${l.path}`, { okExitCodes: [0, 1], quiet: true })).stdout;
       }
@@ -54,6 +57,13 @@ export const ucwareReport = defineModule<UcwareReportParams, Record<string, stri
     const file = writeReport(ctx.host.name, p);
     const text = renderReport(ctx.host.name, p);
     for (const l of summaryLines(p)) ctx.output(l);
+    ctx.report?.({
+      versionsBefore: p.before,
+      versionsAfter: p.after,
+      conffiles: p.conffiles.map((c) => (c.secret ? { path: c.path, secret: true } : { path: c.path, diff: c.leftovers.map((l) => l.diff ?? '').join('\n') || undefined })),
+      snapshots: p.snapshots,
+      ...(p.rollbackCommand ? { rollbackCommand: p.rollbackCommand } : {}),
+    });
     return { changed: false, reason: `${summaryLines(p).join('; ')} — report: ${file}`, result: { file, text } };
   },
 });
@@ -86,10 +96,12 @@ export function renderReport(host: string, p: UcwareReportParams): string {
   ];
   if (p.conffiles.length === 0) lines.push('', 'none recorded');
   for (const c of p.conffiles) {
-    lines.push('', `### ${c.path}`, '', c.leftovers.length ? 'The package shipped a different version, left beside it:' : 'kept; no leftover from the packages.');
+    lines.push('', `### ${c.path}`, '', c.secret ? 'kept and changed; marked secret, so its contents are not shown.' : c.leftovers.length ? 'The package shipped a different version, left beside it:' : 'kept; no leftover from the packages.');
+    if (c.secret) continue;
     for (const l of c.leftovers) lines.push('', `- \`${l.path}\``, ...(l.diff ? ['', '```diff', l.diff.trimEnd(), '```'] : []));
   }
   lines.push('', '## Pending manual steps', '', ...(p.pending.length ? p.pending.map((x) => `- ${x}`) : ['none']), '');
+  lines.push('The whole fleet, with timelines and every host of this run: `report.html` in the run\'s log folder (`logs/<run>/report.html`, printed after the recap).', '');
   return lines.join('\n');
 }
 

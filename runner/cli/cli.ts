@@ -11,7 +11,8 @@ import { listHosts, listTasks, runPlaybook } from './run.ts';
 import { parseSerial } from '../inventory/select.ts';
 import { RunnerError, UsageError } from '../model/errors.ts';
 import { mask } from '../model/secrets.ts';
-import { askSecret } from './prompt.ts';
+import { askSecret, usePlainPrompter } from './prompt.ts';
+import { onPromptInterrupted, PromptInterrupted } from '../model/prompt.ts';
 import { formatDiagnostic, typeCheck } from './typecheck.ts';
 import { Vault, readVaultPasswordFile } from '../inventory/vault.ts';
 import { readAnsibleCfg, type AnsibleCfg } from '../inventory/ansibleCfg.ts';
@@ -215,15 +216,21 @@ async function passwords(v: Values): Promise<{ sshPassword?: string; becomePassw
 }
 
 /** The first Ctrl-C lets running tasks finish and starts no new ones; the second exits. */
-function stopOnCtrlC(): { stopped: boolean; reason?: string } {
-  const abort = { stopped: false, reason: undefined as string | undefined };
+function stopOnCtrlC(): { stopped: boolean; reason?: string; interrupted?: boolean } {
+  const abort = { stopped: false, reason: undefined as string | undefined, interrupted: false };
   let interrupts = 0;
+  // In raw mode (a question on screen) Ctrl-C is a key, not a signal: it counts as the first Ctrl-C.
+  onPromptInterrupted(() => {
+    if (interrupts++) return;
+    abort.stopped = abort.interrupted = true;
+    abort.reason = 'interrupted (Ctrl-C at a prompt): no new task starts; running tasks finish';
+  });
   process.on('SIGINT', () => {
     if (++interrupts > 1) {
       process.stderr.write('\nSecond Ctrl-C: exiting now. Remote commands that were running may still be running.\n');
       process.exit(130);
     }
-    abort.stopped = true;
+    abort.stopped = abort.interrupted = true;
     abort.reason = 'interrupted (Ctrl-C): no new task starts; running tasks finish';
     process.stderr.write('\nCtrl-C: letting running tasks finish, starting no new ones (Ctrl-C again to exit at once)\n');
   });
@@ -272,8 +279,9 @@ async function main(args: string[]): Promise<number> {
   if (listed !== undefined) return listed;
   if (positionals.length !== 2) throw new UsageError(`expected a playbook and an inventory\n\n${USAGE}`);
   if (!(await typeChecked([findPlaybookFile(positionals[0]!), positionals[1]], v['no-type-check']))) return 1;
-  const { sshPassword, becomePassword } = await passwords(v);
+  usePlainPrompter();
   const abort = stopOnCtrlC();
+  const { sshPassword, becomePassword } = await passwords(v);
   const result = await runPlaybook({
     playbook: positionals[0]!,
     inventory: positionals[1]!,
@@ -301,12 +309,17 @@ async function main(args: string[]): Promise<number> {
     insecure: v.insecure,
     askPassphrase: process.stdin.isTTY ? (p) => askSecret(p) : undefined,
   });
-  return result.exitCode;
+  // Ctrl-C, as a shell expects (128 + SIGINT), after the recap; the journal makes the run resumable.
+  return abort.interrupted ? 130 : result.exitCode;
 }
 
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (e: unknown) => {
+    if (e instanceof PromptInterrupted) {
+      process.stderr.write(`\n${e.message}\n`);
+      process.exit(130);
+    }
     if (e instanceof RunnerError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       process.stderr.write(`error: ${mask((e as Error).message)}\n`);
       process.exit(1);

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { join, relative, resolve } from 'node:path';
 import { loadInventory, type ConnectionSettings, type Host, type Inventory } from '../inventory/load.ts';
 import { loadPlaybook } from './load.ts';
+import { discardTypeAhead } from './prompt.ts';
 import { selectHosts, tagsSelect, type TagFilter } from '../inventory/select.ts';
 import { schedule, type RunSummary } from '../engine/scheduler.ts';
 import { connectionFor, channelFor, type ConnectOptions } from '../connection/index.ts';
@@ -16,6 +17,7 @@ import { attachHostLogs } from '../output/hostLog.ts';
 import { privateDir } from '../output/privateFiles.ts';
 import { checkInsecure } from './insecure.ts';
 import { attachJson } from '../output/jsonEvents.ts';
+import { attachReport } from '../output/report.ts';
 import { attachPlain } from '../output/plain.ts';
 import { formatRecap } from '../output/recap.ts';
 import { UsageError } from '../model/errors.ts';
@@ -114,9 +116,10 @@ export async function runPlaybook(o: RunOptions): Promise<RunResult> {
   const events = new RunEvents();
   attachHostLogs(events, logDir, { diff: !!o.diff });
   if (o.json) attachJson(events, o.json, { diff: !!o.diff });
+  const reportFile = fleetReport(events, logDir, name, o.inventory);
   const view = o.view ?? (process.stdout.isTTY && !process.env.NO_COLOR && !process.env.CI ? 'listr' : 'plain');
   // listr2 is loaded only for a terminal view (plain runs start faster without it).
-  const listr = view === 'listr' ? (await import('../output/listr.ts')).attachListr(events, { diff: !!o.diff, log: write }) : undefined;
+  const listr = view === 'listr' ? (await import('../output/listr.ts')).attachListr(events, { diff: !!o.diff, log: write, discardTypeAhead: () => discardTypeAhead() }) : undefined;
   if (view === 'plain') attachPlain(events, { write, diff: !!o.diff, verbose: !!o.verbose });
 
   if (insecure) events.emit({ type: 'warn', message: insecure });
@@ -139,12 +142,12 @@ export async function runPlaybook(o: RunOptions): Promise<RunResult> {
   events.emit({ type: 'run:done', exitCode: summary.exitCode, recap: summary.recap, durationMs: Date.now() - started });
   journal.finish(summary.exitCode);
   await listr?.finish();
-  if (view !== 'silent') printEnd(write, { o, summary, name, logDir, insecure, failures, pending, listr: view === 'listr' });
+  if (view !== 'silent') printEnd(write, { o, summary, name, logDir, insecure, failures, pending, listr: view === 'listr', report: reportFile() });
   return { ...summary, runId, logDir, playbookName: name };
 }
 
 /** The recap and what follows it: failures, pending manual steps, how to resume, where the logs are. */
-function printEnd(write: (l: string) => void, e: { o: RunOptions; summary: RunSummary; name: string; logDir: string; insecure?: string; failures: string[]; pending: string[]; listr: boolean }): void {
+function printEnd(write: (l: string) => void, e: { o: RunOptions; summary: RunSummary; name: string; logDir: string; insecure?: string; failures: string[]; pending: string[]; listr: boolean; report?: string }): void {
   write('');
   write(formatRecap(e.summary.recap, e.listr));
   if (e.insecure) write(e.insecure);
@@ -156,6 +159,15 @@ function printEnd(write: (l: string) => void, e: { o: RunOptions; summary: RunSu
   }
   if (e.summary.exitCode !== 0) write(`\nTo continue where this run stopped: run ${e.name} ${e.o.inventory} --resume${e.o.limit ? ` --limit '${e.o.limit}'` : ''}`);
   write(`Logs: ${relative(process.cwd(), e.logDir)}/`);
+  if (e.report) write(`Report: ${relative(process.cwd(), e.report)}`);
+}
+
+/** `logs/<run>/report.html`, written when the run ends; returns its path once written. */
+function fleetReport(events: RunEvents, dir: string, playbook: string, inventory: string): () => string | undefined {
+  let file: string | undefined;
+  const resumeCommand = `run ${playbook} ${inventory} --resume --limit HOST`;
+  attachReport(events, { dir, resumeCommand, rollbackCommand: `run rollback ${inventory} --limit HOST --to SNAPSHOT`, written: (f) => (file = f) });
+  return () => file;
 }
 
 const indent = (text: string) => text.split('\n').map((l) => `    ${l}`).join('\n');

@@ -23,6 +23,9 @@ export function moduleContext(r: HostRun, task: Task<unknown>, become: boolean):
     become,
     connection: conn,
     output: (line) => events.emit({ type: 'task:output', host: host.name, task: task.name, stream: 'info', line: mask(line) }),
+    // masked as a whole: a kept conffile's diff may hold a registered secret
+    report: (rep) => events.emit({ type: 'host:report', host: host.name, report: JSON.parse(mask(JSON.stringify(rep))) }),
+    progress: (p) => events.emit({ type: 'task:progress', host: host.name, task: task.name, percent: p.percent, label: mask(p.label) }),
     warn: (message) => events.emit({ type: 'warn', host: host.name, message: mask(message) }),
     pending: (message) => events.emit({ type: 'pending', host: host.name, task: task.name, message: mask(message) }),
     journal: {
@@ -74,7 +77,9 @@ function lineSink(events: RunEvents, host: string, task: string, o: CommandOptio
   return (stream, line) => {
     if (stream === 'stdout' && o.onStdoutLine) o.onStdoutLine(line);
     if (stream === 'stdout' && o.secret) return;
-    events.emit({ type: 'task:output', host, task, stream, line: mask(line), ...quiet });
+    // a line the caller took (a progress report) is for the host log, not the live views
+    const taken = o.onLine?.(stream, line) ? { quiet: true as const } : quiet;
+    events.emit({ type: 'task:output', host, task, stream, line: mask(line), ...taken });
   };
 }
 

@@ -70,6 +70,7 @@ async function runBlock(s: HostState, b: Block, scope: Scope): Promise<void> {
     become: b.options.become ?? scope.become,
     rescuable: scope.rescuable || hasRescue,
     path: scope.path,
+    phase: b.name,
   };
   let failure: unknown;
   try {

@@ -95,6 +95,8 @@ export interface Scope {
   /** Inside a block with a rescue: failures count as rescued if the rescue succeeds. */
   rescuable: boolean;
   path: string;
+  /** The innermost block's name: the phase the fleet report draws. */
+  phase?: string;
 }
 
 /** Thrown up the block tree when a task failed and nothing rescued it. */

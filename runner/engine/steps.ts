@@ -38,11 +38,24 @@ const failureOf = (ctx: ModuleContext, command: string, r: ExecResult) => ({
   host: ctx.host.name, task: ctx.task, module: ctx.module, command, exitCode: r.exitCode, signal: r.signal, stdout: r.stdout, stderr: r.stderr, durationMs: r.durationMs,
 });
 
+/** A step's progress lines become the row's bar instead of output. */
+const progressOf = (ctx: ModuleContext, s: ExecStep) =>
+  s.progress &&
+  ((_stream: 'stdout' | 'stderr', line: string) => {
+    const p = s.progress!(line);
+    if (p) ctx.progress?.(p);
+    return !!p;
+  });
+
 async function runExec(ctx: ModuleContext, s: ExecStep, okExitCodes: number[] | 'any' | undefined): Promise<ExecResult> {
   const keep = s.keep ?? (s.report ? 'full' : 'bounded');
-  if (!s.detached && !s.lockWait) return ctx.run(s.cmd, { stdin: s.stdin, okExitCodes, timeoutMs: s.timeoutMs, keep });
+  const onLine = progressOf(ctx, s);
+  if (!s.detached && !s.lockWait) return ctx.run(s.cmd, { stdin: s.stdin, okExitCodes, timeoutMs: s.timeoutMs, keep, onLine });
+  const detachedLine = onLine && ((stream: 'stdout' | 'stderr', l: string) => void (onLine(stream, l) || ctx.output(l)));
   const once = (): Promise<ExecResult> =>
-    s.detached ? runDetached(ctx, s.cmd, { stdin: s.stdin, timeoutMs: s.timeoutMs }) : ctx.run(s.cmd, { stdin: s.stdin, okExitCodes: 'any', timeoutMs: s.timeoutMs, keep });
+    s.detached
+      ? runDetached(ctx, s.cmd, { stdin: s.stdin, timeoutMs: s.timeoutMs, ...(detachedLine ? { onLine: detachedLine } : {}) })
+      : ctx.run(s.cmd, { stdin: s.stdin, okExitCodes: 'any', timeoutMs: s.timeoutMs, keep, onLine });
   const ok = (r: ExecResult) => okExitCodes === 'any' || accepted(r, okExitCodes);
   const lockWait = s.lockWait;
   if (!lockWait) {

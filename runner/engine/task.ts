@@ -45,7 +45,7 @@ export async function runTask(s: HostState, task: AnyTask, scope: Scope): Promis
     report(s, t, 'skipped', o, { durationMs: 0, resumed: true });
     return;
   }
-  r.events.emit({ type: 'task:start', host: r.host.name, task: task.name, taskId: id, module: task.module.name });
+  r.events.emit({ type: 'task:start', host: r.host.name, task: task.name, taskId: id, module: task.module.name, ...(scope.phase ? { phase: scope.phase } : {}) });
   let skipReason: string | undefined;
   try {
     skipReason = whySkip(s, task, scope);

@@ -40,6 +40,25 @@ export interface ExecStep {
   keepOnFailure?: boolean;
   /** How much output the result keeps (CommandOptions.keep). @default 'full' with a `report` (it parses the output), else 'bounded' */
   keep?: 'full' | 'bounded';
+  /** Reads a progress report from an output line (apt's `APT::Status-Fd`); such lines show as the row's bar, not as output. */
+  progress?: (line: string) => Progress | undefined;
+}
+
+/** What a module tells the fleet report about its host (any part; later reports add to earlier ones). */
+export interface HostReport {
+  versionsBefore?: Record<string, string | null>;
+  versionsAfter?: Record<string, string | null>;
+  /** Modified conffiles kept over the package's version; `diff` against what it shipped, absent when marked secret. */
+  conffiles?: { path: string; secret?: boolean; diff?: string }[];
+  backups?: { path: string; sha256: string; bytes?: number }[];
+  snapshots?: string[];
+  rollbackCommand?: string;
+}
+
+/** How far a long command is: a percentage and what it is doing now. */
+export interface Progress {
+  percent: number;
+  label: string;
 }
 
 /** A file written on the host atomically (temp file beside it, then rename). */
@@ -104,6 +123,8 @@ export interface CommandOptions {
   become?: boolean;
   /** Keep output lines off the progress row: fact reads (`stat`, `dpkg-query`). Still in the host log. */
   quiet?: boolean;
+  /** Sees each output line first; a line it returns true for is not shown as output (still logged). */
+  onLine?: (stream: 'stdout' | 'stderr', line: string) => boolean;
   /**
    * Stdout is secret (a fetched file, a dump, a file that holds a licence): it never reaches a
    * log, an event, the journal or the terminal; only `onStdoutLine` and the result see it.
@@ -146,6 +167,10 @@ export interface ModuleContext {
   runStep(step: Step): Promise<ExecResult>;
   /** Show a line on the host's progress row (and log it). */
   output(line: string): void;
+  /** Tell the fleet report (logs/<run>/report.html) about this host. */
+  report?(r: HostReport): void;
+  /** Show how far the running command is (the row's bar). */
+  progress?(p: Progress): void;
   warn(message: string): void;
   /** Record work left to a person (a manual step not done in this run): listed after the recap. */
   pending(message: string): void;

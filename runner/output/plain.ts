@@ -10,10 +10,14 @@ export interface PlainOptions {
   diff: boolean;
   /** Also print each output line of running commands. */
   verbose: boolean;
+  /** Least time between two progress lines of one host. @default 5000 */
+  progressEveryMs?: number;
 }
 
 export function attachPlain(events: RunEvents, o: PlainOptions): void {
   const t = () => new Date().toISOString().slice(11, 19);
+  const lastProgress = new Map<string, number>();
+  const every = o.progressEveryMs ?? 5000;
   events.on((e) => {
     switch (e.type) {
       case 'run:start':
@@ -29,9 +33,19 @@ export function attachPlain(events: RunEvents, o: PlainOptions): void {
       case 'task:start':
         if (o.verbose) o.write(`${t()} ${e.host} | TASK [${e.task}]`);
         break;
-      case 'task:output':
-        if (!e.quiet && (o.verbose || e.stream === 'info')) o.write(`${t()} ${e.host} |   ${e.line}`);
+      case 'task:output': {
+        // `(Reading database ... 5%\r(Reading database ... 10%\r…`: only where it ended up
+        const line = e.line.split('\r').filter((l) => l.trim()).at(-1);
+        if (line && !e.quiet && (o.verbose || e.stream === 'info')) o.write(`${t()} ${e.host} |   ${line}`);
         break;
+      }
+      case 'task:progress': {
+        const now = Date.now();
+        if (e.percent < 100 && now - (lastProgress.get(e.host) ?? -Infinity) < every) break;
+        lastProgress.set(e.host, now);
+        o.write(`${t()} ${e.host} |   ${Math.floor(e.percent)}% ${e.label}`);
+        break;
+      }
       case 'task:done': {
         const secs = (e.durationMs / 1000).toFixed(2);
         const tag = e.resumed ? 'resumed' : e.status;

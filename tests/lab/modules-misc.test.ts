@@ -7,7 +7,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { labOrSkip, run, sshOk, root } from '../fixtures/modules/labRun.ts';
 import { fetchFile, pause, packageFacts, assertVersion, httpCheck, mysqlExec, debconfKeep } from '../../modules/index.ts';
-import { setPauseIO } from '../../modules/pause.ts';
+import { setPrompter } from '../../runner/model/prompt.ts';
 
 const lab = labOrSkip();
 const H = 'lab1';
@@ -42,14 +42,14 @@ test('pause: refuses without a terminal, records pending with skipNonInteractive
   assert.equal((Object.values(r2.results)[0] as { pending: boolean }).pending, true);
   const asked: string[] = [];
   const answers = ['y', 'n'];
-  const restore = setPauseIO({ interactive: () => true, ask: async (t) => (asked.push(t), answers.shift()) });
+  const prev = setPrompter({ interactive: () => true, secret: async () => undefined, select: async (q) => (asked.push(q.message), answers.shift() === 'y' ? 'yes' : 'no') });
   try {
     const r3 = await run(lab, H, [pause(step, { name: 'yes' }), pause(step, { name: 'no' })]);
     assert.equal(r3.done.map((d) => `${d.task}:${d.status}`), ['yes:ok', 'no:failed']);
-    assert.match(asked[0]!, /=== lab1: Upload the licence\n  - Open https:\/\/lab1\/admin\/ and upload it\nDone\? \[Y\/n\]/);
-    assert.match(r3.out, /the operator answered "n"/);
+    assert.match(asked[0]!, /lab1: Upload the licence\n  - Open https:\/\/lab1\/admin\/ and upload it\nDone on lab1\?/);
+    assert.match(r3.out, /the operator answered "no"/);
   } finally {
-    restore();
+    setPrompter(prev);
   }
 });
 

@@ -185,12 +185,14 @@ test('askSecret: no echo, backspace works, prompts never interleave, no TTY → 
   const t = fakeTty();
   const first = askSecret('BECOME password: ', t);
   const second = askSecret('Passphrase for k: ', t);
-  await new Promise((r) => setTimeout(r, 10));
+  // typed before the prompt showed: thrown away, it must not answer
+  t.input.write('early\r');
+  await new Promise((r) => setTimeout(r, 150));
   assert.is(t.shown(), 'BECOME password: ', 'the second prompt waits for the first answer');
   assert.ok(t.input.raw);
   t.input.write('s3cretX\u007f\r');
   assert.is(await first, 's3cret');
-  await new Promise((r) => setTimeout(r, 10));
+  await new Promise((r) => setTimeout(r, 150));
   t.input.write('pp\n');
   assert.is(await second, 'pp');
   assert.is(t.shown(), 'BECOME password: \nPassphrase for k: \n');
