@@ -12,6 +12,8 @@
  * the upgrade) is waited for and retried up to `lockWaitSec`, naming the process holding it.
  * The upgrade itself runs detached on the host (runner/connection/detached.ts): a dropped SSH link does not
  * kill dpkg half-way; the runner reattaches and streams apt's lines as they come.
+ * When OpenSSH moved, a fresh login over a new connection is proved before the task ends; if
+ * it fails, ssh is restarted over the old connection and the proof repeated (lib/freshLogin.ts).
  * `changed` only when packages moved (or dpkg was repaired). Check mode: full — the simulation
  * on the current lists is the plan; `--diff` shows each package's old and new version.
  *
@@ -22,6 +24,7 @@
 import { defineModule, change, noop, type Plan, type FileDiff, ParamError } from '../runner/module.ts';
 import { dpkgQueryCommand, formatMoves, noninteractiveApt, parseAptSimulation, parseDpkgQuery, type PackageMove } from './facts/apt.ts';
 import { aptRun } from './lib/aptRun.ts';
+import { ensureFreshLogin, movesOpenssh } from './lib/freshLogin.ts';
 
 export type { PackageMove };
 
@@ -53,6 +56,8 @@ export interface AptUpgradeResult {
   repaired: boolean;
   /** Age of the package lists before this task, seconds (null: never updated). */
   cacheAgeSec: number | null;
+  /** When OpenSSH moved: whether a fresh login works (and whether ssh had to be restarted for it). */
+  freshLogin?: string;
 }
 
 interface Facts {
@@ -111,13 +116,20 @@ export const aptUpgrade = defineModule<AptUpgradeParams, Facts, AptUpgradeResult
     ctx.output(`${moves.length} package(s) to move: ${moves.slice(0, 8).map((m) => `${m.name} ${m.to ?? '(remove)'}`).join(', ')}${moves.length > 8 ? ', …' : ''}`);
     // detached on the host: a dropped SSH link does not kill dpkg half-way; output still streams
     await ctx.runStep(aptRun(noninteractiveApt(upgradeArgs(p, false), lockOpt), lockWaitMs, { detached: true }));
+    // before the task ends and the connection may be let go: new logins must still work
+    const login = movesOpenssh(moves) ? await ensureFreshLogin(ctx) : undefined;
+    if (login) {
+      ctx.output(login.message);
+      result.freshLogin = login.message;
+      if (!login.ok) return { result, failed: `aptUpgrade on ${ctx.host.name}: ${login.message}` };
+    }
     const after = (await ctx.run('dpkg --audit 2>&1; true', { quiet: true })).stdout.trim();
     const now = parseDpkgQuery((await ctx.run(dpkgQueryCommand(moves.map((m) => m.name)), { quiet: true, okExitCodes: [0, 1] })).stdout);
     const notThere = moves.filter((m) => m.to !== null && now[m.name]?.version !== m.to);
     if (after || notThere.length) {
       return { result, failed: `aptUpgrade on ${ctx.host.name}: the upgrade ended unfinished${after ? `; dpkg --audit: ${after.split('\n').slice(0, 5).join(' | ')}` : ''}${notThere.length ? `; not at the new version: ${notThere.map((m) => `${m.name} (${now[m.name]?.version ?? 'absent'}, wanted ${m.to})`).join(', ')}` : ''}` };
     }
-    return { changed: true, reason: `${repaired ? 'dpkg repaired; ' : ''}${describe(moves)}`, result, diff: movesDiff(moves) };
+    return { changed: true, reason: `${repaired ? 'dpkg repaired; ' : ''}${describe(moves)}${login ? `; ${login.message}` : ''}`, result, diff: movesDiff(moves) };
   },
 });
 

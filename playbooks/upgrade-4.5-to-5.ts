@@ -9,7 +9,7 @@
  *   ubuntu      keep conffiles, apt clean/update/full-upgrade, reboot, ≥ 4.5.0.10 (step 2)
  *   snapshot    "before-ucware-5"                                               (step 3.1)
  *   ucware5     ucware.list ucware-4.5 → ucware-5, full-upgrade, reboot, 5.x     (step 3)
- *   verify      https://HOST/admin/ answers with UCware 5
+ *   verify      no failed systemd unit (named if any); https://HOST/admin/ answers with UCware 5
  *   licence     guided step: upload the v5 licence (no API for it is known)
  *   report      versions, kept conffiles and their .dpkg-dist diffs, backup, snapshots, times
  *
@@ -28,6 +28,18 @@ import { ucwarePreflight, type PreflightResult } from '../modules/ucware/preflig
 import { ucwareBackup, type UcwareBackupResult } from '../modules/ucware/backup.ts';
 import { ucwareReport, type KeptConffile } from '../modules/ucware/report.ts';
 import type { DebconfKeepResult } from '../modules/debconfKeep.ts';
+import { shell } from '../modules/command.ts';
+
+/**
+ * On systemd hosts: fail naming the units systemd reports failed (a server that did not come
+ * back after the reboot), where the admin URL alone only says "connection refused".
+ */
+export const noFailedUnits = shell(
+  {
+    cmd: "[ -d /run/systemd/system ] || exit 0; f=$(systemctl --failed --no-legend --plain | cut -d' ' -f1 | tr '\\n' ' '); [ -z \"${f% }\" ] || { echo \"failed units: ${f% }\" >&2; exit 1; }",
+  },
+  { name: 'no failed systemd units', changedWhen: () => false, verifiesChanges: true },
+);
 import type { PackageFactsResult } from '../modules/packageFacts.ts';
 import type { PauseResult } from '../modules/pause.ts';
 import './ucware-vars.ts';
@@ -146,6 +158,7 @@ export default playbook(
           keep5,
         ]),
         block('verify', { tags: ['verify'] }, [
+          noFailedUnits,
           httpCheck(
             (h) => ({
               url: `https://${h.address}/admin/`,

@@ -3,7 +3,7 @@
  * the connection (through sudo when the task has become), streams its lines as events, and
  * throws CommandError on an exit code the caller did not accept; `runStep` runs a plan step (steps.ts).
  */
-import { CommandError } from '../model/errors.ts';
+import { CommandError, RunnerError } from '../model/errors.ts';
 import { execAsRoot } from '../connection/sudo.ts';
 import { mask } from '../model/secrets.ts';
 import { hostVars, type HostRun } from './state.ts';
@@ -34,6 +34,7 @@ export function moduleContext(r: HostRun, task: Task<unknown>, become: boolean):
     },
     run: (cmd, o) => runCommand(r, task, become, cmd, o),
     runStep: (step) => runStep(ctx, step),
+    proveFreshLogin: () => proveFreshLogin(r, become),
   };
   return ctx;
 }
@@ -66,6 +67,25 @@ async function runCommand(r: HostRun, task: Task<unknown>, become: boolean, cmd:
     stderr: mask(res.stderr),
     durationMs: res.durationMs,
   });
+}
+
+/**
+ * `ctx.proveFreshLogin`: a second connection from the host's own factory (same settings, strict
+ * host key), `true` on it (through sudo with become), closed again; the task's connection is
+ * not touched, so it is still there to repair sshd over when this fails.
+ */
+async function proveFreshLogin(r: HostRun, become: boolean): Promise<void> {
+  if (r.conn.kind !== 'ssh' || !r.freshConnection) return;
+  const fresh = r.freshConnection();
+  let res: ExecResult;
+  try {
+    res = become ? await execAsRoot(fresh, 'true', { timeoutMs: 20_000 }) : await fresh.exec('true', { timeoutMs: 20_000 });
+  } catch (e) {
+    throw new RunnerError(`${r.host.name}: a fresh login fails: ${mask(String((e as Error).message ?? e).split('\n')[0]!)}`);
+  } finally {
+    await fresh.close().catch(() => undefined);
+  }
+  if (res.exitCode !== 0) throw new RunnerError(`${r.host.name}: \`true\` over a fresh connection exited ${res.exitCode ?? res.signal}${res.stderr.trim() ? `: ${mask(res.stderr.trim().split('\n').at(-1)!)}` : ''}`);
 }
 
 /**

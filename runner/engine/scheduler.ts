@@ -111,7 +111,7 @@ async function preflight(ro: Rollout, pre: Item[]): Promise<Host[]> {
   const prePlay: Playbook = { kind: 'playbook', options: { ...o.playbook.options, handlers: [] }, steps: pre };
   await inParallel(ro, hosts, async (h) => {
     const out = await runHost({
-      host: h, conn: connOf(ro, h), playbook: prePlay, events: o.events, journal: o.journal, check: o.check, tags: { tags: undefined, skipTags: undefined },
+      host: h, conn: connOf(ro, h), freshConnection: () => ro.o.connect(h), playbook: prePlay, events: o.events, journal: o.journal, check: o.check, tags: { tags: undefined, skipTags: undefined },
       shouldStop: () => abort.stopped, onFailure: () => {}, pathPrefix: 'pre', memory: memOf(ro, h),
     });
     outcomes.set(h.name, out);
@@ -145,7 +145,7 @@ async function runBatch(ro: Rollout, batch: Host[], bi: number, of: number): Pro
     }
     try {
       const out = await runHost({
-        host: h, conn: connOf(ro, h), playbook: o.playbook, events: o.events, journal: o.journal, check: o.check, tags: o.tags,
+        host: h, conn: connOf(ro, h), freshConnection: () => ro.o.connect(h), playbook: o.playbook, events: o.events, journal: o.journal, check: o.check, tags: o.tags,
         resumed: o.resumed?.get(h.name), resumedFrom: o.resumedFrom, shouldStop: () => abort.stopped, onFailure, counts: ro.recap[h.name], memory: memOf(ro, h),
       });
       outcomes.set(h.name, out);

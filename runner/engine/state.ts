@@ -15,6 +15,8 @@ import type { Journal, JournalEntry } from './journal.ts';
 export interface HostRun {
   host: Host;
   conn: Connection;
+  /** A new, separate connection to the host with the same settings (`ctx.proveFreshLogin`). */
+  freshConnection?: () => Connection;
   playbook: Playbook;
   events: RunEvents;
   journal?: Journal;

@@ -179,6 +179,13 @@ export interface ModuleContext {
    * `note` writes at once; `recall` also sees notes of the run being resumed.
    */
   journal: { note(key: string, value: unknown): void; recall<T = unknown>(key: string): T | undefined };
+  /**
+   * Log in over a second, NEW connection with the host's own settings (strict host key and all)
+   * and run `true` (through sudo when the task has become), while the task's connection stays
+   * open; throws, naming the error, when that login fails. Resolves at once on a local host.
+   * For modules that may have broken logins (an openssh-server upgrade) before they let go.
+   */
+  proveFreshLogin(): Promise<void>;
 }
 
 export interface ModuleDef<P, F, R> {

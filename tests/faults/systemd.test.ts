@@ -21,6 +21,7 @@ import { readLab, type LabState } from '../../lab/state.ts';
 import { run, sshOk, sshRoot } from '../fixtures/modules/labRun.ts';
 import { aptUpgrade, debconfKeep, httpCheck, reboot, shell } from '../../modules/index.ts';
 import { parseLockError } from '../../modules/facts/apt.ts';
+import { noFailedUnits } from '../../playbooks/upgrade-4.5-to-5.ts';
 import { record, writeResults } from './results.ts';
 
 const HOSTS = ['lab1', 'lab2', 'lab3'];
@@ -112,17 +113,20 @@ test('openssh-server upgraded during the run: sshd restarted under our open conn
   assert.ok(pass, r.out);
 });
 
-test('restarts deferred: the old sshd keeps the upgrading connection, but every new connection is reset until sshd restarts', async () => {
+test('restarts deferred: the old sshd keeps the upgrading connection, new connections are reset; the runner proves a fresh login, restarts ssh over the old connection, reports it', async () => {
   const H = 'lab3';
-  // the "upgrade" with the restart deferred: a /usr/sbin/sshd the running 9.x listener can no
-  // longer re-execute for a new connection (as OpenSSH 10's sshd, which moved that into sshd-session)
-  const install = shell({
+  set(H, 'os-updates', 'on');
+  // openssh-server's upgrade with the restart deferred (policy-rc.d), and a /usr/sbin/sshd the
+  // running 9.x listener can no longer re-execute for a new connection (as OpenSSH 10's sshd,
+  // which moved that into sshd-session); the diversion makes dpkg put the new sshd under it
+  const defer = shell({
     cmd: [
+      "printf '#!/bin/sh\\nexit 101\\n' > /usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d",
       'dpkg-divert --local --rename --divert /usr/sbin/sshd.lab-real --add /usr/sbin/sshd >/dev/null',
       "printf '#!/bin/sh\\n# lab: serves no connection for an old listener (re-exec with -R), starts a new one\\ncase \" $* \" in *\" -R \"*) exit 255;; esac\\nexec /usr/sbin/sshd.lab-real \"$@\"\\n' > /usr/sbin/sshd",
       'chmod 755 /usr/sbin/sshd',
     ].join(' && '),
-  }, { name: 'openssh-server "upgraded", restart deferred' });
+  }, { name: 'restarts deferred, old listener cannot serve new logins' });
   const h = lab.hosts.find((x) => x.name === H)!;
   /** a NEW connection (the runner's stays open meanwhile) */
   const fresh = () => new Promise<string>((resolve) => {
@@ -133,25 +137,22 @@ test('restarts deferred: the old sshd keeps the upgrading connection, but every 
     p.stderr.on('data', (d) => (out += d));
     p.on('close', (code) => resolve(code === 0 ? 'logs in' : `fails (exit ${code}: ${out.trim().split('\n').at(-1)})`));
   });
-  let ended = false;
-  const running = run(lab, H, [
-    install,
-    shell({ cmd: 'sleep 6' }, { name: 'the old connection, busy' }),
-    shell({ cmd: 'systemctl restart ssh' }, { name: 'restart ssh over the old connection' }),
-    shell({ cmd: 'echo still here' }, { name: 'the old connection after the restart' }),
-  ]).finally(() => (ended = true));
-  let during = '';
-  while (!ended && !during.startsWith('fails')) { during = await fresh(); await sleep(300); }
-  const r1 = await running;
+  const before = mainPid(H, 'ssh');
+  const r1 = await run(lab, H, [defer, ...upgrade(), shell({ cmd: 'echo still here' }, { name: 'the old connection after the upgrade' })]);
   const after = await fresh();
-  const pass = r1.exitCode === 0 && during.startsWith('fails') && after === 'logs in';
+  const pidAfter = mainPid(H, 'ssh');
+  const up = r1.done.find((d) => d.task === 'upgrade');
+  const report = /openssh-server moved; new logins failed \((.*)\); restarted ssh over the existing connection; a fresh login works now/.exec(r1.out)?.[0];
+  const pass = r1.exitCode === 0 && up?.status === 'changed' && !!report && (up?.reason ?? '').includes(report) && after === 'logs in' && pidAfter !== before;
   record({
-    fault: 'openssh-server upgraded with its restart deferred (lab3): the old listener can no longer start sessions for new connections (as a 9.2 sshd after OpenSSH 10 split out sshd-session)',
-    expected: 'the connection that ran the upgrade stays fine; new connections fail until sshd restarts. The runner should prove a fresh login before letting the old connection go, else restart ssh over it (runner change: lab/patches/NEEDS-runner.md)',
-    observed: `the run over the old connection: exit ${r1.exitCode} (${r1.done.map((d) => `${d.task}: ${d.status}`).join(', ')}); a fresh connection after the "upgrade" ${during}; after \`systemctl restart ssh\` over the old connection it ${after}`,
+    fault: 'openssh-server upgraded with its restart deferred (lab3: policy-rc.d 101; the old listener can no longer start sessions for new connections, as a 9.2 sshd after OpenSSH 10 split out sshd-session)',
+    expected: 'the connection that ran the upgrade stays fine; new connections fail until sshd restarts; aptUpgrade proves a fresh login before it lets go, restarts ssh over the old connection and says so',
+    observed: `exit ${r1.exitCode} (${r1.done.map((d) => `${d.task}: ${d.status}`).join(', ')}); the runner reported: ${report ?? 'NOTHING'}; sshd main pid ${before} → ${pidAfter}; a fresh connection afterwards ${after}`,
     pass,
   });
-  assert.ok(pass, `${r1.out}\nfresh during: ${during}, after: ${after}`);
+  await reset([H]);
+  lab = readLab();
+  assert.ok(pass, `${r1.out}\nfresh after: ${after}`);
 });
 
 test('a unit that takes 20 s to stop during reboot: the reboot waits it out, the host comes back with a new boot id', async () => {
@@ -173,20 +174,21 @@ test('a unit that takes 20 s to stop during reboot: the reboot waits it out, the
   assert.ok(pass, r.out);
 });
 
-test('a server fails to start after the upgrade\'s reboot: verify fails naming the URL, the host fails, the rollout stops', async () => {
+test('a server fails to start after the upgrade\'s reboot: verify fails naming the unit, the host fails, the rollout stops', async () => {
   set('lab2', 'fail-unit', 'nginx');
   const verify = httpCheck((h) => ({ url: `https://${h.address}/admin/`, caFile: lab.caFile, retries: 3, delaySec: 1 }), { name: 'verify: admin page' });
   const t0 = Date.now();
-  const r = await run(lab, 'lab2,lab3', [...upgrade(), reboot({}, { name: 'reboot' }), verify], { options: { serial: 1, maxFailPercentage: 0 } });
+  // the playbook's verify block: failed units first, then the admin URL
+  const r = await run(lab, 'lab2,lab3', [...upgrade(), reboot({}, { name: 'reboot' }), noFailedUnits, verify], { options: { serial: 1, maxFailPercentage: 0 } });
   const ms = Date.now() - t0;
   const failed = sshRoot(lab, 'lab2', 'systemctl --failed --no-legend --plain | cut -d" " -f1').stdout.trim();
   const lab3 = sshOk(lab, 'lab3', "dpkg-query -W -f='${Version}' ucware-core");
-  const verr = r.done.find((d) => d.host === 'lab2' && d.task === 'verify: admin page');
-  const pass = r.exitCode !== 0 && verr?.status === 'failed' && /nginx\.service/.test(failed) && lab3 === '4.5.0.9' && !r.done.some((d) => d.host === 'lab3');
+  const verr = r.done.find((d) => d.host === 'lab2' && d.task === noFailedUnits.name);
+  const pass = r.exitCode !== 0 && verr?.status === 'failed' && /failed units: nginx\.service/.test(verr?.error ?? '') && /nginx\.service/.test(failed) && lab3 === '4.5.0.9' && !r.done.some((d) => d.host === 'lab3');
   record({
     fault: 'a server fails to start after the upgrade\'s reboot (lab2: nginx.service made to fail; rollout lab2, lab3 with serial 1, maxFailPercentage 0)',
-    expected: 'the verify step fails, the host fails, the rollout stops before lab3',
-    observed: `exit ${r.exitCode} after ${secs(ms)} s; verify on lab2 ${verr?.status}: ${(verr?.error ?? verr?.reason ?? '').split('\n')[0]}; failed units on lab2: ${failed || 'none'}; lab3 untouched: ucware-core ${lab3}. The verify step names the URL, not the unit (naming it needs a failed-units check in the playbook's verify)`,
+    expected: 'the verify step fails naming nginx.service, the host fails, the rollout stops before lab3',
+    observed: `exit ${r.exitCode} after ${secs(ms)} s; verify (${noFailedUnits.name}) on lab2 ${verr?.status}: ${(verr?.error ?? verr?.reason ?? '').split('\n').find((l) => /failed units/.test(l))?.trim() ?? (verr?.error ?? '').split('\n')[0]}; failed units on lab2: ${failed || 'none'}; lab3 untouched: ucware-core ${lab3}`,
     pass,
   });
   assert.ok(pass, r.out);

@@ -121,6 +121,7 @@ async function replayFacts<P>(module: string, c: PlanCase<P>, facts: (ctx: Modul
     connection: { kind: c.connection ?? 'ssh' } as ModuleContext['connection'],
     output: () => {}, warn: () => {}, pending: () => {},
     journal: { note: () => {}, recall: () => undefined },
+    proveFreshLogin: () => Promise.reject(new Error(`${module}: facts() may only read, not log in again`)),
   } as ModuleContext;
   const f = await facts(ctx, c.params);
   const unused = c.replay!.filter((r) => !used.has(r));
