@@ -16,6 +16,9 @@ import { formatDiagnostic, typeCheck } from './typecheck.ts';
 
 const USAGE = `usage: run <playbook> <inventory> [options]
        run doc [module]     a module's reference (params, defaults, check mode, examples)
+       run exec <inventory> [options] [-b] -- CMD…   one command on the selected hosts
+       run init [DIR] [--inventory ts|yaml] [--ucware]   scaffold a playbook repository
+       run completion bash|zsh   a shell completion script (source it)
 
   <playbook>             a name (upgrade, configure-v5, …) or a file (playbooks/x.ts)
   <inventory>            inventory/prod.ts, inventory/lab.ts, or an Ansible-style .yml
@@ -187,7 +190,9 @@ function stopOnCtrlC(): { stopped: boolean; reason?: string } {
 }
 
 async function main(args: string[]): Promise<number> {
-  const { rest: argv, params: playbookParams } = splitPlaybookParams(args);
+  if (args[0] === 'init' || args[0] === 'completion' || args[0] === '__complete') return (await import('./subcommands.ts')).runSubcommand(args[0], args.slice(1));
+  const adhoc = args[0] === 'exec' ? (await import('./exec.ts')).parseExec(args.slice(1)) : undefined;
+  const { rest: argv, params: playbookParams } = splitPlaybookParams(adhoc?.args ?? args);
   const { values: v, positionals } = parseArgs({ args: argv, allowPositionals: true, options: OPTIONS });
   const extraVars = extraVarsOf(v.extra);
   if (v.help) {
@@ -200,12 +205,13 @@ async function main(args: string[]): Promise<number> {
   }
   const listed = await listing(v, positionals);
   if (listed !== undefined) return listed;
+  if (adhoc) positionals.unshift('exec');
   if (positionals.length !== 2) throw new UsageError(`expected a playbook and an inventory\n\n${USAGE}`);
-  if (!(await typeChecked([findPlaybookFile(positionals[0]!), positionals[1]], v['no-type-check']))) return 1;
+  if (!(await typeChecked([adhoc ? undefined : findPlaybookFile(positionals[0]!), positionals[1]], v['no-type-check']))) return 1;
   const { sshPassword, becomePassword } = await passwords(v);
   const abort = stopOnCtrlC();
   const result = await runPlaybook({
-    playbook: positionals[0]!,
+    playbook: adhoc?.playbook ?? positionals[0]!,
     inventory: positionals[1]!,
     limit: v.limit,
     tags: list(v.tags),
@@ -217,7 +223,7 @@ async function main(args: string[]): Promise<number> {
     maxFailPercentage: num(v['max-fail'], '--max-fail', 0),
     resume: v.resume,
     json: v.json,
-    verbose: v.verbose,
+    verbose: v.verbose || !!adhoc,
     view: v.plain ? 'plain' : undefined,
     abort,
     extraVars,

@@ -23,7 +23,8 @@ import type { Connection } from '../connection/connection.ts';
 
 /** One run's options; how hosts are reached (`-F`, `-k`, `-K`, `--channel`) are ConnectOptions. */
 export interface RunOptions extends ConnectOptions {
-  playbook: string;
+  /** A name or file (loaded), or a playbook built in code (`run exec`'s one task). */
+  playbook: string | Playbook;
   inventory: string;
   limit?: string;
   tags?: string[];
@@ -66,7 +67,7 @@ function strategyOf(hosts: Host[], channel?: 'persistent' | 'exec'): string {
 
 export async function runPlaybook(o: RunOptions): Promise<RunResult> {
   const write = o.write ?? ((l: string) => process.stdout.write(mask(l) + '\n'));
-  const { file: playbookFile, playbook } = await loadPlaybook(o.playbook);
+  const { file: playbookFile, playbook } = typeof o.playbook === 'string' ? await loadPlaybook(o.playbook) : { file: '(command line)', playbook: o.playbook };
   const inventory = await loadInventory(o.inventory);
   const declared = playbook.options.params ?? {};
   const accepts = Object.keys(declared).map((k) => `--${k}`).join(', ') || 'none';
