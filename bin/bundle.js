@@ -3,7 +3,8 @@
 // playbook and inventory of the project and any .ts file named on the command line are bundled
 // once by esbuild (already here as tsx's compiler) into ES modules with shared chunks, so every
 // entry sees the same instance of each runner module, and imported natively. The bundle is
-// cached under node_modules/.cache/ucw-run/ and rebuilt when any of its input files changes
+// cached in the user's project (node_modules/.cache/ucw-run/ beside the nearest package.json
+// above the working directory) and rebuilt when any of its input files changes
 // (size or mtime). Types are not checked here: the CLI does that itself. A build goes to a
 // directory of its own and a pointer file names it (renamed into place), so runs building at
 // the same time never pull a bundle from under each other.
@@ -21,7 +22,26 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const CACHE = join(ROOT, 'node_modules', '.cache', 'ucw-run');
+const SELF = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+const CACHE = join(cacheHome(), 'node_modules', '.cache', 'ucw-run');
+
+/**
+ * Bundles import the runner's packages by name, so they live where those names resolve: the
+ * user's project when the runner is installed there, else the runner's own folder (a run from a
+ * directory that has no node_modules, such as /tmp).
+ */
+function cacheHome() {
+  const p = projectDir();
+  return p === ROOT || existsSync(join(p, 'node_modules', SELF.name)) ? p : ROOT;
+}
+
+/** The user's project: the nearest directory above the working directory with a package.json. */
+export function projectDir(cwd = process.cwd()) {
+  for (let d = resolve(cwd); ; d = dirname(d)) {
+    if (existsSync(join(d, 'package.json'))) return d;
+    if (dirname(d) === d) return resolve(cwd);
+  }
+}
 const STALE_MS = 10 * 60_000; // unreferenced bundles older than this are removed
 
 /** `mkdir -p`, each folder on the way and the folder itself 0700. */
@@ -40,10 +60,11 @@ function privateFile(file, data) {
 
 const tsFiles = (dir) => (existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.ts')).map((f) => join(dir, f)) : []);
 
-/** Entry files: the CLI, the project's playbooks and inventories, and .ts files on the command line. */
+/** Entry files: the CLI, the packaged playbooks, the user's playbooks and inventories, and .ts files on the command line. */
 function entries(argv) {
   const named = argv.filter((a) => /\.m?ts$/.test(a)).map((a) => resolve(a)).filter((f) => existsSync(f));
-  const all = [join(ROOT, 'runner', 'cli', 'cli.ts'), ...tsFiles(join(ROOT, 'playbooks')), ...tsFiles(join(ROOT, 'inventory')), ...named];
+  const own = [...tsFiles(resolve('playbooks')), ...tsFiles(resolve('inventory'))];
+  const all = [join(ROOT, 'runner', 'cli', 'cli.ts'), ...tsFiles(join(ROOT, 'playbooks')), ...tsFiles(join(ROOT, 'inventory')), ...own, ...named];
   return [...new Set(all)].sort();
 }
 
@@ -77,6 +98,20 @@ const keepImportMeta = {
   },
 };
 
+// A user's playbook imports the runner by its package name ('ucw-runner', 'ucw-runner/modules'):
+// bundled from the package's sources, not left to Node (which does not load .ts from node_modules),
+// so it is the same runner instance as the CLI's.
+const selfImports = {
+  name: 'self-imports',
+  setup(b) {
+    const re = new RegExp(`^${SELF.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(/.*)?$`);
+    b.onResolve({ filter: re }, (args) => {
+      const target = SELF.exports?.[`.${re.exec(args.path)[1] ?? ''}`];
+      return target ? { path: join(ROOT, target) } : undefined;
+    });
+  },
+};
+
 async function build(list, pointer) {
   const { build: esbuild } = await import('esbuild');
   const dir = join(CACHE, `b-${process.pid}-${Date.now().toString(36)}`);
@@ -96,7 +131,7 @@ async function build(list, pointer) {
     // traces name the TypeScript sources (it doubles start-up, so it is not the default).
     sourcemap: 'linked',
     logLevel: 'silent',
-    plugins: [keepImportMeta],
+    plugins: [selfImports, keepImportMeta],
     write: false,
   });
   for (const out of r.outputFiles) {

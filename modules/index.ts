@@ -13,3 +13,6 @@ export { reboot } from './reboot.ts';
 export { aptUpgrade } from './aptUpgrade.ts';
 export { pause } from './pause.ts';
 export { fetchFile } from './fetchFile.ts';
+export { fail } from './fail.ts';
+export { hostname } from './hostname.ts';
+export { snapshot } from './snapshot.ts';

@@ -22,6 +22,9 @@ const USAGE = `usage: run <playbook> <inventory> [options]
        run doc [module]     a module's reference (params, defaults, check mode, examples)
        run inventory <inventory> --list | --graph [GROUP] | --host NAME
                             what the runner understood, as ansible-inventory prints it
+       run exec <inventory> [options] [-b] -- CMD…   one command on the selected hosts
+       run init [DIR] [--inventory ts|yaml] [--ucware]   scaffold a playbook repository
+       run completion bash|zsh   a shell completion script (source it)
 
   <playbook>             a name (upgrade, configure-v5, …) or a file (playbooks/x.ts)
   <inventory>            inventory/prod.ts, or any Ansible inventory: YAML, INI, a directory
@@ -254,7 +257,9 @@ function cfgInventory(cfg: AnsibleCfg): string | undefined {
 }
 
 async function main(args: string[]): Promise<number> {
-  const { rest: argv, params: playbookParams } = splitPlaybookParams(args);
+  if (args[0] === 'init' || args[0] === 'completion' || args[0] === '__complete') return (await import('./subcommands.ts')).runSubcommand(args[0], args.slice(1));
+  const adhoc = args[0] === 'exec' ? (await import('./exec.ts')).parseExec(args.slice(1)) : undefined;
+  const { rest: argv, params: playbookParams } = splitPlaybookParams(adhoc?.args ?? args);
   refuseRepeats(argv);
   const { values: v, positionals } = parseArgs({ args: argv, allowPositionals: true, options: OPTIONS });
   const cfg = readAnsibleCfg();
@@ -277,13 +282,14 @@ async function main(args: string[]): Promise<number> {
   }
   const listed = await listing(v, positionals, defaults);
   if (listed !== undefined) return listed;
+  if (adhoc) positionals.unshift('exec');
   if (positionals.length !== 2) throw new UsageError(`expected a playbook and an inventory\n\n${USAGE}`);
-  if (!(await typeChecked([findPlaybookFile(positionals[0]!), positionals[1]], v['no-type-check']))) return 1;
+  if (!(await typeChecked([adhoc ? undefined : findPlaybookFile(positionals[0]!), positionals[1]], v['no-type-check']))) return 1;
   usePlainPrompter();
   const abort = stopOnCtrlC();
   const { sshPassword, becomePassword } = await passwords(v);
   const result = await runPlaybook({
-    playbook: positionals[0]!,
+    playbook: adhoc?.playbook ?? positionals[0]!,
     inventory: positionals[1]!,
     limit: v.limit,
     tags: v.tags,
@@ -297,7 +303,7 @@ async function main(args: string[]): Promise<number> {
     maxFailPercentage: num(v['max-fail'], '--max-fail', 0),
     resume: v.resume,
     json: v.json,
-    verbose: v.verbose,
+    verbose: v.verbose || !!adhoc,
     view: v.plain ? 'plain' : undefined,
     abort,
     extraVars,

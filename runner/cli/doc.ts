@@ -179,14 +179,22 @@ export function formatDoc(d: ModuleDoc): string[] {
   return out;
 }
 
-/** The `run doc [module]` command; returns the exit code. */
-export async function printDoc(name: string | undefined, write: (line: string) => void = console.log): Promise<number> {
-  const mods = moduleFiles();
+/**
+ * The `run doc [module]` command; returns the exit code. Lists the packaged modules and, beside
+ * them, the user's own: those under `modules/` of the working directory (a name of theirs wins).
+ */
+export async function printDoc(name: string | undefined, write: (line: string) => void = console.log, ownDir = resolve('modules')): Promise<number> {
+  const own = ownDir === MODULE_DIR ? [] : moduleFiles(ownDir);
+  const mods = [...own, ...moduleFiles()];
   if (!name) {
-    const docs = await Promise.all(mods.map((m) => moduleDoc(m.file, m.name)));
-    const w = Math.max(...docs.map((d) => d.name.length));
-    write('Modules (run doc NAME for one):');
-    for (const d of docs.sort((a, b) => a.name.localeCompare(b.name))) write(`  ${d.name.padEnd(w)}  ${d.summary}`);
+    const w = Math.max(...mods.map((d) => d.name.length));
+    const section = async (title: string, list: { name: string; file: string }[]) => {
+      const docs = await Promise.all(list.map((m) => moduleDoc(m.file, m.name)));
+      write(title);
+      for (const d of docs.sort((a, b) => a.name.localeCompare(b.name))) write(`  ${d.name.padEnd(w)}  ${d.summary}`);
+    };
+    await section('Modules (run doc NAME for one):', moduleFiles());
+    if (own.length) await section(`Your modules (${ownDir.replace(process.cwd() + '/', '')}/):`, own);
     return 0;
   }
   const m = mods.find((x) => x.name === name) ?? mods.find((x) => x.name.toLowerCase() === name.toLowerCase());

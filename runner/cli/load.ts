@@ -1,4 +1,7 @@
-/** Finds and loads a playbook by file path or by its `name` (`run upgrade …`). */
+/**
+ * Finds and loads a playbook by file path or by its `name` (`run upgrade …`): by name, the
+ * user's `playbooks/` (under the working directory) first, then the ones this package ships.
+ */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { UsageError } from '../model/errors.ts';
@@ -24,18 +27,45 @@ export async function loadPlaybook(ref: string, dir = 'playbooks'): Promise<Load
   return { file, playbook: pb };
 }
 
+/** The playbooks this package ships (`run upgrade` from any directory). */
+export const PACKAGED_PLAYBOOKS = resolve(import.meta.dirname, '..', '..', 'playbooks');
+
 export function findPlaybookFile(ref: string, dir = 'playbooks'): string {
   if (/\.(ts|js|mjs)$/.test(ref) || ref.includes('/')) {
     const f = resolve(ref);
     if (!existsSync(f)) throw new UsageError(`playbook file not found: ${ref}`);
     return f;
   }
-  const direct = resolve(dir, `${ref}.ts`);
+  const dirs = [...new Set([resolve(dir), PACKAGED_PLAYBOOKS])];
+  for (const d of dirs) {
+    const found = inDir(ref, d);
+    if (found) return found;
+  }
+  const known = playbookNames(dir).join(', ') || 'none';
+  throw new UsageError(`no playbook named "${ref}" in ${dir}/ or the packaged playbooks (known: ${known})`);
+}
+
+function inDir(ref: string, dir: string): string | undefined {
+  const direct = join(dir, `${ref}.ts`);
   if (existsSync(direct)) return direct;
   // Match the declared name without importing every playbook (start-up time).
-  const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.ts')) : [];
   const nameRe = new RegExp(`name:\\s*['"\`]${ref.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}['"\`]`);
-  for (const f of files) if (nameRe.test(readFileSync(join(dir, f), 'utf8'))) return resolve(dir, f);
-  const known = files.map((f) => f.replace(/\.ts$/, '')).join(', ') || 'none';
-  throw new UsageError(`no playbook named "${ref}" in ${dir}/ (files: ${known})`);
+  for (const f of tsIn(dir)) if (nameRe.test(readFileSync(join(dir, f), 'utf8'))) return join(dir, f);
+  return undefined;
+}
+
+const tsIn = (dir: string) => (existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.ts')).sort() : []);
+
+/** Every playbook name a user can type: the declared names in their playbooks/, then the packaged ones. */
+export function playbookNames(dir = 'playbooks'): string[] {
+  const names = new Set<string>();
+  for (const d of [resolve(dir), PACKAGED_PLAYBOOKS]) {
+    for (const f of tsIn(d)) {
+      const text = readFileSync(join(d, f), 'utf8');
+      const at = text.indexOf('export default playbook(');
+      const m = at < 0 ? null : /\bname:\s*['"`]([\w.-]+)['"`]/.exec(text.slice(at));
+      if (m) names.add(m[1]!);
+    }
+  }
+  return [...names];
 }

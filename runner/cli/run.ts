@@ -28,7 +28,8 @@ import type { Vault } from '../inventory/vault.ts';
 
 /** One run's options; how hosts are reached (`-F`, `-k`, `-K`, `--channel`) are ConnectOptions. */
 export interface RunOptions extends ConnectOptions {
-  playbook: string;
+  /** A name or file (loaded), or a playbook built in code (`run exec`'s one task). */
+  playbook: string | Playbook;
   inventory: string;
   /** Decrypts ansible-vault data in an Ansible inventory. */
   vault?: Vault;
@@ -77,7 +78,7 @@ function strategyOf(hosts: Host[], channel?: 'persistent' | 'exec'): string {
 
 export async function runPlaybook(o: RunOptions): Promise<RunResult> {
   const write = o.write ?? ((l: string) => process.stdout.write(mask(l) + '\n'));
-  const { file: playbookFile, playbook } = await loadPlaybook(o.playbook);
+  const { file: playbookFile, playbook } = typeof o.playbook === 'string' ? await loadPlaybook(o.playbook) : { file: '(command line)', playbook: o.playbook };
   const inventory = await loadInventory(o.inventory, { vault: o.vault, defaults: o.inventoryDefaults });
   for (const w of inventory.warnings) write(`warning: ${w}`);
   const declared = playbook.options.params ?? {};

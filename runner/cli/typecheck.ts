@@ -37,9 +37,9 @@ export interface Compiled {
 }
 
 export interface TypeCheckOptions {
-  /** The tsconfig whose compilerOptions apply. @default the nearest tsconfig.json above the first entry, else the runner's */
+  /** The tsconfig whose compilerOptions apply. @default the nearest tsconfig.json above the first entry (a packaged playbook's is the user's project's), else the runner's */
   tsconfig?: string;
-  /** @default node_modules/.cache/ucw-run/typecheck.json under the runner, else $XDG_CACHE_HOME/ucw-run/typecheck.json */
+  /** @default node_modules/.cache/ucw-run/typecheck.json in the user's project (the nearest package.json above the cwd), else $XDG_CACHE_HOME/ucw-run/typecheck.json */
   cacheFile?: string;
   /** Runs on a cache miss, before the compiler is loaded (the CLI says that this takes a moment). */
   onCompile?: () => void;
@@ -64,7 +64,7 @@ const CACHE_MAX_ENTRIES = 32;
 export async function typeCheck(files: string[], o: TypeCheckOptions = {}): Promise<TypeCheckResult> {
   const started = Date.now();
   const entries = [...new Set(files.map((f) => resolve(f)))].sort();
-  const tsconfig = resolve(o.tsconfig ?? findUp(dirname(entries[0] ?? '.'), 'tsconfig.json') ?? join(RUNNER_ROOT, 'tsconfig.json'));
+  const tsconfig = resolve(o.tsconfig ?? findUp(dirname(entries[0] ?? '.'), 'tsconfig.json') ?? runnerTsconfig());
   const cacheFile = o.cacheFile ?? defaultCacheFile();
   const key = sha256(JSON.stringify({ entries, tsconfig }));
   const deps = depsFingerprint();
@@ -222,8 +222,12 @@ interface CacheFile {
   checks: Record<string, CacheEntry>;
 }
 
+// Installed as a package the runner ships no tsconfig.json, only the base a project extends.
+const runnerTsconfig = () => [join(RUNNER_ROOT, 'tsconfig.json'), join(RUNNER_ROOT, 'tsconfig.base.json')].find((f) => existsSync(f))!;
+
 function defaultCacheFile(): string {
-  const modules = join(RUNNER_ROOT, 'node_modules');
+  const project = dirname(findUp(process.cwd(), 'package.json') ?? join(process.cwd(), 'package.json'));
+  const modules = join(project, 'node_modules');
   const base = existsSync(modules) ? join(modules, '.cache') : (process.env.XDG_CACHE_HOME || join(homedir(), '.cache'));
   return join(base, 'ucw-run', 'typecheck.json');
 }
