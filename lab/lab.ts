@@ -443,6 +443,7 @@ export interface UpOptions {
 /** brings the lab up with at least `hosts` hosts (default: the running count, or 3); idempotent */
 export async function up(opts: UpOptions = {}): Promise<LabState> { checkPrereqs(); return withLock(() => upLocked(opts)); }
 async function upLocked(opts: UpOptions): Promise<LabState> {
+  raiseInotifyInstances();
   const t0 = Date.now();
   const running = runningHosts();
   const want = Math.max(opts.hosts ?? (running.length || DEFAULT_HOSTS), running.length ? Math.max(...running) : 0);
@@ -639,6 +640,19 @@ function initState(i: number): { pid1: string; system: string } {
   const r = spawnSync('nsenter', ['-t', String(pid), '-m', '-u', '-i', '-n', '-p', '-r', '-w', 'systemctl', 'is-system-running'], { encoding: 'utf8', timeout: 5000 });
   return { pid1, system: (r.stdout || '').trim() || `? (exit ${r.status})` };
 }
+/**
+ * Every systemd in a lab host takes inotify instances from root's shared budget (default 128): a
+ * few labs on one machine exhaust it and path units fail (`degraded`). Raised once, never lowered.
+ */
+function raiseInotifyInstances(want = 1024): void {
+  const f = '/proc/sys/fs/inotify/max_user_instances';
+  try {
+    if (Number(readFileSync(f, 'utf8')) < want) writeFileSync(f, String(want));
+  } catch (e) {
+    log(`could not raise ${f} to ${want}: ${(e as Error).message}`);
+  }
+}
+
 /** where the machine mounts cgroup2 (systemd in a host needs a subtree of it), if anywhere */
 export function cgroup2Mount(): string | undefined {
   const mounts = readFileSync('/proc/self/mounts', 'utf8').split('\n').map((l) => l.split(' '));

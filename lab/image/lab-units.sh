@@ -84,7 +84,8 @@ done
 # a container has no kernel modules, consoles or hardware clock to manage
 for u in systemd-modules-load.service getty@tty1.service console-getty.service systemd-timesyncd.service \
          sys-kernel-config.mount sys-kernel-debug.mount sys-kernel-tracing.mount systemd-sysctl.service \
-         systemd-hwdb-update.service systemd-udev-trigger.service systemd-udevd.service systemd-firstboot.service; do
+         systemd-hwdb-update.service systemd-udev-trigger.service systemd-udevd.service systemd-firstboot.service \
+         systemd-ask-password-wall.path systemd-ask-password-console.path; do
   ln -sf /dev/null $U/$u
 done
 # apt-daily and unattended-upgrades are installed as on an Ubuntu server, off unless a test enables them
