@@ -5,5 +5,5 @@ import { command } from '../modules/index.ts';
 const bytes = Number(process.env.BENCH_BIG_BYTES ?? 2 ** 31);
 
 export default playbook({ name: 'bench-big-output', description: 'benchmark: one task printing a lot' }, [
-  command({ cmd: `head -c ${bytes} /dev/zero | tr '\\0' x | fold -w 99; echo big-output-end` }, { name: 'print a lot' }),
+  command({ cmd: `head -c ${bytes} /dev/zero | tr '\\0' x | fold -w 99; echo; echo big-output-end` }, { name: 'print a lot' }),
 ]);
