@@ -147,7 +147,7 @@ const CSS = `body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#222}tab
 .hosts>tbody>tr>*,.hosts>thead>tr>th{border:1px solid #ccc;padding:6px;vertical-align:top;text-align:left}.hosts thead th{background:#f3f3f3}
 .badge{font-size:12px;padding:1px 6px;border-radius:8px;background:#ddd}.status-ok .badge{background:#cfe9d6}.status-failed .badge,.status-unreachable .badge{background:#f5c6c0}
 .timeline text{font-size:11px;fill:#fff}pre{white-space:pre-wrap;margin:4px 0;font-size:12px}pre.diff{background:#f8f8f8;padding:4px}.add{color:#1a7f37}.del{color:#b42318}.hunk{color:#6b46c1}
-.failure{border-left:4px solid #c0392b;padding-left:8px}.why{color:#666}code.sha256{font-size:11px}h4{margin:8px 0 2px}table.backups td,table.backups th{padding:2px 6px;text-align:left}.legend span{display:inline-block;width:10px;height:10px;margin:0 4px 0 10px}`;
+td.details{max-width:46em;overflow-wrap:anywhere}pre{overflow-wrap:anywhere}.failure{border-left:4px solid #c0392b;padding-left:8px}.why{color:#666}code.sha256{font-size:11px}h4{margin:8px 0 2px}table.backups td,table.backups th{padding:2px 6px;text-align:left}.legend span{display:inline-block;width:10px;height:10px;margin:0 4px 0 10px}`;
 
 export function renderReportHtml(r: FleetReport): string {
   const counts = { ok: 0, failed: 0, other: 0 };
