@@ -81,7 +81,8 @@ async function proveFreshLogin(r: HostRun, become: boolean): Promise<void> {
   try {
     res = become ? await execAsRoot(fresh, 'true', { timeoutMs: 20_000 }) : await fresh.exec('true', { timeoutMs: 20_000 });
   } catch (e) {
-    throw new RunnerError(`${r.host.name}: a fresh login fails: ${mask(String((e as Error).message ?? e).split('\n')[0]!)}`);
+    // the connection's error names the host and address already
+    throw new RunnerError(`a fresh login fails: ${mask(String((e as Error).message ?? e).split('\n')[0]!)}`);
   } finally {
     await fresh.close().catch(() => undefined);
   }

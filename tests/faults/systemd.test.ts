@@ -188,7 +188,7 @@ test('a server fails to start after the upgrade\'s reboot: verify fails naming t
   record({
     fault: 'a server fails to start after the upgrade\'s reboot (lab2: nginx.service made to fail; rollout lab2, lab3 with serial 1, maxFailPercentage 0)',
     expected: 'the verify step fails naming nginx.service, the host fails, the rollout stops before lab3',
-    observed: `exit ${r.exitCode} after ${secs(ms)} s; verify (${noFailedUnits.name}) on lab2 ${verr?.status}: ${(verr?.error ?? verr?.reason ?? '').split('\n').find((l) => /failed units/.test(l))?.trim() ?? (verr?.error ?? '').split('\n')[0]}; failed units on lab2: ${failed || 'none'}; lab3 untouched: ucware-core ${lab3}`,
+    observed: `exit ${r.exitCode} after ${secs(ms)} s; verify (${noFailedUnits.name}) on lab2 ${verr?.status}: ${/failed units: [\w@.-]+\.\w+( [\w@.-]+\.\w+)*/.exec(verr?.error ?? '')?.[0] ?? (verr?.error ?? verr?.reason ?? '').split('\n')[0]}; failed units on lab2: ${failed || 'none'}; lab3 untouched: ucware-core ${lab3}`,
     pass,
   });
   assert.ok(pass, r.out);
