@@ -9,6 +9,7 @@ import { readLab } from '../lab/state.ts';
 import '../playbooks/ucware-vars.ts';
 
 const lab = readLab();
+const DEBIAN_VERSION: Record<string, string> = { bullseye: '11', bookworm: '12', trixie: '13' };
 // The lab's API token lives in a file of the lab; production inventories name an env var only.
 process.env.UCW_LAB_API_TOKEN ??= (JSON.parse(readFileSync(lab.apiCredentialsFile, 'utf8')) as { token: string }).token;
 // As in the vendor's procedure: log in as ucware, sudo with ucware's password (LAB_USER=root to skip sudo).
@@ -19,6 +20,8 @@ for (const h of lab.hosts) {
     address: h.address,
     tags: ['lab', h.light ? 'light' : 'full'],
     groups: h.light ? ['light'] : ['ucware'],
+    // each lab host runs its own Debian release (npm run lab -- up --suite …)
+    vars: { expectRelease: [DEBIAN_VERSION[h.suite] ?? '12'] },
   };
 }
 
@@ -52,7 +55,7 @@ export default defineInventory({
         faxGroups: [{ name: 'fax-vertrieb', title: 'Fax Vertrieb', numbers: ['291', '292'], userGroups: ['vertrieb'] }],
       },
       minFreeMb: { root: 100, var: 100 },
-      // The lab is Debian 12 in namespaces, standing in for Ubuntu 18.04 servers.
+      // The lab is Debian 11/12/13 in namespaces, standing in for Ubuntu 18.04 servers (per host above).
       expectRelease: ['12'],
       compatibilityConfirmed: true,
       licenceFile: 'inventory/lab-files/licence-standin.lic',

@@ -2,9 +2,14 @@
 # Stage 2 of the lab image: turn the pristine debootstrap tree into the shared read-only lower
 # layer of every lab host: MariaDB (+ seeded ucware DB), nginx, sudo, user ucware, UCware
 # stand-in packages 4.5.0.9 with locally modified conffiles, init + reboot shims.
-# Usage: build-image.sh BASE OUT REPO PUBKEY PASSWORD_FILE   (OUT written via OUT.new, then renamed)
+# Usage: build-image.sh BASE OUT REPO PUBKEY PASSWORD_FILE SUITE   (OUT written via OUT.new, then renamed)
 set -euo pipefail
-BASE=$1 OUT=$2 REPO=$3 PUB=$4 PWFILE=$5
+BASE=$1 OUT=$2 REPO=$3 PUB=$4 PWFILE=$5 SUITE=${6:-bookworm}
+# trixie dropped nginx-light, and its MariaDB 11.8 ships the mysql* names in the -compat packages
+case $SUITE in
+  trixie) WEB=nginx; DB_EXTRA="mariadb-client-compat mariadb-server-compat" ;;
+  *) WEB=nginx-light; DB_EXTRA= ;;
+esac
 IMG=$(cd "$(dirname "$0")" && pwd)/image
 R=$OUT.new
 cleanup() { for m in srv/lab-repo dev/pts dev proc sys; do umount -l "$R/$m" 2>/dev/null || true; done; }
@@ -21,7 +26,10 @@ deb [trusted=yes] file:/srv/lab-repo/ubuntu/ucware-firmware bionic main
 L
 export DEBIAN_FRONTEND=noninteractive LC_ALL=C
 chroot "$R" apt-get update -q
-chroot "$R" apt-get install -y -q --no-install-recommends mariadb-server mariadb-client nginx-light \
+# systemd as on a server (PID 1 of a lab host unless it runs the fallback lab-init), with logind
+# for SSH sessions, and apt-daily/unattended-upgrades as on Ubuntu (disabled by lab-units.sh)
+chroot "$R" apt-get install -y -q --no-install-recommends systemd systemd-sysv dbus libpam-systemd unattended-upgrades </dev/null
+chroot "$R" apt-get install -y -q --no-install-recommends mariadb-server mariadb-client $DB_EXTRA $WEB \
   ucware=4.5.0.9 ucware-core=4.5.0.9 ucware-firmware-yealink=1.0.0 </dev/null
 chroot "$R" apt-mark unhold ucware ucware-core >/dev/null 2>&1 || true
 rm -f "$R/usr/sbin/policy-rc.d" "$R/etc/apt/sources.list.d/ucware-build.list"
@@ -35,11 +43,15 @@ chroot "$R" mysqladmin --socket=/run/mysqld/build.sock shutdown
 wait
 rm -rf "$R/run/mysqld"/*
 
-# init, reboot shims, admin page, web server, sshd
+# systemd units; the fallback init and its shims (bind-mounted by host-boot.sh in lab-init mode only)
+mkdir -p "$R/usr/lib/lab/shims"
+for f in reboot poweroff shutdown systemctl; do install -m 755 "$IMG/shim-$f" "$R/usr/lib/lab/shims/$f"; done
 install -m 755 "$IMG/lab-init" "$R/usr/sbin/lab-init"
-for f in reboot poweroff shutdown; do install -m 755 "$IMG/$f" "$R/usr/sbin/$f"; done
-ln -sf poweroff "$R/usr/sbin/halt"
-install -m 755 "$IMG/systemctl" "$R/usr/bin/systemctl"
+install -m 755 "$IMG/lab-firstboot-mysql" "$R/usr/lib/lab/firstboot-mysql"
+install -m 755 "$IMG/lab-slow-stop" "$R/usr/lib/lab/slow-stop"
+install -m 755 "$IMG/lab-ucware-api" "$R/usr/lib/lab/ucware-api"
+install -m 755 "$IMG/lab-ready" "$R/usr/lib/lab/ready"
+sh "$IMG/lab-units.sh" "$R"
 install -m 755 "$IMG/ucware-lab-status" "$R/usr/sbin/ucware-lab-status"
 install -m 644 "$IMG/apt-lab.conf" "$R/etc/apt/apt.conf.d/99ucware-lab-status"
 install -m 644 "$IMG/nginx-site" "$R/etc/nginx/sites-available/default"
@@ -67,12 +79,13 @@ echo "limit nofile 16384 16384" >> "$R/etc/init/asterisk.conf"
 # apt: the hosts have no route out; only the lab repository (served on the bridge) is configured
 : > "$R/etc/apt/sources.list"
 cat > "$R/etc/apt/sources.list.d/ucware.list" <<L
-deb [trusted=yes] http://10.250.0.1:8080/ubuntu/ucware-4.5 bionic main
-deb [trusted=yes] http://10.250.0.1:8080/ubuntu/ucware-firmware bionic main
+deb [trusted=yes] http://${LAB_PREFIX:-10.250}.0.1:${LAB_REPO_PORT:-8080}/ubuntu/ucware-4.5 bionic main
+deb [trusted=yes] http://${LAB_PREFIX:-10.250}.0.1:${LAB_REPO_PORT:-8080}/ubuntu/ucware-firmware bionic main
 L
 mkdir -p "$R/etc/lab"
 chroot "$R" apt-get clean
-rm -rf "$R"/var/lib/apt/lists/* "$R"/var/log/*.log "$R"/var/log/apt/* "$R/etc/machine-id"
+rm -rf "$R"/var/lib/apt/lists/* "$R"/var/log/*.log "$R"/var/log/apt/* "$R"/var/log/journal/*
+: > "$R/etc/machine-id"   # host.sh writes a per-host one at first up
 : > "$R/etc/resolv.conf"
 cleanup; trap - EXIT
 rm -rf "$OUT"; mv "$R" "$OUT"

@@ -18,21 +18,34 @@ stop_api() {
   rm -f "$H/api.pid"; apiloop=
 }
 trap 'stop_api; exit 0' TERM
+mode=$(cat "$H/init" 2>/dev/null || echo lab-init)
+# systemd hosts: a cgroup per host under ours in the cgroup2 tree (/sys/fs/cgroup/unified on a hybrid layout)
+CGFS=; for d in /sys/fs/cgroup/unified /sys/fs/cgroup; do [ "$(stat -fc %T $d 2>/dev/null)" = cgroup2fs ] && { CGFS=$d; break; }; done
+own=$(sed -n 's/^0:://p' /proc/self/cgroup)
+CG=${own%/}/$(basename "$(dirname "$(dirname "$H")")")/$NAME   # e.g. /ucw-lab-1/lab2
+cg_clean() { [ -n "$CGFS" ] && [ -d "$CGFS$CG" ] || return 0
+  for _ in $(seq 50); do find "$CGFS$CG" -depth -type d -exec rmdir {} + 2>/dev/null; [ -d "$CGFS$CG" ] || return 0; sleep 0.1; done; }
+if [ "$mode" = systemd ] && [ -z "$CGFS" ]; then log "no cgroup2 file system: cannot boot systemd; using lab-init"; mode=lab-init; echo lab-init > "$H/init"; fi
 while [ ! -e "$H/stop" ]; do
   ip -n "$NS" link set eth0 up 2>/dev/null   # (down while the host was off, see silent-when-down)
   cat /proc/sys/kernel/random/uuid > "$H/boot_id"
   rm -f "$H/status/ready"; phase booting
   log "boot $(cat "$H/boot_id")"
-  ip netns exec "$NS" unshare --mount --pid --fork --uts --ipc --propagation private "$LABDIR/host-boot.sh" "$H" "$NAME" &
+  if [ "$mode" = systemd ]; then cg_clean; mkdir -p "$CGFS$CG"; fi
+  ip netns exec "$NS" unshare --mount --pid --fork --uts --ipc --propagation private "$LABDIR/host-boot.sh" "$H" "$NAME" "$CG" &
   hostpid=$!
-  if [ -n "${LAB_API_CMD:-}" ]; then api_loop & apiloop=$!; fi
+  # lab-init hosts: the API stand-in runs from here; systemd hosts run it as ucware-api.service
+  if [ -n "${LAB_API_CMD:-}" ] && [ "$mode" != systemd ]; then api_loop & apiloop=$!; fi
   wait $hostpid; rc=$?
   log "host exited rc=$rc"
   stop_api; rm -f "$H/status/ready" "$H/init.pid"
+  [ "$mode" = systemd ] && cg_clean
   [ -e "$H/stop" ] && break
   # a powered-off machine does not answer at all: connects time out instead of being refused
   [ -e "$H/control/silent-when-down" ] && ip -n "$NS" link set eth0 down 2>/dev/null
-  if [ $rc = 3 ]; then touch "$H/control/powered-off"; fi
+  # lab-init exits 3 for poweroff; systemd's reboot(2) in a pid namespace ends it with SIGINT (130)
+  # for poweroff/halt and SIGHUP (129) for reboot
+  if [ $rc = 3 ] || { [ "$mode" = systemd ] && [ $rc = 130 ]; }; then touch "$H/control/powered-off"; fi
   if [ -e "$H/control/no-return" ] || [ -e "$H/control/powered-off" ]; then
     phase down; log "staying down (no-return/powered-off)"
     while { [ -e "$H/control/no-return" ] || [ -e "$H/control/powered-off" ]; } && [ ! -e "$H/stop" ]; do sleep 0.2; done

@@ -8,7 +8,12 @@ import { readLab, readApiCredentials, type LabHost, type LabState } from './stat
 /** the running lab with at least `n` hosts, all booted (same code as `npm run lab -- up N`; a no-op when warm) */
 export async function ensureLab(n = 3): Promise<LabState> {
   await up({ hosts: n });
-  return readLab();
+  const lab = readLab();
+  // LAB_SUITE=trixie npm test: the tests must meet the release they were asked to run on
+  const want = process.env.LAB_SUITE;
+  const other = want ? lab.hosts.slice(0, n).filter((h) => h.suite !== want) : [];
+  if (other.length) throw new Error(`LAB_SUITE=${want}, but ${other.map((h) => `${h.name} runs ${h.suite}`).join(', ')}: \`npm run lab -- reset\` first`);
+  return lab;
 }
 
 export function host(lab: LabState, name: string): LabHost {

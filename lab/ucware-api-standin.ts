@@ -17,14 +17,18 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { labDir as defaultDir } from './state.ts';
 
 const hostDir = process.argv[2];
 if (!hostDir) { console.error('usage: ucware-api-standin.ts HOSTDIR'); process.exit(2); }
-const labDir = process.env.LAB_DIR || '/var/lib/ucw-lab';
+const labDir = defaultDir();
 const PORT = Number(process.env.LAB_API_PORT || 8099);
 const stateFile = join(hostDir, 'api-state.json');
 const crashFlag = join(hostDir, 'control', 'api-crash-after');
-const creds = JSON.parse(readFileSync(join(labDir, 'secrets', 'api.json'), 'utf8')) as { user: string; password: string; token: string };
+// inside a systemd host (ucware-api.service) the credentials and dpkg status are at other paths
+const credsFile = process.env.LAB_API_CREDENTIALS || join(labDir, 'secrets', 'api.json');
+const dpkgStatus = process.env.LAB_API_DPKG_STATUS || join(hostDir, 'root', 'var', 'lib', 'dpkg', 'status');
+const creds = JSON.parse(readFileSync(credsFile, 'utf8')) as { user: string; password: string; token: string };
 
 export type DeviceType = 'mac' | 'webrtc' | 'sip-ua' | 'mobile' | 'ipei' | 'app';
 export interface Extension { number: string; type: 'phone' | 'fax' | 'mobile' }
@@ -80,7 +84,7 @@ function save(s: State): void {
 /** installed ucware-core version, from the host's dpkg database (the overlay root) */
 function ucwareVersion(): string {
   try {
-    const status = readFileSync(join(hostDir, 'root', 'var', 'lib', 'dpkg', 'status'), 'utf8');
+    const status = readFileSync(dpkgStatus, 'utf8');
     const stanza = status.split('\n\n').find((s) => /^Package: ucware-core$/m.test(s));
     return /^Version: (.+)$/m.exec(stanza ?? '')?.[1] ?? '0';
   } catch { return '0'; }

@@ -35,7 +35,7 @@ function inHost(name: string, script: string): string {
 
 /** the command lines of the host's processes (read from here, so it works while the link is down) */
 function hostProcesses(name: string): string[] {
-  const pids = spawnSync('ip', ['netns', 'pids', `ucwlab-${name}`], { encoding: 'utf8' }).stdout.split(/\s+/).filter(Boolean);
+  const pids = spawnSync('ip', ['netns', 'pids', host(name).netns], { encoding: 'utf8' }).stdout.split(/\s+/).filter(Boolean);
   return pids.flatMap((p) => {
     try {
       return [readFileSync(`/proc/${p}/cmdline`, 'utf8').replace(/\0/g, ' ').trim()];
@@ -75,7 +75,7 @@ test.before(async () => {
   await reset(HOSTS); // fresh 4.5.0.9 hosts whatever ran before
 });
 test.after(async () => {
-  spawnSync('ip', ['link', 'set', 'ucwl3', 'up']);
+  spawnSync('ip', ['link', 'set', host('lab3').veth, 'up']);
   set('lab3', 'postinst-delay', 'off');
   await reset(HOSTS);
   writeResults();
@@ -163,7 +163,7 @@ test('/var/lib/dpkg full: the packages unpack, then dpkg cannot write its status
 
 test('link cut while dpkg configures: dpkg finishes on the host, the runner reattaches and reports the real result', async () => {
   const H = 'lab3';
-  const VETH = 'ucwl3';
+  const VETH = host(H).veth;
   const DELAY = 8;
   set(H, 'postinst-delay', String(DELAY));
   // a dead link is noticed after 1 s × 2 keepalives; reconnects give up after 2 s each

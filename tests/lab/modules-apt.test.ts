@@ -47,7 +47,7 @@ test('aptSources edits ucware.list in place: exact diff, mode and owner kept, se
 test('aptSources adds a line then removes it; a typo fails naming what is there', async () => {
   if (!lab) return;
   const file = '/etc/apt/sources.list.d/ucw-test.list';
-  const line = 'deb [trusted=yes] http://10.250.0.1:8080/ubuntu/ucware-firmware bionic contrib';
+  const line = `deb [trusted=yes] ${lab.repoUrl}/ucware-firmware bionic contrib`;
   try {
     const r1 = await run(lab, H, [aptSources({ file, line }), aptSources({ file, line })]);
     assert.equal(r1.done.map((d) => d.status), ['changed', 'ok']);

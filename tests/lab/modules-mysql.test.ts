@@ -59,7 +59,7 @@ test('socketAuthForRoot on lab2: changes once (ALTER USER, .my.cnf removed), the
     const r2 = await run(lab, H, [task]);
     assert.is(r2.exitCode, 0, r2.out);
     assert.is(r2.done[0]!.status, 'ok');
-    assert.match(r2.done[0]!.reason, /root already authenticates by socket on mariadb 10\.11/);
+    assert.match(r2.done[0]!.reason, /root already authenticates by socket on mariadb \d+\.\d+/);
   } finally {
     passwordState();
   }
