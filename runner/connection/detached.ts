@@ -75,7 +75,8 @@ export async function runDetached(target: Target, cmd: string, opts: DetachedOpt
   const dir = `${base}/${id}`;
   const launcher = opts.launcher ?? 'auto';
   const wrapper = 'echo $$ > pid.tmp && mv pid.tmp pid; sh ./cmd < in > out 2> err; echo $? > rc.tmp; mv rc.tmp rc';
-  const systemd = `systemd-run --unit=${quote('ucw-' + id)} --collect --quiet --working-directory="$d" /bin/sh -c ${quote(wrapper)}`;
+  // systemd expands $VAR and $$ in ExecStart itself: each $ of the wrapper is written $$ for it (lab/patches/runner-detached-systemd-run.patch)
+  const systemd = `systemd-run --unit=${quote('ucw-' + id)} --collect --quiet --working-directory="$d" /bin/sh -c ${quote(wrapper.replace(/\$/g, '$$$$'))}`;
   // The redirections are on the whole background subshell: a subshell left holding the channel's
   // pipes would keep the SSH channel (and this start command) open until the job ends.
   const setsid = `(cd "$d" && exec setsid nohup /bin/sh -c ${quote(wrapper)}) </dev/null >/dev/null 2>&1 &`;
