@@ -80,7 +80,9 @@ function limitOff(): void {
 }
 function counters(): Record<string, number> {
   const L = lab();
-  const out = JSON.parse(tc('-s', '-j', 'class', 'show', 'dev', L.bridge)) as { handle: string; stats?: { bytes: number } }[];
+  // iproute2 here prints no JSON for classes: "class htb 1:101 …" then " Sent N bytes …"
+  const text = tc('-s', 'class', 'show', 'dev', L.bridge);
+  const out = [...text.matchAll(/^class htb (\S+) [^\n]*\n\s*Sent (\d+) bytes/gm)].map((m) => ({ handle: m[1]!, stats: { bytes: Number(m[2]) } }));
   const res: Record<string, number> = {};
   for (const h of L.hosts.slice(0, N)) res[h.name] = out.find((c) => c.handle === classOf(h.index))?.stats?.bytes ?? 0;
   return res;
