@@ -1,7 +1,8 @@
 /**
  * `npm run bench:window`: the maintenance window per PBX, with and without prefetch.
  *
- *   LAB_INSTANCE=2 npm run bench:window -- [--hosts 10] [--rate 20mbit] [--only prefetch|no-prefetch] [--out bench/results]
+ *   LAB_INSTANCE=2 npm run bench:window -- [--hosts 10] [--rate 20mbit] [--only prefetch|no-prefetch] [--out bench/results] [--render]
+ *   (--render: analyse the raw data of the last runs in bench/tmp again, without running)
  *
  * On a lab instance of its own (default LAB_INSTANCE=2, so the shared lab stays free) with N
  * bookworm hosts and the lab repository's real OS updates on, `run upgrade` with serial
@@ -105,15 +106,17 @@ function sampler(): { stop: () => Sample[] } {
   return { stop: () => (clearInterval(timer), take(), samples) };
 }
 
-// ---- one run -------------------------------------------------------------------------------
-interface Ev { time: string; type: string; host?: string; task?: string; changed?: boolean; status?: string; durationMs?: number; taskId?: string; noGo?: unknown[]; go?: string[]; exitCode?: number }
-interface HostWindow { host: string; batch: number; start: number; end: number; windowS: number; hostSideS: number; runnerS: number; runnerPct: number; downloadBytes: number; repoRequests: number; prefetchS?: number }
+// ---- one run: raw data kept in bench/tmp, analysed afterwards (--render re-analyses) ---------
+interface Ev { time: string; type: string; host?: string; task?: string; module?: string; changed?: boolean; status?: string; durationMs?: number; taskId?: string; hosts?: string[]; phase?: string }
+interface Raw { variant: string; exitCode: number; t0: number; wallS: number; events: Ev[]; samples: Sample[]; hostLogs: Record<string, string>; addresses: Record<string, string>; repoLines: string[]; out: string }
+interface HostWindow { host: string; batch: number; start: number; end: number; windowS: number; hostSideS: number; runnerS: number; runnerPct: number; downloadBytes: number; repoRequests: number; prefetchS?: number; runnerByTask: Record<string, number> }
 interface RunResult { variant: string; exitCode: number; wallS: number; preflightS: number; hosts: HostWindow[]; preflightTable: string[] }
 
-async function runOnce(variant: 'prefetch' | 'no-prefetch'): Promise<RunResult> {
+async function collect(variant: 'prefetch' | 'no-prefetch'): Promise<Raw> {
   prepareHosts();
-  const json = join(ROOT, 'bench/tmp', `window-${variant}.jsonl`);
-  mkdirSync(dirname(json), { recursive: true });
+  const tmp = join(ROOT, 'bench/tmp');
+  mkdirSync(tmp, { recursive: true });
+  const json = join(tmp, `window-${variant}.jsonl`);
   writeFileSync(json, '');
   const repoLog = join(lab().dir, 'logs/repo-server.log');
   const repoStart = readFileSync(repoLog, 'utf8').length;
@@ -131,101 +134,142 @@ async function runOnce(variant: 'prefetch' | 'no-prefetch'): Promise<RunResult> 
   const wallS = Date.now() / 1000 - t0;
   const samples = s.stop();
   limitOff();
-  const text = out.join('');
-  writeFileSync(join(ROOT, 'bench/tmp', `window-${variant}.out`), text);
-  const events = readFileSync(json, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Ev);
+  const hostLogs = Object.fromEntries(names().map((h) => [h, hostSsh(h, 'cat /var/log/ucw-timing.log')]));
+  const raw: Raw = {
+    variant, exitCode, t0, wallS, samples, hostLogs, out: out.join(''),
+    events: readFileSync(json, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Ev),
+    addresses: Object.fromEntries(lab().hosts.slice(0, N).map((h) => [h.name, h.address])),
+    repoLines: readFileSync(repoLog, 'utf8').slice(repoStart).split('\n'),
+  };
+  writeFileSync(join(tmp, `window-${variant}.raw.json`), JSON.stringify(raw));
+  return raw;
+}
+
+/** Tasks that change nothing on the host (the backup writes on the controller): not the window's start. */
+const CONTROLLER_ONLY = new Set(['ucwareBackup']);
+
+function analyse(r: Raw): RunResult {
   const at = (e: Ev) => Date.parse(e.time) / 1000;
-  const pre = events.find((e) => e.type === 'preflight:done');
-  const preflightS = pre ? at(pre) - t0 : 0;
-  const batches = events.filter((e) => e.type === 'batch:start' && (e as { phase?: string }).phase !== 'preflight') as (Ev & { hosts: string[] })[];
-  const repoLines = readFileSync(repoLog, 'utf8').slice(repoStart).split('\n');
+  const pre = r.events.find((e) => e.type === 'preflight:done');
+  const batches = r.events.filter((e) => e.type === 'batch:start' && e.phase !== 'preflight');
   const hosts: HostWindow[] = [];
-  for (const h of names()) {
-    const addr = lab().hosts.find((x) => x.name === h)!.address;
-    const mine = events.filter((e) => e.host === h);
-    const preEnd = pre ? at(pre) : t0;
-    const starts = new Map<string, number>();
+  for (const h of Object.keys(r.hostLogs)) {
+    const mine = r.events.filter((e) => e.host === h);
+    const preEnd = pre ? at(pre) : r.t0;
+    const spans: { task: string; s: number; e: number }[] = [];
+    const open = new Map<string, number>();
     let start = Infinity;
     let end = NaN;
     for (const e of mine) {
-      if (e.type === 'task:start') starts.set(e.task!, at(e));
-      if (e.type === 'task:done' && at(e) > preEnd && e.changed && !Number.isFinite(start)) start = starts.get(e.task!) ?? at(e) - (e.durationMs ?? 0) / 1000;
-      if (e.type === 'task:done' && e.task === 'admin client answers') end = at(e);
+      if (e.type === 'task:start') open.set(e.task!, at(e));
+      if (e.type !== 'task:done') continue;
+      const s = open.get(e.task!) ?? at(e) - (e.durationMs ?? 0) / 1000;
+      spans.push({ task: e.task!, s, e: at(e) });
+      if (at(e) > preEnd && e.changed && !CONTROLLER_ONLY.has(e.module ?? '') && !Number.isFinite(start)) start = s;
+      if (e.task === 'admin client answers') end = at(e);
     }
-    const prefetchDone = mine.find((e) => e.type === 'task:done' && e.task === 'prefetch the packages of both phases' && e.status === 'changed');
     if (!Number.isFinite(start) || !Number.isFinite(end)) continue;
-    const busy = hostIntervals(h, samples, start, end);
+    const busy = hostIntervals(r.hostLogs[h]!, r.samples.map((x) => x.ready[h]!), start, end);
     const hostSideS = unionLength(busy, start, end);
-    const before = [...samples].reverse().find((x) => x.t <= start) ?? samples[0]!;
-    const after = samples.find((x) => x.t >= end) ?? samples.at(-1)!;
-    const repoRequests = repoLines.filter((l) => {
+    const runnerByTask: Record<string, number> = {};
+    for (const [gs, ge] of gaps(busy, start, end)) {
+      const mid = (gs + ge) / 2;
+      const t = spans.find((x) => x.s <= mid && mid <= x.e)?.task ?? '(between tasks)';
+      runnerByTask[t] = (runnerByTask[t] ?? 0) + (ge - gs);
+    }
+    const before = [...r.samples].reverse().find((x) => x.t <= start) ?? r.samples[0]!;
+    const after = r.samples.find((x) => x.t >= end) ?? r.samples.at(-1)!;
+    const repoRequests = r.repoLines.filter((l) => {
       const [ts, ip] = l.split(' ');
       const t = Date.parse(ts ?? '') / 1000;
-      return ip?.endsWith(addr) && t >= start && t <= end;
+      return !!ip && ip.endsWith(r.addresses[h]!) && t >= start && t <= end;
     }).length;
+    const pf = mine.find((e) => e.type === 'task:done' && e.task === 'prefetch the packages of both phases' && e.status === 'changed');
     const windowS = end - start;
     hosts.push({
-      host: h, batch: batches.findIndex((b) => b.hosts.includes(h)) + 1, start, end, windowS, hostSideS, runnerS: windowS - hostSideS, runnerPct: (100 * (windowS - hostSideS)) / windowS,
-      downloadBytes: after.bytes[h]! - before.bytes[h]!, repoRequests, ...(prefetchDone ? { prefetchS: (prefetchDone.durationMs ?? 0) / 1000 } : {}),
+      host: h, batch: batches.findIndex((b) => b.hosts!.includes(h)) + 1, start, end, windowS, hostSideS, runnerS: windowS - hostSideS, runnerPct: (100 * (windowS - hostSideS)) / windowS,
+      downloadBytes: after.bytes[h]! - before.bytes[h]!, repoRequests, ...(pf ? { prefetchS: (pf.durationMs ?? 0) / 1000 } : {}), runnerByTask,
     });
   }
-  const tableStart = text.split('\n').findIndex((l) => / PREFLIGHT: \d+ GO/.test(l));
-  const preflightTable = tableStart < 0 ? [] : text.split('\n').slice(tableStart, tableStart + 1 + N).map((l) => l.replace(/^\S+ /, ''));
-  return { variant, exitCode, wallS, preflightS, hosts, preflightTable };
+  const lines = r.out.split('\n');
+  const i = lines.findIndex((l) => / PREFLIGHT: \d+ GO/.test(l));
+  const preflightTable = i < 0 ? [] : lines.slice(i, i + 1 + Object.keys(r.hostLogs).length).map((l) => l.replace(/^\S+ /, ''));
+  return { variant: r.variant, exitCode: r.exitCode, wallS: r.wallS, preflightS: pre ? at(pre) - r.t0 : 0, hosts, preflightTable };
 }
 
-/** The host's own timing log (commands, apt-get) and its reboots (reboot command → boot ready). */
-function hostIntervals(h: string, samples: Sample[], from: number, to: number): [number, number][] {
-  const log = hostSsh(h, 'cat /var/log/ucw-timing.log');
+/**
+ * The host's own timing log (commands, apt-get) and its reboots: a boot-ready mark inside the
+ * window closes an interval opened by the last command started before it (the reboot command).
+ */
+function hostIntervals(log: string, readyMarks: number[], from: number, to: number): [number, number][] {
   const iv: [number, number][] = [];
   for (const l of log.split('\n')) {
     const [s, e] = l.split(' ').map(Number);
     if (Number.isFinite(s) && Number.isFinite(e)) iv.push([s!, e!]);
   }
-  // commands that never ended (the reboot itself) start a reboot interval that ends when the host is ready again
-  const started = log.split('\n').length; void started;
-  const readyTimes = [...new Set(samples.map((x) => x.ready[h]!))].filter((t) => t > from && t < to + 1).sort();
-  for (const r of readyTimes) {
-    const last = Math.max(...iv.filter(([s]) => s < r).map(([s]) => s), from);
-    iv.push([last, r]);
+  for (const r of [...new Set(readyMarks)].filter((t) => t > from && t < to + 1)) {
+    iv.push([Math.max(from, ...iv.filter(([s]) => s < r).map(([s]) => s)), r]);
   }
   return iv;
 }
 
-function unionLength(iv: [number, number][], from: number, to: number): number {
+function merged(iv: [number, number][], from: number, to: number): [number, number][] {
   const c = iv.map(([s, e]) => [Math.max(s, from), Math.min(e, to)] as [number, number]).filter(([s, e]) => e > s).sort((a, b) => a[0] - b[0]);
-  let total = 0;
-  let cur: [number, number] | undefined;
+  const out: [number, number][] = [];
   for (const x of c) {
-    if (!cur || x[0] > cur[1]) {
-      if (cur) total += cur[1] - cur[0];
-      cur = [...x];
-    } else cur[1] = Math.max(cur[1], x[1]);
+    const last = out.at(-1);
+    if (last && x[0] <= last[1]) last[1] = Math.max(last[1], x[1]);
+    else out.push([...x]);
   }
-  return total + (cur ? cur[1] - cur[0] : 0);
+  return out;
+}
+const unionLength = (iv: [number, number][], from: number, to: number) => merged(iv, from, to).reduce((a, [s, e]) => a + e - s, 0);
+function gaps(iv: [number, number][], from: number, to: number): [number, number][] {
+  const out: [number, number][] = [];
+  let cur = from;
+  for (const [s, e] of merged(iv, from, to)) {
+    if (s > cur) out.push([cur, s]);
+    cur = Math.max(cur, e);
+  }
+  if (to > cur) out.push([cur, to]);
+  return out;
 }
 
 // ---- main ----------------------------------------------------------------------------------
 const started = Date.now();
-const runs: RunResult[] = [];
-try {
-  for (const v of ['no-prefetch', 'prefetch'] as const) if (!ONLY || ONLY === v) runs.push(await runOnce(v));
-} finally {
-  limitOff();
+const VARIANTS = (['prefetch', 'no-prefetch'] as const).filter((v) => !ONLY || ONLY === v);
+const raws: Raw[] = [];
+if (argv.includes('--render')) {
+  for (const v of VARIANTS) {
+    const f = join(ROOT, 'bench/tmp', `window-${v}.raw.json`);
+    if (existsSync(f)) raws.push(JSON.parse(readFileSync(f, 'utf8')) as Raw);
+  }
+} else {
+  try {
+    for (const v of VARIANTS) raws.push(await collect(v));
+  } finally {
+    limitOff();
+  }
 }
+const runs = raws.map(analyse);
 const f1 = (x: number) => x.toFixed(1);
 const md: string[] = [
   '# Maintenance window (bench/window.ts)',
   '',
-  `${new Date().toISOString()}, LAB_INSTANCE=${process.env.LAB_INSTANCE}, ${N} bookworm hosts with the lab's real updates, serial [1, 2, '50%'], repository through ${RATE} (tc HTB on ${lab().bridge}); bench took ${f1((Date.now() - started) / 1000)} s.`,
+  `${new Date().toISOString()}, LAB_INSTANCE=${process.env.LAB_INSTANCE}, ${N} bookworm hosts with the lab's real updates, serial [1, 2, '50%'], repository through ${RATE} (tc HTB on ${lab().bridge}); ${argv.includes('--render') ? 're-rendered from bench/tmp' : `bench took ${f1((Date.now() - started) / 1000)} s`}. Window: the first task that changes the host (the backup, which writes on the controller, not counted) → the end of the verify task.`,
   '',
 ];
 for (const r of runs) {
   const w = r.hosts.map((h) => h.windowS);
   md.push(`## ${r.variant}: exit ${r.exitCode}, fleet wall ${f1(r.wallS)} s (preflight ${f1(r.preflightS)} s)`, '');
   if (r.preflightTable.length) md.push('```', ...r.preflightTable, '```', '');
-  md.push('| host | batch | window s | host-side s | runner s | runner % | repo bytes in window | repo requests in window |', '|---|---|---|---|---|---|---|---|');
-  for (const h of r.hosts) md.push(`| ${h.host} | ${h.batch} | ${f1(h.windowS)} | ${f1(h.hostSideS)} | ${f1(h.runnerS)} | ${h.runnerPct.toFixed(2)} | ${h.downloadBytes} | ${h.repoRequests} |`);
+  md.push('| host | batch | prefetch s (preflight) | window s | host-side s | runner s | runner % | repo bytes in window | repo requests in window |', '|---|---|---|---|---|---|---|---|---|');
+  for (const h of r.hosts) md.push(`| ${h.host} | ${h.batch} | ${h.prefetchS !== undefined ? f1(h.prefetchS) : '–'} | ${f1(h.windowS)} | ${f1(h.hostSideS)} | ${f1(h.runnerS)} | ${h.runnerPct.toFixed(2)} | ${h.downloadBytes} | ${h.repoRequests} |`);
+  const byTask: Record<string, number> = {};
+  for (const h of r.hosts) for (const [t, x] of Object.entries(h.runnerByTask)) byTask[t] = (byTask[t] ?? 0) + x;
+  const top = Object.entries(byTask).sort((a, b) => b[1] - a[1]).slice(0, 8);
+  md.push('', `The runner's time (window minus host-side time) by the task it fell in, summed over the ${r.hosts.length} hosts:`, '', '| task | runner s (all hosts) | per host s |', '|---|---|---|');
+  for (const [t, x] of top) md.push(`| ${t} | ${f1(x)} | ${(x / r.hosts.length).toFixed(2)} |`);
   if (w.length) md.push('', `mean window ${f1(w.reduce((a, b) => a + b, 0) / w.length)} s (min ${f1(Math.min(...w))}, max ${f1(Math.max(...w))}); download bytes inside windows: ${r.hosts.reduce((a, h) => a + h.downloadBytes, 0)}; runner's share: mean ${(r.hosts.reduce((a, h) => a + h.runnerPct, 0) / r.hosts.length).toFixed(2)} %, max ${Math.max(...r.hosts.map((h) => h.runnerPct)).toFixed(2)} %`, '');
 }
 mkdirSync(OUT, { recursive: true });
