@@ -140,6 +140,8 @@ async function prefetch(ctx: ModuleContext, p: AptPrefetchParams, f: Facts) {
     }
     if (p.next) {
       if (nextUris.length) {
+        // the first phase's files, already fetched and checked, are linked in rather than fetched again
+        await ctx.run(`for f in ${ARCHIVES}/*.deb; do [ -f "$f" ] && { ln -f -- "$f" ${sh`${dir}/next/archives/`} 2>/dev/null || cp -p -- "$f" ${sh`${dir}/next/archives/`}; }; done; true`, { quiet: true });
         ctx.output(`downloading ${nextUris.length} package(s) for ${p.next.to}, ${mb(sum(nextUris))}`);
         await ctx.runStep(aptRun(APT([...nextOpts, '-q', '-y', '--download-only', ...upgradeVerb(p)]), lockWaitMs));
         await verify(ctx, nextUris, `${dir}/next/archives`);
@@ -155,7 +157,7 @@ async function prefetch(ctx: ModuleContext, p: AptPrefetchParams, f: Facts) {
     return { changed: true, reason, result };
   } catch (e) {
     // a failed prefetch leaves no partial downloads and no second source set behind
-    await ctx.run(sh`rm -rf -- ${ARCHIVES}/partial/* ${dir}/next`, { quiet: true, okExitCodes: 'any' }).catch(() => undefined);
+    await ctx.run(sh`rm -rf -- ${dir}/next` + ` ${ARCHIVES}/partial/*`, { quiet: true, okExitCodes: 'any' }).catch(() => undefined);
     throw e;
   }
 }
