@@ -169,7 +169,8 @@ function analyse(r: Raw): RunResult {
       if (e.task === 'admin client answers') end = at(e);
     }
     if (!Number.isFinite(start) || !Number.isFinite(end)) continue;
-    const busy = hostIntervals(r.hostLogs[h]!, r.samples.map((x) => x.ready[h]!), start, end);
+    const reboots = spans.filter((x) => /^reboot/.test(x.task));
+    const busy = hostIntervals(r.hostLogs[h]!, r.samples.map((x) => x.ready[h]!), reboots, start, end);
     const hostSideS = unionLength(busy, start, end);
     const runnerByTask: Record<string, number> = {};
     for (const [gs, ge] of gaps(busy, start, end)) {
@@ -198,17 +199,20 @@ function analyse(r: Raw): RunResult {
 }
 
 /**
- * The host's own timing log (commands, apt-get) and its reboots: a boot-ready mark inside the
- * window closes an interval opened by the last command started before it (the reboot command).
+ * The host's own timing log (commands, apt-get) and its reboots: from the first command of a
+ * reboot task as the host logged it (`sleep 1; reboot`) to the boot-ready mark the host wrote.
  */
-function hostIntervals(log: string, readyMarks: number[], from: number, to: number): [number, number][] {
+function hostIntervals(log: string, readyMarks: number[], reboots: { s: number; e: number }[], from: number, to: number): [number, number][] {
   const iv: [number, number][] = [];
   for (const l of log.split('\n')) {
     const [s, e] = l.split(' ').map(Number);
     if (Number.isFinite(s) && Number.isFinite(e)) iv.push([s!, e!]);
   }
-  for (const r of [...new Set(readyMarks)].filter((t) => t > from && t < to + 1)) {
-    iv.push([Math.max(from, ...iv.filter(([s]) => s < r).map(([s]) => s)), r]);
+  const marks = [...new Set(readyMarks)].filter((t) => t > from && t < to + 1);
+  for (const rb of reboots) {
+    const mark = marks.find((t) => t > rb.s && t <= rb.e + 1);
+    const first = iv.filter(([s]) => s >= rb.s && s <= rb.e).map(([s]) => s).sort((a, b) => a - b)[0];
+    if (mark !== undefined && first !== undefined) iv.push([first, mark]);
   }
   return iv;
 }
