@@ -63,7 +63,8 @@ const prefetch = aptPrefetch(
   (h) => ({ update: true, mode: 'full', next: { listFile: LIST, from: 'ucware-4.5', to: 'ucware-5' }, reserveMb: h.vars.minFreeMb?.var ?? 2048, concurrency: h.vars.prefetchConcurrency ?? 4 }),
   { name: 'prefetch the packages of both phases', id: 'prefetch', become: true, when: (h) => todo(h) && !h.vars['no-prefetch'], timeoutSec: 3600 },
 );
-const prefetched = (h: HostView) => !!h.result<AptPrefetchResult>(prefetch)?.result?.prefetchedBytes || h.changed(prefetch);
+/** Under --check the prefetch only planned: the window would still clean and refresh. */
+const prefetched = (h: HostView) => !h.check && h.changed(prefetch);
 /** Within a day of the prefetch its lists stand; without one, clean and refresh as the vendor says. */
 const upgradeParams = (h: HostView) => (prefetched(h) ? { update: true, cacheValidTimeSec: 86400, mode: 'full' as const } : { clean: true, update: true, mode: 'full' as const });
 
