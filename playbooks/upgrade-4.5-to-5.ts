@@ -18,7 +18,7 @@
  * A server already on 5 passes preflight with nothing to do, so a second run changes nothing.
  * After a failure past a snapshot, the failure names the snapshot and the rollback command.
  */
-import { playbook, block, type HostView, type Task } from '../runner/index.ts';
+import { playbook, block, quote, type HostView, type Task } from '../runner/index.ts';
 import {
   aptSources, aptUpgrade, assertVersion, debconfKeep, httpCheck, mysqlExec, packageFacts, pause, reboot,
 } from '../modules/index.ts';
@@ -157,7 +157,7 @@ export default playbook(
           aptSources({ file: LIST, replace: { field: 'uri', from: 'ucware-4.5', to: 'ucware-5' }, backup: true }, { name: 'ucware.list: ucware-4.5 → ucware-5', id: 'sources', become: true }),
           debconfKeep({ files: CONFFILES }, { name: 'keep modified conffiles', become: true }),
           command(
-            (h) => ({ cmd: `for f in ${h.result<AptPrefetchResult>(prefetch)?.result?.next?.lists ?? '/nonexistent'}/*; do [ -f "$f" ] && [ "\${f##*/}" != lock ] && cp -n -p -- "$f" /var/lib/apt/lists/; done; true` }),
+            (h) => ({ cmd: `for f in ${quote(h.result<AptPrefetchResult>(prefetch)?.result?.next?.lists ?? '/nonexistent')}/*; do [ -f "$f" ] && [ "\${f##*/}" != lock ] && cp -n -p -- "$f" /var/lib/apt/lists/; done; true` }),
             { name: 'ucware-5 lists from the prefetch', become: true, when: (h) => !!h.result<AptPrefetchResult>(prefetch)?.result?.next },
           ),
           upgrade5,
