@@ -126,6 +126,7 @@ async function prefetch(ctx: ModuleContext, p: AptPrefetchParams, f: Facts) {
       nextOpts = nextApt(`${dir}/next`);
       await ctx.run(nextSources(`${dir}/next`, p.next), { quiet: true });
       await ctx.runStep(aptRun(APT([...nextOpts, '-q', '-o', 'APT::Update::Error-Mode=any', 'update']), lockWaitMs));
+      await linkCached(ctx, `${dir}/next/archives`);
       // what the first phase brings need not be fetched twice
       const have = new Set(uris.map((u) => u.file));
       nextUris = parseUris((await ctx.run(printUris(p, nextOpts), { quiet: true })).stdout).filter((u) => !have.has(u.file));
@@ -140,8 +141,7 @@ async function prefetch(ctx: ModuleContext, p: AptPrefetchParams, f: Facts) {
     }
     if (p.next) {
       if (nextUris.length) {
-        // the first phase's files, already fetched and checked, are linked in rather than fetched again
-        await ctx.run(`for f in ${ARCHIVES}/*.deb; do [ -f "$f" ] && { ln -f -- "$f" ${sh`${dir}/next/archives/`} 2>/dev/null || cp -p -- "$f" ${sh`${dir}/next/archives/`}; }; done; true`, { quiet: true });
+        await linkCached(ctx, `${dir}/next/archives`);
         ctx.output(`downloading ${nextUris.length} package(s) for ${p.next.to}, ${mb(sum(nextUris))}`);
         await ctx.runStep(aptRun(APT([...nextOpts, '-q', '-y', '--download-only', ...upgradeVerb(p)]), lockWaitMs));
         await verify(ctx, nextUris, `${dir}/next/archives`);
@@ -161,6 +161,10 @@ async function prefetch(ctx: ModuleContext, p: AptPrefetchParams, f: Facts) {
     throw e;
   }
 }
+
+/** The files apt's cache already holds (fetched and checked before) go into `to` as links, so apt does not fetch them again. */
+const linkCached = (ctx: ModuleContext, to: string) =>
+  ctx.run(`for f in ${ARCHIVES}/*.deb; do [ -f "$f" ] && { ln -f -- "$f" ${sh`${to}/`} 2>/dev/null || cp -p -- "$f" ${sh`${to}/`}; }; done; true`, { quiet: true });
 
 /** apt options that point every list and cache directory at `d`, leaving the host's own alone. */
 export const nextApt = (d: string) => [

@@ -1,5 +1,5 @@
 // The upgrade's prefetch on a host whose /var cannot hold the packages (tests/faults/RESULTS.md):
-// /var/cache/apt/archives a 20 MB tmpfs on lab1 with the real OS updates on (about 43 MB to
+// /var/cache/apt/archives a 120 MB tmpfs on lab1 (above the 100 MiB kept free, below that plus the bytes to fetch) with the real OS updates on (about 43 MB to
 // fetch, 100 MiB to keep free): preflight says NO-GO for lab1 with the sizes, the rollout stops
 // before anything changes, and nothing but the package lists (refreshed, reported) moved.
 // lab1 is recreated afterwards.
@@ -36,7 +36,7 @@ test.after(async () => {
 });
 
 test('/var/cache/apt/archives too small for the prefetch: NO-GO for the host with the sizes; the rollout stops; nothing installed, no package downloaded', async () => {
-  inHost('mount -t tmpfs -o size=20m,mode=755 ucw-prefetch-full /var/cache/apt/archives; mkdir -m 700 /var/cache/apt/archives/partial; chown _apt:root /var/cache/apt/archives/partial');
+  inHost('mount -t tmpfs -o size=120m,mode=755 ucw-prefetch-full /var/cache/apt/archives; mkdir -m 700 /var/cache/apt/archives/partial; chown _apt:root /var/cache/apt/archives/partial');
   try {
     const before = state();
     const lines: string[] = [];
@@ -48,7 +48,7 @@ test('/var/cache/apt/archives too small for the prefetch: NO-GO for the host wit
     const pass = r.exitCode === 2 && /not enough space to prefetch: \d+ MiB free on \/var\/cache\/apt\/archives, the packages need [\d.]+ MiB plus 100 MiB kept free; nothing downloaded/.test(noGo) &&
       /ROLLOUT STOPPED: preflight: 1 of 1 hosts are NO-GO/.test(out) && after === before;
     record({
-      fault: '/var too small for the prefetch: /var/cache/apt/archives a 20 MB tmpfs on lab1, real OS updates on (run upgrade, preflight with prefetch)',
+      fault: '/var too small for the prefetch: /var/cache/apt/archives a 120 MB tmpfs on lab1 (above the 100 MiB kept free, below that plus the bytes to fetch), real OS updates on (run upgrade, preflight with prefetch)',
       expected: 'NO-GO for the host naming the sizes, before anything is downloaded; the rollout stops; nothing installed or downloaded (the lists refresh is allowed and reported)',
       observed: `exit ${r.exitCode} after ${((Date.now() - t) / 1000).toFixed(1)} s; ${noGo.replace(/^\S+ +/, '').trim()}; ${lines.find((l) => /ROLLOUT STOPPED/.test(l))?.replace(/^\S+ /, '') ?? 'no stop line'}; packages, dpkg --audit, sources, ucware.php and the .deb count ${after === before ? 'unchanged' : 'CHANGED'}`,
       pass,
