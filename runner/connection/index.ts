@@ -9,6 +9,7 @@ import { defaultSshConfigFile, lookupSshConfig, parseJumpSpec } from './sshConfi
 import { LocalConnection } from './local.ts';
 import { SshConnection } from './ssh.ts';
 import type { SshEndpoint } from './link.ts';
+import { expandProxyCommand, type ProxyTokens } from './proxyCommand.ts';
 import { DEFAULT_CHANNEL, type BecomeSettings, type Connection } from './connection.ts';
 import type { ConnectionSettings, Host } from '../inventory/load.ts';
 
@@ -63,14 +64,18 @@ export function connectionFor(host: Host, warn: (message: string) => void, opts:
       identityFiles: jc.identityFiles ?? identityFiles,
     };
   });
+  const address = set('address') ? host.address : (cfg.hostName ?? host.address);
+  const port = set('port') ? host.port : (cfg.port ?? host.port);
+  const user = set('user') ? host.user : (cfg.user ?? host.user);
   return new SshConnection({
     host: host.name,
-    address: set('address') ? host.address : (cfg.hostName ?? host.address),
-    port: set('port') ? host.port : (cfg.port ?? host.port),
-    user: set('user') ? host.user : (cfg.user ?? host.user),
+    address,
+    port,
+    user,
     identityFiles,
     password,
     jumps,
+    proxyCommand: proxyCommandFor(host, cfg.proxyCommand, { host: address, port, user, alias, localUser: userInfo().username }, configFile, warn),
     passphraseEnv: host.identityPassphraseEnv,
     askPassphrase: opts.askPassphrase,
     hostKeyChecking: host.hostKeyChecking,
@@ -82,6 +87,19 @@ export function connectionFor(host: Host, warn: (message: string) => void, opts:
     warn,
     channel: channelFor(host, opts),
   });
+}
+
+/**
+ * ssh_config's ProxyCommand for this host, tokens expanded. The inventory's `jump` wins over it
+ * (the inventory wins over the config everywhere), and says so: a proxy is never dropped silently.
+ */
+function proxyCommandFor(host: Host, command: string | undefined, tokens: ProxyTokens, configFile: string, warn: (m: string) => void): string | undefined {
+  if (command === undefined) return undefined;
+  if (host.jump?.length) {
+    warn(`${host.name}: the inventory's jump (${host.jump.join(', ')}) is used instead of the ProxyCommand in ${configFile}`);
+    return undefined;
+  }
+  return expandProxyCommand(command, tokens, `${configFile}: Host ${tokens.alias}`);
 }
 
 /** The host's own env var wins over `--ask-become-pass`, so one run can mix credentials. */

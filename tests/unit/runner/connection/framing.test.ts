@@ -5,10 +5,10 @@ import * as assert from 'uvu/assert';
 import { FrameReader, frameTask, parseStatus } from '../../../../runner/connection/framing.ts';
 import { LineSplitter } from '../../../../runner/connection/lines.ts';
 
-test('frameTask: header with line count, stdin length and timeout, then the lines and the raw stdin', () => {
-  assert.is(frameTask('echo a\necho b', Buffer.from('in\0'), 1500).toString(), '2 3 1.500\necho a\necho b\nin\0');
-  assert.is(frameTask('', Buffer.alloc(0)).toString(), '1 0 0\n\n');
-  assert.is(frameTask('x\n', Buffer.alloc(0)).toString(), '2 0 0\nx\n\n', 'a trailing newline survives as an empty last line');
+test('frameTask: header with line count, stdin length, timeout and nonce, then the lines and the raw stdin', () => {
+  assert.is(frameTask('echo a\necho b', Buffer.from('in\0'), 'N1', 1500).toString(), '2 3 1.500 N1\necho a\necho b\nin\0');
+  assert.is(frameTask('', Buffer.alloc(0), 'N2').toString(), '1 0 0 N2\n\n');
+  assert.is(frameTask('x\n', Buffer.alloc(0), 'N3').toString(), '2 0 0 N3\nx\n\n', 'a trailing newline survives as an empty last line');
 });
 
 test('FrameReader: the marker split at every position; output without a trailing newline', () => {

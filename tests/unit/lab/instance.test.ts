@@ -1,7 +1,7 @@
 // LAB_INSTANCE names: instance 0 keeps the lab's historic names; others never collide and fit IFNAMSIZ.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { defaultLabDir, labInstance, labNet, MAX_INSTANCE } from '../../lab/instance.ts';
+import { defaultLabDir, labInstance, labNet, MAX_INSTANCE } from '../../../lab/instance.ts';
 
 test('instance 0 is the lab as it always was', () => {
   assert.equal(labNet(0), {
