@@ -41,6 +41,10 @@ declare module '../runner/model/vars.ts' {
     devices?: string[];
     /** The operator checked the v5 compatibility list for this server (preflight refuses without it). */
     compatibilityConfirmed?: boolean;
+    /** `--no-prefetch`: the upgrade downloads its packages inside the window. */
+    'no-prefetch'?: string | boolean;
+    /** Hosts downloading at once during the prefetch. @default 4 */
+    prefetchConcurrency?: number;
     /** Accepted /etc/os-release VERSION_IDs. @default ['18.04'] */
     expectRelease?: string[];
   }

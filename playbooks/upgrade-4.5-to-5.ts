@@ -18,13 +18,15 @@
  * A server already on 5 passes preflight with nothing to do, so a second run changes nothing.
  * After a failure past a snapshot, the failure names the snapshot and the rollback command.
  */
-import { playbook, block, type HostView, type Task } from '../runner/index.ts';
+import { playbook, block, quote, type HostView, type Task } from '../runner/index.ts';
 import {
   aptSources, aptUpgrade, assertVersion, debconfKeep, httpCheck, mysqlExec, packageFacts, pause, reboot,
 } from '../modules/index.ts';
 import { fail } from '../modules/fail.ts';
 import { snapshot, type SnapshotResult } from '../modules/snapshot.ts';
 import { ucwarePreflight, type PreflightResult } from '../modules/ucware/preflight.ts';
+import { aptPrefetch, type AptPrefetchResult } from '../modules/aptPrefetch.ts';
+import { command } from '../modules/command.ts';
 import { ucwareBackup, type UcwareBackupResult } from '../modules/ucware/backup.ts';
 import { ucwareReport, type KeptConffile } from '../modules/ucware/report.ts';
 import type { DebconfKeepResult } from '../modules/debconfKeep.ts';
@@ -64,14 +66,28 @@ const preflight = ucwarePreflight(
 /** Later phases only where there is something to upgrade. */
 const todo = (h: HostView) => !h.result<PreflightResult>(preflight)?.result?.alreadyDone;
 
+/**
+ * Both phases' packages downloaded during preflight (`--no-prefetch` turns it off), so the
+ * window downloads nothing: no `apt-get clean`, no list refresh inside it; the UCware 5 lists
+ * resolved then are seeded after the ucware.list switch.
+ */
+const prefetch = aptPrefetch(
+  (h) => ({ update: true, mode: 'full', next: { listFile: LIST, from: 'ucware-4.5', to: 'ucware-5' }, reserveMb: h.vars.minFreeMb?.var ?? 2048, concurrency: h.vars.prefetchConcurrency ?? 4 }),
+  { name: 'prefetch the packages of both phases', id: 'prefetch', become: true, when: (h) => todo(h) && !h.vars['no-prefetch'], timeoutSec: 3600 },
+);
+/** Under --check the prefetch only planned: the window would still clean and refresh. */
+const prefetched = (h: HostView) => !h.check && h.changed(prefetch);
+/** Within a day of the prefetch its lists stand; without one, clean and refresh as the vendor says. */
+const upgradeParams = (h: HostView) => (prefetched(h) ? { update: true, cacheValidTimeSec: 86400, mode: 'full' as const } : { clean: true, update: true, mode: 'full' as const });
+
 const versionsBefore = packageFacts({ names: PACKAGES }, { name: 'versions before', id: 'versionsBefore', runInCheckMode: true, tags: ['always'] });
 const backup = ucwareBackup((h) => ({ stamp, paths: h.vars.backupPaths }), { name: 'back up MySQL and UCware data', id: 'backup', become: true, timeoutSec: 1800 });
 const snap1 = snapshot({ name: 'before-ubuntu-update', description: 'UCware 4.5 before apt full-upgrade (ucw-runner)' }, { id: 'snap1', tags: ['snapshot'], when: todo });
 const snap2 = snapshot({ name: 'before-ucware-5', description: 'UCware 4.5 up to date, before switching to 5 (ucw-runner)' }, { id: 'snap2', tags: ['snapshot'], when: todo });
 const keep45 = debconfKeep({ files: CONFFILES, verify: true }, { name: 'conffiles kept (4.5 update)', id: 'keep45', become: true, verifiesChanges: true });
 const keep5 = debconfKeep({ files: CONFFILES, verify: true }, { name: 'conffiles kept (5 update)', id: 'keep5', become: true, verifiesChanges: true });
-const upgrade45 = aptUpgrade({ clean: true, update: true, mode: 'full' }, { name: 'apt full-upgrade (Ubuntu + UCware 4.5)', id: 'upgrade45', become: true, timeoutSec: 3600 });
-const upgrade5 = aptUpgrade({ clean: true, update: true, mode: 'full' }, { name: 'apt full-upgrade (UCware 5)', id: 'upgrade5', become: true, timeoutSec: 3600 });
+const upgrade45 = aptUpgrade(upgradeParams, { name: 'apt full-upgrade (Ubuntu + UCware 4.5)', id: 'upgrade45', become: true, timeoutSec: 3600 });
+const upgrade5 = aptUpgrade(upgradeParams, { name: 'apt full-upgrade (UCware 5)', id: 'upgrade5', become: true, timeoutSec: 3600 });
 const versionsAfter = packageFacts({ names: PACKAGES }, { name: 'versions after', id: 'versionsAfter', runInCheckMode: true, tags: ['always'] });
 const licence = pause(
   {
@@ -114,7 +130,8 @@ export default playbook(
     maxFailPercentage: 0,
     // Every step of the procedure is an admin step (`sudo …` in the vendor's article).
     become: true,
-    preflight: [preflight],
+    preflight: [preflight, prefetch],
+    params: { 'no-prefetch': { description: 'do not download the packages during preflight (the window downloads them)' } },
   },
   [
     versionsBefore,
@@ -152,6 +169,10 @@ export default playbook(
         block('UCware 5 (step 3)', { tags: ['ucware5'] }, [
           aptSources({ file: LIST, replace: { field: 'uri', from: 'ucware-4.5', to: 'ucware-5' }, backup: true }, { name: 'ucware.list: ucware-4.5 → ucware-5', id: 'sources', become: true }),
           debconfKeep({ files: CONFFILES }, { name: 'keep modified conffiles', become: true }),
+          command(
+            (h) => ({ cmd: `for f in ${quote(h.result<AptPrefetchResult>(prefetch)?.result?.next?.lists ?? '/nonexistent')}/*; do [ -f "$f" ] && [ "\${f##*/}" != lock ] && cp -n -p -- "$f" /var/lib/apt/lists/; done; true` }),
+            { name: 'ucware-5 lists from the prefetch', become: true, when: (h) => !!h.result<AptPrefetchResult>(prefetch)?.result?.next },
+          ),
           upgrade5,
           reboot({}, { name: 'reboot after the 5 update', when: (h) => h.changed(upgrade5), become: true }),
           assertVersion({ packages: PACKAGES, atLeast: '5', below: '6' }, { name: 'UCware 5.x', verifiesChanges: true }),

@@ -119,11 +119,29 @@ async function preflight(ro: Rollout, pre: Item[]): Promise<Host[]> {
     if (out.status !== 'ok') await closeConn(ro, h.name);
   });
   const noGo = hosts.filter((h) => outcomes.get(h.name)?.status !== 'ok');
-  o.events.emit({ type: 'preflight:done', go: hosts.filter((h) => !noGo.includes(h)).map((h) => h.name), noGo: noGo.map((h) => ({ host: h.name, reason: outcomes.get(h.name)?.reason ?? 'stopped' })) });
+  const go = hosts.filter((h) => !noGo.includes(h));
+  o.events.emit({ type: 'preflight:done', go: go.map((h) => h.name), noGo: noGo.map((h) => ({ host: h.name, reason: outcomes.get(h.name)?.reason ?? 'stopped' })), ...preflightNotes(ro, go) });
   if (noGo.length && (ro.anyErrorsFatal || exceedsMaxFail(noGo.length, hosts.length, maxFail))) {
     stop(abort, `preflight: ${noGo.length} of ${hosts.length} hosts are NO-GO (${noGo.map((h) => h.name).join(', ')})${maxFail !== undefined ? `, over maxFailPercentage ${maxFail}%` : ''}; nothing was changed on any host`);
   }
   return hosts.filter((h) => !noGo.includes(h));
+}
+
+/**
+ * What preflight did on GO hosts: the reasons of its tasks that changed something (a prefetch),
+ * and the bytes a task reports as `prefetchedBytes`, for the table's per-host and total columns.
+ */
+function preflightNotes(ro: Rollout, go: Host[]): { notes?: Record<string, string>; prefetchedBytes?: Record<string, number> } {
+  const notes: Record<string, string> = {};
+  const bytes: Record<string, number> = {};
+  for (const h of go) {
+    const done = [...memOf(ro, h).byTask.values()];
+    const changed = done.filter((d) => d.changed && !d.skipped).map((d) => d.reason);
+    if (changed.length) notes[h.name] = changed.join('; ');
+    const b = done.map((d) => (d.result as { prefetchedBytes?: unknown } | undefined)?.prefetchedBytes).filter((x): x is number => typeof x === 'number');
+    if (b.length) bytes[h.name] = b.reduce((a, x) => a + x, 0);
+  }
+  return { ...(Object.keys(notes).length ? { notes } : {}), ...(Object.keys(bytes).length ? { prefetchedBytes: bytes } : {}) };
 }
 
 /** One `serial` batch: its hosts in parallel; failures past the limits stop the rollout. */

@@ -17,7 +17,7 @@ export interface RecapCounts {
 export type RunEvent =
   | { type: 'run:start'; runId: string; playbook: string; inventory: string; hosts: string[]; check: boolean; resumedFrom?: string; strategy: string }
   | { type: 'batch:start'; index: number; of: number; hosts: string[]; phase?: 'preflight' }
-  | { type: 'preflight:done'; go: string[]; noGo: { host: string; reason: string }[] }
+  | { type: 'preflight:done'; go: string[]; noGo: { host: string; reason: string }[]; notes?: Record<string, string>; prefetchedBytes?: Record<string, number> }
   | { type: 'host:start'; host: string }
   | { type: 'task:start'; host: string; task: string; taskId: string; module: string; phase?: string }
   /** Every output line of a command (never secret stdout); `quiet` lines (fact reads) are for the host log, not the live views. */

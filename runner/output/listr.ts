@@ -99,7 +99,7 @@ export function attachListr(events: RunEvents, o: ListrOptions): ListrView {
         if (!e.host) view.log(`WARNING: ${e.message}`);
         return;
       case 'preflight:done': {
-        const lines = preflightTable(e.go, e.noGo);
+        const lines = preflightTable(e.go, e.noGo, e);
         view.drawing = view.drawing.then(() => lines.forEach((l) => view.log(l)));
         return;
       }

@@ -28,7 +28,7 @@ export function attachPlain(events: RunEvents, o: PlainOptions): void {
         else if (e.of > 1) o.write(`${t()} BATCH ${e.index}/${e.of}: ${e.hosts.join(', ')}`);
         break;
       case 'preflight:done':
-        for (const l of preflightTable(e.go, e.noGo)) o.write(`${t()} ${l}`);
+        for (const l of preflightTable(e.go, e.noGo, e)) o.write(`${t()} ${l}`);
         break;
       case 'task:start':
         if (o.verbose) o.write(`${t()} ${e.host} | TASK [${e.task}]`);
@@ -72,12 +72,14 @@ export function attachPlain(events: RunEvents, o: PlainOptions): void {
   });
 }
 
-/** The GO / NO-GO table printed after the preflight phase. */
-export function preflightTable(go: string[], noGo: { host: string; reason: string }[]): string[] {
+/** The GO / NO-GO table printed after the preflight phase; per GO host what preflight did (a prefetch), and the bytes prefetched in all. */
+export function preflightTable(go: string[], noGo: { host: string; reason: string }[], more: { notes?: Record<string, string>; prefetchedBytes?: Record<string, number> } = {}): string[] {
   const w = Math.max(4, ...go.map((h) => h.length), ...noGo.map((n) => n.host.length));
+  const bytes = Object.values(more.prefetchedBytes ?? {});
+  const total = bytes.length ? `; prefetched ${(bytes.reduce((a, b) => a + b, 0) / 1e6).toFixed(1)} MB on ${bytes.length} host(s)` : '';
   return [
-    `PREFLIGHT: ${go.length} GO, ${noGo.length} NO-GO`,
-    ...go.map((h) => `  ${h.padEnd(w)}  GO`),
+    `PREFLIGHT: ${go.length} GO, ${noGo.length} NO-GO${total}`,
+    ...go.map((h) => `  ${h.padEnd(w)}  GO${more.notes?.[h] ? `     ${more.notes[h]}` : ''}`),
     ...noGo.map((n) => `  ${n.host.padEnd(w)}  NO-GO  ${n.reason}`),
   ];
 }
