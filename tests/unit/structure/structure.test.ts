@@ -13,7 +13,6 @@ const MAX_FUNCTION_LINES = 80;
 const OVERSIZED_FILES = new Set(['runner/connection/shellChannel.ts', 'runner/connection/ssh.ts', 'runner/engine/executor.ts', 'runner/inventory/load.ts']);
 const LONG_FUNCTIONS = new Set([
   'runner/cli/cli.ts:main',
-  'runner/connection/detached.ts:follow',
   'runner/connection/shellChannel.ts:run',
   'runner/connection/ssh.ts:(anonymous)',
   'runner/connection/sudo.ts:execAsRoot',
