@@ -21,7 +21,7 @@ type Client = InstanceType<typeof Client>;
 import { UnreachableError, RunnerError } from '../model/errors.ts';
 import { registerSecret } from '../model/secrets.ts';
 import { DEFAULT_CHANNEL, LineSplitter, type BecomeSettings, type Connection, type ExecOptions, type ExecResult } from './connection.ts';
-import { verifyHostKey, HostKeyError, fingerprint, type HostKeyChecking } from './knownHosts.ts';
+import { verifyHostKey, hostKeyAlgorithms, HostKeyError, fingerprint, type HostKeyChecking, type HostKeyOptions } from './knownHosts.ts';
 import { ShellChannel, NoShellError, ShellClosedError, SHELL_LOOP, TASK_AGENT, type RawChannel } from './shellChannel.ts';
 import { becomeCommand, sudoHandshake } from './sudo.ts';
 import { quote } from '../model/shell.ts';
@@ -49,6 +49,8 @@ export interface SshOptions extends SshEndpoint {
   askPassphrase?: (prompt: string) => Promise<string | undefined>;
   hostKeyChecking: HostKeyChecking;
   knownHostsFiles: string[];
+  /** @default /etc/ssh/ssh_known_hosts, /etc/ssh/ssh_known_hosts2 */
+  globalKnownHostsFiles?: string[];
   /** @default 10000 */
   connectTimeoutMs?: number;
   /** A dead link is noticed after interval × countMax. @default 5000 */
@@ -349,6 +351,7 @@ export class SshConnection implements Connection {
     let agentError: Error | undefined;
     let hostKeyError: HostKeyError | undefined;
     let next = 0;
+    const hk: HostKeyOptions = { mode: o.hostKeyChecking, files: o.knownHostsFiles, globalFiles: o.globalKnownHostsFiles, host: ep.host, address: ep.address, port: ep.port, warn: o.warn };
 
     return new Promise<Client>((resolve, reject) => {
       const client = new Client();
@@ -398,12 +401,10 @@ export class SshConnection implements Connection {
         readyTimeout: timeout,
         keepaliveInterval: o.keepaliveIntervalMs ?? 5000,
         keepaliveCountMax: o.keepaliveCountMax ?? 3,
+        algorithms: { serverHostKey: hostKeyAlgorithms(hk) },
         hostVerifier: (key: Buffer) => {
           try {
-            verifyHostKey(
-              { mode: o.hostKeyChecking, files: o.knownHostsFiles, host: ep.host, address: ep.address, port: ep.port, warn: o.warn },
-              key,
-            );
+            verifyHostKey(hk, key);
             return true;
           } catch (e) {
             hostKeyError = e as HostKeyError;

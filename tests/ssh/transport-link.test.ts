@@ -187,7 +187,7 @@ test('runDetached from a module (ModuleContext): output streams as task output, 
   writeFileSync(
     inventory,
     `all:
-  vars: { user: root, identityFile: ${key.key}, knownHostsFile: ${join(root, 'known_hosts')} }
+  vars: { user: root, identityFile: ${key.key}, knownHostsFile: ${join(root, 'known_hosts')}, hostKeyChecking: accept-new }
   hosts:
     hy: { address: ${y.address}, port: ${port} }
 `,
