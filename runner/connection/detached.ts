@@ -19,8 +19,9 @@ import { StringDecoder } from 'node:string_decoder';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execAsRoot } from './sudo.ts';
 import { RunnerError, UnreachableError } from '../model/errors.ts';
-import { LineSplitter, type Connection, type ExecResult } from './connection.ts';
-import { TAMPERED, cleanupScript, killScript, pollScript, readPidScript, startScript, type JobRef } from './detachedShell.ts';
+import type { Connection, ExecResult } from './connection.ts';
+import { LineSplitter } from './lines.ts';
+import { TAMPERED, cleanupScript, killScript, pollScript, startScript, type JobRef } from './detachedShell.ts';
 import type { ModuleContext } from '../model/plan.ts';
 
 export interface DetachedOptions {
@@ -45,7 +46,7 @@ export interface DetachedOptions {
    * @default /var/lib/ucw-runner as root, ~/.ucw-runner as another user
    */
   baseDir?: string;
-  /** Told the job's id and directory once it runs (to record them, e.g. for a later attachDetached). */
+  /** Told the job's id and directory once it runs (to record them). */
   onStart?: (job: DetachedJob) => void;
   /** Told when the link dropped and when it is back. */
   onLinkChange?: (state: 'lost' | 'back', detail: string) => void;
@@ -57,8 +58,8 @@ export interface DetachedJob {
   dir: string;
   launcher: 'systemd-run' | 'setsid';
   /** The job's process (its session and group leader) and its start time, recorded at start. */
-  pid?: number;
-  startTime?: string;
+  pid: number;
+  startTime: string;
 }
 
 /** A run folder or its base that another uid could have touched: nothing is run or read from it. */
@@ -96,11 +97,6 @@ export async function runDetached(target: Target, cmd: string, opts: DetachedOpt
   h.info(`detached as ${id} (${job.launcher}) in ${dir}: ${cmd}`);
   opts.onStart?.(job);
   return new Follower(h, job, opts, started).run();
-}
-
-/** Follows a job started earlier (by id), e.g. after the runner itself was restarted. */
-export async function attachDetached(target: Target, job: DetachedJob, opts: DetachedOptions = {}): Promise<DetachedResult> {
-  return new Follower(handle(target, opts), job, opts, Date.now()).run();
 }
 
 interface Handle {
@@ -188,7 +184,7 @@ class Follower {
   }
 
   async run(): Promise<DetachedResult> {
-    const ref = await this.#ref();
+    const ref: JobRef = { dir: this.job.dir, pid: this.job.pid, startTime: this.job.startTime };
     for (;;) {
       const r = await this.#exec(pollScript(ref, { stdout: this.#out.stdout.bytes, stderr: this.#out.stderr.bytes }));
       if (!r) continue;
@@ -206,20 +202,6 @@ class Follower {
       }
       if (await this.#timeout(ref)) continue;
       if (r.exitCode === 3) await sleep(this.opts.pollMs ?? 1000);
-    }
-  }
-
-  /** The pid record: from the start, or (a job recorded without it) read once from its verified folder. */
-  async #ref(): Promise<JobRef> {
-    const { dir, pid, startTime } = this.job;
-    if (pid !== undefined && startTime !== undefined) return { dir, pid, startTime };
-    for (;;) {
-      const r = await this.#exec(readPidScript(dir));
-      if (!r) continue;
-      const m = /^(\d+) (\d+)$/.exec(r.stdout.trim());
-      if (r.exitCode === 0 && m) return { dir, pid: Number(m[1]), startTime: m[2]! };
-      if (r.exitCode === 5) throw new RunnerError(`${this.h.host}: the run folder ${dir} of detached command ${this.job.id} is gone`);
-      throw new RunnerError(`${this.h.host}: detached command ${this.job.id} has no usable pid record in ${dir} (exit ${r.exitCode}): ${lastLine(r.stderr)}`);
     }
   }
 

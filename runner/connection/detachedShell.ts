@@ -127,11 +127,6 @@ export function pollScript(job: JobRef, offsets: { stdout: number; stderr: numbe
   ].join('\n');
 }
 
-/** The pid record of a job attached to later (recorded before this version, or lost). */
-export function readPidScript(dir: string): string {
-  return [GUARD, ENTER(dir), 'read -r jp js < pid || exit 7', 'echo "$jp $js"'].join('\n');
-}
-
 /**
  * TERM, then after up to 2 s KILL, to the job's process group, only while the pid is the job's.
  * Prints `killed` or `not ours`. A group whose leader is gone keeps its number reserved while
