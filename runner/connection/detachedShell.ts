@@ -65,7 +65,8 @@ export interface StartSpec {
 
 /** Creates the run folder and starts the job; prints launcher, "pid start", and the folder. */
 export function startScript(o: StartSpec): string {
-  const systemd = `systemd-run --unit=${quote('ucw-' + o.id)} --collect --quiet --working-directory="$d" /bin/sh -c ${quote(WRAPPER)}`;
+  // systemd expands $VAR and $$ in ExecStart itself (--expand-environment=no needs systemd 254): each $ is written $$.
+  const systemd = `systemd-run --unit=${quote('ucw-' + o.id)} --collect --quiet --working-directory="$d" /bin/sh -c ${quote(WRAPPER.replace(/\$/g, '$$$$'))}`;
   // The redirections are on the whole background subshell: a subshell left holding the channel's
   // pipes would keep the SSH channel (and this start command) open until the job ends.
   const setsid = `(cd "$d" && exec setsid nohup /bin/sh -c ${quote(WRAPPER)}) </dev/null >/dev/null 2>&1 &`;

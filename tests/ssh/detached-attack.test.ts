@@ -14,6 +14,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { loopbackConnection, makeClientKey, startSshd, portBase, type TestSshd } from '../support/sshd.ts';
 import { SshConnection } from '../../runner/connection/ssh.ts';
 import { runDetached } from '../../runner/connection/detached.ts';
+import { ATTACK } from '../support/detachedAttacker.ts';
 
 const tag = process.pid % 10000;
 const ATTACKER = `ucwat${tag}`;
@@ -44,37 +45,6 @@ function conn(user = 'root'): SshConnection {
   opened.push(c);
   return c;
 }
-
-/**
- * The attacker: pre-creates every base it can (0777), then swaps each run folder someone else
- * makes in one for its own. `forge` plants exit status 0 and fake output; `pid` plants the pid of
- * `victim` (and keeps planting it) so that a timeout kill hits the victim's process group.
- */
-const ATTACK = String.raw`
-mode=$1; home=$2; victim=$3; log=$4
-umask 000
-bases="/var/tmp/ucw-runner /var/lib/ucw-runner /run/ucw-runner $home/.ucw-runner"
-for b in $bases; do mkdir "$b" 2>/dev/null && chmod 0777 "$b" && echo "created $b" >> "$log"; done
-echo ready >> "$log"
-while :; do
-  for b in $bases; do
-    for d in "$b"/*; do
-      case $d in *.taken|*'*') continue ;; esac
-      if [ -O "$d" ]; then
-        [ "$mode" = pid ] && { echo "$victim" > "$d/pid.new"; mv -f "$d/pid.new" "$d/pid"; }
-        continue
-      fi
-      [ -d "$d" ] || continue
-      mv "$d" "$d.taken" 2>/dev/null || continue
-      mkdir "$d" || continue
-      if [ "$mode" = forge ]; then echo forged > "$d/out"; : > "$d/err"; echo 0 > "$d/rc"; fi
-      echo "$victim" > "$d/pid"
-      chmod 0777 "$d"; chmod 0666 "$d"/*
-      echo "took $d" >> "$log"
-    done
-  done
-  sleep 0.02
-done`;
 
 async function attacker(mode: 'forge' | 'pid', victim = 1): Promise<{ proc: ChildProcess; log: string }> {
   const log = join(scratch, `attacker-${mode}-${Date.now()}.log`);
