@@ -33,6 +33,8 @@ export function channelFor(host: Host, opts: ConnectOptions = {}): 'persistent' 
 }
 
 export function connectionFor(host: Host, warn: (message: string) => void, opts: ConnectOptions = {}): Connection {
+  // Never SSH by accident to a switch or a Windows host an Ansible inventory describes.
+  if (host.unsupportedConnection) return refused(host, `${host.name}: ansible_connection "${host.unsupportedConnection}" is not supported (the runner speaks ssh and local only)`);
   const become = becomeSettings(host, opts);
   if (host.connection === 'local') {
     const local = new LocalConnection(host.name);
@@ -102,4 +104,12 @@ function becomeSettings(host: Host, opts: ConnectOptions): BecomeSettings {
     ? `the inventory names $${host.becomePasswordEnv} for it, which is not set`
     : 'set becomePasswordEnv in the inventory or use --ask-become-pass';
   return { passwordSource: hint, timeoutMs };
+}
+
+/** A host the runner must not contact: every attempt fails with `message`, on that host alone. */
+function refused(host: Host, message: string): Connection {
+  const fail = async (): Promise<never> => {
+    throw new RunnerError(message);
+  };
+  return { kind: 'ssh', host: host.name, address: `${host.address}:${host.port}`, user: host.user, connect: fail, exec: fail, reset: async () => {}, close: async () => {} };
 }

@@ -12,7 +12,6 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { homedir, userInfo } from 'node:os';
 import { basename, dirname, join, isAbsolute } from 'node:path';
-import picomatch from 'picomatch';
 import SSHConfig from 'ssh-config';
 import { RunnerError } from '../model/errors.ts';
 import type { HostKeyChecking } from './knownHosts.ts';
@@ -97,8 +96,25 @@ function expandInclude(pattern: string, relativeTo: string, file: string): strin
   if (!/[*?[]/.test(path)) return existsSync(path) ? [path] : [];
   if (/[*?[]/.test(dirname(path))) throw new RunnerError(`${file}: "Include ${pattern}": wildcards are supported in the file name only, not in ${dirname(path)}`);
   if (!existsSync(dirname(path))) return [];
-  const match = picomatch(basename(path));
-  return readdirSync(dirname(path)).filter((f) => match(f)).sort().map((f) => join(dirname(path), f));
+  const match = globName(basename(path));
+  return readdirSync(dirname(path)).filter((f) => match.test(f)).sort().map((f) => join(dirname(path), f));
+}
+
+/** glob(3) for one file name: `*`, `?`, `[…]` (`[!…]` negated); a leading dot is never matched by a wildcard. */
+function globName(pattern: string): RegExp {
+  let re = '';
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i]!;
+    const end = c === '[' ? pattern.indexOf(']', i + 2) : -1;
+    if (c === '*') re += '[^/]*';
+    else if (c === '?') re += '[^/]';
+    else if (end > 0) {
+      const body = pattern.slice(i + 1, end).replace(/\\/g, '\\\\');
+      re += body.startsWith('!') ? `[^${body.slice(1)}]` : `[${body}]`;
+      i = end;
+    } else re += c.replace(/[.+^${}()|\\\]\[]/g, '\\$&');
+  }
+  return new RegExp(`^${/^[*?[]/.test(pattern) ? '(?!\\.)' : ''}${re}$`);
 }
 
 /** For tests: forget parsed files (they are read once per run otherwise). */
