@@ -1,10 +1,13 @@
 /**
  * Commands that must outlive the SSH connection (a 20-minute `apt-get dist-upgrade` over a link
  * that may drop). The command runs detached on the host (`systemd-run` where systemd runs, else
- * `setsid nohup`), writing its output and exit status to files in a run directory
- * (`/var/tmp/ucw-runner/<id>/{cmd,in,out,err,pid,rc}`). The runner polls those files by byte
- * offset, so output streams while connected; after a dropped link it reconnects and continues
- * from the same offsets, and the exit status comes from `rc`, not from a channel that may be gone.
+ * `setsid nohup`), writing its output and exit status to files in a run folder
+ * (`/var/lib/ucw-runner/<id>/{cmd,in,out,err,pid,rc}` as root, `~/.ucw-runner/<id>` as another
+ * user). The runner polls those files by byte offset, so output streams while connected; after a
+ * dropped link it reconnects and continues from the same offsets, and the exit status comes from
+ * `rc`, not from a channel that may be gone. No other local user can create, swap or write those
+ * folders, and a pid is signalled only while it is still the job's (detachedShell.ts says how);
+ * a folder found tampered with stops the task with DetachedTamperError.
  *
  * @example
  * // in a module's apply():
@@ -16,9 +19,9 @@ import { StringDecoder } from 'node:string_decoder';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execAsRoot } from './sudo.ts';
 import { RunnerError, UnreachableError } from '../model/errors.ts';
-import { quote } from '../model/shell.ts';
 import type { Connection, ExecResult } from './connection.ts';
 import { LineSplitter } from './lines.ts';
+import { TAMPERED, cleanupScript, killScript, pollScript, startScript, type JobRef } from './detachedShell.ts';
 import type { ModuleContext } from '../model/plan.ts';
 
 export interface DetachedOptions {
@@ -38,7 +41,10 @@ export interface DetachedOptions {
   cleanup?: boolean;
   /** @default 'auto': systemd-run when the host runs systemd and we are root there, else setsid */
   launcher?: 'auto' | 'systemd-run' | 'setsid';
-  /** @default /var/tmp/ucw-runner */
+  /**
+   * Where run folders are made. Its parents must be root's or ours and writable by no one else.
+   * @default /var/lib/ucw-runner as root, ~/.ucw-runner as another user
+   */
   baseDir?: string;
   /** Told the job's id and directory once it runs (to record them). */
   onStart?: (job: DetachedJob) => void;
@@ -48,9 +54,16 @@ export interface DetachedOptions {
 
 export interface DetachedJob {
   id: string;
+  /** The run folder on the host (physical path). */
   dir: string;
   launcher: 'systemd-run' | 'setsid';
+  /** The job's process (its session and group leader) and its start time, recorded at start. */
+  pid: number;
+  startTime: string;
 }
+
+/** A run folder or its base that another uid could have touched: nothing is run or read from it. */
+export class DetachedTamperError extends RunnerError {}
 
 export interface DetachedResult extends DetachedJob {
   /** null when killed by `timeoutMs`. */
@@ -71,45 +84,19 @@ const isContext = (t: Target): t is ModuleContext => 'run' in t && 'connection' 
 export async function runDetached(target: Target, cmd: string, opts: DetachedOptions = {}): Promise<DetachedResult> {
   const h = handle(target, opts);
   const id = `${new Date().toISOString().replace(/[-:T]/g, '').slice(0, 14)}-${randomBytes(4).toString('hex')}`;
-  const base = opts.baseDir ?? '/var/tmp/ucw-runner';
-  const dir = `${base}/${id}`;
-  const launcher = opts.launcher ?? 'auto';
-  const wrapper = 'echo $$ > pid.tmp && mv pid.tmp pid; sh ./cmd < in > out 2> err; echo $? > rc.tmp; mv rc.tmp rc';
-  // systemd expands $VAR and $$ in ExecStart itself: each $ of the wrapper is written $$ for it
-  const systemd = `systemd-run --unit=${quote('ucw-' + id)} --collect --quiet --working-directory="$d" /bin/sh -c ${quote(wrapper.replace(/\$/g, '$$$$'))}`;
-  // The redirections are on the whole background subshell: a subshell left holding the channel's
-  // pipes would keep the SSH channel (and this start command) open until the job ends.
-  const setsid = `(cd "$d" && exec setsid nohup /bin/sh -c ${quote(wrapper)}) </dev/null >/dev/null 2>&1 &`;
-  const choose =
-    launcher === 'systemd-run'
-      ? `l=systemd-run`
-      : launcher === 'setsid'
-        ? `l=setsid`
-        : `if [ -d /run/systemd/system ] && [ "$(id -u)" = 0 ] && command -v systemd-run >/dev/null 2>&1; then l=systemd-run; else l=setsid; fi`;
-  const start = [
-    'set -e',
-    'umask 077',
-    `b=${quote(base)}; d=${quote(dir)}`,
-    // Shared by root and login users: sticky and world-writable like /tmp; each run dir is 0700.
-    '[ -d "$b" ] || { mkdir -p "$b" && chmod 1777 "$b"; }',
-    'mkdir "$d"',
-    'cat > "$d/in"',
-    ': > "$d/out"; : > "$d/err"',
-    `printf '%s\\n' ${quote(cmd)} > "$d/cmd"`,
-    choose,
-    `if [ "$l" = systemd-run ]; then ${systemd}\nelse ${setsid}\nfi`,
-    'i=0; while [ ! -s "$d/pid" ]; do i=$((i+1)); if [ $i -gt 100 ]; then echo "the detached command did not start" >&2; exit 1; fi; sleep 0.1; done',
-    'echo "$l"',
-  ].join('\n');
   const started = Date.now();
-  const r = await h.exec(start, opts.stdin ?? '');
-  if (r.exitCode !== 0) {
-    throw new RunnerError(`${h.host}: could not start a detached command in ${dir} (exit ${r.exitCode}): ${r.stderr.trim().split('\n').at(-1) ?? ''}`);
+  const r = await h.exec(startScript({ id, cmd, baseDir: opts.baseDir, launcher: opts.launcher ?? 'auto' }), opts.stdin ?? '');
+  checkTamper(h, r);
+  const [launcher = '', pidLine = '', dir = ''] = r.stdout.split('\n');
+  const [pid, startTime] = pidLine.split(' ');
+  if (r.exitCode !== 0 || !/^\d+$/.test(pid ?? '') || !startTime || !dir.startsWith('/')) {
+    const where = opts.baseDir ?? 'the base folder';
+    throw new RunnerError(`${h.host}: could not start a detached command in ${where} (exit ${r.exitCode}): ${lastLine(r.stderr) || r.stdout.trim()}`);
   }
-  const job: DetachedJob = { id, dir, launcher: r.stdout.trim() === 'systemd-run' ? 'systemd-run' : 'setsid' };
+  const job: DetachedJob = { id, dir, launcher: launcher === 'systemd-run' ? 'systemd-run' : 'setsid', pid: Number(pid), startTime };
   h.info(`detached as ${id} (${job.launcher}) in ${dir}: ${cmd}`);
   opts.onStart?.(job);
-  return follow(h, job, opts, started);
+  return new Follower(h, job, opts, started).run();
 }
 
 interface Handle {
@@ -140,115 +127,158 @@ function handle(target: Target, opts: DetachedOptions): Handle {
   };
 }
 
-async function follow(h: Handle, job: DetachedJob, opts: DetachedOptions, started: number): Promise<DetachedResult> {
-  const pollMs = opts.pollMs ?? 1000;
-  const reattachMs = opts.reattachTimeoutMs ?? 15 * 60_000;
-  const d = quote(job.dir);
-  const bytes = { stdout: 0, stderr: 0 };
-  const text = { stdout: '', stderr: '' };
-  const decoders = { stdout: new StringDecoder('utf8'), stderr: new StringDecoder('utf8') };
-  const lines = {
-    stdout: new LineSplitter((l) => h.onLine?.('stdout', l)),
-    stderr: new LineSplitter((l) => h.onLine?.('stderr', l)),
-  };
-  let outages = 0;
-  const connectsBefore = h.connects();
-  let lostSince: number | undefined;
-  let backoff = 500;
-  let timedOut = false;
-  let goneOnce = false;
+const lastLine = (s: string) => s.trim().split('\n').at(-1) ?? '';
 
-  const take = (stream: 'stdout' | 'stderr', b64: string) => {
+function checkTamper(h: Handle, r: ExecResult): void {
+  if (r.exitCode !== TAMPERED) return;
+  const why = /ucw-tamper: (.*)/.exec(r.stderr)?.[1] ?? lastLine(r.stderr);
+  throw new DetachedTamperError(
+    `${h.host}: possible tampering with the detached-command folder: ${why}. Nothing was run or read there; ` +
+      `find out who made it so (and why) before removing it.`,
+  );
+}
+
+/** One output stream of the job: bytes fetched so far, the text, and its lines as they complete. */
+class Stream {
+  bytes = 0;
+  text = '';
+  readonly #decoder = new StringDecoder('utf8');
+  readonly #lines: LineSplitter;
+  constructor(onLine: (line: string) => void) {
+    this.#lines = new LineSplitter(onLine);
+  }
+  take(b64: string): void {
     if (!b64) return;
     const buf = Buffer.from(b64, 'base64');
-    bytes[stream] += buf.length;
-    const s = decoders[stream].write(buf);
-    text[stream] += s;
-    lines[stream].push(s);
-  };
+    this.bytes += buf.length;
+    const s = this.#decoder.write(buf);
+    this.text += s;
+    this.#lines.push(s);
+  }
+  end(): void {
+    const rest = this.#decoder.end();
+    this.text += rest;
+    this.#lines.push(rest);
+    this.#lines.end();
+  }
+}
 
-  for (;;) {
-    // rc is read before the output, so once rc exists the output read after it is complete.
-    const poll = [
-      `cd ${d} 2>/dev/null || exit 5`,
-      'r=$(cat rc 2>/dev/null || true)',
-      `tail -c +${bytes.stdout + 1} out | base64 | tr -d '\\n'; echo`,
-      `tail -c +${bytes.stderr + 1} err | base64 | tr -d '\\n'; echo`,
-      'if [ -n "$r" ]; then echo "$r"; exit 0; fi',
-      'kill -0 "$(cat pid)" 2>/dev/null && exit 3',
-      '[ -s rc ] && exit 6',
-      'exit 4',
-    ].join('\n');
+/** Polls a job's run folder until it has an exit status, riding out dropped links. */
+class Follower {
+  readonly #out: { stdout: Stream; stderr: Stream };
+  readonly #connectsBefore: number | undefined;
+  #outages = 0;
+  #lostSince?: number;
+  #backoff = 500;
+  #timedOut = false;
+  #goneOnce = false;
+
+  constructor(
+    private readonly h: Handle,
+    private readonly job: DetachedJob,
+    private readonly opts: DetachedOptions,
+    private readonly started: number,
+  ) {
+    this.#out = { stdout: new Stream((l) => h.onLine?.('stdout', l)), stderr: new Stream((l) => h.onLine?.('stderr', l)) };
+    this.#connectsBefore = h.connects();
+  }
+
+  async run(): Promise<DetachedResult> {
+    const ref: JobRef = { dir: this.job.dir, pid: this.job.pid, startTime: this.job.startTime };
+    for (;;) {
+      const r = await this.#exec(pollScript(ref, { stdout: this.#out.stdout.bytes, stderr: this.#out.stderr.bytes }));
+      if (!r) continue;
+      if (r.exitCode === 5) throw new RunnerError(`${this.h.host}: the run folder ${this.job.dir} of detached command ${this.job.id} is gone`);
+      const [out = '', err = '', rc = ''] = r.stdout.split('\n');
+      this.#out.stdout.take(out);
+      this.#out.stderr.take(err);
+      if (r.exitCode === 0 || (r.exitCode === 4 && this.#goneOnce)) return this.#finish(r.exitCode === 0 ? rc.trim() : undefined);
+      if (r.exitCode === 4) {
+        this.#goneOnce = true; // look once more: rc may have appeared between the checks
+        continue;
+      }
+      if (r.exitCode !== 3 && r.exitCode !== 6) {
+        throw new RunnerError(`${this.h.host}: following detached command ${this.job.id} failed (exit ${r.exitCode}): ${r.stderr.trim()}`);
+      }
+      if (await this.#timeout(ref)) continue;
+      if (r.exitCode === 3) await sleep(this.opts.pollMs ?? 1000);
+    }
+  }
+
+  /** Runs a script on the host; undefined when the link is down (after waiting out the backoff). */
+  async #exec(script: string): Promise<ExecResult | undefined> {
     let r: ExecResult;
     try {
-      r = await h.exec(poll);
+      r = await this.h.exec(script);
     } catch (e) {
       if (!(e instanceof UnreachableError)) throw e;
-      const now = Date.now();
-      if (lostSince === undefined) {
-        lostSince = now;
-        outages++;
-        backoff = 500;
-        h.warn(`link to ${h.host} lost while following detached command ${job.id}; it keeps running, reconnecting (${e.message})`);
-        opts.onLinkChange?.('lost', e.message);
-      }
-      if (now - lostSince > reattachMs) {
-        throw new UnreachableError(
-          h.host, h.address,
-          `lost the link to detached command ${job.id} and could not reconnect within ${Math.round(reattachMs / 1000)} s; ` +
-            `it may still be running: output and exit status in ${job.dir} on the host`,
-          { cause: e },
-        );
-      }
-      await sleep(backoff);
-      backoff = Math.min(backoff * 2, 10_000);
-      continue;
+      await this.#lost(e);
+      return undefined;
     }
-    if (lostSince !== undefined) {
-      h.info(`reattached to detached command ${job.id} after ${Math.round((Date.now() - lostSince) / 1000)} s`);
-      opts.onLinkChange?.('back', job.id);
-      lostSince = undefined;
+    if (this.#lostSince !== undefined) {
+      this.h.info(`reattached to detached command ${this.job.id} after ${Math.round((Date.now() - this.#lostSince) / 1000)} s`);
+      this.opts.onLinkChange?.('back', this.job.id);
+      this.#lostSince = undefined;
     }
-    if (r.exitCode === 5) throw new RunnerError(`${h.host}: the run directory ${job.dir} of detached command ${job.id} is gone`);
-    const [out = '', err = '', rc = ''] = r.stdout.split('\n');
-    take('stdout', out);
-    take('stderr', err);
-    if (r.exitCode === 0 || (r.exitCode === 4 && goneOnce)) {
-      for (const s of ['stdout', 'stderr'] as const) {
-        const rest = decoders[s].end();
-        text[s] += rest;
-        lines[s].push(rest);
-        lines[s].end();
-      }
-      if (r.exitCode === 4 && !timedOut) {
-        throw new RunnerError(`${h.host}: detached command ${job.id} ended without an exit status (killed, or the host rebooted); output so far in ${job.dir}`);
-      }
-      if (opts.cleanup ?? true) await h.exec(`rm -rf ${d}`).catch(() => undefined);
-      return {
-        ...job,
-        exitCode: r.exitCode === 0 ? Number(rc.trim()) : null,
-        stdout: text.stdout,
-        stderr: text.stderr,
-        durationMs: Date.now() - started,
-        // A link that died between polls is reopened by the next exec without an error: count both.
-        reconnects: Math.max(outages, (h.connects() ?? 0) - (connectsBefore ?? 0)),
-        timedOut,
-      };
+    checkTamper(this.h, r);
+    return r;
+  }
+
+  async #lost(e: UnreachableError): Promise<void> {
+    const now = Date.now();
+    const reattachMs = this.opts.reattachTimeoutMs ?? 15 * 60_000;
+    if (this.#lostSince === undefined) {
+      this.#lostSince = now;
+      this.#outages++;
+      this.#backoff = 500;
+      this.h.warn(`link to ${this.h.host} lost while following detached command ${this.job.id}; it keeps running, reconnecting (${e.message})`);
+      this.opts.onLinkChange?.('lost', e.message);
     }
-    if (r.exitCode === 4) {
-      goneOnce = true; // look once more: rc may have appeared between the checks
-      continue;
+    if (now - this.#lostSince > reattachMs) {
+      throw new UnreachableError(
+        this.h.host,
+        this.h.address,
+        `lost the link to detached command ${this.job.id} and could not reconnect within ${Math.round(reattachMs / 1000)} s; ` +
+          `it may still be running: output and exit status in ${this.job.dir} on the host`,
+        { cause: e },
+      );
     }
-    if (r.exitCode !== 3 && r.exitCode !== 6) {
-      throw new RunnerError(`${h.host}: following detached command ${job.id} failed (exit ${r.exitCode}): ${r.stderr.trim()}`);
+    await sleep(this.#backoff);
+    this.#backoff = Math.min(this.#backoff * 2, 10_000);
+  }
+
+  /** Kills the job once it has run past timeoutMs; true when it did (poll again at once). */
+  async #timeout(ref: JobRef): Promise<boolean> {
+    const { timeoutMs } = this.opts;
+    if (timeoutMs === undefined || this.#timedOut || Date.now() - this.started <= timeoutMs) return false;
+    this.#timedOut = true;
+    this.h.warn(`detached command ${this.job.id} ran longer than ${timeoutMs / 1000} s: killing it`);
+    const r = await this.h.exec(killScript({ ...ref, id: this.job.id, launcher: this.job.launcher }));
+    checkTamper(this.h, r);
+    if (r.stdout.trim() === 'not ours') {
+      this.h.warn(`detached command ${this.job.id}: pid ${ref.pid} is no longer its process (start time or session differ): not signalled`);
     }
-    if (opts.timeoutMs !== undefined && !timedOut && Date.now() - started > opts.timeoutMs) {
-      timedOut = true;
-      h.warn(`detached command ${job.id} ran longer than ${opts.timeoutMs / 1000} s: killing it`);
-      // `kill -TERM -PGID`, not `kill -- -PGID`: dash's kill has no `--`. setsid made the pid a group leader.
-      await h.exec(`cd ${d} && kill -TERM -"$(cat pid)"; sleep 2; kill -KILL -"$(cat pid)" 2>/dev/null; true`);
-      continue;
+    return true;
+  }
+
+  async #finish(rc: string | undefined): Promise<DetachedResult> {
+    this.#out.stdout.end();
+    this.#out.stderr.end();
+    const { job, h } = this;
+    if (rc === undefined && !this.#timedOut) {
+      throw new RunnerError(`${h.host}: detached command ${job.id} ended without an exit status (killed, or the host rebooted); output so far in ${job.dir}`);
     }
-    if (r.exitCode === 3) await sleep(pollMs);
+    if (rc !== undefined && !/^\d+$/.test(rc)) throw new RunnerError(`${h.host}: detached command ${job.id} left an unreadable exit status in ${job.dir}: ${JSON.stringify(rc.slice(0, 40))}`);
+    if (this.opts.cleanup ?? true) await h.exec(cleanupScript(job.dir)).catch(() => undefined);
+    return {
+      ...job,
+      exitCode: rc === undefined ? null : Number(rc),
+      stdout: this.#out.stdout.text,
+      stderr: this.#out.stderr.text,
+      durationMs: Date.now() - this.started,
+      // A link that died between polls is reopened by the next exec without an error: count both.
+      reconnects: Math.max(this.#outages, (h.connects() ?? 0) - (this.#connectsBefore ?? 0)),
+      timedOut: this.#timedOut,
+    };
   }
 }

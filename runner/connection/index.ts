@@ -5,7 +5,7 @@
 import { userInfo } from 'node:os';
 import { registerSecret } from '../model/secrets.ts';
 import { RunnerError } from '../model/errors.ts';
-import { defaultSshConfigFile, lookupSshConfig, parseJumpSpec } from './sshConfig.ts';
+import { defaultSshConfigFiles, lookupSshConfig, parseJumpSpec } from './sshConfig.ts';
 import { LocalConnection } from './local.ts';
 import { SshConnection } from './ssh.ts';
 import type { SshEndpoint } from './link.ts';
@@ -14,7 +14,7 @@ import { DEFAULT_CHANNEL, type BecomeSettings, type Connection } from './connect
 import type { ConnectionSettings, Host } from '../inventory/load.ts';
 
 export interface ConnectOptions {
-  /** `-F FILE`: read this instead of the inventory's sshConfigFile or ~/.ssh/config. */
+  /** `-F FILE`: read this instead of the inventory's sshConfigFile or ~/.ssh/config and /etc/ssh/ssh_config. */
   sshConfigFile?: string;
   /** `--ask-pass`: the SSH login password for hosts whose passwordEnv does not give one. */
   sshPassword?: string;
@@ -49,7 +49,8 @@ export function connectionFor(host: Host, warn: (message: string) => void, opts:
   }
   registerSecret(password);
   const set = (k: keyof ConnectionSettings) => (host.explicit ? host.explicit.has(k) : true);
-  const configFile = opts.sshConfigFile ?? host.sshConfigFile ?? defaultSshConfigFile();
+  const explicitConfig = opts.sshConfigFile ?? host.sshConfigFile;
+  const configFile = explicitConfig !== undefined ? [explicitConfig] : defaultSshConfigFiles();
   const alias = set('address') ? host.address : host.name;
   const cfg = lookupSshConfig(alias, configFile);
   const identityFiles = set('identityFile') ? host.identityFiles : (cfg.identityFiles ?? host.identityFiles);
@@ -75,11 +76,12 @@ export function connectionFor(host: Host, warn: (message: string) => void, opts:
     identityFiles,
     password,
     jumps,
-    proxyCommand: proxyCommandFor(host, cfg.proxyCommand, { host: address, port, user, alias, localUser: userInfo().username }, configFile, warn),
+    proxyCommand: proxyCommandFor(host, cfg.proxyCommand, { host: address, port, user, alias, localUser: userInfo().username }, configFile.join(', '), warn),
     passphraseEnv: host.identityPassphraseEnv,
     askPassphrase: opts.askPassphrase,
-    hostKeyChecking: host.hostKeyChecking,
-    knownHostsFiles: host.knownHostsFiles,
+    hostKeyChecking: set('hostKeyChecking') ? host.hostKeyChecking : (cfg.strictHostKeyChecking ?? host.hostKeyChecking),
+    knownHostsFiles: set('knownHostsFile') ? host.knownHostsFiles : (cfg.userKnownHostsFiles ?? host.knownHostsFiles),
+    globalKnownHostsFiles: cfg.globalKnownHostsFiles,
     connectTimeoutMs: (set('connectTimeoutSec') ? host.connectTimeoutSec : (cfg.connectTimeoutSec ?? host.connectTimeoutSec)) * 1000,
     keepaliveIntervalMs: (host.serverAliveIntervalSec ?? cfg.serverAliveIntervalSec ?? 5) * 1000,
     keepaliveCountMax: host.serverAliveCountMax ?? cfg.serverAliveCountMax ?? 3,

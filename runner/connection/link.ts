@@ -8,7 +8,7 @@ import { connect as netConnect, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import ssh2, { type ClientChannel, type ParsedKey } from 'ssh2';
 import { UnreachableError } from '../model/errors.ts';
-import { verifyHostKey, HostKeyError, fingerprint, type HostKeyChecking } from './knownHosts.ts';
+import { verifyHostKey, hostKeyAlgorithms, HostKeyError, fingerprint, type HostKeyChecking, type HostKeyOptions } from './knownHosts.ts';
 import { loadKeys } from './keys.ts';
 import { ProxyStream } from './proxyCommand.ts';
 
@@ -40,6 +40,7 @@ export interface LinkOptions extends SshEndpoint {
   askPassphrase?: (prompt: string) => Promise<string | undefined>;
   hostKeyChecking: HostKeyChecking;
   knownHostsFiles: string[];
+  /** Read, never written. @default DEFAULT_GLOBAL_KNOWN_HOSTS */ globalKnownHostsFiles?: string[];
   /** @default 10000 */
   connectTimeoutMs?: number;
   /** A dead link is noticed after interval × countMax. @default 5000 */
@@ -199,15 +200,17 @@ function explain(o: LinkOptions, ep: SshEndpoint, cred: Credentials, a: Attempt,
 /** ssh2's connect settings for one hop: host key check, keepalives, the methods in order. */
 function connectConfig(o: LinkOptions, ep: SshEndpoint, sock: Duplex, isJump: boolean, cred: Credentials, a: Attempt) {
   let next = 0;
+  const hk: HostKeyOptions = { mode: o.hostKeyChecking, files: o.knownHostsFiles, globalFiles: o.globalKnownHostsFiles, host: ep.host, address: ep.address, port: ep.port, warn: o.warn };
   return {
     sock,
     username: ep.user,
     readyTimeout: o.connectTimeoutMs ?? 10_000,
     keepaliveInterval: o.keepaliveIntervalMs ?? 5000,
     keepaliveCountMax: o.keepaliveCountMax ?? 3,
+    algorithms: { serverHostKey: hostKeyAlgorithms(hk) },
     hostVerifier: (key: Buffer) => {
       try {
-        verifyHostKey({ mode: o.hostKeyChecking, files: o.knownHostsFiles, host: ep.host, address: ep.address, port: ep.port, warn: o.warn }, key);
+        verifyHostKey(hk, key);
         return true;
       } catch (e) {
         a.hostKeyError = e as HostKeyError;

@@ -26,7 +26,7 @@ export interface ConnectionSettings {
   passwordEnv?: string;
   /** Name of an environment variable holding the sudo password. */
   becomePasswordEnv?: string;
-  /** @default 'accept-new' */
+  /** Unknown host keys are refused unless this is 'accept-new' (or ssh_config's StrictHostKeyChecking says so). @default 'strict' */
   hostKeyChecking?: HostKeyChecking;
   /** known_hosts files; the first records new keys. @default ~/.ssh/known_hosts */
   knownHostsFile?: string | string[];
@@ -155,7 +155,7 @@ export function resolveHost(
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new InventoryError(file, `must be a port number 1–65535, not ${JSON.stringify(c.port)}`, where('port'));
   const connection = c.connection ?? 'ssh';
   if (connection !== 'ssh' && connection !== 'local') throw new InventoryError(file, `must be 'ssh' or 'local', not ${JSON.stringify(connection)}`, where('connection'));
-  const hkc = c.hostKeyChecking ?? 'accept-new';
+  const hkc = c.hostKeyChecking ?? 'strict';
   if (!['strict', 'accept-new', 'off'].includes(hkc)) throw new InventoryError(file, `must be 'strict', 'accept-new' or 'off', not ${JSON.stringify(hkc)}`, where('hostKeyChecking'));
   const timeout = c.connectTimeoutSec ?? 10;
   if (typeof timeout !== 'number' || !(timeout > 0)) throw new InventoryError(file, 'must be a positive number of seconds', where('connectTimeoutSec'));

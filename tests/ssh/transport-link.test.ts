@@ -194,7 +194,7 @@ test('runDetached from a module (ModuleContext): output streams as task output, 
   writeFileSync(
     inventory,
     `all:
-  vars: { user: root, identityFile: ${key.key}, knownHostsFile: ${join(root, 'known_hosts')} }
+  vars: { user: root, identityFile: ${key.key}, knownHostsFile: ${join(root, 'known_hosts')}, hostKeyChecking: accept-new }
   hosts:
     hy: { address: ${y.address}, port: ${port} }
 `,
@@ -226,7 +226,7 @@ export default playbook({ name: 'detached-module' }, [
   const events = readFileSync(json, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string; line?: string; error?: string; task?: string });
   const out = events.filter((e) => e.type === 'task:output' && e.task === 'ok job').map((e) => e.line);
   assert.ok(out.includes('one') && out.includes('two'), JSON.stringify(out));
-  assert.ok(out.some((l) => /^detached as \S+ \(setsid\) in \/var\/tmp\/ucw-runner\//.test(l!)));
+  assert.ok(out.some((l) => /^detached as \S+ \(setsid\) in \/var\/lib\/ucw-runner\//.test(l!)));
   assert.match(events.find((e) => e.type === 'task:done' && e.task === 'bad job')!.error!, /exit 7: bad/);
 });
 

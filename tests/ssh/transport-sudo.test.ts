@@ -144,6 +144,7 @@ test('a whole run with becomePasswordEnv: the password is nowhere in logs, JSON 
     user: ${SUDOER}
     identityFile: ${key.key}
     knownHostsFile: ${join(root, 'known_hosts')}
+    hostKeyChecking: accept-new
     becomePasswordEnv: UCW_TEST_SUDO_PW
   hosts:
     pbx1: { address: ${s.address}, port: ${port} }
@@ -208,7 +209,7 @@ test('the CLI with -K on a terminal: asked once, no echo, the password nowhere i
   writeFileSync(
     inventory,
     `all:
-  vars: { user: ${SUDOER}, identityFile: ${key.key}, knownHostsFile: ${join(root, 'known_hosts')} }
+  vars: { user: ${SUDOER}, identityFile: ${key.key}, knownHostsFile: ${join(root, 'known_hosts')}, hostKeyChecking: accept-new }
   hosts:
     pbx1: { address: ${s.address}, port: ${port} }
     pbx2: { address: ${s.address}, port: ${port} }

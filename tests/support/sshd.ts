@@ -17,8 +17,8 @@ export interface TestSshd {
   dir: string;
   hostKey: string;
   stop(): Promise<void>;
-  /** Regenerate the host key and restart (a "reinstalled" host). */
-  rekey(): Promise<void>;
+  /** Regenerate the host key, of `type`, and restart (a "reinstalled" host, or an impostor). */
+  rekey(type?: 'ed25519' | 'rsa' | 'ecdsa'): Promise<void>;
   /** The listening sshd's pid (undefined while stopped). */
   pid(): number | undefined;
   /** Pids of everything under the listener (per-connection sshd processes and their commands), for cutting links. */
@@ -65,7 +65,7 @@ export async function startSshd(o: SshdOptions): Promise<TestSshd> {
   mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
   const dir = mkdtempSync(join(tmpdir(), `ucw-sshd-${o.name}-`));
   const hostKey = join(dir, 'host_ed25519');
-  const genKey = () => execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', hostKey]);
+  const genKey = (type = 'ed25519') => execFileSync('ssh-keygen', ['-q', '-t', type, '-N', '', '-f', hostKey]);
   genKey();
   writeFileSync(join(dir, 'authorized_keys'), o.client.publicKey, { mode: 0o644 });
   // sshd reads AuthorizedKeysFile as the logging-in user: non-root test users must reach it.
@@ -126,10 +126,10 @@ export async function startSshd(o: SshdOptions): Promise<TestSshd> {
       if (!p || child!.exitCode !== null) return [];
       return descendants(p);
     },
-    rekey: async () => {
+    rekey: async (type) => {
       await stop();
       execFileSync('rm', ['-f', hostKey, hostKey + '.pub']);
-      genKey();
+      genKey(type);
       await start();
     },
   };
@@ -198,6 +198,7 @@ export function writeLoopbackInventory(file: string, o: { key: ClientKey; knownH
       '    user: root',
       `    identityFile: ${o.key.key}`,
       `    knownHostsFile: ${o.knownHosts}`,
+      '    hostKeyChecking: accept-new',
       ...Object.entries(vars).map(([k, v]) => `    ${k}: ${v}`),
       '  hosts:',
       ...o.hosts.map((h) => `    ${h}`),

@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fingerprint, judge, parseKnownHosts, verifyHostKey, hostToken, entryMatches, HostKeyError } from '../../../../runner/connection/knownHosts.ts';
+import { fingerprint, judge, parseKnownHosts, verifyHostKey, hostToken, entryMatches, hostKeyAlgorithms, HostKeyError } from '../../../../runner/connection/knownHosts.ts';
 import { UnreachableError } from '../../../../runner/model/errors.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'ucw-kh-'));
@@ -17,6 +17,12 @@ const newKey = (name: string) => {
 };
 const k1 = newKey('k1');
 const k2 = newKey('k2');
+const rsa = (() => {
+  const f = join(dir, 'rsa');
+  execFileSync('ssh-keygen', ['-q', '-t', 'rsa', '-b', '2048', '-N', '', '-f', f]);
+  const pub = readFileSync(f + '.pub', 'utf8');
+  return { line: pub.split(' ').slice(0, 2).join(' '), blob: Buffer.from(pub.split(' ')[1]!, 'base64') };
+})();
 
 test.after(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -53,11 +59,24 @@ test('hashed entries written by ssh-keygen -H match', () => {
   assert.equal(judge(entries, ['pbx2'], k2.blob), { ok: false, reason: 'unknown' });
 });
 
-test('a different key of the same type is "changed" and names the expected fingerprint; @revoked wins', () => {
+test('any other key of a host with a known key is "changed", whatever its type, and names the known ones; @revoked wins', () => {
   const entries = parseKnownHosts(`pbx1 ${k1.line}\n# comment\n\n@revoked * ${k2.line}\n`);
   assert.equal(judge(entries, ['pbx1'], k2.blob), { ok: false, reason: 'revoked' });
-  const v = judge(parseKnownHosts(`pbx1 ${k1.line}`), ['pbx1'], k2.blob);
-  assert.equal(v, { ok: false, reason: 'changed', expected: [fingerprint(k1.blob)] });
+  const known = parseKnownHosts(`pbx1 ${k1.line}`, 'kh');
+  assert.equal(judge(known, ['pbx1'], k2.blob), { ok: false, reason: 'changed', known, expected: [fingerprint(k1.blob)] });
+  const v = judge(known, ['pbx1'], rsa.blob);
+  assert.ok(!v.ok && v.reason === 'changed', 'a key of another type is a changed key, not a new one');
+  assert.equal(known[0], { marker: undefined, patterns: 'pbx1', keyType: 'ssh-ed25519', key: k1.line.split(' ')[1], file: 'kh', line: 1 });
+});
+
+test('host key algorithms: the known types first, in ssh2 order; every algorithm still offered', () => {
+  const f = join(dir, 'algos');
+  writeFileSync(f, `[10.0.0.7]:2222 ${rsa.line}\nother ${k1.line}\n`);
+  const o = { mode: 'strict' as const, files: [f], globalFiles: [], host: 'pbx7', address: '10.0.0.7', port: 2222 };
+  const algos = hostKeyAlgorithms(o);
+  assert.equal(algos.slice(0, 3), ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa']);
+  assert.equal([...algos].sort(), [...hostKeyAlgorithms({ ...o, host: 'new', address: 'new' })].sort());
+  assert.is(hostKeyAlgorithms({ ...o, host: 'new', address: 'new' })[0], 'ssh-ed25519');
 });
 
 test('verifyHostKey: accept-new appends a line ssh-keygen -F finds; strict refuses; changed is refused in both; off warns', () => {
@@ -74,8 +93,10 @@ test('verifyHostKey: accept-new appends a line ssh-keygen -F finds; strict refus
     assert.throws(
       () => verifyHostKey({ ...o, mode }, k2.blob),
       (e: Error) =>
-        e.message.includes(`HOST KEY CHANGED for pbx1 (10.0.0.5:2222): expected ${fingerprint(k1.blob)}, offered ${fingerprint(k2.blob)}`) &&
-        e.message.includes(`ssh-keygen -R '[10.0.0.5]:2222' -f ${f}`),
+        e.message.includes('WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED!') &&
+        e.message.includes(`The fingerprint for the ED25519 key sent by the remote host is ${fingerprint(k2.blob)}.`) &&
+        e.message.includes(`Offending ED25519 key in ${f}:1 (${fingerprint(k1.blob)})`) &&
+        e.message.includes(`ssh-keygen -f '${f}' -R '[10.0.0.5]:2222'`),
     );
   }
   assert.is(readFileSync(f, 'utf8').trim().split('\n').length, 1, 'nothing learned from a changed key');

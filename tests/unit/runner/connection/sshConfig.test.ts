@@ -1,8 +1,8 @@
 // ~/.ssh/config lookups (through the ssh-config parser) and how connectionFor merges them with the inventory.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { homedir, tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { lookupSshConfig, parseJumpSpec, clearSshConfigCache } from '../../../../runner/connection/sshConfig.ts';
 import { connectionFor } from '../../../../runner/connection/index.ts';
@@ -132,6 +132,81 @@ test('ProxyCommand: read whole, tokens expanded for the connection, `none` is no
   const c = connectionFor(inv.hosts[0]!, () => {}) as SshConnection;
   assert.is(c.options.proxyCommand, 'ssh -W 10.2.0.9:2201 -l ucware "jump host" pbx-p 100%');
   assert.throws(() => connectionFor(inv.hosts[1]!, () => {}), /ProxyCommand token %C is not supported/);
+});
+
+test('Include: globs in name order, splice in place, then the lines after it; nested; relative to ~/.ssh', () => {
+  clearSshConfigCache();
+  const d = join(dir, 'inc.d');
+  mkdirSync(d, { recursive: true });
+  writeFileSync(join(d, '20-b.conf'), 'Host pbx-inc\n  User from-b\n  Port 2020\n');
+  writeFileSync(join(d, '10-a.conf'), `Include ${join(dir, 'deeper.conf')}\nHost pbx-inc\n  HostName 10.2.0.1\n  User from-a\n`);
+  writeFileSync(join(d, '.hidden.conf'), 'Host *\n  User hidden\n');
+  writeFileSync(join(dir, 'deeper.conf'), 'Host pbx-deep\n  HostName 10.3.0.1\n');
+  const main = join(dir, 'inc-main');
+  writeFileSync(main, `Include ${d}/*.conf ${join(dir, 'absent.conf')}\nConnectTimeout 4\nHost pbx-other\n  User other\n`);
+  assert.equal(lookupSshConfig('pbx-inc', main), { hostName: '10.2.0.1', user: 'from-a', port: 2020, connectTimeoutSec: 4 });
+  assert.equal(lookupSshConfig('pbx-deep', main), { hostName: '10.3.0.1', connectTimeoutSec: 4 }, 'top-level lines after an Include apply to every host');
+  assert.equal(lookupSshConfig('pbx-other', main), { user: 'other', connectTimeoutSec: 4 });
+  // Relative to ~/.ssh, as ssh does for a user's config.
+  const rel = join(dir, 'inc-rel');
+  writeFileSync(rel, 'Include ucw-test-definitely-absent-*.conf\n');
+  assert.equal(lookupSshConfig('x', rel), {});
+});
+
+test('Include inside a Host block: plain directives are spliced into it; files with blocks of their own are refused loudly', () => {
+  clearSshConfigCache();
+  writeFileSync(join(dir, 'plain.conf'), '  User spliced\n');
+  writeFileSync(join(dir, 'blocks.conf'), 'Host pbx-x\n  User x\n');
+  const ok = join(dir, 'inc-block-ok');
+  writeFileSync(ok, `Host pbx-b\n  Include ${join(dir, 'plain.conf')}\n  Port 2\n`);
+  assert.equal(lookupSshConfig('pbx-b', ok), { user: 'spliced', port: 2 });
+  assert.equal(lookupSshConfig('pbx-c', ok), {});
+  const bad = join(dir, 'inc-block-bad');
+  writeFileSync(bad, `Host pbx-b\n  Include ${join(dir, 'blocks.conf')}\n`);
+  assert.throws(() => lookupSshConfig('pbx-b', bad), (e: Error) => e.message.includes(bad) && e.message.includes('blocks.conf') && /move the Include out of the block/.test(e.message));
+  const loop = join(dir, 'inc-loop');
+  writeFileSync(loop, `Include ${loop}\n`);
+  assert.throws(() => lookupSshConfig('x', loop), /Include nested more than 16 deep/);
+  const wild = join(dir, 'inc-wild');
+  writeFileSync(wild, `Include ${dir}/*/x.conf\n`);
+  assert.throws(() => lookupSshConfig('x', wild), /wildcards are supported in the file name only/);
+});
+
+test('host key settings: StrictHostKeyChecking (ask is strict), UserKnownHostsFile (~, %-tokens, none), GlobalKnownHostsFile', () => {
+  clearSshConfigCache();
+  const f = join(dir, 'hk');
+  writeFileSync(
+    f,
+    [
+      'Host h-yes', '  StrictHostKeyChecking yes', '  UserKnownHostsFile ~/.ssh/kh_%u "/x/%h kh" /y/%n', '  GlobalKnownHostsFile none', '  HostName real.example',
+      'Host h-ask', '  StrictHostKeyChecking ask', 'Host h-new', '  StrictHostKeyChecking accept-new', 'Host h-no', '  StrictHostKeyChecking no',
+      'Host h-bad', '  StrictHostKeyChecking maybe', 'Host h-tok', '  UserKnownHostsFile /z/%k', '',
+    ].join('\n'),
+  );
+  assert.equal(lookupSshConfig('h-yes', f), {
+    hostName: 'real.example',
+    strictHostKeyChecking: 'strict',
+    userKnownHostsFiles: [join(homedir(), '.ssh', `kh_${userInfo().username}`), '/x/real.example kh', '/y/h-yes'],
+    globalKnownHostsFiles: [],
+  });
+  assert.is(lookupSshConfig('h-ask', f).strictHostKeyChecking, 'strict');
+  assert.is(lookupSshConfig('h-new', f).strictHostKeyChecking, 'accept-new');
+  assert.is(lookupSshConfig('h-no', f).strictHostKeyChecking, 'off');
+  assert.throws(() => lookupSshConfig('h-bad', f), /StrictHostKeyChecking must be yes, ask, accept-new, no or off, not "maybe"/);
+  assert.throws(() => lookupSshConfig('h-tok', f), /the token %k .* is not supported/);
+});
+
+test('connectionFor: ssh_config host key settings fill gaps; the inventory wins', () => {
+  clearSshConfigCache();
+  const f = join(dir, 'hk-conn');
+  writeFileSync(f, 'Host *\n  StrictHostKeyChecking accept-new\n  UserKnownHostsFile /cfg/known\n  GlobalKnownHostsFile /cfg/global\n');
+  const inv = buildInventory(join(dir, 'inv3.ts'), {
+    defaults: { sshConfigFile: f },
+    hosts: { a: {}, b: { hostKeyChecking: 'strict', knownHostsFile: '/inv/known' } },
+  });
+  const [a, b] = inv.hosts.map((h) => connectionFor(h, () => {}) as SshConnection);
+  assert.equal([a!.options.hostKeyChecking, a!.options.knownHostsFiles, a!.options.globalKnownHostsFiles], ['accept-new', ['/cfg/known'], ['/cfg/global']]);
+  assert.equal([b!.options.hostKeyChecking, b!.options.knownHostsFiles], ['strict', ['/inv/known']]);
 });
 
 test.run();

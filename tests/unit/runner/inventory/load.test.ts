@@ -26,7 +26,7 @@ test('TS spec: defaults < parent group < child group < host, for vars and connec
   assert.equal(b1.groups.sort(), ['all', 'berlin', 'de']);
   assert.equal([...inv.groups.get('de')!], ['b1']);
   assert.is(inv.hosts[1]!.address, 'x');
-  assert.is(inv.hosts[1]!.hostKeyChecking, 'accept-new');
+  assert.is(inv.hosts[1]!.hostKeyChecking, 'strict', 'unknown host keys are refused unless accept-new is chosen');
   assert.ok(inv.hosts[1]!.knownHostsFiles[0]!.endsWith('.ssh/known_hosts'));
 });
 
