@@ -13,3 +13,4 @@ export { reboot } from './reboot.ts';
 export { aptUpgrade } from './aptUpgrade.ts';
 export { pause } from './pause.ts';
 export { fetchFile } from './fetchFile.ts';
+export { aptPackages } from './aptPackages.ts';

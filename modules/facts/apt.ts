@@ -85,7 +85,7 @@ export interface PackageMove {
 
 /**
  * Parses the `Inst`/`Remv` lines of `apt-get -s`: `Inst pkg [old] (new suite [arch])`,
- * `Inst pkg (new …)`, `Remv pkg [old]`. `Conf` lines repeat the Inst ones and are ignored.
+ * `Inst pkg (new …)`, `Remv pkg [old]` (`Purg` for purge). `Conf` lines repeat the Inst ones and are ignored.
  */
 export function parseAptSimulation(out: string): PackageMove[] {
   const moves: PackageMove[] = [];
@@ -97,7 +97,7 @@ export function parseAptSimulation(out: string): PackageMove[] {
       moves.push({ name, from: from ?? null, to, action });
       continue;
     }
-    m = /^Remv (\S+)(?: \[([^\]]+)\])?/.exec(line);
+    m = /^(?:Remv|Purg) (\S+)(?: \[([^\]]+)\])?/.exec(line);
     if (m) moves.push({ name: m[1] ?? '', from: m[2] ?? null, to: null, action: 'remove' });
   }
   return moves;
