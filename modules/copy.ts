@@ -7,6 +7,7 @@
  */
 import { defineModule, change, noop, upload, exec, type Plan, type Step, ParamError, sh } from '../runner/module.ts';
 import { readFile, sameMode, statFile, type FileStat } from './facts/files.ts';
+import { checkValidate, writeStep } from './lib/writeFile.ts';
 
 export interface CopyParams {
   path: string;
@@ -17,6 +18,8 @@ export interface CopyParams {
   group?: string;
   /** Keep the previous version as `<path>.<timestamp>.bak` before replacing it. @default false */
   backup?: boolean;
+  /** Command with `%s` (the new file, written beside the target with its final owner and mode) that must succeed before it replaces the old, e.g. `visudo -cf %s`. */
+  validate?: string;
 }
 
 interface Facts {
@@ -31,6 +34,7 @@ export const copy = defineModule<CopyParams, Facts>({
     if (!p.path || !p.path.startsWith('/')) throw new ParamError(`copy: "path" must be absolute, not ${JSON.stringify(p.path)}`);
     if (typeof p.content !== 'string') throw new ParamError('copy: "content" must be a string');
     if (p.mode !== undefined && !/^0?[0-7]{3,4}$/.test(p.mode)) throw new ParamError(`copy: "mode" must be octal like '0644', not ${JSON.stringify(p.mode)}`);
+    checkValidate('copy', p.validate);
   },
   facts: async (ctx, p) => {
     const stat = await statFile(ctx, p.path);
@@ -46,11 +50,12 @@ export function plan(p: CopyParams, f: Facts, now = new Date()): Plan {
   const why: string[] = [];
   const contentChanges = f.content !== p.content;
   if (contentChanges) {
-    if (p.backup && f.content !== null) {
+    if (p.backup && f.content !== null && !p.validate) {
       const stamp = now.toISOString().replace(/[-:]/g, '').slice(0, 15);
       steps.push(exec(sh`cp -p -- ${p.path} ${`${p.path}.${stamp}.bak`}`));
     }
-    steps.push(upload(p.path, p.content, { mode: p.mode, owner: p.owner, group: p.group }));
+    const o = { mode: p.mode, owner: p.owner, group: p.group };
+    steps.push(p.validate ? writeStep(p.path, p.content, { ...o, validate: p.validate, backup: p.backup }) : upload(p.path, p.content, o));
     why.push(f.content === null ? `create ${p.path}` : `update ${p.path}`);
   } else {
     if (p.mode && !sameMode(p.mode, f.stat.mode)) {

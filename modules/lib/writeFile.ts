@@ -40,3 +40,26 @@ export function writeLine(path: string, o: WriteOptions = {}): string {
 
 /** The step that writes `content` to `path` this way. */
 export const writeStep = (path: string, content: string, o: WriteOptions = {}): Step => exec(writeLine(path, o), { stdin: content });
+
+export interface FileState {
+  exists: boolean;
+  mode?: string;
+  owner?: string;
+  group?: string;
+}
+
+/**
+ * Pure: the steps that take a file from `before` to `after` content (the validated atomic write),
+ * or, with equal content, the chmod/chown that its mode and owner still need.
+ */
+export function fileChange(path: string, before: string | null, after: string, st: FileState, o: WriteOptions): { steps: Step[]; why: string[]; changesContent: boolean } {
+  if (before !== after) return { steps: [writeStep(path, after, o)], why: [`${before === null ? 'create' : 'update'} ${path}${o.validate ? ' (validated)' : ''}`], changesContent: true };
+  const steps: Step[] = [];
+  const why: string[] = [];
+  if (o.mode && !(st.mode !== undefined && parseInt(st.mode, 8) === parseInt(o.mode, 8))) (steps.push(exec(sh`chmod ${o.mode} -- ${path}`)), why.push(`mode ${st.mode} → ${o.mode}`));
+  if ((o.owner && o.owner !== st.owner) || (o.group && o.group !== st.group)) {
+    steps.push(exec(sh`chown ${(o.owner ?? '') + (o.group ? ':' + o.group : '')} -- ${path}`));
+    why.push(`owner → ${o.owner ?? st.owner}:${o.group ?? st.group}`);
+  }
+  return { steps, why, changesContent: false };
+}
