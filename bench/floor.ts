@@ -7,7 +7,7 @@
  *
  * `exec` (default): an exec channel per command, as the runner does today.
  * `shell`: one persistent `sh` per host, each command followed by a random sentinel line with
- * its exit status (the "persistent channel" of docs/performance.md): the floor without a
+ * its exit status (the "persistent channel" of the team's shared/docs/performance.md): the floor without a
  * per-command sshd session and shell start. Each command runs in a subshell of that sh, so a
  * builtin like `true` costs a fork and no exec.
  * `shell-exec`: the same, but each command is `/bin/sh -c LINE`: a fork and an exec of a shell

@@ -19,7 +19,7 @@
  */
 import { defineModule, change, noop, exec, ParamError, TaskFailed, sh, type Plan, type Step, type ModuleContext } from '../runner/module.ts';
 import { dpkgQueryCommand, noninteractiveApt, parseAptSimulation, parseDpkgQuery, type InstalledPackage, type PackageMove } from './facts/apt.ts';
-import { runApt } from './lib/aptRun.ts';
+import { aptRun } from './lib/aptRun.ts';
 
 export interface AptPackagesParams {
   /** Package names, optionally pinned to a version (`nginx=1.22.1-9`) or an architecture (`libc6:i386`). */
@@ -99,21 +99,11 @@ export const aptPackages = defineModule<AptPackagesParams, AptPackagesFacts, Apt
   },
   plan,
   apply: async (ctx, p, f, pl) => {
-    const lockWaitMs = (p.lockWaitSec ?? 300) * 1000;
-    let updated = false;
-    for (const s of pl.steps) {
-      if (s.kind !== 'exec') continue;
-      const isUpdate = / update <\/dev\/null$/.test(s.cmd);
-      await runApt(ctx, s.cmd, lockWaitMs, { detached: !isUpdate, module: 'aptPackages' });
-      if (isUpdate) {
-        updated = true;
-        await ctx.run('mkdir -p /var/lib/apt/periodic && touch /var/lib/apt/periodic/update-success-stamp', { quiet: true });
-      }
-    }
+    for (const step of pl.steps) await ctx.runStep(step);
     const now = parseDpkgQuery((await ctx.run(dpkgQueryCommand(wanted(p, f).targets.map((t) => (t.startsWith('/') ? f.debs.find((d) => d.path === t)!.name : nameOf(t)))), { quiet: true, okExitCodes: [0, 1] })).stdout);
     const wrong = missed(p, f, now);
     if (wrong.length) return { failed: `aptPackages on ${ctx.host.name}: not as wanted after apt ran: ${wrong.join(', ')}` };
-    return { result: { ...(pl.result as AptPackagesResult), updated } };
+    return { result: { ...(pl.result as AptPackagesResult), updated: needsUpdate(p, f) } };
   },
 });
 
@@ -184,6 +174,7 @@ const aptArgs = (p: AptPackagesParams, targets: string[], simulate: boolean): st
   ...targets,
 ];
 
+const STAMP = 'mkdir -p /var/lib/apt/periodic && touch /var/lib/apt/periodic/update-success-stamp';
 const needsUpdate = (p: AptPackagesParams, f: AptPackagesFacts) => !!p.update && (f.cacheAgeSec === null || !p.cacheValidTimeSec || f.cacheAgeSec > p.cacheValidTimeSec);
 
 const describe = (moves: PackageMove[]) => moves.map((m) => `${m.name} ${m.from ?? '(new)'} → ${m.to ?? '(removed)'}`).join(', ');
@@ -200,8 +191,10 @@ export function plan(p: AptPackagesParams, f: AptPackagesFacts): Plan<AptPackage
   if (f.simulation?.error && !upd) throw new TaskFailed(`aptPackages: apt cannot ${aptArgs(p, [], false)[2]} ${targets.join(' ')}: ${f.simulation.error}`);
   if (moves.length === 0 && !upd) return noop(`apt would move nothing for ${targets.join(' ')} (newest version already)${heldNote}`, result);
   const steps: Step[] = [];
-  if (upd) steps.push(exec(noninteractiveApt(['-q', '-o', 'APT::Update::Error-Mode=any', 'update'], { lockTimeoutSec: p.lockTimeoutSec ?? 60 })));
-  steps.push(exec(noninteractiveApt(aptArgs(p, targets, false), { lockTimeoutSec: p.lockTimeoutSec ?? 60 })));
+  const wait = (p.lockWaitSec ?? 300) * 1000;
+  if (upd) steps.push(aptRun(noninteractiveApt(['-q', '-o', 'APT::Update::Error-Mode=any', 'update'], { lockTimeoutSec: p.lockTimeoutSec ?? 60 }), wait), exec(STAMP));
+  // detached on the host: a dropped SSH link does not kill dpkg half-way
+  steps.push(aptRun(noninteractiveApt(aptArgs(p, targets, false), { lockTimeoutSec: p.lockTimeoutSec ?? 60 }), wait, { detached: true }));
   const what = moves.length ? describe(moves) : `${targets.join(' ')} (apt on the current lists: ${f.simulation?.error ?? 'nothing to do'})`;
   return change(`${upd ? `apt-get update (${f.cacheAgeSec === null ? 'never updated' : `lists ${f.cacheAgeSec} s old`}), then ` : ''}${what}${heldNote}`, {
     steps,

@@ -14,9 +14,9 @@
  * aptSources({ file: '/etc/apt/sources.list.d/mysql.list', line: 'deb http://repo.mysql.com/apt/debian bookworm mysql-8.0' })
  * aptSources({ file: '/etc/apt/sources.list.d/debian.sources', entry: { types: ['deb'], uris: ['http://deb.debian.org/debian'], suites: ['bookworm'], components: ['main'] } })
  */
-import { defineModule, change, noop, exec, upload, type Plan, type Step, type FileDiff, ParamError, TaskFailed, sh, uploadLine } from '../runner/module.ts';
+import { defineModule, change, noop, exec, upload, type Plan, type Step, type FileDiff, ParamError, TaskFailed, sh } from '../runner/module.ts';
 import { noninteractiveApt } from './facts/apt.ts';
-import { runApt } from './lib/aptRun.ts';
+import { aptRun } from './lib/aptRun.ts';
 import {
   appendText, entriesOf, formatDeb822, isDeb822, parseLine, parseSourceFiles, readSourcesCommand,
   removeEntries, replaceInFile, sameEntry, type SourceEntry, type SourceFile, type SourceReplace,
@@ -80,15 +80,6 @@ export const aptSources = defineModule<AptSourcesParams, Facts, AptSourcesResult
     return { files };
   },
   plan,
-  // the default apply, except that `apt-get update` waits for a held lists lock like aptUpgrade does
-  apply: async (ctx, p, _f, pl) => {
-    for (const s of pl.steps) {
-      if (s.kind === 'upload') await ctx.run(uploadLine(s), { stdin: s.content, quiet: true });
-      else if (s.cmd.includes(' update </dev/null')) await runApt(ctx, s.cmd, 300_000, { module: 'aptSources' });
-      else await ctx.run(s.cmd, { stdin: s.stdin, okExitCodes: s.okExitCodes, timeoutMs: s.timeoutMs });
-    }
-    return {};
-  },
 });
 
 function validate(p: AptSourcesParams): void {
@@ -180,7 +171,8 @@ export function plan(p: AptSourcesParams, f: Facts, now = new Date()): Plan<AptS
     steps.push(upload(path, content, before === null ? { mode: '0644' } : {}));
     diff.push({ path, before, after: content });
   }
-  if (p.update) steps.push(exec(noninteractiveApt(['-q', 'update'])));
+  // `apt-get update` waits for a held lists lock, as aptUpgrade's does
+  if (p.update) steps.push(aptRun(noninteractiveApt(['-q', 'update']), 300_000));
   return change(reason + (p.update ? ', then apt-get update' : ''), { steps, diff, result });
 }
 

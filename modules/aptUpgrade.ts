@@ -21,7 +21,7 @@
  */
 import { defineModule, change, noop, type Plan, type FileDiff, ParamError } from '../runner/module.ts';
 import { dpkgQueryCommand, formatMoves, noninteractiveApt, parseAptSimulation, parseDpkgQuery, type PackageMove } from './facts/apt.ts';
-import { runApt } from './lib/aptRun.ts';
+import { aptRun } from './lib/aptRun.ts';
 
 export type { PackageMove };
 
@@ -92,13 +92,13 @@ export const aptUpgrade = defineModule<AptUpgradeParams, Facts, AptUpgradeResult
     let repaired = false;
     if (f.audit && (p.repair ?? true)) {
       ctx.output('dpkg was interrupted: dpkg --configure -a');
-      await runApt(ctx, noninteractiveApt(['--configure', '-a'], { program: 'dpkg' }), lockWaitMs);
+      await ctx.runStep(aptRun(noninteractiveApt(['--configure', '-a'], { program: 'dpkg' }), lockWaitMs));
       repaired = true;
     }
-    if (p.clean) await runApt(ctx, noninteractiveApt(['clean'], lockOpt), lockWaitMs);
+    if (p.clean) await ctx.runStep(aptRun(noninteractiveApt(['clean'], lockOpt), lockWaitMs));
     const updated = needsUpdate(p, f);
     if (updated) {
-      const r = await runApt(ctx, noninteractiveApt(['-q', '-o', 'APT::Update::Error-Mode=any', 'update'], lockOpt), lockWaitMs);
+      const r = await ctx.runStep(aptRun(noninteractiveApt(['-q', '-o', 'APT::Update::Error-Mode=any', 'update'], lockOpt), lockWaitMs));
       for (const w of (r.stdout + r.stderr).split('\n').filter((l) => /^(W|E): /.test(l))) ctx.warn(`apt-get update: ${w}`);
       await ctx.run('mkdir -p /var/lib/apt/periodic && touch /var/lib/apt/periodic/update-success-stamp', { quiet: true });
     }
@@ -110,7 +110,7 @@ export const aptUpgrade = defineModule<AptUpgradeParams, Facts, AptUpgradeResult
     }
     ctx.output(`${moves.length} package(s) to move: ${moves.slice(0, 8).map((m) => `${m.name} ${m.to ?? '(remove)'}`).join(', ')}${moves.length > 8 ? ', …' : ''}`);
     // detached on the host: a dropped SSH link does not kill dpkg half-way; output still streams
-    await runApt(ctx, noninteractiveApt(upgradeArgs(p, false), lockOpt), lockWaitMs, { detached: true });
+    await ctx.runStep(aptRun(noninteractiveApt(upgradeArgs(p, false), lockOpt), lockWaitMs, { detached: true }));
     const after = (await ctx.run('dpkg --audit 2>&1; true', { quiet: true })).stdout.trim();
     const now = parseDpkgQuery((await ctx.run(dpkgQueryCommand(moves.map((m) => m.name)), { quiet: true, okExitCodes: [0, 1] })).stdout);
     const notThere = moves.filter((m) => m.to !== null && now[m.name]?.version !== m.to);

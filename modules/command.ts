@@ -7,7 +7,7 @@
  * command({ argv: ['systemctl', 'restart', 'asterisk'] }, { name: 'restart Asterisk', become: true })
  * shell({ cmd: 'dpkg-query -W ucware | cut -f2' }, { id: 'ucwareVersion', changedWhen: () => false })
  */
-import { defineModule, change, noop, type Plan, formatCommandFailure, quote, ParamError } from '../runner/module.ts';
+import { defineModule, change, exec, noop, type ExecResult, type Plan, quote, ParamError } from '../runner/module.ts';
 import { parseStat, statCommand } from './facts/files.ts';
 
 export interface CommandParams {
@@ -58,24 +58,16 @@ export const command = defineModule<CommandParams, Facts, CommandResult>({
     return f;
   },
   plan,
-  apply: async (ctx, p) => {
-    const line = lineOf(p);
-    const r = await ctx.run(line, { stdin: p.stdin, okExitCodes: 'any' });
-    const result = { stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode };
-    const ok = r.exitCode !== null && (p.okExitCodes ?? [0]).includes(r.exitCode);
-    if (ok) return { changed: true, reason: `ran: ${line.slice(0, 80)}`, result };
-    return {
-      result,
-      failed: formatCommandFailure({ host: ctx.host.name, task: ctx.task, module: 'command', command: line, exitCode: r.exitCode, signal: r.signal, stdout: r.stdout, stderr: r.stderr, durationMs: r.durationMs }),
-    };
-  },
 });
 
 /** Pure: whether the command has to run. */
 export function plan(p: CommandParams, f: Facts): Plan<CommandResult> {
   if (p.creates && f.creates) return noop(`${p.creates} exists`);
   if (p.removes && f.removes === false) return noop(`${p.removes} does not exist`);
-  return change(`run ${lineOf(p).slice(0, 80)}`, { steps: [] });
+  const line = lineOf(p);
+  // the output is the result even when the exit code fails the task: failedWhen and until read it
+  const report = (r: ExecResult) => ({ result: { stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode }, reason: `ran: ${line.slice(0, 80)}` });
+  return change(`run ${line.slice(0, 80)}`, { steps: [exec(line, { stdin: p.stdin, okExitCodes: p.okExitCodes, report, keepOnFailure: true })] });
 }
 
 /** `shell({ cmd })`: the same module, named for readers who think in Ansible terms. */

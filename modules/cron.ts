@@ -65,8 +65,8 @@ export const cron = defineModule<CronParams, CronFacts>({
       const stat = await statFile(ctx, path);
       return { stat, content: stat.exists ? await readFile(ctx, path) : null };
     }
-    const r = await ctx.run(sh`crontab -u ${p.user ?? 'root'} -l`, { quiet: true, okExitCodes: 'any' });
-    if (r.exitCode !== 0 && !/no crontab for/.test(r.stderr)) throw new ParamError(`cron: crontab -l for ${p.user ?? 'root'} failed on ${ctx.host.name}: ${r.stderr.trim()}`);
+    const r = await ctx.run(sh`crontab -u ${p.user ?? 'root'} -l` + ' 2>&1', { quiet: true, okExitCodes: 'any' });
+    if (r.exitCode !== 0 && !/^no crontab for /.test(r.stdout)) throw new ParamError(`cron: crontab -l for ${p.user ?? 'root'} failed on ${ctx.host.name}: ${r.stdout.trim()}`);
     return { stat: { exists: r.exitCode === 0 }, content: r.exitCode === 0 ? r.stdout : null };
   },
   plan,

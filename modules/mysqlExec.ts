@@ -22,7 +22,7 @@
  * mysqlExec({ sql: 'SELECT id, name FROM ucware.users WHERE active = 1', readOnly: true, login: { defaultsFile: '/etc/mysql/debian.cnf' } }, { id: 'users', become: true })
  * mysqlExec({ sql: ["UPDATE ucware.settings SET value='5' WHERE name='schema'"] }, { become: true, changedWhen: (o) => o.result?.rows.length !== 0 })
  */
-import { defineModule, change, noop, exec, type Plan, type Step, type FileDiff, ParamError, sh, registerSecret, Secret, type ModuleContext } from '../runner/module.ts';
+import { defineModule, change, noop, exec, type ExecResult, type Plan, type Step, type FileDiff, ParamError, sh, registerSecret, Secret, type ModuleContext } from '../runner/module.ts';
 import {
   joinSql, mysqlCommand, optionFileValue, parseMysqlXml, parseServerInfo, SERVER_INFO_SQL,
   type MysqlLogin, type ResultSet, type Row, type ServerInfo,
@@ -125,17 +125,6 @@ export const mysqlExec = defineModule<MysqlExecParams, Facts, MysqlExecResult>({
     return { server, root: { accounts, activePlugins: plugins.map((r) => r.name ?? ''), createUser, myCnf } };
   },
   plan,
-  apply: async (ctx, p, _f, pl) => {
-    if (!pl.changed) return {};
-    if (p.socketAuthForRoot) {
-      for (const s of pl.steps) if (s.kind === 'exec') await ctx.run(s.cmd, { stdin: s.stdin, okExitCodes: s.okExitCodes });
-      return {};
-    }
-    const { cmd, stdinPrefix } = mysqlCommand(p.login, { database: p.database });
-    const r = await ctx.run(cmd, { stdin: stdinPrefix + joinSql(p.sql!) });
-    const resultSets = parseMysqlXml(r.stdout);
-    return { result: { server: pl.result!.server, resultSets, rows: resultSets.at(-1)?.rows ?? [] } };
-  },
 });
 
 /** Does `SHOW CREATE USER` say the account may log in by unix socket? */
@@ -146,7 +135,13 @@ export function plan(p: MysqlExecParams, f: Facts): Plan<MysqlExecResult> {
   const base: MysqlExecResult = { server: f.server, rows: f.sets?.at(-1)?.rows ?? [], resultSets: f.sets ?? [] };
   if (!p.socketAuthForRoot) {
     if (p.readOnly) return noop(`read ${base.rows.length} row(s) (${f.server.flavour} ${f.server.version})`, base);
-    return change(`run SQL on ${f.server.flavour} ${f.server.version}: ${joinSql(p.sql!).replace(/\s+/g, ' ').slice(0, 80)}`, { steps: [], result: base });
+    const { cmd, stdinPrefix } = mysqlCommand(p.login, { database: p.database });
+    const report = (r: ExecResult) => {
+      const resultSets = parseMysqlXml(r.stdout);
+      return { result: { server: f.server, resultSets, rows: resultSets.at(-1)?.rows ?? [] } };
+    };
+    const steps = [exec(cmd, { stdin: stdinPrefix + joinSql(p.sql!), report })];
+    return change(`run SQL on ${f.server.flavour} ${f.server.version}: ${joinSql(p.sql!).replace(/\s+/g, ' ').slice(0, 80)}`, { steps, result: base });
   }
   const root = f.root!;
   const sql: string[] = [];

@@ -10,7 +10,7 @@
  * reboot({ onlyIfRequired: true, upTimeoutSec: 900, postRebootDelaySec: 10 }, { become: true, id: 'reboot' })
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { defineModule, change, noop, type Plan, CommandError, ParamError, TimeoutError, UnreachableError, sh } from '../runner/module.ts';
+import { defineModule, change, noop, retry, type Plan, CommandError, ParamError, TimeoutError, UnreachableError, sh } from '../runner/module.ts';
 import { BOOT_ID_COMMAND, probeHost, waitUntilUp } from './lib/system.ts';
 
 export interface RebootParams {
@@ -86,19 +86,14 @@ export const reboot = defineModule<RebootParams, Facts, RebootResult>({
     await ctx.connection.reset();
 
     // down: the old system stops answering (or a new boot id shows up already)
-    const downDeadline = Date.now() + (p.downTimeoutSec ?? 120) * 1000;
-    let downAfterSec: number | undefined;
-    let early: string | undefined;
-    for (let n = 0; ; n++) {
-      await sleep(Math.min(2000, 250 * 2 ** n));
+    const downTimeoutMs = (p.downTimeoutSec ?? 120) * 1000;
+    const down = await retry<string | undefined, string | undefined>({ timeoutMs: downTimeoutMs, waitFirst: true, baseMs: 250, capMs: 2000, jitterMs: 0 }, async () => {
       const pr = await probeHost(ctx.connection, { connectTimeoutMs, bootIdNot: before });
-      if (pr.ok) early = pr.bootId;
-      if (!pr.bootId || pr.ok) {
-        downAfterSec = (Date.now() - started) / 1000;
-        break;
-      }
-      if (Date.now() > downDeadline) throw new TimeoutError(`${ctx.host.name} to go down after \`${p.command ?? 'reboot'}\``, (p.downTimeoutSec ?? 120) * 1000, pr.error);
-    }
+      return pr.ok || !pr.bootId ? { done: pr.ok ? pr.bootId : undefined } : { again: pr.error };
+    });
+    if (!down.ok) throw new TimeoutError(`${ctx.host.name} to go down after \`${p.command ?? 'reboot'}\``, downTimeoutMs, down.last);
+    const early = down.value;
+    const downAfterSec = (Date.now() - started) / 1000;
     ctx.output(early ? `back already with boot id ${early}` : `down after ${downAfterSec.toFixed(1)} s`);
     if (p.postRebootDelaySec) await sleep(p.postRebootDelaySec * 1000);
 

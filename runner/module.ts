@@ -1,6 +1,7 @@
 /**
- * The one face a module imports: `defineModule`, the plan and step words, what a module sees
- * while it runs (`ModuleContext`, `HostView`), the errors it throws, and the `sh` tag that
+ * The one face a module imports: `defineModule`, the plan and its step kinds (`exec` — plain,
+ * detached, or waiting on a lock — and `upload`, which the default apply runs), what a module
+ * sees while it runs (`ModuleContext`, `HostView`), the errors it throws, and the `sh` tag that
  * quotes everything put on a command line. Modules import nothing else from the runner.
  *
  * @example
@@ -33,14 +34,13 @@ export function defineModule<P, F = undefined, R = unknown>(def: ModuleDef<P, F,
 }
 
 export { noop, change, exec, upload } from './model/plan.ts';
-export type { Plan, Step, FileDiff, ModuleContext, ModuleDef, Applied, CommandOptions, HostInfo } from './model/plan.ts';
+export type { Plan, Step, ExecStep, UploadStep, LockWait, HeldLock, FileDiff, ModuleContext, ModuleDef, Applied, CommandOptions, HostInfo } from './model/plan.ts';
 export type { HostView, Outcome, Task, TaskOptions } from './model/dsl.ts';
 export type { HostVars } from './model/vars.ts';
 export type { Connection, ExecResult } from './connection/connection.ts';
 export * from './model/errors.ts';
 export { sh, quote, raw, secret, Secret, shC, type ShellValue } from './model/shell.ts';
 export { registerSecret, mask } from './model/secrets.ts';
-// Controller-side actions a module's custom apply may take.
+// Controller-side actions a module's custom apply may take, and the wait-and-retry loop.
 export { httpFetch, HttpError, normalizePin, pemFingerprint, type HttpRequest, type HttpResponse, type TlsTrust } from './connection/https.ts';
-export { runDetached, type DetachedOptions, type DetachedResult } from './connection/detached.ts';
-export { applySteps, uploadLine } from './engine/executor.ts';
+export { retry, backoffMs, type Backoff, type Retried, type RetryOptions, type Try } from './engine/backoff.ts';

@@ -5,7 +5,7 @@
  *
  * Written here rather than taken from npm: the one package for it (deb-version-compare 1.2.1,
  * one release, no types) throws on inputs such as `1.0` vs `1.00`. This one is checked against
- * `dpkg --compare-versions` in tests/unit/modules-debVersion.test.ts.
+ * `dpkg --compare-versions` in tests/unit/modules/facts/debVersion.test.ts.
  *
  * @example
  * compareDebVersions('4.5.0.9', '4.5.0.10') // -1

@@ -1,40 +1,25 @@
 /**
- * Running apt and dpkg on a host: bounded wait-and-retry while another process holds an apt
- * or dpkg lock (apt's own DPkg::Lock::Timeout does not cover the lists lock of `apt-get
- * update`, and apt < 1.9.11 has none), naming the holder; optionally detached on the host
- * (runner/connection/detached.ts) so a dropped SSH link does not kill dpkg half-way.
+ * Running apt and dpkg on a host: a plan step that waits and retries while another process
+ * holds an apt or dpkg lock (apt's own DPkg::Lock::Timeout does not cover the lists lock of
+ * `apt-get update`, and apt < 1.9.11 has none), naming the holder; optionally detached on the
+ * host (runner/connection/detached.ts) so a dropped SSH link does not kill dpkg half-way.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
-import { CommandError, sh, runDetached, type ModuleContext, type ExecResult } from '../../runner/module.ts';
+import { exec, type ExecStep, type LockWait } from '../../runner/module.ts';
 import { parseLockError } from '../facts/apt.ts';
-import { backoffMs } from './system.ts';
+
+/** An apt's or dpkg's lock held by another process, and dpkg's own errors when it fails for good. */
+const aptLockWait = (waitMs: number): LockWait => ({
+  waitMs,
+  lockOf: (r) => parseLockError(r.stderr + '\n' + r.stdout),
+  errorLines: (r) => dpkgErrors(r.stdout),
+});
 
 /**
- * Runs an apt/dpkg line; while it fails on a held lock, waits (backoff, cap 12 s) and tries
- * again up to `lockWaitMs`, saying who holds the lock. Other failures throw CommandError.
+ * An apt/dpkg line as a plan step: while it fails on a held lock, the runner waits (backoff,
+ * cap 12 s) and tries again up to `lockWaitMs`, saying who holds the lock. Other failures fail the task.
  */
-export async function runApt(ctx: ModuleContext, cmd: string, lockWaitMs: number, o: { detached?: boolean; module?: string } = {}): Promise<ExecResult> {
-  const deadline = Date.now() + lockWaitMs;
-  for (let n = 0; ; n++) {
-    const r: ExecResult = o.detached ? await runDetached(ctx, cmd) : await ctx.run(cmd, { okExitCodes: 'any' });
-    if (r.exitCode === 0) return r;
-    const lock = parseLockError(r.stderr + '\n' + r.stdout);
-    const wait = backoffMs(n);
-    if (lock && Date.now() + wait < deadline) {
-      const who = lock.pid ? ` held by process ${lock.pid}${lock.holder ? ` (${lock.holder})` : ''}` : '';
-      const detail = lock.pid ? (await ctx.run(sh`ps -o pid=,etime=,args= -p ${String(lock.pid)} 2>/dev/null; true`, { quiet: true })).stdout.trim() : '';
-      ctx.output(`${lock.lock} is locked${who}${detail ? ` [${detail}]` : ''}; trying again in ${Math.round(wait / 1000)} s`);
-      await sleep(wait);
-      continue;
-    }
-    const lockNote = lock ? `\n${lock.lock} still locked${lock.pid ? ` by process ${lock.pid}${lock.holder ? ` (${lock.holder})` : ''}` : ''} after ${Math.round(lockWaitMs / 1000)} s of waiting` : '';
-    const dpkg = dpkgErrors(r.stdout);
-    throw new CommandError({
-      host: ctx.host.name, task: ctx.task, module: o.module ?? 'aptUpgrade', command: cmd, exitCode: r.exitCode, signal: r.signal,
-      stdout: r.stdout, stderr: (dpkg.length ? dpkg.join('\n') + '\n' : '') + r.stderr + lockNote, durationMs: r.durationMs,
-    });
-  }
-}
+export const aptRun = (cmd: string, lockWaitMs: number, o: { detached?: boolean } = {}): ExecStep =>
+  exec(cmd, { lockWait: aptLockWait(lockWaitMs), ...(o.detached ? { detached: true } : {}) });
 
 /**
  * dpkg's own error lines from apt's stdout, with their indented continuation lines. apt runs
@@ -52,4 +37,3 @@ export function dpkgErrors(stdout: string, max = 12): string[] {
   }
   return out.slice(-max);
 }
-

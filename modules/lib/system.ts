@@ -1,10 +1,10 @@
 /**
  * Host liveness from the controller: a TCP probe, a command over a fresh SSH session, the boot
- * id, and the backoff between tries. Shared by `waitForSsh` and `reboot`.
+ * id, and waiting until it is up. Shared by `waitForSsh` and `reboot`.
  */
 import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type Connection } from '../../runner/module.ts';
+import { retry, type Connection } from '../../runner/module.ts';
 
 export const BOOT_ID_COMMAND = 'cat /proc/sys/kernel/random/boot_id';
 
@@ -34,16 +34,6 @@ export function tcpProbe(host: string, port: number, timeoutMs: number): Promise
       reject(new Error(`TCP ${host}:${port}: ${e.code ?? e.message}`));
     });
   });
-}
-
-/**
- * Backoff before attempt n+1 (n from 0): `base·2ⁿ` capped, plus up to a second of jitter
- * (Ansible's reboot: `2**n + random`, cap 12 s). `rand` is injectable for tests.
- */
-export function backoffMs(n: number, o: { baseMs?: number; capMs?: number; rand?: () => number } = {}): number {
-  const base = o.baseMs ?? 1000;
-  const cap = o.capMs ?? 12_000;
-  return Math.min(cap, base * 2 ** Math.min(n, 20)) + Math.floor((o.rand ?? Math.random)() * 1000);
 }
 
 export interface Probe {
@@ -92,23 +82,17 @@ export async function waitUntilUp(
   conn: Connection,
   o: { timeoutMs: number; connectTimeoutMs: number; testCommand?: string; bootIdNot?: string; baseMs?: number; capMs?: number; stableMs?: number; onTry?: (p: Probe, n: number) => void },
 ): Promise<WaitOutcome> {
-  const started = Date.now();
-  const deadline = started + o.timeoutMs;
-  let lastError: string | undefined;
-  for (let n = 0; ; n++) {
-    const left = deadline - Date.now();
+  const w = await retry<{ bootId?: string; attempts: number }, string | undefined>({ timeoutMs: o.timeoutMs, baseMs: o.baseMs, capMs: o.capMs }, async (n, left) => {
     const p = await probeHost(conn, { connectTimeoutMs: Math.max(500, Math.min(o.connectTimeoutMs, left)), testCommand: o.testCommand, bootIdNot: o.bootIdNot });
     o.onTry?.(p, n + 1);
-    if (p.ok && o.stableMs) {
-      // stay up for a while: updates that reboot twice come back once, then go again
-      await sleep(o.stableMs);
-      const again = await probeHost(conn, { connectTimeoutMs: o.connectTimeoutMs, bootIdNot: o.bootIdNot });
-      if (again.ok && again.bootId === p.bootId) return { ok: true, bootId: p.bootId, attempts: n + 2, elapsedMs: Date.now() - started };
-      lastError = again.error ?? `boot id changed again (${p.bootId} → ${again.bootId})`;
-    } else if (p.ok) return { ok: true, bootId: p.bootId, attempts: n + 1, elapsedMs: Date.now() - started };
-    else lastError = p.error;
-    const wait = backoffMs(n, { baseMs: o.baseMs, capMs: o.capMs });
-    if (Date.now() + wait >= deadline) return { ok: false, attempts: n + 1, elapsedMs: Date.now() - started, lastError };
-    await sleep(wait);
-  }
+    if (!p.ok) return { again: p.error };
+    if (!o.stableMs) return { done: { bootId: p.bootId, attempts: n + 1 } };
+    // stay up for a while: updates that reboot twice come back once, then go again
+    await sleep(o.stableMs);
+    const again = await probeHost(conn, { connectTimeoutMs: o.connectTimeoutMs, bootIdNot: o.bootIdNot });
+    if (again.ok && again.bootId === p.bootId) return { done: { bootId: p.bootId, attempts: n + 2 } };
+    return { again: again.error ?? `boot id changed again (${p.bootId} → ${again.bootId})` };
+  });
+  if (w.ok) return { ok: true, bootId: w.value.bootId, attempts: w.value.attempts, elapsedMs: w.elapsedMs };
+  return { ok: false, attempts: w.attempts, elapsedMs: w.elapsedMs, lastError: w.last };
 }

@@ -3,7 +3,7 @@
  * POST to `<url><basePath>/<namespace>/<interface>` (base path `/api/2`, older `/api/1`,
  * before 2024 `/ucware/api`), positional params, HTTP Basic or Bearer auth, TLS verified
  * against a CA file or a pinned certificate. No public reference exists: the methods used
- * are the ones seen in those clients (docs/ucware-update-v5.md); anything else lives in
+ * are the ones seen in those clients (the team's shared/docs/ucware-update-v5.md); anything else lives in
  * `unverified.ts`, off by default.
  */
 import { readFileSync } from 'node:fs';

@@ -45,7 +45,6 @@ const USAGE = `usage: run <playbook> <inventory> [options]
       --plain            plain lines even on a terminal
   -h, --help`;
 
-const KNOWN = new Set(['limit', 'tags', 'skip-tags', 'check', 'diff', 'forks', 'serial', 'max-fail', 'resume', 'json', 'ask-pass', 'ask-become-pass', 'ssh-config', 'channel', 'list-hosts', 'list-tasks', 'no-type-check', 'verbose', 'plain', 'help', 'extra']);
 
 /** `--to before-ucware-5`: options the playbook declares (`params`) become extra vars. */
 function splitPlaybookParams(argv: string[]): { rest: string[]; params: Record<string, string | true> } {
@@ -54,7 +53,7 @@ function splitPlaybookParams(argv: string[]): { rest: string[]; params: Record<s
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const m = /^--([a-z][a-z0-9-]*)(?:=(.*))?$/.exec(a);
-    if (!m || KNOWN.has(m[1]!)) {
+    if (!m || Object.hasOwn(OPTIONS, m[1]!)) {
       rest.push(a);
       continue;
     }
@@ -91,56 +90,54 @@ function channelOption(v: string | undefined): 'persistent' | 'exec' | undefined
   throw new UsageError(`--channel must be persistent or exec, not "${v}"`);
 }
 
-async function main(args: string[]): Promise<number> {
-  const { rest: argv, params: playbookParams } = splitPlaybookParams(args);
-  const { values: v, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      limit: { type: 'string', short: 'l' },
-      tags: { type: 'string', short: 't' },
-      'skip-tags': { type: 'string' },
-      check: { type: 'boolean', short: 'C' },
-      diff: { type: 'boolean', short: 'D' },
-      forks: { type: 'string', short: 'f' },
-      serial: { type: 'string' },
-      'max-fail': { type: 'string' },
-      resume: { type: 'boolean' },
-      json: { type: 'string' },
-      'ask-pass': { type: 'boolean', short: 'k' },
-      'ask-become-pass': { type: 'boolean', short: 'K' },
-      'ssh-config': { type: 'string', short: 'F' },
-      channel: { type: 'string' },
-      'list-hosts': { type: 'boolean' },
-      'list-tasks': { type: 'boolean' },
-      'no-type-check': { type: 'boolean' },
-      verbose: { type: 'boolean', short: 'v' },
-      plain: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-      extra: { type: 'string', short: 'e', multiple: true },
-    },
-  });
-  const extraVars: Record<string, unknown> = {};
-  for (const e of v.extra ?? []) {
+const OPTIONS = {
+  limit: { type: 'string', short: 'l' },
+  tags: { type: 'string', short: 't' },
+  'skip-tags': { type: 'string' },
+  check: { type: 'boolean', short: 'C' },
+  diff: { type: 'boolean', short: 'D' },
+  forks: { type: 'string', short: 'f' },
+  serial: { type: 'string' },
+  'max-fail': { type: 'string' },
+  resume: { type: 'boolean' },
+  json: { type: 'string' },
+  'ask-pass': { type: 'boolean', short: 'k' },
+  'ask-become-pass': { type: 'boolean', short: 'K' },
+  'ssh-config': { type: 'string', short: 'F' },
+  channel: { type: 'string' },
+  'list-hosts': { type: 'boolean' },
+  'list-tasks': { type: 'boolean' },
+  'no-type-check': { type: 'boolean' },
+  verbose: { type: 'boolean', short: 'v' },
+  plain: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+  extra: { type: 'string', short: 'e', multiple: true },
+} as const;
+
+type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
+
+const list = (s?: string) => s?.split(',').map((x) => x.trim()).filter(Boolean);
+
+function num(s: string | undefined, flag: string, min: number): number | undefined {
+  if (s === undefined) return undefined;
+  const n = Number(s);
+  if (!Number.isFinite(n) || n < min) throw new UsageError(`${flag} must be a number ≥ ${min}, not "${s}"`);
+  return n;
+}
+
+/** `-e KEY=VALUE …` → host vars. */
+function extraVarsOf(extra: string[] | undefined): Record<string, unknown> {
+  const vars: Record<string, unknown> = {};
+  for (const e of extra ?? []) {
     const eq = e.indexOf('=');
     if (eq < 1) throw new UsageError(`-e expects KEY=VALUE, not "${e}"`);
-    extraVars[e.slice(0, eq)] = e.slice(eq + 1);
+    vars[e.slice(0, eq)] = e.slice(eq + 1);
   }
-  if (v.help) {
-    console.log(USAGE);
-    return 0;
-  }
-  if (positionals[0] === 'doc' && positionals.length <= 2) {
-    const { printDoc } = await import('./doc.ts');
-    return printDoc(positionals[1]);
-  }
-  const list = (s?: string) => s?.split(',').map((x) => x.trim()).filter(Boolean);
-  const num = (s: string | undefined, flag: string, min: number) => {
-    if (s === undefined) return undefined;
-    const n = Number(s);
-    if (!Number.isFinite(n) || n < min) throw new UsageError(`${flag} must be a number ≥ ${min}, not "${s}"`);
-    return n;
-  };
+  return vars;
+}
+
+/** `--list-hosts` / `--list-tasks`: print and stop; undefined when neither was asked for. */
+async function listing(v: Values, positionals: string[]): Promise<number | undefined> {
   if (v['list-hosts']) {
     const inv = positionals.length === 1 ? positionals[0] : positionals[1];
     if (!inv) throw new UsageError('--list-hosts needs an inventory');
@@ -155,8 +152,11 @@ async function main(args: string[]): Promise<number> {
     for (const l of listTasks(playbook, { tags: list(v.tags), skipTags: list(v['skip-tags']) })) console.log(l);
     return 0;
   }
-  if (positionals.length !== 2) throw new UsageError(`expected a playbook and an inventory\n\n${USAGE}`);
-  if (!(await typeChecked([findPlaybookFile(positionals[0]!), positionals[1]], v['no-type-check']))) return 1;
+  return undefined;
+}
+
+/** `-k` / `-K`: asked before anything connects, without echo; the answers are registered as secrets. */
+async function passwords(v: Values): Promise<{ sshPassword?: string; becomePassword?: string }> {
   let sshPassword: string | undefined;
   if (v['ask-pass']) {
     sshPassword = await askSecret('SSH password: ');
@@ -164,10 +164,14 @@ async function main(args: string[]): Promise<number> {
   }
   let becomePassword: string | undefined;
   if (v['ask-become-pass']) {
-    // Asked before anything connects, without echo; the answer is registered as a secret.
     becomePassword = await askSecret('BECOME password: ');
     if (becomePassword === undefined) throw new UsageError('--ask-become-pass needs a terminal; without one, name an env var in the inventory (becomePasswordEnv)');
   }
+  return { sshPassword, becomePassword };
+}
+
+/** The first Ctrl-C lets running tasks finish and starts no new ones; the second exits. */
+function stopOnCtrlC(): { stopped: boolean; reason?: string } {
   const abort = { stopped: false, reason: undefined as string | undefined };
   let interrupts = 0;
   process.on('SIGINT', () => {
@@ -179,6 +183,27 @@ async function main(args: string[]): Promise<number> {
     abort.reason = 'interrupted (Ctrl-C): no new task starts; running tasks finish';
     process.stderr.write('\nCtrl-C: letting running tasks finish, starting no new ones (Ctrl-C again to exit at once)\n');
   });
+  return abort;
+}
+
+async function main(args: string[]): Promise<number> {
+  const { rest: argv, params: playbookParams } = splitPlaybookParams(args);
+  const { values: v, positionals } = parseArgs({ args: argv, allowPositionals: true, options: OPTIONS });
+  const extraVars = extraVarsOf(v.extra);
+  if (v.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  if (positionals[0] === 'doc' && positionals.length <= 2) {
+    const { printDoc } = await import('./doc.ts');
+    return printDoc(positionals[1]);
+  }
+  const listed = await listing(v, positionals);
+  if (listed !== undefined) return listed;
+  if (positionals.length !== 2) throw new UsageError(`expected a playbook and an inventory\n\n${USAGE}`);
+  if (!(await typeChecked([findPlaybookFile(positionals[0]!), positionals[1]], v['no-type-check']))) return 1;
+  const { sshPassword, becomePassword } = await passwords(v);
+  const abort = stopOnCtrlC();
   const result = await runPlaybook({
     playbook: positionals[0]!,
     inventory: positionals[1]!,

@@ -47,11 +47,12 @@ async function ts(): Promise<TS> {
   return tsMod;
 }
 
-/** Module names: files of modules/ that call defineModule. */
+/** Module names: files anywhere under modules/ (ucware/ included) that call defineModule. */
 export function moduleFiles(dir = MODULE_DIR): { name: string; file: string }[] {
   if (!existsSync(dir)) return [];
-  return readdirSync(dir)
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
     .filter((f) => f.endsWith('.ts') && f !== 'index.ts')
+    .sort()
     .map((f) => join(dir, f))
     .filter((f) => /defineModule\s*</.test(readFileSync(f, 'utf8')))
     .flatMap((file) => [...readFileSync(file, 'utf8').matchAll(/export const (\w+) = defineModule</g)].map((m) => ({ name: m[1]!, file })));

@@ -9,16 +9,8 @@ import { loadInventory, type Host, type Inventory } from '../inventory/load.ts';
 import { loadPlaybook } from './load.ts';
 import { selectHosts, tagsSelect, type TagFilter } from '../inventory/select.ts';
 import { schedule, type RunSummary } from '../engine/scheduler.ts';
-import { connectionFor, channelFor } from '../connection/index.ts';
-
-/** `persistent` or `exec` when every host uses it, else `mixed (a: persistent, b: exec)`. */
-function strategyOf(hosts: Host[], channel?: 'persistent' | 'exec'): string {
-  const each = hosts.map((h) => [h.name, channelFor(h, { channel })] as const);
-  const kinds = new Set(each.map(([, c]) => c));
-  if (kinds.size <= 1) return [...kinds][0] ?? channel ?? 'exec';
-  return `mixed (${each.map(([h, c]) => `${h}: ${c}`).join(', ')})`;
-}
-import { Journal, completedTasks, latestRun, readNotes } from '../engine/journal.ts';
+import { connectionFor, channelFor, type ConnectOptions } from '../connection/index.ts';
+import { Journal, completedTasks, latestRun, readNotes, type JournalEntry } from '../engine/journal.ts';
 import { RunEvents } from '../output/events.ts';
 import { attachHostLogs } from '../output/hostLog.ts';
 import { attachJson } from '../output/jsonEvents.ts';
@@ -29,7 +21,8 @@ import { mask } from '../model/secrets.ts';
 import type { Item, Playbook, Serial } from '../model/dsl.ts';
 import type { Connection } from '../connection/connection.ts';
 
-export interface RunOptions {
+/** One run's options; how hosts are reached (`-F`, `-k`, `-K`, `--channel`) are ConnectOptions. */
+export interface RunOptions extends ConnectOptions {
   playbook: string;
   inventory: string;
   limit?: string;
@@ -55,22 +48,20 @@ export interface RunOptions {
   extraVars?: Record<string, unknown>;
   /** Options the playbook declares (`--to NAME`), set as host vars too. */
   params?: Record<string, string | true>;
-  /** `-F FILE`: the OpenSSH client config to read instead of ~/.ssh/config. */
-  sshConfigFile?: string;
-  /** `--ask-pass`: the SSH password for hosts without their own passwordEnv. */
-  sshPassword?: string;
-  /** `--ask-become-pass`: the sudo password for hosts without their own becomePasswordEnv. */
-  becomePassword?: string;
-  /** Asks for encrypted keys' passphrases (the CLI passes a terminal prompt). */
-  askPassphrase?: (prompt: string) => Promise<string | undefined>;
-  /** `--channel`: the command channel strategy for every host (else the inventory's, else the default). */
-  channel?: 'persistent' | 'exec';
 }
 
 export interface RunResult extends RunSummary {
   runId: string;
   logDir: string;
   playbookName: string;
+}
+
+/** `persistent` or `exec` when every host uses it, else `mixed (a: persistent, b: exec)`. */
+function strategyOf(hosts: Host[], channel?: 'persistent' | 'exec'): string {
+  const each = hosts.map((h) => [h.name, channelFor(h, { channel })] as const);
+  const kinds = new Set(each.map(([, c]) => c));
+  if (kinds.size <= 1) return [...kinds][0] ?? channel ?? 'exec';
+  return `mixed (${each.map(([h, c]) => `${h}: ${c}`).join(', ')})`;
 }
 
 export async function runPlaybook(o: RunOptions): Promise<RunResult> {
@@ -93,7 +84,7 @@ export async function runPlaybook(o: RunOptions): Promise<RunResult> {
   const invRel = relative(process.cwd(), inventory.file);
 
   let resumedFrom: string | undefined;
-  let resumed: Map<string, Map<string, import('../engine/journal.ts').JournalEntry>> | undefined;
+  let resumed: Map<string, Map<string, JournalEntry>> | undefined;
   if (o.resume) {
     const prev = latestRun(logsDir, name, invRel);
     if (!prev) throw new UsageError(`--resume: no earlier run of "${name}" on ${invRel} in ${logsDir}`);
@@ -126,7 +117,7 @@ export async function runPlaybook(o: RunOptions): Promise<RunResult> {
   const started = Date.now();
   const summary = await schedule({
     playbook, hosts, events, check: !!o.check, tags,
-    connect: o.connect ?? ((h) => connectionFor(h, (m) => events.emit({ type: 'warn', host: h.name, message: m }), { sshConfigFile: o.sshConfigFile, sshPassword: o.sshPassword, becomePassword: o.becomePassword, askPassphrase: o.askPassphrase, channel: o.channel })),
+    connect: o.connect ?? ((h) => connectionFor(h, (m) => events.emit({ type: 'warn', host: h.name, message: m }), o)),
     forks: o.forks ?? inventory.rollout?.forks,
     serial: o.serial ?? inventory.rollout?.serial,
     maxFailPercentage: o.maxFailPercentage ?? inventory.rollout?.maxFailPercentage,

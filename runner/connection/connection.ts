@@ -83,18 +83,3 @@ export interface Connection {
   reset(): Promise<void>;
   close(): Promise<void>;
 }
-
-/** Splits a stream of chunks into lines for `onLine`, keeping the unfinished tail. */
-export class LineSplitter {
-  #rest = '';
-  constructor(private readonly emit: (line: string) => void) {}
-  push(chunk: string): void {
-    const parts = (this.#rest + chunk).split('\n');
-    this.#rest = parts.pop() ?? '';
-    for (const p of parts) this.emit(p.replace(/\r$/, ''));
-  }
-  end(): void {
-    if (this.#rest !== '') this.emit(this.#rest);
-    this.#rest = '';
-  }
-}

@@ -17,7 +17,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { execAsRoot } from './sudo.ts';
 import { RunnerError, UnreachableError } from '../model/errors.ts';
 import { quote } from '../model/shell.ts';
-import { LineSplitter, type Connection, type ExecResult } from './connection.ts';
+import type { Connection, ExecResult } from './connection.ts';
+import { LineSplitter } from './lines.ts';
 import type { ModuleContext } from '../model/plan.ts';
 
 export interface DetachedOptions {
@@ -39,7 +40,7 @@ export interface DetachedOptions {
   launcher?: 'auto' | 'systemd-run' | 'setsid';
   /** @default /var/tmp/ucw-runner */
   baseDir?: string;
-  /** Told the job's id and directory once it runs (to record them, e.g. for a later attachDetached). */
+  /** Told the job's id and directory once it runs (to record them). */
   onStart?: (job: DetachedJob) => void;
   /** Told when the link dropped and when it is back. */
   onLinkChange?: (state: 'lost' | 'back', detail: string) => void;
@@ -108,11 +109,6 @@ export async function runDetached(target: Target, cmd: string, opts: DetachedOpt
   h.info(`detached as ${id} (${job.launcher}) in ${dir}: ${cmd}`);
   opts.onStart?.(job);
   return follow(h, job, opts, started);
-}
-
-/** Follows a job started earlier (by id), e.g. after the runner itself was restarted. */
-export async function attachDetached(target: Target, job: DetachedJob, opts: DetachedOptions = {}): Promise<DetachedResult> {
-  return follow(handle(target, opts), job, opts, Date.now());
 }
 
 interface Handle {

@@ -7,7 +7,8 @@ import { registerSecret } from '../model/secrets.ts';
 import { RunnerError } from '../model/errors.ts';
 import { defaultSshConfigFile, lookupSshConfig, parseJumpSpec } from './sshConfig.ts';
 import { LocalConnection } from './local.ts';
-import { SshConnection, type SshEndpoint } from './ssh.ts';
+import { SshConnection } from './ssh.ts';
+import type { SshEndpoint } from './link.ts';
 import { DEFAULT_CHANNEL, type BecomeSettings, type Connection } from './connection.ts';
 import type { ConnectionSettings, Host } from '../inventory/load.ts';
 

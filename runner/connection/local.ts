@@ -1,6 +1,7 @@
 /** The controller itself as a host (`connection: 'local'`), through execa. */
 import { userInfo } from 'node:os';
-import { LineSplitter, type BecomeSettings, type Connection, type ExecOptions, type ExecResult } from './connection.ts';
+import { Capture } from './lines.ts';
+import type { BecomeSettings, Connection, ExecOptions, ExecResult } from './connection.ts';
 
 export class LocalConnection implements Connection {
   readonly kind = 'local' as const;
@@ -19,8 +20,8 @@ export class LocalConnection implements Connection {
       ...(options.interact ? { stdin: 'pipe' as const } : { input: options.stdin ?? '' }),
       reject: false,
       timeout: options.timeoutMs,
-      encoding: 'utf8',
-      stripFinalNewline: false,
+      // The output is the capture's: one copy, decoded once.
+      buffer: false,
     });
     if (options.interact) {
       const stdin = child.stdin!;
@@ -31,22 +32,13 @@ export class LocalConnection implements Connection {
         kill: () => void child.kill('SIGKILL'),
       });
     }
-    if (options.onData) {
-      child.stdout?.on('data', (d: Buffer) => options.onData!('stdout', Buffer.from(d)));
-      child.stderr?.on('data', (d: Buffer) => options.onData!('stderr', Buffer.from(d)));
-    }
-    if (options.onLine) {
-      const out = new LineSplitter((l) => options.onLine!('stdout', l));
-      const err = new LineSplitter((l) => options.onLine!('stderr', l));
-      child.stdout?.on('data', (d: Buffer) => out.push(d.toString()));
-      child.stderr?.on('data', (d: Buffer) => err.push(d.toString()));
-      child.stdout?.on('end', () => out.end());
-      child.stderr?.on('end', () => err.end());
-    }
+    const capture = new Capture(options);
+    child.stdout?.on('data', (d: Buffer) => capture.push('stdout', d));
+    child.stderr?.on('data', (d: Buffer) => capture.push('stderr', d));
     const r = await child;
+    capture.end();
     return {
-      stdout: String(r.stdout ?? ''),
-      stderr: String(r.stderr ?? ''),
+      ...capture.result(),
       exitCode: r.exitCode ?? null,
       signal: r.signal ?? undefined,
       durationMs: Date.now() - started,

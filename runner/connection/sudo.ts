@@ -8,10 +8,10 @@
  * remote environment, or any output.
  */
 import { randomBytes } from 'node:crypto';
-import { StringDecoder } from 'node:string_decoder';
 import { RunnerError } from '../model/errors.ts';
 import { quote } from '../model/shell.ts';
-import { LineSplitter, type Connection, type ExecOptions, type ExecResult } from './connection.ts';
+import type { Connection, ExecOptions, ExecResult, StdinWriter } from './connection.ts';
+import { Capture } from './lines.ts';
 
 /** A sudo negotiation that failed; says which way, on which host, for which user. */
 export class BecomeError extends RunnerError {
@@ -24,8 +24,6 @@ export class BecomeError extends RunnerError {
   }
 }
 
-/** sudo's own words when it wanted a password that `-n` forbids (kept for callers of the old API). */
-export const SUDO_NEEDS_PASSWORD = /sudo: (a password is required|a terminal is required)/;
 const NEEDS_PASSWORD = /a password is required|a terminal is required|no password was provided|no tty present/;
 const WRONG_PASSWORD = /Sorry, try again|incorrect password attempt/;
 const NOT_ALLOWED = /is not in the sudoers file|is not allowed to execute|may not run sudo|not allowed to run sudo/;
@@ -46,12 +44,6 @@ export function becomeCommand(line: string, withPassword: boolean, id = randomBy
   return { line: `sudo ${flags} -H -- sh -c ${quote(inner)}`, prompt, success };
 }
 
-/** The old one-shot form: `sudo -n`, no marker (still right for root logins: the line itself). */
-export function becomeLine(line: string, loginUser: string): string {
-  if (loginUser === 'root') return line;
-  return `sudo -n -H -- sh -c ${quote(line)}`;
-}
-
 /**
  * Runs `line` as root on `conn`. Root logins run it directly. Throws BecomeError when sudo
  * itself refuses; a command that runs and fails comes back as a normal result.
@@ -63,87 +55,37 @@ export async function execAsRoot(conn: Connection, line: string, options: ExecOp
     const res = await conn.execAsRoot(line, options);
     if (res) return res;
   }
-  const settings = conn.become ?? {};
-  const password = settings.password;
-  const b = becomeCommand(line, password !== undefined);
-  const timeoutMs = settings.timeoutMs ?? 12_000;
-
-  let escalated = false;
-  let prompts = 0;
-  let failure: BecomeError | undefined;
-  let preOut = '';
-  let preErr = '';
-  const out: string[] = [];
-  const err: string[] = [];
-  const lines = options.onLine && {
-    out: new LineSplitter((l) => options.onLine!('stdout', l)),
-    err: new LineSplitter((l) => options.onLine!('stderr', l)),
+  const b = becomeCommand(line, conn.become?.password !== undefined);
+  const capture = new Capture(options);
+  let stdin: StdinWriter | undefined;
+  const io: SudoIO = {
+    write: (d) => stdin?.write(d),
+    kill: () => {
+      stdin?.end();
+      stdin?.kill();
+    },
   };
-  // Chunks may split a UTF-8 character (apt's German messages): decode per stream, not per chunk.
-  const decoders = { stdout: new StringDecoder('utf8'), stderr: new StringDecoder('utf8') };
-  let stdin: Parameters<NonNullable<ExecOptions['interact']>>[0] | undefined;
-  let timer: NodeJS.Timeout | undefined;
-
-  const fail = (reason: BecomeError['reason'], message: string) => {
-    failure ??= new BecomeError(conn.host, reason, message);
-    clearTimeout(timer);
-    stdin?.end();
-    stdin?.kill();
-  };
-  const emit = (stream: 'stdout' | 'stderr', text: string) => {
-    if (text === '') return;
-    (stream === 'stdout' ? out : err).push(text);
-    lines?.[stream === 'stdout' ? 'out' : 'err'].push(text);
-  };
-  const onEscalated = (rest: string) => {
-    escalated = true;
-    clearTimeout(timer);
-    emit('stdout', rest);
+  const dialog = new SudoDialog(conn, b, io, (rest, lecture) => {
+    capture.push('stdout', rest);
     // Whatever sudo printed on stderr before (a lecture, never the prompt) belongs to the output.
-    emit('stderr', preErr.split(b.prompt).join('').replace(/^\s+$/, ''));
-    preErr = '';
+    capture.push('stderr', lecture);
     if (options.stdin !== undefined) stdin!.end(options.stdin);
     else stdin!.end();
-  };
-
+  });
   const sudoOptions: ExecOptions = {
     timeoutMs: options.timeoutMs,
     interact: (w) => {
       stdin = w;
-      timer = setTimeout(
-        () => fail('timeout', `timed out after ${timeoutMs / 1000} s waiting for sudo (no prompt and no success marker) as ${conn.user}`),
-        timeoutMs,
-      );
+      dialog.start();
     },
-    onData: (stream, chunk) => {
-      const text = decoders[stream].write(chunk);
-      if (escalated) return emit(stream, text);
-      if (failure) return;
-      if (stream === 'stdout') {
-        preOut += text;
-        const at = preOut.indexOf(b.success + '\n');
-        if (at >= 0) onEscalated(preOut.slice(at + b.success.length + 1));
-        return;
-      }
-      preErr += text;
-      const seen = preErr.split(b.prompt).length - 1;
-      if (seen > prompts) {
-        prompts = seen;
-        if (prompts === 1 && password !== undefined) stdin!.write(password + '\n');
-        else fail('wrong-password', `incorrect sudo password for ${conn.user} (from ${settings.passwordSource ?? 'the configured source'})`);
-      } else if (WRONG_PASSWORD.test(preErr)) {
-        fail('wrong-password', `incorrect sudo password for ${conn.user} (from ${settings.passwordSource ?? 'the configured source'})`);
-      }
-    },
+    onData: (stream, chunk) => (dialog.escalated ? capture.push(stream, chunk) : dialog.onData(stream, chunk)),
   };
   // finally: a dropped link rejects, and no escalation timer may outlive it.
-  const res = await conn.exec(b.line, sudoOptions).finally(() => clearTimeout(timer));
-  if (escalated) for (const st of ['stdout', 'stderr'] as const) emit(st, decoders[st].end());
-  lines?.out.end();
-  lines?.err.end();
-  if (failure) throw failure;
-  if (!escalated) throw noEscalation(conn, preErr.split(b.prompt).join('').trim(), res.exitCode, res.signal);
-  return { ...res, stdout: out.join(''), stderr: err.join('') };
+  const res = await conn.exec(b.line, sudoOptions).finally(() => dialog.stop());
+  capture.end();
+  if (dialog.failure) throw dialog.failure;
+  if (!dialog.escalated) throw noEscalation(conn, dialog.said(), res.exitCode, res.signal);
+  return { ...res, ...capture.result() };
 }
 
 type Who = Pick<Connection, 'host' | 'user' | 'become'>;
@@ -167,64 +109,103 @@ export interface SudoIO {
 }
 
 /**
+ * sudo's side of the exchange, before it runs anything: the password is written once, only
+ * after sudo's own prompt; a second prompt or its "try again" is a wrong password; the success
+ * marker on stdout means escalated (what follows it is the command's). Fed only until then.
+ */
+class SudoDialog {
+  escalated = false;
+  failure?: BecomeError;
+  #preOut = Buffer.alloc(0);
+  #preErr = Buffer.alloc(0);
+  #prompts = 0;
+  #timer?: NodeJS.Timeout;
+  readonly #success: Buffer;
+
+  constructor(
+    private readonly conn: Who,
+    private readonly b: BecomeLine,
+    private readonly io: SudoIO,
+    private readonly onEscalated: (stdoutRest: Buffer, stderrBefore: Buffer) => void,
+    private readonly onFailed: (e: BecomeError) => void = () => {},
+  ) {
+    this.#success = Buffer.from(b.success + '\n');
+  }
+
+  start(): void {
+    const timeoutMs = this.conn.become?.timeoutMs ?? 12_000;
+    const e = () => new BecomeError(this.conn.host, 'timeout', `timed out after ${timeoutMs / 1000} s waiting for sudo (no prompt and no success marker) as ${this.conn.user}`);
+    this.#timer = setTimeout(() => this.fail(e()), timeoutMs);
+  }
+
+  stop(): void {
+    clearTimeout(this.#timer);
+  }
+
+  fail(e: BecomeError): void {
+    if (this.escalated || this.failure) return;
+    this.failure = e;
+    this.stop();
+    this.io.kill();
+    this.onFailed(e);
+  }
+
+  onData(stream: 'stdout' | 'stderr', chunk: Buffer): void {
+    if (this.escalated || this.failure) return;
+    if (stream === 'stdout') {
+      this.#preOut = Buffer.concat([this.#preOut, chunk]);
+      const at = this.#preOut.indexOf(this.#success);
+      if (at < 0) return;
+      this.escalated = true;
+      this.stop();
+      const lecture = this.#preErr.toString().split(this.b.prompt).join('');
+      this.onEscalated(this.#preOut.subarray(at + this.#success.length), Buffer.from(/^\s+$/.test(lecture) ? '' : lecture));
+      return;
+    }
+    this.#preErr = Buffer.concat([this.#preErr, chunk]);
+    const text = this.#preErr.toString();
+    const seen = text.split(this.b.prompt).length - 1;
+    const password = this.conn.become?.password;
+    if (seen > this.#prompts) {
+      this.#prompts = seen;
+      if (seen === 1 && password !== undefined) this.io.write(password + '\n');
+      else this.fail(this.#wrong());
+    } else if (WRONG_PASSWORD.test(text)) this.fail(this.#wrong());
+  }
+
+  /** The channel ended before escalation. */
+  ended(exitCode: number | null, signal?: string): void {
+    this.fail(noEscalation(this.conn, this.said(), exitCode, signal));
+  }
+
+  /** What sudo said on stderr, without its prompts. */
+  said(): string {
+    return this.#preErr.toString().split(this.b.prompt).join('').trim();
+  }
+
+  #wrong(): BecomeError {
+    const from = this.conn.become?.passwordSource ?? 'the configured source';
+    return new BecomeError(this.conn.host, 'wrong-password', `incorrect sudo password for ${this.conn.user} (from ${from})`);
+  }
+}
+
+/**
  * The same prompt/marker exchange as execAsRoot, for a long-lived root shell: feed it the
  * channel's output until `done` resolves (the success marker seen: from then on the channel
  * belongs to what sudo started) or rejects with a BecomeError. Call `ended` when the channel
- * ends. The password is written once, only after sudo's own prompt.
+ * ends.
  */
 export function sudoHandshake(conn: Who, b: BecomeLine, io: SudoIO): {
   onData(stream: 'stdout' | 'stderr', chunk: Buffer): void;
   ended(exitCode: number | null, signal?: string): void;
   done: Promise<void>;
 } {
-  const settings = conn.become ?? {};
-  const password = settings.password;
-  const timeoutMs = settings.timeoutMs ?? 12_000;
-  let preOut = '';
-  let preErr = '';
-  let prompts = 0;
-  let settled = false;
-  let resolve!: () => void;
-  let reject!: (e: BecomeError) => void;
-  const done = new Promise<void>((res, rej) => ((resolve = res), (reject = rej)));
-  const fail = (e: BecomeError) => {
-    if (settled) return;
-    settled = true;
-    clearTimeout(timer);
-    io.kill();
-    reject(e);
-  };
-  const timer = setTimeout(
-    () => fail(new BecomeError(conn.host, 'timeout', `timed out after ${timeoutMs / 1000} s waiting for sudo (no prompt and no success marker) as ${conn.user}`)),
-    timeoutMs,
-  );
-  const wrong = () => new BecomeError(conn.host, 'wrong-password', `incorrect sudo password for ${conn.user} (from ${settings.passwordSource ?? 'the configured source'})`);
-  return {
-    done,
-    onData(stream, chunk) {
-      if (settled) return;
-      if (stream === 'stdout') {
-        preOut += chunk.toString();
-        if (preOut.includes(b.success + '\n')) {
-          settled = true;
-          clearTimeout(timer);
-          resolve();
-        }
-        return;
-      }
-      preErr += chunk.toString();
-      const seen = preErr.split(b.prompt).length - 1;
-      if (seen > prompts) {
-        prompts = seen;
-        if (prompts === 1 && password !== undefined) io.write(password + '\n');
-        else fail(wrong());
-      } else if (WRONG_PASSWORD.test(preErr)) fail(wrong());
-    },
-    ended(exitCode, signal) {
-      if (settled) return;
-      fail(noEscalation(conn, preErr.split(b.prompt).join('').trim(), exitCode, signal));
-    },
-  };
+  let dialog!: SudoDialog;
+  const done = new Promise<void>((resolve, reject) => {
+    dialog = new SudoDialog(conn, b, io, () => resolve(), reject);
+  });
+  dialog.start();
+  return { done, onData: (stream, chunk) => dialog.onData(stream, chunk), ended: (code, sig) => dialog.ended(code, sig) };
 }
 
 const lastLine = (s: string) => s.split('\n').filter((l) => l.trim()).at(-1) ?? '';

@@ -10,7 +10,7 @@
  *   ]),
  * ])
  */
-import type { ModuleDef, FileDiff } from './plan.ts';
+import type { ModuleDef, FileDiff, HostInfo } from './plan.ts';
 import type { HostVars } from './vars.ts';
 
 /** What a task produced, as later tasks, `until`, `changedWhen` and `failedWhen` see it. */
@@ -24,15 +24,8 @@ export interface Outcome<R = unknown> {
   durationMs?: number;
 }
 
-/** A host as `when` sees it: its inventory data and what earlier tasks on it did. */
-export interface HostView {
-  name: string;
-  /** Where the host is reached (inventory `address`). */
-  address: string;
-  user: string;
-  vars: HostVars;
-  tags: readonly string[];
-  groups: readonly string[];
+/** A host as `when` and params functions see it: its inventory data and what earlier tasks on it did. */
+export interface HostView extends HostInfo {
   check: boolean;
   /** The outcome of an earlier task on this host (by the task object or its `id`). */
   result<R>(task: Task<R> | string): Outcome<R> | undefined;

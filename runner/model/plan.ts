@@ -19,9 +19,58 @@ export interface FileDiff {
   after: string | null;
 }
 
-export type Step =
-  | { kind: 'exec'; cmd: string; stdin?: string | Buffer; okExitCodes?: number[]; timeoutMs?: number }
-  | { kind: 'upload'; path: string; content: string | Buffer; mode?: string; owner?: string; group?: string };
+/** A command on the host, as `ctx.run` runs it (through sudo when the task has become). */
+export interface ExecStep {
+  kind: 'exec';
+  cmd: string;
+  stdin?: string | Buffer;
+  /** Exit codes that are not a failure. @default [0] */
+  okExitCodes?: number[];
+  timeoutMs?: number;
+  /** Run detached on the host (runner/connection/detached.ts): a dropped SSH link does not kill it half-way; its lines still stream. */
+  detached?: boolean;
+  /** While the command fails on a lock another process holds, wait (backoff) and try again. */
+  lockWait?: LockWait;
+  /** What the task reports from this command's output: its result, and the reason once it ran. */
+  report?: (r: ExecResult) => { result?: unknown; reason?: string };
+  /**
+   * A bad exit code fails the task without throwing, keeping what `report` made of the failed
+   * run, so `failedWhen`, `until`, `ignoreErrors` and later tasks can read the output.
+   */
+  keepOnFailure?: boolean;
+}
+
+/** A file written on the host atomically (temp file beside it, then rename). */
+export interface UploadStep {
+  kind: 'upload';
+  path: string;
+  content: string | Buffer;
+  /** Unset: the mode of the file it replaces, else 0644. */
+  mode?: string;
+  /** Unset (with group): the owner of the file it replaces. */
+  owner?: string;
+  group?: string;
+}
+
+/** The lock a failed command ran into, and who holds it. */
+export interface HeldLock {
+  lock: string;
+  pid?: number;
+  holder?: string;
+}
+
+/** How to tell that a command failed only because another process holds a lock. */
+export interface LockWait {
+  /** Keep trying this long. */
+  waitMs: number;
+  /** The lock a failed run hit, or undefined when the failure is the command's own. */
+  lockOf(r: ExecResult): HeldLock | undefined;
+  /** Lines put before stderr when the command fails for good (dpkg's errors, which apt prints on stdout). */
+  errorLines?(r: ExecResult): string[];
+}
+
+/** What the default apply does, in order. */
+export type Step = ExecStep | UploadStep;
 
 export interface Plan<R = unknown> {
   changed: boolean;
@@ -55,8 +104,10 @@ export interface CommandOptions {
   quiet?: boolean;
 }
 
+/** A host's inventory data, as modules and `when` see it. */
 export interface HostInfo {
   name: string;
+  /** Where the host is reached (inventory `address`). */
   address: string;
   user: string;
   tags: readonly string[];
@@ -68,11 +119,15 @@ export interface HostInfo {
 export interface ModuleContext {
   host: HostInfo;
   task: string;
+  /** The module's name, for errors. */
+  module: string;
   check: boolean;
   become: boolean;
   connection: Connection;
   /** Run a shell line on the host (through sudo when become); throws CommandError unless the exit code is ok. */
   run(cmd: string, options?: CommandOptions): Promise<ExecResult>;
+  /** Run one step as the default apply does (for a custom apply whose later steps depend on earlier output). */
+  runStep(step: Step): Promise<ExecResult>;
   /** Show a line on the host's progress row (and log it). */
   output(line: string): void;
   warn(message: string): void;
@@ -109,14 +164,11 @@ export const change = <R>(reason: string, rest: { steps: Step[]; diff?: FileDiff
   ...rest,
 });
 
-export const exec = (cmd: string, options: Omit<Extract<Step, { kind: 'exec' }>, 'kind' | 'cmd'> = {}): Step => ({
-  kind: 'exec',
-  cmd,
+export const exec = (cmd: string, options: Omit<ExecStep, 'kind' | 'cmd'> = {}): ExecStep => ({ kind: 'exec', cmd, ...options });
+
+export const upload = (path: string, content: string | Buffer, options: Omit<UploadStep, 'kind' | 'path' | 'content'> = {}): UploadStep => ({
+  kind: 'upload',
+  path,
+  content,
   ...options,
 });
-
-export const upload = (
-  path: string,
-  content: string | Buffer,
-  options: Omit<Extract<Step, { kind: 'upload' }>, 'kind' | 'path' | 'content'> = {},
-): Step => ({ kind: 'upload', path, content, ...options });

@@ -7,7 +7,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loopbackConnection, makeClientKey, startSshd, portBase, type TestSshd } from '../support/sshd.ts';
-import { SshConnection, SshAuthError, clearKeyCache, type SshOptions } from '../../runner/connection/ssh.ts';
+import { SshConnection, type SshOptions } from '../../runner/connection/ssh.ts';
+import { SshAuthError, clearKeyCache } from '../../runner/connection/link.ts';
 import { connectionFor } from '../../runner/connection/index.ts';
 import { buildInventory, type InventorySpec } from '../../runner/inventory/load.ts';
 import { clearSshConfigCache } from '../../runner/connection/sshConfig.ts';

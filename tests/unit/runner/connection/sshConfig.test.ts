@@ -1,0 +1,120 @@
+// ~/.ssh/config lookups (through the ssh-config parser) and how connectionFor merges them with the inventory.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { lookupSshConfig, parseJumpSpec, clearSshConfigCache } from '../../../../runner/connection/sshConfig.ts';
+import { connectionFor } from '../../../../runner/connection/index.ts';
+import { buildInventory } from '../../../../runner/inventory/load.ts';
+import type { SshConnection } from '../../../../runner/connection/ssh.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'ucw-sshcfg-'));
+const cfg = join(dir, 'config');
+writeFileSync(
+  cfg,
+  `# PBX fleet
+Host pbx-ber-*
+  User ucware
+  Port 2222
+  ProxyJump bastion.example.org,admin@10.9.0.1:2200
+  ServerAliveInterval 15
+  serveralivecountmax 4
+
+Host pbx-ber-1
+  HostName 10.1.0.5
+  IdentityFile ~/.ssh/id_pbx
+  IdentityFile keys/second
+
+Host bastion.example.org
+  HostName 192.0.2.10
+  User jump
+
+Host pbx-%h
+  HostName %h.internal
+
+Host *
+  ConnectTimeout 7
+  User fallback
+`,
+);
+
+test.after(() => rmSync(dir, { recursive: true, force: true }));
+
+test('first match wins per key; IdentityFile accumulates and expands ~; ProxyJump is a list', () => {
+  clearSshConfigCache();
+  const c = lookupSshConfig('pbx-ber-1', cfg);
+  assert.equal(c, {
+    hostName: '10.1.0.5',
+    user: 'ucware',
+    port: 2222,
+    identityFiles: [join(homedir(), '.ssh/id_pbx'), join(homedir(), '.ssh/keys/second')],
+    proxyJump: ['bastion.example.org', 'admin@10.9.0.1:2200'],
+    connectTimeoutSec: 7,
+    serverAliveIntervalSec: 15,
+    serverAliveCountMax: 4,
+  });
+  assert.equal(lookupSshConfig('other', cfg), { user: 'fallback', connectTimeoutSec: 7 });
+  assert.equal(lookupSshConfig('x', join(dir, 'missing')), {});
+});
+
+test('jump specs', () => {
+  assert.equal(parseJumpSpec('admin@10.9.0.1:2200'), { user: 'admin', host: '10.9.0.1', port: 2200 });
+  assert.equal(parseJumpSpec('bastion'), { user: undefined, host: 'bastion', port: undefined });
+  assert.equal(parseJumpSpec('[fd00::1]:22'), { user: undefined, host: 'fd00::1', port: 22 });
+  assert.throws(() => parseJumpSpec('a@b@c:x'), /invalid jump host/);
+});
+
+test('connectionFor: the config fills gaps, the inventory wins, -F overrides the inventory file', () => {
+  clearSshConfigCache();
+  const inv = buildInventory(join(dir, 'inv.ts'), {
+    defaults: { sshConfigFile: cfg },
+    hosts: {
+      'pbx-ber-1': {},
+      'pbx-ber-2': { user: 'root', port: 22, identityFile: '/keys/k', connectTimeoutSec: 3, jump: 'root@10.0.0.1' },
+    },
+  });
+  const a = connectionFor(inv.hosts[0]!, () => {}) as SshConnection;
+  assert.is(a.address, '10.1.0.5:2222');
+  assert.is(a.user, 'ucware');
+  assert.equal(a.options.identityFiles, [join(homedir(), '.ssh/id_pbx'), join(homedir(), '.ssh/keys/second')]);
+  assert.is(a.options.connectTimeoutMs, 7000);
+  assert.is(a.options.keepaliveIntervalMs, 15_000);
+  assert.is(a.options.keepaliveCountMax, 4);
+  assert.equal(
+    a.options.jumps!.map((j) => `${j.user}@${j.address}:${j.port}`),
+    ['jump@192.0.2.10:22', 'admin@10.9.0.1:2200'],
+    'the jump host resolves through the config too',
+  );
+  const b = connectionFor(inv.hosts[1]!, () => {}) as SshConnection;
+  assert.is(b.address, 'pbx-ber-2:22');
+  assert.is(b.user, 'root');
+  assert.equal(b.options.identityFiles, ['/keys/k']);
+  assert.is(b.options.connectTimeoutMs, 3000);
+  assert.equal(b.options.jumps!.map((j) => `${j.user}@${j.address}:${j.port}`), ['root@10.0.0.1:22']);
+  const other = join(dir, 'other');
+  writeFileSync(other, 'Host pbx-ber-1\n  HostName 10.7.7.7\n');
+  const f = connectionFor(inv.hosts[0]!, () => {}, { sshConfigFile: other }) as SshConnection;
+  assert.is(f.address, '10.7.7.7:22');
+});
+
+test('become settings: the host env var wins over --ask-become-pass; a named but unset var is explained', () => {
+  const inv = buildInventory(join(dir, 'inv2.ts'), {
+    defaults: { sshConfigFile: join(dir, 'missing') },
+    hosts: { a: { becomePasswordEnv: 'UCW_T_BECOME_A' }, b: { becomePasswordEnv: 'UCW_T_UNSET' }, c: {} },
+  });
+  process.env.UCW_T_BECOME_A = 'from-env';
+  try {
+    const [a, b, c] = inv.hosts.map((h) => connectionFor(h, () => {}, { becomePassword: 'from-K' }));
+    assert.is(a!.become!.password, 'from-env');
+    assert.is(b!.become!.password, 'from-K');
+    assert.is(c!.become!.password, 'from-K');
+    const none = connectionFor(inv.hosts[1]!, () => {});
+    assert.is(none.become!.password, undefined);
+    assert.match(none.become!.passwordSource!, /\$UCW_T_UNSET .*not set/);
+  } finally {
+    delete process.env.UCW_T_BECOME_A;
+  }
+});
+
+test.run();

@@ -1,0 +1,98 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildInventory, loadInventory, fromYaml } from '../../../../runner/inventory/load.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'ucw-inv-'));
+const write = (name: string, text: string) => {
+  const f = join(dir, name);
+  writeFileSync(f, text);
+  return f;
+};
+
+test('TS spec: defaults < parent group < child group < host, for vars and connection settings', () => {
+  const inv = buildInventory('/x/inv.ts', {
+    defaults: { user: 'ucware', port: 22, vars: { site: 'none', level: 0 } },
+    groups: { de: { vars: { site: 'de', level: 1 }, children: ['berlin'] }, berlin: { vars: { site: 'berlin' } } },
+    hosts: { b1: { address: '10.0.0.1', groups: ['berlin'], vars: { level: 9 }, port: 2222 }, x: {} },
+  });
+  const b1 = inv.hosts[0]!;
+  assert.is(b1.address, '10.0.0.1');
+  assert.is(b1.port, 2222);
+  assert.is(b1.user, 'ucware');
+  assert.equal(b1.vars, { site: 'berlin', level: 9 });
+  assert.equal(b1.groups.sort(), ['all', 'berlin', 'de']);
+  assert.equal([...inv.groups.get('de')!], ['b1']);
+  assert.is(inv.hosts[1]!.address, 'x');
+  assert.is(inv.hosts[1]!.hostKeyChecking, 'accept-new');
+  assert.ok(inv.hosts[1]!.knownHostsFiles[0]!.endsWith('.ssh/known_hosts'));
+});
+
+const bad: [string, object, RegExp][] = [
+  ['bad port', { hosts: { h1: { port: 70000 } } }, /inv\.ts: host "h1", field "port": must be a port number/],
+  ['unknown field', { hosts: { h1: { adress: 'x' } } }, /host "h1", field "adress": unknown field/],
+  ['bad connection', { hosts: { h1: { connection: 'telnet' } } }, /field "connection": must be 'ssh' or 'local'/],
+  ['bad hostKeyChecking', { hosts: { h1: { hostKeyChecking: 'no' } } }, /field "hostKeyChecking"/],
+  ['group lists unknown host', { groups: { g: { hosts: ['nope'] } }, hosts: {} }, /group "g", field "hosts": lists unknown host "nope"/],
+  ['tags not a list', { hosts: { h1: { tags: 'berlin' } } }, /host "h1", field "tags": must be a list/],
+  ['bad host name', { hosts: { 'a b': {} } }, /host "a b": invalid host name/],
+  ['cycle', { groups: { a: { children: ['b'] }, b: { children: ['a'] } }, hosts: { h: { groups: ['a'] } } }, /cycle/],
+  ['empty address', { hosts: { h1: { address: '' } } }, /field "address": must be a non-empty string/],
+];
+for (const [name, spec, re] of bad) {
+  test(`invalid inventory: ${name}`, () => assert.throws(() => buildInventory('inv.ts', spec as never), re));
+}
+
+test('YAML: all/children/hosts/vars, ansible_* aliases, tags', async () => {
+  const f = write(
+    'prod.yml',
+    `all:
+  vars:
+    ansible_user: ucware
+    snapshot: none
+  hosts:
+    lab1: { ansible_host: 10.250.0.11 }
+  children:
+    berlin:
+      vars: { site: berlin }
+      hosts:
+        pbx1: { ansible_host: 10.1.0.5, ansible_port: 2222, tags: [vm] }
+      children:
+        berlin_dc2:
+          hosts:
+            pbx2: { address: 10.1.0.6, licenceFile: lic/pbx2.lic }
+`,
+  );
+  const inv = await loadInventory(f);
+  const by = Object.fromEntries(inv.hosts.map((h) => [h.name, h]));
+  assert.is(by.pbx1!.port, 2222);
+  assert.is(by.pbx1!.user, 'ucware');
+  assert.equal(by.pbx1!.tags, ['vm']);
+  assert.is(by.pbx2!.vars.site, 'berlin');
+  assert.is(by.pbx2!.vars.licenceFile, 'lic/pbx2.lic');
+  assert.is(by.pbx2!.vars.snapshot, 'none');
+  assert.equal(by.pbx2!.groups.sort(), ['all', 'berlin', 'berlin_dc2']);
+  assert.is(by.lab1!.address, '10.250.0.11');
+});
+
+test('YAML errors name the file and line', () => {
+  assert.throws(() => fromYaml('bad.yml', 'all:\n  hosts: [\n'), /bad\.yml: invalid YAML at line/);
+  assert.throws(() => fromYaml('bad.yml', 'web:\n  hosts: {}\n'), /starts with "all:"/);
+  assert.throws(() => fromYaml('bad.yml', 'all:\n  hostz: {}\n'), /group "all", field "hostz": unknown key/);
+});
+
+test('a TS inventory file loads; a missing one is named', async () => {
+  const f = write('lab.ts', `export default { hosts: { a: { address: '127.0.0.1', connection: 'local' } } };\n`);
+  const inv = await loadInventory(f);
+  assert.is(inv.hosts[0]!.connection, 'local');
+  try {
+    await loadInventory(join(dir, 'nope.ts'));
+    assert.unreachable();
+  } catch (e) {
+    assert.match((e as Error).message, /nope\.ts: file not found/);
+  }
+});
+
+test.run();
