@@ -13,6 +13,7 @@ import { readFile, statFile, type FileStat } from './facts/files.ts';
 import { checkValidate, fileChange } from './lib/writeFile.ts';
 
 export interface BlockInFileParams {
+  /** The file (absolute path). */
   path: string;
   /** The lines between the markers (a final newline is optional). */
   block?: string;
@@ -20,9 +21,9 @@ export interface BlockInFileParams {
   present?: boolean;
   /** The marker line, `{mark}` replaced by `markerBegin`/`markerEnd`; makes the block findable again. @default '# {mark} UCW-RUNNER MANAGED BLOCK' */
   marker?: string;
-  /** @default 'BEGIN' */
+  /** Replaces `{mark}` in the first marker line. @default 'BEGIN' */
   markerBegin?: string;
-  /** @default 'END' */
+  /** Replaces `{mark}` in the last marker line. @default 'END' */
   markerEnd?: string;
   /** A new block goes after the last line matching this, or at `'EOF'`. @default 'EOF' */
   insertAfter?: RegExp | 'EOF';
@@ -32,7 +33,9 @@ export interface BlockInFileParams {
   create?: boolean;
   /** Octal mode; unset: kept (0644 for a new file). */
   mode?: string;
+  /** Owner of the file (user name); unset: kept (root for a new file). */
   owner?: string;
+  /** Group of the file; unset: kept. */
   group?: string;
   /** Command with `%s` (the new file) that must succeed first, e.g. `/usr/sbin/sshd -t -f %s`. */
   validate?: string;

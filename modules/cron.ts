@@ -24,13 +24,13 @@ export interface CronParams {
   user?: string;
   /** A file in /etc/cron.d/ (letters, digits, `_`, `-` only: cron skips other names). Unset: the user's crontab. */
   cronFile?: string;
-  /** @default '*' */
+  /** Minute field (0–59, lists, ranges, steps). @default '*' */
   minute?: string;
-  /** @default '*' */
+  /** Hour field (0–23). @default '*' */
   hour?: string;
   /** Day of month. @default '*' */
   day?: string;
-  /** @default '*' */
+  /** Month field (1–12 or names). @default '*' */
   month?: string;
   /** Day of week (0–7 or names). @default '*' */
   weekday?: string;

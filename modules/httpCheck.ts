@@ -12,6 +12,7 @@
  * httpCheck({ url: 'http://127.0.0.1:8080/health', from: 'target', json: { path: 'status', equals: 'ok' } })
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import { parseCurl } from './facts/curl.ts';
 import { defineModule, noop, type Plan, type ModuleContext, ParamError, TaskFailed, sh, httpFetch } from '../runner/module.ts';
 
 export interface HttpCheckParams {
@@ -225,22 +226,4 @@ async function viaCurl(ctx: ModuleContext, p: HttpCheckParams): Promise<HttpResp
   return parseCurl(r.stdout, certSha256);
 }
 
-/** Pure: curl's `-D -` headers (one block per hop) + body + the `@@ucw-http` trailer. */
-export function parseCurl(out: string, certSha256?: string): HttpResponse {
-  const m = /\n?@@ucw-http (\d+) (\S*)\n?$/.exec(out);
-  if (!m) throw new Error('curl printed no status');
-  let rest = out.slice(0, m.index);
-  let headers: Record<string, string> = {};
-  // header blocks come first, one per response (redirects, 100-continue)
-  while (/^HTTP\/[\d.]+ \d+/.test(rest)) {
-    const end = rest.search(/\r?\n\r?\n/);
-    const block = end < 0 ? rest : rest.slice(0, end);
-    headers = {};
-    for (const line of block.split(/\r?\n/).slice(1)) {
-      const i = line.indexOf(':');
-      if (i > 0) headers[line.slice(0, i).trim().toLowerCase()] = line.slice(i + 1).trim();
-    }
-    rest = end < 0 ? '' : rest.slice(end).replace(/^\r?\n\r?\n/, '');
-  }
-  return { status: Number(m[1]), url: m[2] ?? '', headers, body: rest, certSha256 };
-}
+export { parseCurl };

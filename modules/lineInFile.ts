@@ -16,6 +16,7 @@ import { readFile, statFile, type FileStat } from './facts/files.ts';
 import { checkValidate, fileChange } from './lib/writeFile.ts';
 
 export interface LineInFileParams {
+  /** The file (absolute path). */
   path: string;
   /** The line (no newline). With `backrefs`: a replacement for `regexp`'s match (`$1`, `$<name>`). */
   line?: string;
@@ -35,7 +36,9 @@ export interface LineInFileParams {
   create?: boolean;
   /** Octal mode; unset: kept (0644 for a new file). */
   mode?: string;
+  /** Owner of the file (user name); unset: kept (root for a new file). */
   owner?: string;
+  /** Group of the file; unset: kept. */
   group?: string;
   /** Command with `%s` (the new file) that must succeed before it replaces the old, e.g. `visudo -cf %s`. */
   validate?: string;
