@@ -60,7 +60,7 @@ export const authorizedKey = defineModule<AuthorizedKeyParams, AuthorizedKeyFact
   },
   facts: async (ctx, p) => {
     const entry = parsePasswd((await ctx.run(passwdCommand(p.user), { quiet: true, okExitCodes: [0, 2] })).stdout);
-    if (!entry) throw new ParamError(`authorizedKey: no user ${p.user} on ${ctx.host.name}`);
+    if (!entry) return { entry, group: '', dir: { exists: false }, file: { exists: false }, content: null };
     const group = (await ctx.run(sh`id -gn ${p.user}`, { quiet: true })).stdout.trim();
     const path = pathOf(p, entry);
     const dir = await statFile(ctx, path.slice(0, path.lastIndexOf('/')));
@@ -72,6 +72,11 @@ export const authorizedKey = defineModule<AuthorizedKeyParams, AuthorizedKeyFact
 
 /** Pure: the file's lines → the new content, plus the directory and file modes and owner. */
 export function plan(p: AuthorizedKeyParams, f: AuthorizedKeyFacts): Plan {
+  // under --check an earlier task may not have created the user yet; a real run fails here, saying so
+  if (!f.entry)
+    return change(`add ${p.keys.length} key(s) for ${p.user} (no such user yet: an earlier task must create it)`, {
+      steps: [exec(sh`if ! getent passwd ${p.user} >/dev/null; then echo ${`authorizedKey: no user ${p.user}`} >&2; exit 67; fi`)],
+    });
   const path = pathOf(p, f.entry);
   const dir = path.slice(0, path.lastIndexOf('/'));
   const own = `${p.user}:${f.group}`;

@@ -40,5 +40,6 @@ export default cases(authorizedKey, [
     replay: lab1({ run: stat(AK), stdout: 'regular file|644|ucware|ucware|89\n' }, { run: stat('/home/ucware/.ssh'), stdout: 'directory|755|ucware|ucware|4096\n' }),
     expect: { reason: `/home/ucware/.ssh mode 755 → 0700, ${AK} → 0600 ucware:ucware`, steps: [{ kind: 'exec', cmd: 'chmod 0700 -- /home/ucware/.ssh' }, { kind: 'exec', cmd: `chmod 0600 -- ${AK}` }, { kind: 'exec', cmd: `chown ucware:ucware -- ${AK}` }] },
   },
+  { name: 'no such user (yet): a step that fails saying so', params: { user: 'nosuchuser', keys: [NEW] }, replay: [{ run: 'getent passwd nosuchuser', out: 'bookworm/accounts/passwd-missing.txt', exitCode: 2 }], expect: { reason: 'add 1 key(s) for nosuchuser (no such user yet: an earlier task must create it)', steps: [{ kind: 'exec', cmd: "if ! getent passwd nosuchuser >/dev/null; then echo 'authorizedKey: no user nosuchuser' >&2; exit 67; fi" }] } },
   { name: 'not a key line', params: { user: 'ucware', keys: ['hello'] }, expect: { throws: /not a public key line/ } },
 ]);
