@@ -103,6 +103,23 @@ export function parseAptSimulation(out: string): PackageMove[] {
   return moves;
 }
 
+/**
+ * Packages apt will not move in this run, by name: "The following packages have been kept
+ * back:" (a move would need new or removed packages, or a held one) and Ubuntu's "The following
+ * upgrades have been deferred due to phasing:" (apt ≥ 2.1 on a phased-update rollout).
+ */
+export function parseNotMoved(out: string): { keptBack: string[]; phased: string[] } {
+  const res = { keptBack: [] as string[], phased: [] as string[] };
+  let into: string[] | undefined;
+  for (const line of out.split('\n')) {
+    if (/^The following packages have been kept back:/.test(line)) into = res.keptBack;
+    else if (/^The following upgrades have been deferred due to phasing:/.test(line)) into = res.phased;
+    else if (into && /^\s+\S/.test(line)) into.push(...line.trim().split(/\s+/));
+    else into = undefined;
+  }
+  return res;
+}
+
 /** `ucware 4.5.0.9 → 4.5.0.10` lines, for reasons and diffs. */
 export const formatMoves = (moves: readonly PackageMove[]) =>
   moves.map((m) => `${m.name} ${m.from ?? '(new)'} → ${m.to ?? '(removed)'}`).join('\n') + (moves.length ? '\n' : '');
