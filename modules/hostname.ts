@@ -66,7 +66,7 @@ export function plan(p: HostnameParams, f: Facts): Plan {
     why.push(`running name ${f.running || '(none)'} → ${p.name}`);
   }
   if (steps.length === 0) return noop(`host name is already ${p.name}`);
-  return change(why.join(', '), { steps, diff });
+  return change(why.join(', '), { steps, diff: diff.length ? diff : undefined });
 }
 
 /** /etc/hosts with the 127.0.1.1 line naming the host; every other line kept byte for byte. */

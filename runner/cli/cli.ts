@@ -13,16 +13,26 @@ import { RunnerError, UsageError } from '../model/errors.ts';
 import { mask } from '../model/secrets.ts';
 import { askSecret } from './prompt.ts';
 import { formatDiagnostic, typeCheck } from './typecheck.ts';
+import { Vault, readVaultPasswordFile } from '../inventory/vault.ts';
+import { readAnsibleCfg, type AnsibleCfg } from '../inventory/ansibleCfg.ts';
+import type { ConnectionSettings } from '../inventory/load.ts';
 
 const USAGE = `usage: run <playbook> <inventory> [options]
        run doc [module]     a module's reference (params, defaults, check mode, examples)
+       run inventory <inventory> --list | --graph [GROUP] | --host NAME
+                            what the runner understood, as ansible-inventory prints it
 
   <playbook>             a name (upgrade, configure-v5, …) or a file (playbooks/x.ts)
-  <inventory>            inventory/prod.ts, inventory/lab.ts, or an Ansible-style .yml
+  <inventory>            inventory/prod.ts, or any Ansible inventory: YAML, INI, a directory
+                         (group_vars/ and host_vars/ beside it are read), or host1,host2,
 
-  -l, --limit PATTERN    hosts: names, globs, groups, tag:NAME, ~regex; a,b  &and  !not
-  -t, --tags LIST        only tasks with these tags (always/never/tagged/untagged/all)
-      --skip-tags LIST   skip tasks with these tags
+  -l, --limit PATTERN    Ansible's host patterns: a,b a:b  &and  !not  globs  ~regex
+                         group[0] group[1:3] group[-1]  @file  plus tag:NAME
+  -t, --tags LIST        only tasks with these tags (always/never/tagged/untagged/all);
+                         repeatable, the lists add up
+      --skip-tags LIST   skip tasks with these tags (repeatable)
+      --vault-password-file FILE   decrypt ansible-vault data (repeatable)
+  -J, --ask-vault-pass   ask once for the vault password
   -C, --check            plan only: show what would change, change nothing
   -D, --diff             show file diffs
   -f, --forks N          hosts at once (default 50)
@@ -92,8 +102,13 @@ function channelOption(v: string | undefined): 'persistent' | 'exec' | undefined
 
 const OPTIONS = {
   limit: { type: 'string', short: 'l' },
-  tags: { type: 'string', short: 't' },
-  'skip-tags': { type: 'string' },
+  tags: { type: 'string', short: 't', multiple: true },
+  'skip-tags': { type: 'string', multiple: true },
+  'vault-password-file': { type: 'string', multiple: true },
+  'ask-vault-pass': { type: 'boolean', short: 'J' },
+  list: { type: 'boolean' },
+  graph: { type: 'boolean' },
+  host: { type: 'string' },
   check: { type: 'boolean', short: 'C' },
   diff: { type: 'boolean', short: 'D' },
   forks: { type: 'string', short: 'f' },
@@ -116,7 +131,33 @@ const OPTIONS = {
 
 type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
 
-const list = (s?: string) => s?.split(',').map((x) => x.trim()).filter(Boolean);
+/**
+ * node's parseArgs keeps the last of a repeated single-valued option without a word; a repeated
+ * `--forks 5 --forks 10` is more likely a mistake than a wish, so it is refused.
+ */
+function refuseRepeats(args: string[]): void {
+  const { tokens } = parseArgs({ args, allowPositionals: true, options: OPTIONS, tokens: true });
+  const seen = new Map<string, string>();
+  for (const t of tokens ?? []) {
+    if (t.kind !== 'option') continue;
+    const spec = OPTIONS[t.name as keyof typeof OPTIONS] as { multiple?: boolean };
+    if (spec.multiple) continue;
+    const prev = seen.get(t.name);
+    if (prev !== undefined) throw new UsageError(`--${t.name} given twice (${prev} and ${t.rawName}${t.value !== undefined ? ` ${t.value}` : ''}): give it once`);
+    seen.set(t.name, `${t.rawName}${t.value !== undefined ? ` ${t.value}` : ''}`);
+  }
+}
+
+/** The vault passwords: from files, or asked once (-J); registered as secrets. */
+async function vaultOf(v: Values): Promise<Vault> {
+  const passwords = (v['vault-password-file'] ?? []).map(readVaultPasswordFile);
+  if (v['ask-vault-pass']) {
+    const pw = await askSecret('Vault password: ');
+    if (pw === undefined) throw new UsageError('--ask-vault-pass needs a terminal; without one, use --vault-password-file FILE');
+    passwords.push(pw);
+  }
+  return new Vault(passwords);
+}
 
 function num(s: string | undefined, flag: string, min: number): number | undefined {
   if (s === undefined) return undefined;
@@ -137,19 +178,19 @@ function extraVarsOf(extra: string[] | undefined): Record<string, unknown> {
 }
 
 /** `--list-hosts` / `--list-tasks`: print and stop; undefined when neither was asked for. */
-async function listing(v: Values, positionals: string[]): Promise<number | undefined> {
+async function listing(v: Values, positionals: string[], defaults: ConnectionSettings): Promise<number | undefined> {
   if (v['list-hosts']) {
     const inv = positionals.length === 1 ? positionals[0] : positionals[1];
     if (!inv) throw new UsageError('--list-hosts needs an inventory');
     if (!(await typeChecked([inv], v['no-type-check']))) return 1;
-    for (const l of listHosts(await loadInventory(inv), v.limit)) console.log(l);
+    for (const l of listHosts(await loadInventory(inv, { vault: await vaultOf(v), defaults }), v.limit)) console.log(l);
     return 0;
   }
   if (v['list-tasks']) {
     if (!positionals[0]) throw new UsageError('--list-tasks needs a playbook');
     if (!(await typeChecked([findPlaybookFile(positionals[0])], v['no-type-check']))) return 1;
     const { playbook } = await loadPlaybook(positionals[0]);
-    for (const l of listTasks(playbook, { tags: list(v.tags), skipTags: list(v['skip-tags']) })) console.log(l);
+    for (const l of listTasks(playbook, { tags: v.tags, skipTags: v['skip-tags'] })) console.log(l);
     return 0;
   }
   return undefined;
@@ -186,9 +227,31 @@ function stopOnCtrlC(): { stopped: boolean; reason?: string } {
   return abort;
 }
 
+/** ansible.cfg's inventory when none is named; its user, key and host-key setting under the inventory's. */
+function cfgDefaults(cfg: AnsibleCfg): ConnectionSettings {
+  for (const w of cfg.warnings) process.stderr.write(`warning: ${w}\n`);
+  return {
+    ...(cfg.remoteUser ? { user: cfg.remoteUser } : {}),
+    ...(cfg.privateKeyFile ? { identityFile: cfg.privateKeyFile } : {}),
+    ...(cfg.hostKeyChecking ? { hostKeyChecking: cfg.hostKeyChecking } : {}),
+  };
+}
+
+function cfgInventory(cfg: AnsibleCfg): string | undefined {
+  if (!cfg.inventory) return undefined;
+  if (cfg.inventory.length > 1) throw new UsageError(`${cfg.file} names ${cfg.inventory.length} inventories; name one on the command line`);
+  return cfg.inventory[0];
+}
+
 async function main(args: string[]): Promise<number> {
   const { rest: argv, params: playbookParams } = splitPlaybookParams(args);
+  refuseRepeats(argv);
   const { values: v, positionals } = parseArgs({ args: argv, allowPositionals: true, options: OPTIONS });
+  const cfg = readAnsibleCfg();
+  const defaults = cfgDefaults(cfg);
+  const fromCfg = cfgInventory(cfg);
+  const wantsInventory = positionals[0] === 'inventory' ? positionals.length === 1 : !v['list-tasks'] && positionals[0] !== 'doc' && positionals.length === (v['list-hosts'] ? 0 : 1);
+  if (wantsInventory && fromCfg) positionals.push(fromCfg);
   const extraVars = extraVarsOf(v.extra);
   if (v.help) {
     console.log(USAGE);
@@ -198,7 +261,11 @@ async function main(args: string[]): Promise<number> {
     const { printDoc } = await import('./doc.ts');
     return printDoc(positionals[1]);
   }
-  const listed = await listing(v, positionals);
+  if (positionals[0] === 'inventory') {
+    const { inventoryCommand } = await import('./inventory.ts');
+    return inventoryCommand(positionals.slice(1), { list: v.list, graph: v.graph, host: v.host }, await vaultOf(v));
+  }
+  const listed = await listing(v, positionals, defaults);
   if (listed !== undefined) return listed;
   if (positionals.length !== 2) throw new UsageError(`expected a playbook and an inventory\n\n${USAGE}`);
   if (!(await typeChecked([findPlaybookFile(positionals[0]!), positionals[1]], v['no-type-check']))) return 1;
@@ -208,11 +275,13 @@ async function main(args: string[]): Promise<number> {
     playbook: positionals[0]!,
     inventory: positionals[1]!,
     limit: v.limit,
-    tags: list(v.tags),
-    skipTags: list(v['skip-tags']),
+    tags: v.tags,
+    skipTags: v['skip-tags'],
+    vault: await vaultOf(v),
     check: v.check,
     diff: v.diff,
-    forks: num(v.forks, '--forks', 1),
+    forks: num(v.forks, '--forks', 1) ?? cfg.forks,
+    inventoryDefaults: defaults,
     serial: v.serial ? parseSerial(v.serial) : undefined,
     maxFailPercentage: num(v['max-fail'], '--max-fail', 0),
     resume: v.resume,

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { join, relative, resolve } from 'node:path';
-import { loadInventory, type Host, type Inventory } from '../inventory/load.ts';
+import { loadInventory, type ConnectionSettings, type Host, type Inventory } from '../inventory/load.ts';
 import { loadPlaybook } from './load.ts';
 import { selectHosts, tagsSelect, type TagFilter } from '../inventory/select.ts';
 import { schedule, type RunSummary } from '../engine/scheduler.ts';
@@ -20,11 +20,16 @@ import { UsageError } from '../model/errors.ts';
 import { mask } from '../model/secrets.ts';
 import type { Item, Playbook, Serial } from '../model/dsl.ts';
 import type { Connection } from '../connection/connection.ts';
+import type { Vault } from '../inventory/vault.ts';
 
 /** One run's options; how hosts are reached (`-F`, `-k`, `-K`, `--channel`) are ConnectOptions. */
 export interface RunOptions extends ConnectOptions {
   playbook: string;
   inventory: string;
+  /** Decrypts ansible-vault data in an Ansible inventory. */
+  vault?: Vault;
+  /** Connection settings under every inventory level (ansible.cfg). */
+  inventoryDefaults?: ConnectionSettings;
   limit?: string;
   tags?: string[];
   skipTags?: string[];
@@ -67,7 +72,8 @@ function strategyOf(hosts: Host[], channel?: 'persistent' | 'exec'): string {
 export async function runPlaybook(o: RunOptions): Promise<RunResult> {
   const write = o.write ?? ((l: string) => process.stdout.write(mask(l) + '\n'));
   const { file: playbookFile, playbook } = await loadPlaybook(o.playbook);
-  const inventory = await loadInventory(o.inventory);
+  const inventory = await loadInventory(o.inventory, { vault: o.vault, defaults: o.inventoryDefaults });
+  for (const w of inventory.warnings) write(`warning: ${w}`);
   const declared = playbook.options.params ?? {};
   const accepts = Object.keys(declared).map((k) => `--${k}`).join(', ') || 'none';
   for (const k of Object.keys(o.params ?? {})) {
@@ -77,7 +83,7 @@ export async function runPlaybook(o: RunOptions): Promise<RunResult> {
     if (spec.required && o.params?.[k] === undefined && o.extraVars?.[k] === undefined) throw new UsageError(`playbook ${playbook.options.name} needs --${k} <${spec.description}>`);
   }
   for (const h of inventory.hosts) Object.assign(h.vars, o.extraVars ?? {}, o.params ?? {});
-  const hosts = selectHosts(inventory.hosts, inventory.groups, o.limit);
+  const hosts = selectHosts(inventory.hosts, inventory.groups, o.limit, { ansible: inventory.ansible?.data, warn: (w) => write(`warning: ${w}`), play: playbook.options.hosts });
   const tags: TagFilter = { tags: o.tags, skipTags: o.skipTags };
   const logsDir = resolve(o.logsDir ?? 'logs');
   const name = playbook.options.name;
@@ -146,8 +152,8 @@ const indent = (text: string) => text.split('\n').map((l) => `    ${l}`).join('\
 // ---- listings ----------------------------------------------------------------------------
 
 export function listHosts(inv: Inventory, limit?: string): string[] {
-  return selectHosts(inv.hosts, inv.groups, limit).map(
-    (h) => `${h.name.padEnd(20)} ${h.connection === 'local' ? 'local' : `${h.user}@${h.address}:${h.port}`}${h.tags.length ? `  tags: ${h.tags.join(',')}` : ''}  groups: ${h.groups.filter((g) => g !== 'all').join(',') || '-'}`,
+  return selectHosts(inv.hosts, inv.groups, limit, { ansible: inv.ansible?.data }).map(
+    (h) => `${h.name.padEnd(20)} ${h.unsupportedConnection ? `${h.unsupportedConnection} (not supported: tasks fail)` : h.connection === 'local' ? 'local' : `${h.user}@${h.address}:${h.port}`}${h.tags.length ? `  tags: ${h.tags.join(',')}` : ''}  groups: ${h.groups.filter((g) => g !== 'all').join(',') || '-'}`,
   );
 }
 

@@ -31,6 +31,8 @@ export interface TypeDiagnostic {
 export interface Compiled {
   diagnostics: TypeDiagnostic[];
   files: string[];
+  /** sha256 of each file's text as the compiler read it: a file saved during the check no longer matches. */
+  read?: Record<string, string>;
 }
 
 export interface TypeCheckOptions {
@@ -72,15 +74,17 @@ export async function typeCheck(files: string[], o: TypeCheckOptions = {}): Prom
   }
   o.onCompile?.();
   const compiledFrom = Date.now();
-  const { diagnostics, files: used } = await (o.compile ?? compileWithTypeScript)(entries, tsconfig);
+  const { diagnostics, files: used, read } = await (o.compile ?? compileWithTypeScript)(entries, tsconfig);
   if (diagnostics.length) return { ok: false, cached: false, diagnostics, files: 0, durationMs: Date.now() - started };
   const hashes: Record<string, string> = {};
   let settled = true;
   for (const f of new Set(used)) {
     try {
-      // Saved while the compiler ran: the hash may not be of the text that was checked.
-      if (Math.floor(statSync(f).mtimeMs) > compiledFrom) settled = false;
+      // Saved while the compiler ran: the hash may not be of the text that was checked. What the
+      // compiler read is exact; a file's mtime is the fallback (a coarse file-system clock can lag).
       hashes[f] = sha256(readFileSync(f));
+      const seen = read?.[f];
+      if (seen !== undefined ? seen !== hashes[f] : Math.floor(statSync(f).mtimeMs) > compiledFrom) settled = false;
     } catch {
       settled = false;
     }
@@ -114,6 +118,13 @@ export async function compileWithTypeScript(entries: string[], tsconfig: string)
   configErrors.push(...parsed.errors.filter((d) => d.code !== 18003));
   const options = { ...parsed.options, noEmit: true };
   const host = ts.createCompilerHost(options);
+  const read: Record<string, string> = {};
+  const readFile = host.readFile.bind(host);
+  host.readFile = (file) => {
+    const text = readFile(file);
+    if (text !== undefined) read[resolve(file)] = sha256(text);
+    return text;
+  };
   const getSourceFile = host.getSourceFile.bind(host);
   // A .ts file with no "type": "module" above it (a playbook in /tmp) is CommonJS to NodeNext, where
   // its import/export would be errors; tsx loads it as a module, so it is checked as one.
@@ -127,7 +138,7 @@ export async function compileWithTypeScript(entries: string[], tsconfig: string)
   const diagnostics = [...all.map((d) => toDiagnostic(ts, d)), ...own.flatMap((sf) => excessParamsReturned(ts, program.getTypeChecker(), sf))];
   // The nearest package.json decides whether NodeNext reads a file as ESM or CommonJS.
   const packageJsons = own.map((sf) => findUp(dirname(sf.fileName), 'package.json')).filter((f): f is string => !!f);
-  return { diagnostics, files: [...own.map((sf) => resolve(sf.fileName)), tsconfig, ...extended.keys(), ...packageJsons] };
+  return { diagnostics, files: [...own.map((sf) => resolve(sf.fileName)), tsconfig, ...extended.keys(), ...packageJsons], read };
 }
 
 function toDiagnostic(ts: Ts, d: TS.Diagnostic): TypeDiagnostic {

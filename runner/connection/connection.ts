@@ -2,6 +2,7 @@
  * What the runner needs of a host: run a command with its own stdin, get stdout, stderr and
  * the exit status back, stream output while it runs. SSH and the controller itself both do this.
  */
+import { RunnerError } from '../model/errors.ts';
 
 export interface ExecOptions {
   /** Sent on the command's stdin, then EOF. Without it, stdin is at EOF from the start. */
@@ -17,6 +18,34 @@ export interface ExecOptions {
   interact?: (stdin: StdinWriter) => void;
   /** Raw output chunks as they arrive, before line splitting (prompts have no newline). */
   onData?: (stream: 'stdout' | 'stderr', chunk: Buffer) => void;
+  /**
+   * How much output the result keeps; all of it streams to `onData`/`onLine` as it comes either
+   * way. `full` (the default): every byte, up to `keepBytes` (FULL_OUTPUT_CAP) per stream; past
+   * that the exec fails with OutputLimitError once the command ended, so what a module parses is
+   * never cut. `bounded`: the first and the last `keepBytes` (BOUNDED_KEEP) of each stream, with
+   * `ExecResult.cut` saying how much was left out between them: for output that is only shown.
+   */
+  keep?: 'full' | 'bounded';
+  /** The cap (`full`) or the size of the head and of the tail (`bounded`), in bytes per stream. */
+  keepBytes?: number;
+}
+
+/** The most a `full` result holds per stream: a fact read past this fails loudly. */
+export const FULL_OUTPUT_CAP = 64 * 1024 * 1024;
+/** What a `bounded` result keeps of each stream's start, and again of its end. */
+export const BOUNDED_KEEP = 64 * 1024;
+
+/** A `full` exec's output passed its cap: its result would be cut, and a plan is never built on that. */
+export class OutputLimitError extends RunnerError {
+  constructor(
+    readonly host: string,
+    readonly command: string,
+    readonly stream: 'stdout' | 'stderr',
+    readonly cap: number,
+  ) {
+    const shown = command.length > 120 ? `${command.slice(0, 117)}...` : command;
+    super(`${host}: the ${stream} of \`${shown}\` passed ${cap} bytes, the most a result keeps whole (keep: 'bounded' streams it instead)`);
+  }
 }
 
 export interface StdinWriter {
@@ -51,6 +80,8 @@ export interface ExecResult {
   signal?: string;
   durationMs: number;
   timedOut?: boolean;
+  /** Bytes left out of the middle of each stream (`keep: 'bounded'`); absent when nothing was cut. */
+  cut?: { stdout: number; stderr: number };
   /**
    * The persistent command channel (or its shell) died while the command ran: it may or may not
    * have completed. Always comes with exitCode null: such a task is failed, never succeeded.

@@ -3,6 +3,7 @@
  * a task encoded as the servers read it, and one task's answer decoded — the pid line, the output
  * cut at its end markers, the status.
  */
+import { randomBytes } from 'node:crypto';
 import { constants } from 'node:os';
 import type { Capture } from './lines.ts';
 
@@ -41,11 +42,14 @@ export function parseStatus(field: string): { exitCode: number | null; signal?: 
   return { exitCode: null, signal: 'SIGUNKNOWN' };
 }
 
-/** Encodes one task as the loop reads it. Exported for the unit tests. */
-export function frameTask(command: string, stdin: Buffer, timeoutMs?: number): Buffer {
+/** A task's own nonce: its status lines carry it, so no other task's line (late or forged) can end it. */
+export const taskNonce = () => `UCW-${randomBytes(16).toString('hex')}`;
+
+/** Encodes one task as the loop reads it: `<lines> <stdin bytes> <timeout s|0> <nonce>`, the lines, the stdin. */
+export function frameTask(command: string, stdin: Buffer, nonce: string, timeoutMs?: number): Buffer {
   const lines = command.split('\n');
   const t = timeoutMs !== undefined && timeoutMs > 0 ? (Math.max(timeoutMs, 1) / 1000).toFixed(3) : '0';
-  return Buffer.concat([Buffer.from(`${lines.length} ${stdin.length} ${t}\n${lines.join('\n')}\n`), stdin]);
+  return Buffer.concat([Buffer.from(`${lines.length} ${stdin.length} ${t} ${nonce}\n${lines.join('\n')}\n`), stdin]);
 }
 
 /** Cuts one framed stream (stdout or stderr) at its end marker, passing the rest on as it comes. */
@@ -113,8 +117,10 @@ export interface TaskStatus {
 }
 
 /**
- * One task's answer on the channel: `<M> P <pid>` first, then the output up to the end markers,
- * then the status. `marker` is what the end markers of this task begin with.
+ * One task's answer on the channel: `<N> P <pid>` first, then the output up to the end markers,
+ * then the status; `<N>` is this task's nonce. Anything else where the pid line belongs (a late
+ * line of an earlier task, a forged one) breaks the channel: the task fails, it never takes a
+ * status that is not its own.
  */
 export class TaskReader {
   pid?: number;
@@ -140,9 +146,10 @@ export class TaskReader {
 
   stdout(d: Buffer): void {
     if (this.pid === undefined) {
-      // `<M> P <pid>\n` comes first, before any of the task's output.
+      // `<N> P <pid>\n` comes first, before any of the task's output.
       this.#head = Buffer.concat([this.#head, d]);
       const nl = this.#head.indexOf(0x0a);
+      if (nl < 0 && this.#head.length > 4096) return this.broken('protocol error: no pid line');
       if (nl < 0) return;
       const line = this.#head.subarray(0, nl).toString();
       const p = new RegExp(`^${this.marker} P (\\d+)$`).exec(line);

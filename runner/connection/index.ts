@@ -9,6 +9,7 @@ import { defaultSshConfigFile, lookupSshConfig, parseJumpSpec } from './sshConfi
 import { LocalConnection } from './local.ts';
 import { SshConnection } from './ssh.ts';
 import type { SshEndpoint } from './link.ts';
+import { expandProxyCommand, type ProxyTokens } from './proxyCommand.ts';
 import { DEFAULT_CHANNEL, type BecomeSettings, type Connection } from './connection.ts';
 import type { ConnectionSettings, Host } from '../inventory/load.ts';
 
@@ -33,6 +34,8 @@ export function channelFor(host: Host, opts: ConnectOptions = {}): 'persistent' 
 }
 
 export function connectionFor(host: Host, warn: (message: string) => void, opts: ConnectOptions = {}): Connection {
+  // Never SSH by accident to a switch or a Windows host an Ansible inventory describes.
+  if (host.unsupportedConnection) return refused(host, `${host.name}: ansible_connection "${host.unsupportedConnection}" is not supported (the runner speaks ssh and local only)`);
   const become = becomeSettings(host, opts);
   if (host.connection === 'local') {
     const local = new LocalConnection(host.name);
@@ -61,14 +64,18 @@ export function connectionFor(host: Host, warn: (message: string) => void, opts:
       identityFiles: jc.identityFiles ?? identityFiles,
     };
   });
+  const address = set('address') ? host.address : (cfg.hostName ?? host.address);
+  const port = set('port') ? host.port : (cfg.port ?? host.port);
+  const user = set('user') ? host.user : (cfg.user ?? host.user);
   return new SshConnection({
     host: host.name,
-    address: set('address') ? host.address : (cfg.hostName ?? host.address),
-    port: set('port') ? host.port : (cfg.port ?? host.port),
-    user: set('user') ? host.user : (cfg.user ?? host.user),
+    address,
+    port,
+    user,
     identityFiles,
     password,
     jumps,
+    proxyCommand: proxyCommandFor(host, cfg.proxyCommand, { host: address, port, user, alias, localUser: userInfo().username }, configFile, warn),
     passphraseEnv: host.identityPassphraseEnv,
     askPassphrase: opts.askPassphrase,
     hostKeyChecking: host.hostKeyChecking,
@@ -80,6 +87,19 @@ export function connectionFor(host: Host, warn: (message: string) => void, opts:
     warn,
     channel: channelFor(host, opts),
   });
+}
+
+/**
+ * ssh_config's ProxyCommand for this host, tokens expanded. The inventory's `jump` wins over it
+ * (the inventory wins over the config everywhere), and says so: a proxy is never dropped silently.
+ */
+function proxyCommandFor(host: Host, command: string | undefined, tokens: ProxyTokens, configFile: string, warn: (m: string) => void): string | undefined {
+  if (command === undefined) return undefined;
+  if (host.jump?.length) {
+    warn(`${host.name}: the inventory's jump (${host.jump.join(', ')}) is used instead of the ProxyCommand in ${configFile}`);
+    return undefined;
+  }
+  return expandProxyCommand(command, tokens, `${configFile}: Host ${tokens.alias}`);
 }
 
 /** The host's own env var wins over `--ask-become-pass`, so one run can mix credentials. */
@@ -100,4 +120,12 @@ function becomeSettings(host: Host, opts: ConnectOptions): BecomeSettings {
     ? `the inventory names $${host.becomePasswordEnv} for it, which is not set`
     : 'set becomePasswordEnv in the inventory or use --ask-become-pass';
   return { passwordSource: hint, timeoutMs };
+}
+
+/** A host the runner must not contact: every attempt fails with `message`, on that host alone. */
+function refused(host: Host, message: string): Connection {
+  const fail = async (): Promise<never> => {
+    throw new RunnerError(message);
+  };
+  return { kind: 'ssh', host: host.name, address: `${host.address}:${host.port}`, user: host.user, connect: fail, exec: fail, reset: async () => {}, close: async () => {} };
 }

@@ -1,18 +1,18 @@
 /**
  * The SSH link itself: TCP to the first machine, jump hosts chained with direct-tcpip channels
  * (what `ssh -J` does), each hop's handshake (host key checked, authenticated on its own) and the
- * keys it offers; then channels opened on the last hop. TCP_NODELAY is set on our own socket:
+ * keys it offers (keys.ts); then channels opened on the last hop. TCP_NODELAY is set on our own socket:
  * without it each channel request waits on delayed ACKs (~40 ms a command).
  */
-import { readFile } from 'node:fs/promises';
 import { connect as netConnect, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import ssh2, { type ClientChannel, type ParsedKey } from 'ssh2';
 import { UnreachableError } from '../model/errors.ts';
-import { registerSecret } from '../model/secrets.ts';
 import { verifyHostKey, HostKeyError, fingerprint, type HostKeyChecking } from './knownHosts.ts';
+import { loadKeys } from './keys.ts';
+import { ProxyStream } from './proxyCommand.ts';
 
-const { Client, utils } = ssh2;
+const { Client } = ssh2;
 export type Client = InstanceType<typeof Client>;
 
 /** One machine in the chain: a jump host or the target itself. */
@@ -31,6 +31,8 @@ export interface SshEndpoint {
 export interface LinkOptions extends SshEndpoint {
   /** Jump hosts, outermost first (ProxyJump order). */
   jumps?: SshEndpoint[];
+  /** ssh_config's ProxyCommand, tokens expanded: the first hop's transport instead of TCP (never with `jumps`). */
+  proxyCommand?: string;
   /** Use the ssh-agent at SSH_AUTH_SOCK when set. @default true */
   agent?: boolean;
   /** Where encrypted keys get their passphrase: an env var, else a prompt (asked once per key file). */
@@ -82,8 +84,9 @@ export async function openChain(o: LinkOptions): Promise<Client[]> {
   const chain: SshEndpoint[] = [...(o.jumps ?? []), o];
   const clients: Client[] = [];
   let sock: Duplex | undefined;
+  const proxy = o.proxyCommand === undefined ? undefined : new ProxyStream(o.proxyCommand);
   try {
-    sock = await tcp(o, chain[0]!);
+    sock = proxy ?? (await tcp(o, chain[0]!));
     for (const [i, ep] of chain.entries()) {
       const client = await handshake(o, ep, sock, i < chain.length - 1);
       clients.push(client);
@@ -93,6 +96,11 @@ export async function openChain(o: LinkOptions): Promise<Client[]> {
   } catch (e) {
     for (const c of clients.reverse()) c.end();
     sock?.destroy();
+    // The proxy's own exit and words say more than "connection closed during the handshake".
+    if (proxy && clients.length === 0 && !(e instanceof HostKeyError) && !(e instanceof SshAuthError)) {
+      const why = (e as Error).message.replace(/^.*? unreachable: /, '');
+      throw unreachable(o, o, `through ${await proxy.describe()}: ${why}`, e);
+    }
     throw e;
   }
   return clients;
@@ -287,60 +295,4 @@ export function openChannel(client: Client, command: string): Promise<ClientChan
 /** The exit status the channel reported before anyone listened, if it did. */
 export function exitSeen(ch: ClientChannel): ExitStatus | undefined {
   return earlyExit.get(ch);
-}
-
-// ---- keys ---------------------------------------------------------------------------------
-
-interface LoadedKey {
-  file: string;
-  key: ParsedKey;
-}
-
-/** Keys are parsed once per file per process: an encrypted key asks for its passphrase once. */
-const keyCache = new Map<string, Promise<ParsedKey | undefined>>();
-
-/** For tests. */
-export function clearKeyCache(): void {
-  keyCache.clear();
-}
-
-async function loadKeys(ep: SshEndpoint, o: LinkOptions, authError: (msg: string) => Error): Promise<LoadedKey[]> {
-  const out: LoadedKey[] = [];
-  for (const file of ep.identityFiles) {
-    let p = keyCache.get(file);
-    if (!p) {
-      p = loadKey(file, o, authError);
-      keyCache.set(file, p);
-      p.catch(() => keyCache.delete(file));
-    }
-    const key = await p;
-    if (key) out.push({ file, key });
-  }
-  return out;
-}
-
-async function loadKey(file: string, o: LinkOptions, authError: (msg: string) => Error): Promise<ParsedKey | undefined> {
-  let data: Buffer;
-  try {
-    data = await readFile(file);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw authError(`cannot read identity file ${file}: ${(e as Error).message}`);
-  }
-  let parsed = utils.parseKey(data);
-  if (parsed instanceof Error) {
-    if (!/encrypted|passphrase/i.test(parsed.message)) throw authError(`cannot use identity file ${file}: ${parsed.message}`);
-    let pass = o.passphraseEnv ? process.env[o.passphraseEnv] : undefined;
-    if (pass === undefined && o.askPassphrase) pass = await o.askPassphrase(`Passphrase for ${file}: `);
-    if (pass === undefined) {
-      const how = o.passphraseEnv ? `$${o.passphraseEnv} is not set` : 'set identityPassphraseEnv in the inventory, or run on a terminal to be asked';
-      throw authError(`identity file ${file} is encrypted and no passphrase was given (${how})`);
-    }
-    registerSecret(pass);
-    parsed = utils.parseKey(data, pass);
-    if (parsed instanceof Error) throw authError(`wrong passphrase for identity file ${file} (${parsed.message})`);
-  }
-  const key = Array.isArray(parsed) ? parsed[0] : parsed;
-  if (!key || !key.isPrivateKey()) throw authError(`identity file ${file} holds no private key`);
-  return key;
 }

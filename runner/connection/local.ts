@@ -37,6 +37,7 @@ export class LocalConnection implements Connection {
     child.stderr?.on('data', (d: Buffer) => capture.push('stderr', d));
     const r = await child;
     capture.end();
+    capture.check(this.host, command);
     return {
       ...capture.result(),
       exitCode: r.exitCode ?? null,

@@ -12,28 +12,34 @@
  * Protocol, as the sh loop serves it (scripts are arguments, so nothing but data ever travels on
  * the channel's stdin; the agent differs only where it says so in its header):
  *  - The controller sends a random sentinel line (never in any argv or environment); the loop
- *    answers `<S> R <pid>` when it is ready.
- *  - Each task: a header line `<lines> <stdin bytes> <timeout s|0>`, the command's lines (read
- *    with the `read` builtin, which never reads past a newline), then the stdin bytes (read by
- *    `head -c`, exactly that many). The command runs as `timeout 0 TASKSHELL -c CMD` in the
- *    background: its own process (nothing leaks: cd, variables, umask, traps, `exit`, `exec`),
- *    its own process group (what a timeout kills; setsid where there is no GNU timeout), stdin from a temp file or
- *    /dev/null (a task can never read the control stream), stdout and stderr each to its own
- *    FIFO, copied by `cat` to the channel's stdout and stderr as they come (binary-safe,
- *    streamed), until every writer (background children too) has closed them, as sshd does
- *    for an exec channel.
- *  - The loop prints `<S> P <pid>` before the task's output, then after it `\n<S> X <k> <status>`
- *    on stdout and `\n<S> E` on stderr. The newline before a marker is always added by the
+ *    answers `<S> R <pid>` when it is ready (anything an rc file printed before is skipped).
+ *  - Each task: a header line `<lines> <stdin bytes> <timeout s|0> <N>`, the command's lines
+ *    (read with the `read` builtin, which never reads past a newline), then the stdin bytes (read
+ *    by `head -c`, exactly that many). <N> is the task's own random nonce. The command runs as
+ *    `timeout 0 TASKSHELL -c CMD` in the background: its own process (nothing leaks: cd,
+ *    variables, umask, traps, `exit`, `exec`), its own process group (what a timeout kills;
+ *    setsid where there is no GNU timeout), stdin from a temp file or /dev/null (a task can never
+ *    read the control stream), stdout and stderr each to its own FIFO, copied by `cat` to the
+ *    channel's stdout and stderr as they come (binary-safe, streamed), until every writer
+ *    (background children too) has closed them, as sshd does for an exec channel.
+ *  - The loop prints `<N> P <pid>` before the task's output, then after it `\n<N> X <k> <status>`
+ *    on stdout and `\n<N> E` on stderr. The newline before a marker is always added by the
  *    loop, so output without a trailing newline survives exactly. <status> is the shell's
  *    `jobs -l` line for the task (`Done`, `Done(3)`, `Killed`, …: exit code and signal apart),
  *    or `x <n>` from `wait` when the job list could not tell (the agent: `x <code>` or
  *    `s <signal number>` from waitpid); <k> is 1 when the timeout fired.
+ *  - Only a line with the running task's nonce ends it: a status forged from a nonce read
+ *    earlier, or a late line, is the task's output or breaks the channel (the task then fails,
+ *    outcome unknown). The nonce is a secret only while nobody reads the server's memory: the
+ *    agent makes itself non-dumpable, so processes of the same user cannot (nor open its
+ *    channel); the sh loop cannot, so there a process of the login user that reads its memory
+ *    can forge the status of the task running at that moment (never of a later one).
  *  - A timeout: a `(sleep T; kill -9 -PGID)` beside the task, so the loop itself stays usable.
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { ExecOptions, ExecResult } from './connection.ts';
-import { TaskReader, frameTask, type TaskStatus } from './framing.ts';
+import { TaskReader, frameTask, taskNonce, type TaskStatus } from './framing.ts';
 import { Capture } from './lines.ts';
 
 /** A program beside this file, without its comment lines (it travels in the command line, and sudo logs that). */
@@ -78,6 +84,11 @@ export class ShellChannel {
   tasks = 0;
   /** What serves the channel: the perl task agent or the sh loop. */
   server: 'agent' | 'sh' = 'sh';
+  /**
+   * False when the server made itself non-dumpable (the agent, through prctl): processes of the
+   * same user cannot read its memory or open its channel. The sh loop cannot: always true there.
+   */
+  dumpable = true;
   readonly #sentinel = `UCW-${randomBytes(16).toString('hex')}`;
   #running?: Running;
   #reader?: TaskReader;
@@ -108,15 +119,16 @@ export class ShellChannel {
       sc.#onStderr = (d) => (err = (err + d.toString()).slice(-2000));
       sc.#onStdout = (d) => {
         out = Buffer.concat([out, d]);
-        // Anything an rc file printed before the loop started is skipped.
         const at = out.indexOf(ready);
-        if (at < 0) return;
+        // What an rc file prints before the loop starts is skipped, and not kept either.
+        if (at < 0) return void (out = out.subarray(-4096));
         const nl = out.indexOf(0x0a, at);
         if (nl < 0) return;
         clearTimeout(timer);
-        const [pid, server] = out.subarray(at + ready.length, nl).toString().split(' ');
+        const [pid, server, dump] = out.subarray(at + ready.length, nl).toString().split(' ');
         sc.pid = Number(pid);
         sc.server = server === 'agent' ? 'agent' : 'sh';
+        sc.dumpable = dump !== 'nodump';
         sc.#onStdout = () => {};
         sc.#onStderr = () => {};
         resolve(sc);
@@ -165,9 +177,10 @@ export class ShellChannel {
         clearTimeout(backstop);
         this.#idle();
         capture.end();
-        let stderr = capture.text('stderr');
-        if (note) stderr += (stderr && !stderr.endsWith('\n') ? '\n' : '') + note + '\n';
-        resolve({ stdout: capture.text('stdout'), stderr, durationMs: Date.now() - started, ...res });
+        const out = capture.result();
+        if (note) out.stderr += (out.stderr && !out.stderr.endsWith('\n') ? '\n' : '') + note + '\n';
+        else if (capture.overflow()) return reject(capture.error(this.label, command));
+        resolve({ ...out, durationMs: Date.now() - started, ...res });
       };
       this.#running = {
         fail: (why) =>
@@ -176,7 +189,8 @@ export class ShellChannel {
             `ucw-runner error: the command channel to ${this.label} ended while this command was running (${why}); its outcome is unknown, so it counts as failed`,
           ),
       };
-      const reader = new TaskReader(this.#sentinel, this.server, capture, (st: TaskStatus) => finish(st), (why) => this.#kill(why));
+      const nonce = taskNonce();
+      const reader = new TaskReader(nonce, this.server, capture, (st: TaskStatus) => finish(st), (why) => this.#kill(why));
       this.#reader = reader;
       this.#onStdout = (d) => reader.stdout(d);
       this.#onStderr = (d) => reader.stderr(d);
@@ -189,7 +203,7 @@ export class ShellChannel {
         }, options.timeoutMs + 5000);
       }
       const stdin = options.stdin === undefined ? Buffer.alloc(0) : Buffer.isBuffer(options.stdin) ? options.stdin : Buffer.from(options.stdin);
-      if (!this.raw.write(frameTask(command, stdin, options.timeoutMs))) {
+      if (!this.raw.write(frameTask(command, stdin, nonce, options.timeoutMs))) {
         // Nothing was sent: the task did not run. The caller retries on a new shell.
         clearTimeout(backstop);
         this.#idle();

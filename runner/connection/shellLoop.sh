@@ -26,6 +26,8 @@ IFS= read -r S || exit 0
 printf '%s R %s\n' "$S" "$$"
 while IFS= read -r h; do
   set -f; set -- $h; set +f
+  # The task's own nonce: its status lines carry it, so no line can end another task.
+  U=$4
   c=; i=0
   while [ "$i" -lt "$1" ]; do
     IFS= read -r l || exit 0
@@ -36,7 +38,7 @@ $l"; fi
   if [ "$2" -gt 0 ]; then head -c "$2" >"$T/i" || exit 95; I=$T/i; else I=/dev/null; fi
   { unset SSH_CLIENT SSH2_CLIENT; exec $Z "$SH" -c "$c"; } <"$I" >"$T/o" 2>"$T/e" &
   p=$!
-  printf '%s P %s\n' "$S" "$p"
+  printf '%s P %s\n' "$U" "$p"
   w=
   t=$3; if [ -z "$F" ] && [ "$t" != 0 ]; then t=$((${t%.*} + 1)); fi
   if [ "$t" != 0 ]; then (sleep "$t"; : >"$T/k"; kill -9 -"$p" || kill -9 "$p") >/dev/null 2>&1 & w=$!; fi
@@ -50,6 +52,6 @@ $l"; fi
   case $r in ""|*Running*) wait "$p"; r="x $?" ;; esac
   k=0
   if [ -e "$T/k" ]; then k=1; rm -f "$T/k"; fi
-  printf '\n%s E\n' "$S" >&2
-  printf '\n%s X %s %s\n' "$S" "$k" "$r"
+  printf '\n%s E\n' "$U" >&2
+  printf '\n%s X %s %s\n' "$U" "$k" "$r"
 done

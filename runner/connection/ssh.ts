@@ -153,7 +153,7 @@ export class SshConnection implements Connection {
         throw unreachable(this.options, this.options, `cannot run a command: ${(e2 as Error).message}`, e2);
       }
     }
-    return this.#run(channel, options);
+    return this.#run(channel, command, options);
   }
 
   #channel(command: string): Promise<ClientChannel> {
@@ -163,7 +163,7 @@ export class SshConnection implements Connection {
   }
 
   /** One command on its own exec channel: output streamed as it comes, the status at the end. */
-  #run(channel: ClientChannel, options: ExecOptions): Promise<ExecResult> {
+  #run(channel: ClientChannel, command: string, options: ExecOptions): Promise<ExecResult> {
     const started = Date.now();
     const capture = new Capture(options);
     channel.on('data', (d: Buffer) => capture.push('stdout', d));
@@ -212,6 +212,7 @@ export class SshConnection implements Connection {
           return;
         }
         finish();
+        if (capture.overflow()) return reject(capture.error(this.host, command));
         const { timedOut } = status;
         resolve({
           ...capture.result(),

@@ -1,7 +1,7 @@
 /**
  * What OpenSSH's client config (`~/.ssh/config`, or `-F FILE`) says about a host, read with the
  * `ssh-config` parser: HostName, User, Port, IdentityFile, ProxyJump, ConnectTimeout,
- * ServerAliveInterval/CountMax. The inventory wins over every value here; this only fills gaps,
+ * ServerAliveInterval/CountMax, ProxyCommand. The inventory wins over every value here; this only fills gaps,
  * so a host that works with `ssh alias` works with the runner too.
  * `Match exec` is never evaluated (reading a config must not run commands); `Include` is not followed.
  */
@@ -18,6 +18,8 @@ export interface SshConfigEntry {
   identityFiles?: string[];
   /** ProxyJump hops, outermost first, as written (`[user@]host[:port]`). */
   proxyJump?: string[];
+  /** ProxyCommand as written (tokens not yet expanded); never together with proxyJump. */
+  proxyCommand?: string;
   connectTimeoutSec?: number;
   serverAliveIntervalSec?: number;
   serverAliveCountMax?: number;
@@ -75,6 +77,12 @@ export function lookupSshConfig(host: string, file: string = defaultSshConfigFil
   if (ids !== undefined) out.identityFiles = [ids].flat().map((f) => expandTilde(String(f)));
   const jump = one('proxyjump');
   if (jump && jump.toLowerCase() !== 'none') out.proxyJump = jump.split(',').map((s) => s.trim()).filter(Boolean);
+  const proxy = proxyCommand(c['proxycommand']);
+  if (proxy && proxy.toLowerCase() !== 'none') out.proxyCommand = proxy;
+  // OpenSSH takes whichever of the two comes first; the parser does not keep that order.
+  if (out.proxyJump && out.proxyCommand) {
+    throw new RunnerError(`${file}: Host ${host}: both ProxyJump and ProxyCommand apply; keep one (or set the other to none)`);
+  }
   const ct = num('connecttimeout');
   if (ct !== undefined) out.connectTimeoutSec = ct;
   const sai = num('serveraliveinterval');
@@ -89,6 +97,12 @@ export function parseJumpSpec(spec: string): { user?: string; host: string; port
   const m = /^(?:([^@]+)@)?(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(spec.replace(/^ssh:\/\//, ''));
   if (!m) throw new RunnerError(`invalid jump host "${spec}" (expected [user@]host[:port])`);
   return { user: m[1], host: m[2]!.replace(/^\[|\]$/g, ''), port: m[3] ? Number(m[3]) : undefined };
+}
+
+/** The parser splits an unquoted value into words; the command is the whole line again. */
+function proxyCommand(v: unknown): string | undefined {
+  if (v === undefined || v === '') return undefined;
+  return Array.isArray(v) ? v.map(String).join(' ') : String(v);
 }
 
 function expandTilde(p: string): string {

@@ -74,6 +74,9 @@ export async function execAsRoot(conn: Connection, line: string, options: ExecOp
   });
   const sudoOptions: ExecOptions = {
     timeoutMs: options.timeoutMs,
+    // The output is this capture's; the inner result only needs its status.
+    keep: 'bounded',
+    keepBytes: 4096,
     interact: (w) => {
       stdin = w;
       dialog.start();
@@ -85,7 +88,9 @@ export async function execAsRoot(conn: Connection, line: string, options: ExecOp
   capture.end();
   if (dialog.failure) throw dialog.failure;
   if (!dialog.escalated) throw noEscalation(conn, dialog.said(), res.exitCode, res.signal);
-  return { ...res, ...capture.result() };
+  capture.check(conn.host, line);
+  const { cut: _inner, ...status } = res;
+  return { ...status, ...capture.result() };
 }
 
 type Who = Pick<Connection, 'host' | 'user' | 'become'>;

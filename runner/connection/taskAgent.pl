@@ -11,9 +11,31 @@
 # look alike. Only core built-ins: no module is loaded.
 #
 # Where the wire differs from the sh loop's (fewer SSH packets per task): the ready line says
-# `<S> R <pid> agent`; the `<S> P <pid>` line travels with the task's first stdout bytes or its
-# status; stderr has no end marker: the status line `<S> X <k> <x code|s signal> ~<n>` carries
-# the number of stderr bytes, and the runner waits for that many.
+# `<S> R <pid> agent <nodump|dumpable>`; the `<N> P <pid>` line travels with the task's first
+# stdout bytes or its status; stderr has no end marker: the status line
+# `<N> X <k> <x code|s signal> ~<n>` carries the number of stderr bytes, and the runner waits for
+# that many. <N> is the task's own nonce, from its header.
+#
+# Non-dumpable first, before anything secret is read (the sentinel, the nonces): a process of
+# the same user can then neither read this one's memory (/proc/PID/mem, ptrace) nor open its
+# descriptors (/proc/PID/fd/1: the channel) to write a forged status. prctl(PR_SET_DUMPABLE, 0)
+# through `syscall`, its number chosen by the ELF header of this very perl (class, byte order,
+# machine): no module, and never a guess from the kernel's architecture. A task's exec makes it
+# dumpable again (a new program image), as any program is.
+my %PRCTL = ('2 62' => 157, '2 183' => 167, '2 243' => 167, '1 3' => 172, '1 40' => 172, '2 22' => 172, '2 21' => 171);
+my $DUMP = 'dumpable';
+if (open(my $exe, '<', '/proc/self/exe')) {
+  binmode $exe;
+  my $elf = '';
+  read($exe, $elf, 20);
+  if (length $elf == 20 && substr($elf, 0, 4) eq "\x7fELF") {
+    my $mach = unpack(ord(substr($elf, 5, 1)) == 2 ? 'n' : 'v', substr($elf, 18, 2));
+    my $nr = $PRCTL{ord(substr($elf, 4, 1)) . " $mach"};
+    $DUMP = 'nodump' if defined $nr && syscall($nr, 4, 0, 0, 0, 0) == 0 && syscall($nr, 3, 0, 0, 0, 0) == 0;
+  }
+  close $exe;
+}
+
 my $SH = shift // '/bin/sh';
 $SH = '/bin/sh' unless $SH =~ m{^/} && -x $SH;
 (my $NAME = $SH) =~ s{.*/}{};
@@ -32,11 +54,11 @@ sub put {
 my $S = <STDIN>;
 exit 0 unless defined $S;
 chomp $S;
-put(\*STDOUT, "$S R $$ agent\n");
+put(\*STDOUT, "$S R $$ agent $DUMP\n");
 
 while (defined(my $h = <STDIN>)) {
   chomp $h;
-  my ($n, $len, $t) = split / /, $h;
+  my ($n, $len, $t, $N) = split / /, $h;
   my $c = '';
   for my $i (1 .. $n) {
     my $l = <STDIN>;
@@ -76,7 +98,7 @@ while (defined(my $h = <STDIN>)) {
   close $ew;
   close $in if $in;
   # The pid line goes out with the first stdout write (or the status): one SSH packet fewer.
-  my $head = "$S P $pid\n";
+  my $head = "$N P $pid\n";
   # Linux's select() leaves the time not slept in its timeout, which perl returns: the task's
   # time left is counted down without Time::HiRes; `time` bounds it too, in whole seconds.
   my $left = $t > 0 ? $t : undef;
@@ -118,5 +140,5 @@ while (defined(my $h = <STDIN>)) {
     $pause = 0.05 if ($pause *= 2) > 0.05;
   }
   my $st = $? & 127 ? 's ' . ($? & 127) : 'x ' . ($? >> 8);
-  put(\*STDOUT, "$head\n$S X $k $st ~$eb\n");
+  put(\*STDOUT, "$head\n$N X $k $st ~$eb\n");
 }

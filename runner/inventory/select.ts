@@ -2,88 +2,67 @@
  * Pure selection logic: which hosts (`--limit`), which tasks (`--tags`/`--skip-tags`), and
  * in which batches (`serial`). Ansible's semantics, so admins' habits carry over.
  */
-import picomatch from 'picomatch';
 import { UsageError } from '../model/errors.ts';
+import { InventoryData } from './data.ts';
+import { PatternMatcher } from './patterns.ts';
+import { evaluateTags, parseTagOptions } from './tags.ts';
 import type { Host } from './load.ts';
 import type { Serial } from '../model/dsl.ts';
 
 // ---- --limit ---------------------------------------------------------------------------
 
 /**
- * `web1,db*` union · `&berlin` intersection · `!db2` exclusion · `tag:NAME` · `~regex` ·
- * globs over host and group names. Unions first, then `&`, then `!` (Ansible's order).
- * Only `&`/`!` parts: the base is every host. Matching nothing is an error, not a no-op.
+ * Ansible's host patterns (patterns.ts): `a,b` / `a:b` union · `&b` intersection · `!b`
+ * exclusion · globs and `~regex` over group and host names · `g[0]`, `g[-1]`, `g[1:3]` · `@file`,
+ * plus our `tag:NAME`. A term that matches nothing warns, as in Ansible; a selection that ends
+ * empty is an error (Ansible carries on with no hosts — not what a rollout tool should do).
  */
-export function selectHosts(hosts: Host[], groups: Map<string, Set<string>>, pattern: string | undefined): Host[] {
-  if (pattern === undefined || pattern.trim() === '' || pattern === 'all') return hosts;
-  const parts = pattern.split(/[,:](?![^[]*\])/).map((p) => p.trim()).filter(Boolean);
-  // `tag:x` must survive the split on ':'
-  const atoms: string[] = [];
-  for (let i = 0; i < parts.length; i++) {
-    const p = parts[i]!;
-    if (/^[!&]?tag$/.test(p) && i + 1 < parts.length) atoms.push(`${p}:${parts[++i]}`);
-    else atoms.push(p);
+export function selectHosts(
+  hosts: Host[],
+  groups: Map<string, Set<string>>,
+  pattern: string | undefined,
+  opts: { ansible?: InventoryData; warn?: (message: string) => void; play?: string | string[] } = {},
+): Host[] {
+  const limit = pattern?.trim() ? pattern : undefined;
+  const play = opts.play ?? 'all';
+  if (limit === undefined && play === 'all') return hosts;
+  const data = opts.ansible ?? flatInventory(hosts, groups);
+  const byName = new Map(hosts.map((h) => [h.name, h]));
+  const m = new PatternMatcher(data, { tagsOf: (h) => byName.get(h.name)?.tags ?? [] });
+  const out = m.select(play, limit).map((h) => byName.get(h.name)).filter((h): h is Host => !!h);
+  for (const w of m.warnings) (opts.warn ?? ((x: string) => process.stderr.write(`warning: ${x}\n`)))(w);
+  if (out.length === 0) {
+    const what = play === 'all' ? `--limit "${limit}"` : `hosts "${play}"${limit ? ` with --limit "${limit}"` : ''}`;
+    throw new UsageError(`${what} matches no host (hosts: ${hosts.map((h) => h.name).join(', ') || 'none'})`);
   }
-  const plus = atoms.filter((a) => !a.startsWith('&') && !a.startsWith('!'));
-  const and = atoms.filter((a) => a.startsWith('&')).map((a) => a.slice(1));
-  const not = atoms.filter((a) => a.startsWith('!')).map((a) => a.slice(1));
-  let chosen = new Set<string>(plus.length ? plus.flatMap((a) => matchAtom(hosts, groups, a)) : hosts.map((h) => h.name));
-  for (const a of and) {
-    const m = new Set(matchAtom(hosts, groups, a));
-    chosen = new Set([...chosen].filter((h) => m.has(h)));
-  }
-  for (const a of not) for (const h of matchAtom(hosts, groups, a)) chosen.delete(h);
-  const out = hosts.filter((h) => chosen.has(h.name));
-  if (out.length === 0) throw new UsageError(`--limit "${pattern}" matches no host (hosts: ${hosts.map((h) => h.name).join(', ') || 'none'})`);
   return out;
 }
 
-function matchAtom(hosts: Host[], groups: Map<string, Set<string>>, atom: string): string[] {
-  if (atom === '') throw new UsageError('empty --limit pattern');
-  if (atom.startsWith('tag:')) {
-    const tag = atom.slice(4);
-    const isMatch = picomatch(tag);
-    return hosts.filter((h) => h.tags.some((t) => isMatch(t))).map((h) => h.name);
+/** A TypeScript inventory as Ansible's model: `all` holds every host in order, groups their members. */
+function flatInventory(hosts: Host[], groups: Map<string, Set<string>>): InventoryData {
+  const data = new InventoryData();
+  for (const h of hosts) data.addHost('-', h.name, 'all');
+  for (const [g, members] of groups) {
+    if (g === 'all') continue;
+    data.addGroup('-', g);
+    for (const m of members) if (data.hosts.has(m)) data.addHost('-', m, g);
   }
-  if (atom.startsWith('~')) {
-    let re: RegExp;
-    try {
-      re = new RegExp(atom.slice(1));
-    } catch (e) {
-      throw new UsageError(`--limit: invalid regular expression ${atom}: ${(e as Error).message}`);
-    }
-    return hosts.filter((h) => re.test(h.name)).map((h) => h.name);
-  }
-  const isMatch = picomatch(atom);
-  const names = new Set(hosts.filter((h) => isMatch(h.name)).map((h) => h.name));
-  for (const [g, members] of groups) if (isMatch(g)) for (const m of members) names.add(m);
-  return [...names];
+  data.reconcile();
+  data.warnings.length = 0;
+  return data;
 }
 
 // ---- --tags / --skip-tags -----------------------------------------------------------------
 
 export interface TagFilter {
+  /** Every `--tags` value (comma lists allowed), repeated options included; `['']` selects only `always`. */
   tags?: string[];
   skipTags?: string[];
 }
 
-/** Ansible's rules, including the special tags `always`, `never`, `tagged`, `untagged`, `all`. */
+/** Ansible's rules, including the special tags `always`, `never`, `tagged`, `untagged`, `all` (tags.ts). */
 export function tagsSelect(taskTags: readonly string[], f: TagFilter): boolean {
-  const tags = new Set(taskTags);
-  const only = f.tags && f.tags.length ? new Set(f.tags) : new Set(['all']);
-  const skip = new Set(f.skipTags ?? []);
-  let run = false;
-  if (tags.has('always')) run = true;
-  else if (only.has('all') && !tags.has('never')) run = true;
-  else if ([...tags].some((t) => only.has(t))) run = true;
-  else if (only.has('tagged') && tags.size > 0 && !tags.has('never')) run = true;
-  else if (only.has('untagged') && tags.size === 0) run = true;
-  if (!run) return false;
-  if (skip.has('all') && !(tags.has('always') && !skip.has('always'))) return false;
-  if ([...tags].some((t) => skip.has(t))) return false;
-  if (skip.has('tagged') && tags.size > 0) return false;
-  if (skip.has('untagged') && tags.size === 0) return false;
-  return true;
+  return evaluateTags(taskTags, parseTagOptions(f.tags, f.skipTags));
 }
 
 // ---- serial ----------------------------------------------------------------------------

@@ -110,6 +110,8 @@ export type Serial = number | Percent | (number | Percent)[];
 export interface PlaybookOptions {
   name: string;
   description?: string;
+  /** The hosts the play targets, an Ansible host pattern (`webservers:!web3`); `--limit` narrows it. @default 'all' */
+  hosts?: string | string[];
   /** Hosts per batch: a number, a percentage, or a ramp list whose last entry repeats. @default all at once */
   serial?: Serial;
   /** Stop the rollout when failed hosts of a batch exceed this percentage (strictly). */

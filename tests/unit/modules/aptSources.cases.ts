@@ -54,7 +54,8 @@ export default cases(aptSources, [
       steps: [
         { kind: 'exec', cmd: /^cp -p -- \/etc\/apt\/sources\.list\.d\/debian\.sources \/etc\/apt\/sources\.list\.d\/debian\.sources\.\d{8}T\d{6}\.bak$/ },
         { kind: 'upload', path: DEB, content: debian.replace('bookworm bookworm-updates', 'bookworm bookworm-backports') },
-        { kind: 'exec', cmd: /apt-get .*-q update <\/dev\/null$/ },
+        // a held lists lock is waited for (up to lockWaitSec, default 300 s)
+        { kind: 'exec', cmd: /apt-get .*-q update <\/dev\/null$/, lockWait: { waitMs: 300_000 } },
       ],
     },
   },

@@ -2,30 +2,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { plan as sourcesPlan, aptSources } from '../../../modules/aptSources.ts';
+import { UCW, files, ubuntuSources, ucwList } from '../../fixtures/modules/sources.ts';
 
-const UCW = '/etc/apt/sources.list.d/ucware.list';
-const ucwList = `# UCware packages
-deb https://packages.ucware.de/ubuntu/ucware-4.5 bionic main
-deb  https://packages.ucware.de/ubuntu/ucware-firmware   bionic main # firmware stays
-# deb https://packages.ucware.de/ubuntu/ucware-4.5 bionic contrib
-`;
-const ubuntuSources = `Types: deb
-URIs: http://archive.ubuntu.com/ubuntu/
-Suites: noble noble-updates
-Components: main restricted
-Signed-By: /usr/share/keyrings/ubuntu-archive-keyring.gpg
-
-# security
-Types: deb
-URIs: http://security.ubuntu.com/ubuntu/
-Suites: noble-security
-Components: main restricted
-`;
-const files = [
-  { path: '/etc/apt/sources.list', content: 'deb http://deb.debian.org/debian bookworm main\n' },
-  { path: UCW, content: ucwList },
-  { path: '/etc/apt/sources.list.d/ubuntu.sources', content: ubuntuSources },
-];
 
 test('aptSources replace: only the URI segment of the first line changes; exact diff', () => {
   const p = sourcesPlan({ file: UCW, replace: { field: 'uri', from: 'ucware-4.5', to: 'ucware-5' } }, { files: files.filter((f) => f.path === UCW) });

@@ -11,7 +11,8 @@ const lab1 = (...over: Replay[]): Replay[] =>
     [
       { run: 'update-success-stamp', out: 'bookworm/apt-lists-age.txt' },
       { run: 'dpkg --audit', out: 'bookworm/dpkg-audit.txt' },
-      sim('dist-upgrade', 'apt-get-s-dist-upgrade.txt'),
+      // lists fetched into a scratch dir by capture.ts: 4.5.0.10 whatever the host's own lists hold
+      sim('dist-upgrade', 'apt-get-s-dist-upgrade-4.5.0.10.txt'),
     ],
     ...over,
   );

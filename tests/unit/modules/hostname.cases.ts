@@ -55,6 +55,12 @@ export default cases(hostname, [
     replay: lab1({ run: 'cat -- /etc/hosts', stdout: hosts.replace('127.0.1.1\tlab1\n', '10.250.0.11\tlab1\n') }),
     expect: { noop: 'host name is already lab1' },
   },
+  {
+    name: 'files already say it, the running system does not (edited by hand, no reboot): only hostname NAME',
+    params: { name: 'lab1' },
+    replay: lab1({ run: /^hostname$/, stdout: 'localhost\n' }),
+    expect: { reason: 'running name localhost → lab1', steps: [{ kind: 'exec', cmd: 'hostname lab1' }], diff: null },
+  },
   { name: 'a name with a dot is refused before any host', params: { name: 'lab1.example.com' }, expect: { throws: /"name" must be one label/ } },
   { name: 'a bad domain is refused', params: { name: 'lab1', domain: 'ex ample.com' }, expect: { throws: /"domain" must be dot-separated labels/ } },
 ]);

@@ -38,6 +38,11 @@ export default cases(mysqlExec, [
     replay: lab2.map((r) => ({ ...r, run: r.run === 'mysql --xml' ? 'mysql --defaults-file=/etc/mysql/debian.cnf --xml' : r.run })),
     expect: { reason: /^ALTER USER/, steps: [{ kind: 'exec', cmd: 'mysql --defaults-file=/etc/mysql/debian.cnf --xml', stdin: /^ALTER USER/ }, { kind: 'exec', cmd: /--no-defaults/ }, { kind: 'exec', cmd: 'rm -f -- /root/.my.cnf' }] },
   },
-  { name: 'SQL that changes: reported, run by apply', params: { sql: "UPDATE ucware.settings SET value='5' WHERE name='schema'" }, replay: [info], expect: { reason: `run SQL on ${MARIA}: UPDATE ucware.settings SET value='5' WHERE name='schema'; `, steps: [] } },
+  {
+    name: 'SQL that changes: one client run, the SQL on stdin',
+    params: { sql: "UPDATE ucware.settings SET value='5' WHERE name='schema'" },
+    replay: [info],
+    expect: { reason: `run SQL on ${MARIA}: UPDATE ucware.settings SET value='5' WHERE name='schema'; `, steps: [{ kind: 'exec', cmd: 'mysql --xml', stdin: "UPDATE ucware.settings SET value='5' WHERE name='schema';\n" }] },
+  },
   { name: 'a password and a defaults file together are refused', params: { sql: 'SELECT 1', login: { password: 'x', defaultsFile: '/etc/mysql/debian.cnf' } }, expect: { throws: /exclude each other/ } },
 ]);

@@ -2,11 +2,11 @@
 // folder, run case by case; a module found by `run doc`'s walk of modules/ without a table fails.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { moduleFiles } from '../../../runner/cli/doc.ts';
 import { file } from '../../../modules/file.ts';
-import { cases, type CaseTable, type PlanCase } from '../../support/planCases.ts';
+import { CAPTURED, cases, type CaseTable, type PlanCase } from '../../support/planCases.ts';
 
 const here = import.meta.dirname;
 const files = readdirSync(here, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.cases.ts')).sort();
@@ -25,6 +25,13 @@ test('every module has a case table of at least two cases', () => {
   const missing = moduleFiles().map((m) => m.name).filter((n) => !tables.some((t) => t.table.module === n));
   assert.equal(missing, [], 'modules without tests/unit/modules/<file>.cases.ts');
   for (const { file, table } of tables) assert.ok(table.cases.length >= 2, `${file}: at least two cases`);
+});
+
+test('every captured file is read by a case table or a test (no stale fixtures)', () => {
+  const unit = join(here, '..');
+  const sources = readdirSync(unit, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts')).map((f) => readFileSync(join(unit, f), 'utf8')).join('\n');
+  const captured = readdirSync(CAPTURED, { recursive: true, encoding: 'utf8' }).filter((f) => /\.(txt|xml)$/.test(f));
+  assert.equal(captured.filter((f) => !sources.includes(f.split('/').at(-1)!)), []);
 });
 
 test('the runner catches a wrong reason, a wrong step, an unused or a missing replay entry', async () => {

@@ -10,7 +10,7 @@ import { ROOT, cycles, importsOf, longFunctions, sourceFiles } from './sourceGra
 const MAX_FILE_LINES = 350;
 const MAX_FUNCTION_LINES = 80;
 // Still to be carved up (issue 13); an entry here is a debt, remove it when the file is split.
-const OVERSIZED_FILES = new Set(['runner/inventory/load.ts']);
+const OVERSIZED_FILES = new Set<string>([]);
 const LONG_FUNCTIONS = new Set([
   'runner/connection/detached.ts:follow',
 ]);

@@ -2,30 +2,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { entriesOf, parseSourceFiles } from '../../../../modules/facts/sources.ts';
+import { UCW, files, ucwList } from '../../../fixtures/modules/sources.ts';
 
-const UCW = '/etc/apt/sources.list.d/ucware.list';
-const ucwList = `# UCware packages
-deb https://packages.ucware.de/ubuntu/ucware-4.5 bionic main
-deb  https://packages.ucware.de/ubuntu/ucware-firmware   bionic main # firmware stays
-# deb https://packages.ucware.de/ubuntu/ucware-4.5 bionic contrib
-`;
-const ubuntuSources = `Types: deb
-URIs: http://archive.ubuntu.com/ubuntu/
-Suites: noble noble-updates
-Components: main restricted
-Signed-By: /usr/share/keyrings/ubuntu-archive-keyring.gpg
-
-# security
-Types: deb
-URIs: http://security.ubuntu.com/ubuntu/
-Suites: noble-security
-Components: main restricted
-`;
-const files = [
-  { path: '/etc/apt/sources.list', content: 'deb http://deb.debian.org/debian bookworm main\n' },
-  { path: UCW, content: ucwList },
-  { path: '/etc/apt/sources.list.d/ubuntu.sources', content: ubuntuSources },
-];
 
 test('sources: read-command output splits into files', () => {
   const out = `\x1e${UCW}\x1f${ucwList}\x1e/etc/apt/sources.list\x1f`;

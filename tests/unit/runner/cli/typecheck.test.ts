@@ -2,7 +2,8 @@
 // takes seconds, is exercised in tests/controller/typecheck.test.ts).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatDiagnostic, typeCheck, type Compiled, type TypeDiagnostic } from '../../../../runner/cli/typecheck.ts';
@@ -22,7 +23,10 @@ function fakeCompiler(errors: TypeDiagnostic[] = []) {
   const calls: string[][] = [];
   const compile = async (entries: string[]): Promise<Compiled> => {
     calls.push(entries);
-    return { diagnostics: errors, files: [pb, helper, tsconfig] };
+    const files = [pb, helper, tsconfig];
+    // What it "read": the files' text at this moment, as the real compiler reports it.
+    const read = Object.fromEntries(files.filter((f) => existsSync(f)).map((f) => [f, createHash('sha256').update(readFileSync(f)).digest('hex')]));
+    return { diagnostics: errors, files, read };
   };
   return { calls, compile };
 }
@@ -78,10 +82,11 @@ test('a failed check is not cached; a vanished file or a damaged cache means a n
 test('a file saved while the compiler runs: the result is not cached', async () => {
   const cacheFile = join(dir, 'racing', 'typecheck.json');
   const c = fakeCompiler();
+  // The compiler has read the files; the helper is saved before it returns.
   const compile = async (entries: string[]) => {
-    await new Promise((r) => setTimeout(r, 5));
+    const r = await c.compile(entries);
     writeFileSync(helper, 'export const x = 3;\n');
-    return c.compile(entries);
+    return r;
   };
   assert.is((await typeCheck([pb], { tsconfig, cacheFile, compile })).ok, true);
   assert.is((await typeCheck([pb], { tsconfig, cacheFile, compile: c.compile })).cached, false);

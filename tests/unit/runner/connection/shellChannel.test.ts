@@ -1,84 +1,9 @@
-// The persistent channel's framing, without SSH: task encoding, end markers split across chunks,
-// sentinel-like text in output, status parsing; and the loop itself under the local /bin/sh.
+// The shell channel itself under the local /bin/sh: the sh loop and the task agent.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn } from 'node:child_process';
-import { FrameReader, frameTask, parseStatus } from '../../../../runner/connection/framing.ts';
-import { LineSplitter } from '../../../../runner/connection/lines.ts';
+import { statSync } from 'node:fs';
 import { ShellChannel, SHELL_LOOP, TASK_AGENT, type RawChannel } from '../../../../runner/connection/shellChannel.ts';
-
-test('frameTask: header with line count, stdin length and timeout, then the lines and the raw stdin', () => {
-  assert.is(frameTask('echo a\necho b', Buffer.from('in\0'), 1500).toString(), '2 3 1.500\necho a\necho b\nin\0');
-  assert.is(frameTask('', Buffer.alloc(0)).toString(), '1 0 0\n\n');
-  assert.is(frameTask('x\n', Buffer.alloc(0)).toString(), '2 0 0\nx\n\n', 'a trailing newline survives as an empty last line');
-});
-
-test('FrameReader: the marker split at every position; output without a trailing newline', () => {
-  const marker = 'UCW-abc X ';
-  const stream = Buffer.from('hello\nUCW-ab\nno newline\nUCW-abc X 0 [1] + 12 Done(3)\n');
-  for (let cut = 0; cut <= stream.length; cut++) {
-    for (let cut2 = cut; cut2 <= stream.length; cut2 += 7) {
-      const seen: Buffer[] = [];
-      const r = new FrameReader(marker, (c) => seen.push(c));
-      let status: string | undefined;
-      for (const part of [stream.subarray(0, cut), stream.subarray(cut, cut2), stream.subarray(cut2)]) {
-        const s = r.push(part);
-        if (s !== undefined) status = s;
-      }
-      assert.is(status, '0 [1] + 12 Done(3)', `cut at ${cut}/${cut2}`);
-      assert.is(Buffer.concat(seen).toString(), 'hello\nUCW-ab\nno newline');
-    }
-  }
-});
-
-test('FrameReader: streams what cannot be a marker at once', () => {
-  const seen: string[] = [];
-  const r = new FrameReader('UCW-abc X ', (c) => seen.push(c.toString()));
-  r.push(Buffer.from('line one\nline two'));
-  assert.equal(seen, ['line one\nline two']);
-  r.push(Buffer.from('\nUC'));
-  assert.equal(seen, ['line one\nline two'], 'a possible marker start is held back');
-  r.push(Buffer.from('X more\n'));
-  assert.equal(seen.join(''), 'line one\nline two\nUCX more', 'a final newline waits: it may begin the marker');
-  assert.is(r.push(Buffer.from('\nUCW-abc X 0 x 0\n')), '0 x 0');
-  assert.is(seen.join(''), 'line one\nline two\nUCX more\n');
-});
-
-test('lines go out as soon as they end, even while their newline is held back; none twice or lost', () => {
-  const cases: [string[], string[]][] = [
-    [['0\n', '\nUCW-abc X 0 x 0\n'], ['0']],
-    [['0', '\nUCW-abc X 0 x 0\n'], ['0']],
-    [['a\n', 'b\n\n', '\nUCW-abc X 0 x 0\n'], ['a', 'b', '']],
-    [['\n\n', '\nUCW-abc X 0 x 0\n'], ['', '']],
-    [['a\n', 'bc', '\n', 'd\nUCW-abc X 0 x 0\n'], ['a', 'bc', 'd']],
-  ];
-  for (const [chunks, want] of cases) {
-    const got: string[] = [];
-    const lines = new LineSplitter((l) => got.push(l));
-    const r = new FrameReader('UCW-abc X ', (c) => lines.push(c.toString()), () => lines.held());
-    let early = -1;
-    chunks.forEach((c, i) => {
-      r.push(Buffer.from(c));
-      if (i === 0) early = got.length;
-    });
-    lines.end();
-    assert.equal(got, want, JSON.stringify(chunks));
-    if (chunks[0]!.endsWith('\n') && chunks[0] !== '\n\n') assert.ok(early >= 1, `the first line went out with the first chunk: ${JSON.stringify(chunks)}`);
-  }
-});
-
-test('parseStatus: dash and bash job lines, wait statuses, signals', () => {
-  assert.equal(parseStatus('[1] + 1234 Done'), { exitCode: 0 });
-  assert.equal(parseStatus('[3] - 1234 Done(137)        '), { exitCode: 137 });
-  assert.equal(parseStatus('[1]+ 1234 Exit 3     sh -c x'), { exitCode: 3 });
-  assert.equal(parseStatus('[1] + 1234 Killed'), { exitCode: null, signal: 'SIGKILL' });
-  assert.equal(parseStatus('[1] + 1234 Segmentation fault (core dumped)'), { exitCode: null, signal: 'SIGSEGV' });
-  assert.equal(parseStatus('[1] + 1234 Terminated'), { exitCode: null, signal: 'SIGTERM' });
-  assert.equal(parseStatus('[1] + 1234 User defined signal 1'), { exitCode: null, signal: 'SIGUSR1' });
-  assert.equal(parseStatus('x 42'), { exitCode: 42 });
-  assert.equal(parseStatus('s 9'), { exitCode: null, signal: 'SIGKILL' });
-  assert.equal(parseStatus('s 6'), { exitCode: null, signal: 'SIGABRT' });
-});
 
 /** The loop (or the task agent) under the local /bin/sh, on pipes instead of an SSH channel. */
 function localShell(server: 'sh loop' | 'agent'): Promise<{ sc: ShellChannel; kill: () => void }> {
@@ -129,5 +54,59 @@ for (const server of ['sh loop', 'agent'] as const) {
     assert.is(sc.dead, true);
   });
 }
+
+/** A scripted server on a fake channel: the test answers each task by hand. */
+async function scripted() {
+  const written: string[] = [];
+  let so: (d: Buffer) => void = () => {};
+  const raw: RawChannel = { write: (d) => (written.push(d.toString()), true), listen: (o) => (so = o), close: () => {} };
+  const opening = ShellChannel.open(raw, 'fake', 1000);
+  const say = (text: string) => so(Buffer.from(text));
+  say(`${written[0]!.trim()} R 42 agent nodump\n`);
+  const sc = await opening;
+  /** The nonce of the task just sent (the header's last field). */
+  const nonce = () => /^\d+ \d+ \S+ (\S+)\n/.exec(written.at(-1)!)![1]!;
+  return { sc, say, nonce };
+}
+
+test('a status line with an earlier task\'s nonce never ends the running task; a foreign pid line breaks the channel', async () => {
+  const { sc, say, nonce } = await scripted();
+  assert.is(sc.dumpable, false);
+  const t1 = sc.run('one');
+  const n1 = nonce();
+  say(`${n1} P 100\nout1\n\n${n1} X 0 x 0 ~0\n`);
+  assert.equal([(await t1).stdout, (await t1).exitCode], ['out1\n', 0]);
+  const t2 = sc.run('two');
+  const n2 = nonce();
+  assert.is.not(n2, n1);
+  let settled = false;
+  void t2.then(() => (settled = true));
+  say(`${n2} P 101\n`);
+  say(`\n${n1} X 0 x 0 ~0\n`); // late, or forged from a nonce read earlier
+  await new Promise((r) => setTimeout(r, 20));
+  assert.is(settled, false, 'the old nonce did not end task 2');
+  say(`\n${n2} X 0 x 7 ~0\n`);
+  const r2 = await t2;
+  assert.is(r2.exitCode, 7);
+  assert.is(r2.stdout, `\n${n1} X 0 x 0 ~0\n`, 'the foreign line is output, nothing more');
+  const t3 = sc.run('three');
+  say(`${n2} P 102\n\n${n2} X 0 x 0 ~0\n`); // task 2's answer again, where task 3's belongs
+  const r3 = await t3;
+  assert.equal([r3.exitCode, r3.outcomeUnknown], [null, true], 'a status that is not its own fails the task');
+  assert.is(sc.dead, true);
+});
+
+test('the agent makes itself non-dumpable; the sh loop cannot', async () => {
+  for (const [server, dumpable] of [['agent', false], ['sh loop', true]] as const) {
+    const { sc, kill } = await localShell(server);
+    try {
+      assert.is(sc.dumpable, dumpable, server);
+      // The kernel's view: a non-dumpable process's /proc entries belong to root, not to its user.
+      if (!dumpable && process.getuid!() !== 0) assert.is(statSync(`/proc/${sc.pid}/mem`).uid, 0);
+    } finally {
+      kill();
+    }
+  }
+});
 
 test.run();

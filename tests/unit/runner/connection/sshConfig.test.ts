@@ -117,4 +117,21 @@ test('become settings: the host env var wins over --ask-become-pass; a named but
   }
 });
 
+test('ProxyCommand: read whole, tokens expanded for the connection, `none` is none; with ProxyJump too it is refused', () => {
+  clearSshConfigCache();
+  const file = join(dir, 'proxy');
+  writeFileSync(
+    file,
+    'Host pbx-p\n  HostName 10.2.0.9\n  User ucware\n  Port 2201\n  ProxyCommand ssh -W %h:%p -l %r "jump host" %n 100%%\n\n' +
+      'Host pbx-none\n  ProxyCommand none\n\nHost pbx-both\n  ProxyJump bastion\n  ProxyCommand nc %h %p\n\nHost pbx-odd\n  ProxyCommand connect %C\n',
+  );
+  assert.is(lookupSshConfig('pbx-p', file).proxyCommand, 'ssh -W %h:%p -l %r "jump host" %n 100%%');
+  assert.is(lookupSshConfig('pbx-none', file).proxyCommand, undefined);
+  assert.throws(() => lookupSshConfig('pbx-both', file), /Host pbx-both: both ProxyJump and ProxyCommand apply/);
+  const inv = buildInventory(join(dir, 'inv-proxy.ts'), { defaults: { sshConfigFile: file }, hosts: { 'pbx-p': {}, 'pbx-odd': {} } });
+  const c = connectionFor(inv.hosts[0]!, () => {}) as SshConnection;
+  assert.is(c.options.proxyCommand, 'ssh -W 10.2.0.9:2201 -l ucware "jump host" pbx-p 100%');
+  assert.throws(() => connectionFor(inv.hosts[1]!, () => {}), /ProxyCommand token %C is not supported/);
+});
+
 test.run();

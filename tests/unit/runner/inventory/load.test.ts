@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildInventory, loadInventory, fromYaml } from '../../../../runner/inventory/load.ts';
+import { buildInventory, loadInventory } from '../../../../runner/inventory/load.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'ucw-inv-'));
 const write = (name: string, text: string) => {
@@ -62,7 +62,7 @@ test('YAML: all/children/hosts/vars, ansible_* aliases, tags', async () => {
       children:
         berlin_dc2:
           hosts:
-            pbx2: { address: 10.1.0.6, licenceFile: lic/pbx2.lic }
+            pbx2: { ansible_ssh_host: 10.1.0.6, licenceFile: lic/pbx2.lic }
 `,
   );
   const inv = await loadInventory(f);
@@ -75,12 +75,22 @@ test('YAML: all/children/hosts/vars, ansible_* aliases, tags', async () => {
   assert.is(by.pbx2!.vars.snapshot, 'none');
   assert.equal(by.pbx2!.groups.sort(), ['all', 'berlin', 'berlin_dc2']);
   assert.is(by.lab1!.address, '10.250.0.11');
+  assert.is(by.pbx2!.address, '10.1.0.6'); // the legacy ansible_ssh_host counts (issue 15)
 });
 
-test('YAML errors name the file and line', () => {
-  assert.throws(() => fromYaml('bad.yml', 'all:\n  hosts: [\n'), /bad\.yml: invalid YAML at line/);
-  assert.throws(() => fromYaml('bad.yml', 'web:\n  hosts: {}\n'), /starts with "all:"/);
-  assert.throws(() => fromYaml('bad.yml', 'all:\n  hostz: {}\n'), /group "all", field "hostz": unknown key/);
+// Changed with issue 15: Ansible takes any top-level group (not only `all:`) and skips an unknown
+// key with a warning, so these are no longer errors; a YAML syntax error still is.
+test('YAML errors name the file and line; Ansible-accepted shapes load (with its warnings)', async () => {
+  try {
+    await loadInventory(write('bad.yml', 'all:\n  hosts: [\n'));
+    assert.unreachable();
+  } catch (e) {
+    assert.match((e as Error).message, /bad\.yml: invalid YAML at line/);
+  }
+  const top = await loadInventory(write('top.yml', 'web:\n  hosts: {web1: }\n'));
+  assert.equal(top.hosts.map((h) => h.name), ['web1']);
+  const skipped = await loadInventory(write('skip.yml', 'all:\n  hosts: {a: }\n  hostz: {}\n'));
+  assert.equal(skipped.warnings, ['Skipping unexpected key (hostz) in group (all), only "vars", "children" and "hosts" are valid']);
 });
 
 test('a TS inventory file loads; a missing one is named', async () => {
