@@ -10,7 +10,7 @@
  */
 import { defineModule, change, noop, ParamError, type Plan } from '../runner/module.ts';
 import { readFile, statFile, type FileStat } from './facts/files.ts';
-import { checkValidate, fileChange } from './lib/writeFile.ts';
+import { checkValidate, fileChange, shownDiff } from './lib/writeFile.ts';
 
 export interface BlockInFileParams {
   /** The file (absolute path). */
@@ -98,5 +98,5 @@ export function plan(p: BlockInFileParams, f: FileFacts): Plan {
   const after = same ? before : out.length ? out.join('\n') + '\n' : '';
   const c = fileChange(p.path, f.content, after, f.stat, p);
   if (!c.steps.length) return noop(`${p.path} ${p.present === false ? 'has no block' : 'has the block'}`);
-  return change(c.why.join(', '), { steps: c.steps, diff: c.changesContent ? [{ path: p.path, before: f.content, after }] : undefined });
+  return change(c.why.join(', '), { steps: c.steps, diff: c.changesContent ? [shownDiff(p.path, f.content, after)] : undefined });
 }

@@ -13,7 +13,7 @@
  */
 import { defineModule, change, noop, ParamError, type Plan } from '../runner/module.ts';
 import { readFile, statFile, type FileStat } from './facts/files.ts';
-import { checkValidate, fileChange } from './lib/writeFile.ts';
+import { checkValidate, fileChange, shownDiff } from './lib/writeFile.ts';
 
 export interface LineInFileParams {
   /** The file (absolute path). */
@@ -107,5 +107,5 @@ export function plan(p: LineInFileParams, f: FileFacts): Plan {
   const same = f.content !== null && out.length === lines.length && out.every((l, i) => l === lines[i]);
   const c = fileChange(p.path, f.content, same ? before : after, f.stat, p);
   if (!c.steps.length) return noop(`${p.path} ${p.present === false ? 'has no such line' : 'has the line'}`);
-  return change(c.why.join(', '), { steps: c.steps, diff: c.changesContent ? [{ path: p.path, before: f.content, after }] : undefined });
+  return change(c.why.join(', '), { steps: c.steps, diff: c.changesContent ? [shownDiff(p.path, f.content, after)] : undefined });
 }

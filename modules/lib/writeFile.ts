@@ -63,3 +63,10 @@ export function fileChange(path: string, before: string | null, after: string, s
   }
   return { steps, why, changesContent: false };
 }
+
+/** Files whose content is a credential (Ubuntu ESM/Pro tokens in apt's auth.conf.d): never shown in a diff. */
+export const isSecretPath = (path: string) => /^\/etc\/apt\/auth\.conf(\.d\/.*)?$/.test(path);
+
+/** The diff to show for `path`: the content itself, or for a secret file only that it changes. */
+export const shownDiff = (path: string, before: string | null, after: string) =>
+  isSecretPath(path) ? { path, before: before === null ? null : '(secret content)\n', after: '(secret content, changed)\n' } : { path, before, after };

@@ -34,5 +34,11 @@ export default cases(lineInFile, [
     expect: { reason: 'create /etc/sudoers.d/x (validated)', steps: [write(/chmod 0440 "\$t"\nif ! \( visudo -cf "\$t" \)/, 'ucwadmin ALL=(ALL) NOPASSWD:ALL\n')], diff: [{ path: '/etc/sudoers.d/x', before: null, after: 'ucwadmin ALL=(ALL) NOPASSWD:ALL\n' }] },
   },
   { name: 'only the mode differs: chmod, no rewrite', params: { path: P, line: 'X11Forwarding yes', mode: '0600' }, replay: lab1, expect: { reason: 'mode 644 → 0600', steps: [{ kind: 'exec', cmd: `chmod 0600 -- ${P}` }] } },
+  {
+    name: 'a file in /etc/apt/auth.conf.d: the diff never shows the credential',
+    params: { path: '/etc/apt/auth.conf.d/90ubuntu-advantage', line: 'machine esm.ubuntu.com/apps/ubuntu/ login bearer password s3cr3t', create: true, mode: '0600' },
+    replay: missing('/etc/apt/auth.conf.d/90ubuntu-advantage'),
+    expect: { reason: 'create /etc/apt/auth.conf.d/90ubuntu-advantage', steps: [write(/chmod 0600 "\$t"/, 'machine esm.ubuntu.com/apps/ubuntu/ login bearer password s3cr3t\n')], diff: [{ path: '/etc/apt/auth.conf.d/90ubuntu-advantage', before: null, after: '(secret content, changed)\n' }] },
+  },
   { name: 'validate without %s is refused', params: { path: P, line: 'x', validate: 'visudo -c' }, expect: { throws: /must contain %s/ } },
 ]);
