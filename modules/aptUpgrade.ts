@@ -22,7 +22,7 @@
  * aptUpgrade({ update: true, cacheValidTimeSec: 3600, mode: 'safe' }, { become: true })
  */
 import { defineModule, change, noop, type Plan, type FileDiff, ParamError } from '../runner/module.ts';
-import { dpkgQueryCommand, formatMoves, noninteractiveApt, parseAptSimulation, parseDpkgQuery, type PackageMove } from './facts/apt.ts';
+import { dpkgQueryCommand, formatMoves, noninteractiveApt, parseAptSimulation, parseDpkgQuery, parseNotMoved, type PackageMove } from './facts/apt.ts';
 import { aptRun } from './lib/aptRun.ts';
 import { ensureFreshLogin, movesOpenssh } from './lib/freshLogin.ts';
 
@@ -58,10 +58,16 @@ export interface AptUpgradeResult {
   cacheAgeSec: number | null;
   /** When OpenSSH moved: whether a fresh login works (and whether ssh had to be restarted for it). */
   freshLogin?: string;
+  /** Upgradable packages apt keeps back (a move would need new/removed packages, or one is held): not done. */
+  keptBack: string[];
+  /** Ubuntu's phased updates this host is not yet in: not done. */
+  phased: string[];
 }
 
 interface Facts {
   moves: PackageMove[];
+  keptBack?: string[];
+  phased?: string[];
   cacheAgeSec: number | null;
   /** `dpkg --audit` output: non-empty means an interrupted dpkg. */
   audit: string;
@@ -88,7 +94,7 @@ export const aptUpgrade = defineModule<AptUpgradeParams, Facts, AptUpgradeResult
     const audit = (await ctx.run('dpkg --audit 2>&1; true', { quiet: true })).stdout.trim();
     // a broken dpkg makes the simulation fail; the repair comes first, so simulate only when sound
     const sim = audit ? undefined : await ctx.run(noninteractiveApt(upgradeArgs(p, true)), { quiet: true });
-    return { moves: sim ? parseAptSimulation(sim.stdout) : [], cacheAgeSec: t === 'none' || t === undefined ? null : Math.max(0, Number(now) - Number(t)), audit };
+    return { moves: sim ? parseAptSimulation(sim.stdout) : [], ...parseNotMoved(sim?.stdout ?? ''), cacheAgeSec: t === 'none' || t === undefined ? null : Math.max(0, Number(now) - Number(t)), audit };
   },
   plan,
   apply: async (ctx, p, f) => {
@@ -109,9 +115,11 @@ export const aptUpgrade = defineModule<AptUpgradeParams, Facts, AptUpgradeResult
     }
     const sim = await ctx.run(noninteractiveApt(upgradeArgs(p, true)), { quiet: true });
     const moves = parseAptSimulation(sim.stdout);
-    const result: AptUpgradeResult = { moved: moves, updated, repaired, cacheAgeSec: f.cacheAgeSec };
+    const left = parseNotMoved(sim.stdout);
+    const result: AptUpgradeResult = { moved: moves, updated, repaired, cacheAgeSec: f.cacheAgeSec, ...left };
+    if (left.keptBack.length || left.phased.length) ctx.warn(`aptUpgrade: not upgraded in this run${notMoved(left)}`);
     if (moves.length === 0) {
-      return { changed: repaired, reason: `${repaired ? 'dpkg repaired; ' : ''}${updated ? 'lists updated; ' : ''}nothing to upgrade`, result };
+      return { changed: repaired, reason: `${repaired ? 'dpkg repaired; ' : ''}${updated ? 'lists updated; ' : ''}nothing to upgrade${notMoved(left)}`, result };
     }
     ctx.output(`${moves.length} package(s) to move: ${moves.slice(0, 8).map((m) => `${m.name} ${m.to ?? '(remove)'}`).join(', ')}${moves.length > 8 ? ', …' : ''}`);
     // detached on the host: a dropped SSH link does not kill dpkg half-way; output still streams
@@ -129,9 +137,13 @@ export const aptUpgrade = defineModule<AptUpgradeParams, Facts, AptUpgradeResult
     if (after || notThere.length) {
       return { result, failed: `aptUpgrade on ${ctx.host.name}: the upgrade ended unfinished${after ? `; dpkg --audit: ${after.split('\n').slice(0, 5).join(' | ')}` : ''}${notThere.length ? `; not at the new version: ${notThere.map((m) => `${m.name} (${now[m.name]?.version ?? 'absent'}, wanted ${m.to})`).join(', ')}` : ''}` };
     }
-    return { changed: true, reason: `${repaired ? 'dpkg repaired; ' : ''}${describe(moves)}${login ? `; ${login.message}` : ''}`, result, diff: movesDiff(moves) };
+    return { changed: true, reason: `${repaired ? 'dpkg repaired; ' : ''}${describe(moves)}${notMoved(left)}${login ? `; ${login.message}` : ''}`, result, diff: movesDiff(moves) };
   },
 });
+
+/** `; kept back: a, b; phased: c`, or nothing: said in every reason, so a host is never called done with packages left. */
+const notMoved = ({ keptBack = [], phased = [] }: { keptBack?: string[]; phased?: string[] }) =>
+  `${keptBack.length ? `; kept back: ${keptBack.join(', ')}` : ''}${phased.length ? `; phased (deferred by apt): ${phased.join(', ')}` : ''}`;
 
 const needsUpdate = (p: AptUpgradeParams, f: Facts) => !!p.update && (f.cacheAgeSec === null || !p.cacheValidTimeSec || f.cacheAgeSec > p.cacheValidTimeSec);
 
@@ -151,17 +163,17 @@ export const movesDiff = (moves: PackageMove[]): FileDiff[] | undefined =>
 export function plan(p: AptUpgradeParams, f: Facts): Plan<AptUpgradeResult> {
   const upd = needsUpdate(p, f);
   const repair = !!f.audit && (p.repair ?? true);
-  const result: AptUpgradeResult = { moved: f.moves, updated: false, repaired: false, cacheAgeSec: f.cacheAgeSec };
+  const result: AptUpgradeResult = { moved: f.moves, updated: false, repaired: false, cacheAgeSec: f.cacheAgeSec, keptBack: f.keptBack ?? [], phased: f.phased ?? [] };
   if (f.audit && !repair) throw new ParamError(`aptUpgrade: dpkg reports unfinished work and repair is off: ${f.audit.split('\n')[0]}`);
   const age = f.cacheAgeSec === null ? 'never updated' : `lists ${f.cacheAgeSec} s old`;
-  if (!upd && !repair && !p.clean && f.moves.length === 0) return noop(`nothing to upgrade (${age}${p.update ? `, younger than ${p.cacheValidTimeSec} s` : ''})`, result);
+  if (!upd && !repair && !p.clean && f.moves.length === 0) return noop(`nothing to upgrade (${age}${p.update ? `, younger than ${p.cacheValidTimeSec} s` : ''})${notMoved(f)}`, result);
   const parts = [
     repair && `repair dpkg (dpkg --configure -a): ${f.audit.split('\n')[0]}`,
     p.clean && 'apt-get clean',
     upd && `apt-get update (${age})`,
     f.moves.length ? `${describe(f.moves)}${upd ? ' (from the lists before the update)' : ''}` : upd ? 'then upgrade what the new lists offer' : 'nothing to upgrade',
   ].filter(Boolean);
-  return change(parts.join('; '), { steps: [], diff: movesDiff(f.moves), result });
+  return change(parts.join('; ') + notMoved(f), { steps: [], diff: movesDiff(f.moves), result });
 }
 
 export { formatMoves };

@@ -11,6 +11,7 @@
 import { createHash } from 'node:crypto';
 import { defineModule, change, noop, upload, exec, type Plan, type Step, ParamError, sh, registerSecret } from '../runner/module.ts';
 import { fileSha256, readFile, sameMode, statFile, type FileStat } from './facts/files.ts';
+import { checkValidate, writeStep } from './lib/writeFile.ts';
 
 export interface CopyParams {
   path: string;
@@ -23,6 +24,8 @@ export interface CopyParams {
   backup?: boolean;
   /** The content is secret: compared by checksum, never shown (not even with --diff), masked everywhere. @default false */
   secret?: boolean;
+  /** Command with `%s` (the new file, written beside the target with its final owner and mode) that must succeed before it replaces the old, e.g. `visudo -cf %s`. */
+  validate?: string;
 }
 
 interface Facts {
@@ -41,6 +44,7 @@ export const copy = defineModule<CopyParams, Facts>({
     if (!p.path || !p.path.startsWith('/')) throw new ParamError(`copy: "path" must be absolute, not ${JSON.stringify(p.path)}`);
     if (typeof p.content !== 'string') throw new ParamError('copy: "content" must be a string');
     if (p.mode !== undefined && !/^0?[0-7]{3,4}$/.test(p.mode)) throw new ParamError(`copy: "mode" must be octal like '0644', not ${JSON.stringify(p.mode)}`);
+    checkValidate('copy', p.validate);
   },
   facts: async (ctx, p) => {
     const stat = await statFile(ctx, p.path);
@@ -61,12 +65,15 @@ export function plan(p: CopyParams, f: Facts, now = new Date()): Plan {
   const exists = p.secret ? f.sha256 !== null : f.content !== null;
   const contentChanges = p.secret ? f.sha256 !== sha256(p.content) : f.content !== p.content;
   if (contentChanges) {
-    if (p.backup && exists) {
+    // with validate, the backup is taken by the write line itself, only once the new file passed
+    if (p.backup && exists && !p.validate) {
       const stamp = now.toISOString().replace(/[-:]/g, '').slice(0, 15);
       steps.push(exec(sh`cp -p -- ${p.path} ${`${p.path}.${stamp}.bak`}`));
     }
-    steps.push(upload(p.path, p.content, { mode: p.mode, owner: p.owner, group: p.group }));
-    why.push(`${exists ? 'update' : 'create'} ${p.path}${p.secret ? ' (secret content, not shown)' : ''}`);
+    const o = { mode: p.mode, owner: p.owner, group: p.group };
+    // the content goes on stdin (never argv) and is registered as a secret in facts, so a failing validate's stderr is masked too
+    steps.push(p.validate ? writeStep(p.path, p.content, { ...o, validate: p.validate, backup: p.backup }) : upload(p.path, p.content, o));
+    why.push(`${exists ? 'update' : 'create'} ${p.path}${p.secret ? ' (secret content, not shown)' : ''}${p.validate ? ' (validated)' : ''}`);
   } else {
     if (p.mode && !sameMode(p.mode, f.stat.mode)) {
       steps.push(exec(sh`chmod ${p.mode} -- ${p.path}`));

@@ -85,7 +85,7 @@ export interface PackageMove {
 
 /**
  * Parses the `Inst`/`Remv` lines of `apt-get -s`: `Inst pkg [old] (new suite [arch])`,
- * `Inst pkg (new …)`, `Remv pkg [old]`. `Conf` lines repeat the Inst ones and are ignored.
+ * `Inst pkg (new …)`, `Remv pkg [old]` (`Purg` for purge). `Conf` lines repeat the Inst ones and are ignored.
  */
 export function parseAptSimulation(out: string): PackageMove[] {
   const moves: PackageMove[] = [];
@@ -97,10 +97,27 @@ export function parseAptSimulation(out: string): PackageMove[] {
       moves.push({ name, from: from ?? null, to, action });
       continue;
     }
-    m = /^Remv (\S+)(?: \[([^\]]+)\])?/.exec(line);
+    m = /^(?:Remv|Purg) (\S+)(?: \[([^\]]+)\])?/.exec(line);
     if (m) moves.push({ name: m[1] ?? '', from: m[2] ?? null, to: null, action: 'remove' });
   }
   return moves;
+}
+
+/**
+ * Packages apt will not move in this run, by name: "The following packages have been kept
+ * back:" (a move would need new or removed packages, or a held one) and Ubuntu's "The following
+ * upgrades have been deferred due to phasing:" (apt ≥ 2.1 on a phased-update rollout).
+ */
+export function parseNotMoved(out: string): { keptBack: string[]; phased: string[] } {
+  const res = { keptBack: [] as string[], phased: [] as string[] };
+  let into: string[] | undefined;
+  for (const line of out.split('\n')) {
+    if (/^The following packages have been kept back:/.test(line)) into = res.keptBack;
+    else if (/^The following upgrades have been deferred due to phasing:/.test(line)) into = res.phased;
+    else if (into && /^\s+\S/.test(line)) into.push(...line.trim().split(/\s+/));
+    else into = undefined;
+  }
+  return res;
 }
 
 /** `ucware 4.5.0.9 → 4.5.0.10` lines, for reasons and diffs. */

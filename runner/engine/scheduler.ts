@@ -108,11 +108,12 @@ async function preflight(ro: Rollout, pre: Item[]): Promise<Host[]> {
   const { o, abort, maxFail, outcomes } = ro;
   const hosts = o.hosts;
   o.events.emit({ type: 'batch:start', index: 0, of: 0, hosts: hosts.map((h) => h.name), phase: 'preflight' });
+  const preOnce = new Map();
   const prePlay: Playbook = { kind: 'playbook', options: { ...o.playbook.options, handlers: [] }, steps: pre };
   await inParallel(ro, hosts, async (h) => {
     const out = await runHost({
       host: h, conn: connOf(ro, h), freshConnection: () => ro.o.connect(h), playbook: prePlay, events: o.events, journal: o.journal, check: o.check, tags: { tags: undefined, skipTags: undefined },
-      shouldStop: () => abort.stopped, onFailure: () => {}, pathPrefix: 'pre', memory: memOf(ro, h),
+      shouldStop: () => abort.stopped, onFailure: () => {}, pathPrefix: 'pre', memory: memOf(ro, h), once: preOnce,
     });
     outcomes.set(h.name, out);
     ro.recap[h.name] = out.counts;
@@ -156,6 +157,7 @@ async function runBatch(ro: Rollout, batch: Host[], bi: number, of: number): Pro
       stop(abort, `maxFailPercentage ${maxFail}% exceeded in batch ${bi + 1} (${failedInBatch} of ${batch.length} hosts failed)`);
     }
   };
+  const once = new Map();
   await inParallel(ro, batch, async (h) => {
     if (abort.stopped) {
       ro.notStarted.push(h.name);
@@ -164,7 +166,7 @@ async function runBatch(ro: Rollout, batch: Host[], bi: number, of: number): Pro
     try {
       const out = await runHost({
         host: h, conn: connOf(ro, h), freshConnection: () => ro.o.connect(h), playbook: o.playbook, events: o.events, journal: o.journal, check: o.check, tags: o.tags,
-        resumed: o.resumed?.get(h.name), resumedFrom: o.resumedFrom, shouldStop: () => abort.stopped, onFailure, counts: ro.recap[h.name], memory: memOf(ro, h),
+        resumed: o.resumed?.get(h.name), resumedFrom: o.resumedFrom, shouldStop: () => abort.stopped, onFailure, counts: ro.recap[h.name], memory: memOf(ro, h), once,
       });
       outcomes.set(h.name, out);
       ro.recap[h.name] = out.counts;

@@ -35,6 +35,8 @@ export interface HostRun {
   counts?: RecapCounts;
   /** Earlier outcomes on this host (the preflight phase's), readable by `when` and params. */
   memory?: HostMemory;
+  /** `runOnce` tasks of the batch: task id → the outcome of the host that ran it. */
+  once?: Map<string, Promise<{ host: string; o: Outcome }>>;
 }
 
 /** What later tasks on a host can read of earlier ones. */

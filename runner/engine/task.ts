@@ -53,7 +53,29 @@ export async function runTask(s: HostState, task: AnyTask, scope: Scope): Promis
     return fail(s, t, new TaskFailed(`"when" of task "${task.name}" threw: ${(e as Error).message}`, { cause: e }), 1);
   }
   if (skipReason !== undefined) return skip(s, t, skipReason);
+  if (task.options.runOnce && r.once) return once(s, t, r.once);
   return retrying(s, t);
+}
+
+/** `runOnce`: the first host runs the task; the others wait for its outcome and take it. */
+async function once(s: HostState, t: Running, shared: NonNullable<HostState['run']['once']>): Promise<void> {
+  const ran = shared.get(t.id);
+  if (ran) {
+    const { host, o } = await ran;
+    const mine: Outcome = { ...o, changed: false, reason: `run once on ${host}: ${o.reason}` };
+    if (o.failed) return fail(s, t, new TaskFailed(mine.reason), 1, mine);
+    remember(s, t.task, t.id, mine);
+    s.counts.ok++;
+    return report(s, t, 'ok', mine, { durationMs: Date.now() - t.started });
+  }
+  let settle!: (v: { host: string; o: Outcome }) => void;
+  shared.set(t.id, new Promise((resolve) => (settle = resolve)));
+  const failed: Outcome = { changed: false, failed: true, skipped: false, reason: 'failed', result: undefined };
+  try {
+    await retrying(s, t);
+  } finally {
+    settle({ host: s.run.host.name, o: s.memory.byId.get(t.id) ?? failed });
+  }
 }
 
 /** Why the task does not run here (a false `when`, check mode), or undefined; a throwing `when` throws. */

@@ -61,6 +61,11 @@ export interface TaskOptions<R = unknown> {
    * where nothing changed, it is skipped instead of failing on the old state.
    */
   verifiesChanges?: boolean;
+  /**
+   * One host of the batch runs it (the first to get there); the batch's other hosts take its
+   * outcome — its result and reason, as ok (failed, if it failed) — as Ansible's `run_once`.
+   */
+  runOnce?: boolean;
   /** On --resume, run this task again even if it completed (for non-idempotent probes). */
   rerunOnResume?: boolean;
   /** Kill the task's commands after this many seconds. */

@@ -49,4 +49,16 @@ export default cases(aptUpgrade, [
   },
   { name: 'half-configured and repair: false is an error', params: { repair: false }, replay: override(lab1(), halfConfigured).filter((r) => !String(r.run).includes('-s -o')), expect: { throws: /dpkg reports unfinished work and repair is off: The following packages are only half configured/ } },
   { name: 'cacheValidTimeSec without update is refused', params: { cacheValidTimeSec: 10 }, expect: { throws: /needs update: true/ } },
+  {
+    name: 'a held package: kept back, by name, in the reason and the result',
+    params: {},
+    replay: lab1(sim('dist-upgrade', 'apt-get-s-dist-upgrade-4.5.0.10-held.txt')),
+    expect: { reason: '1 upgraded: ucware-firmware-yealink 1.0.0 → 1.0.1; kept back: ucware, ucware-core', steps: [], result: { keptBack: ['ucware', 'ucware-core'], phased: [] } },
+  },
+  {
+    name: 'Ubuntu phased update only: nothing to upgrade, and the deferred package named (public capture, Ubuntu 24.04)',
+    params: { mode: 'safe' },
+    replay: lab1().filter((r) => !String(r.run).includes('-s -o')).concat({ run: '-s -o Debug::NoLocking=1 upgrade --with-new-pkgs', out: 'public/apt-upgrade-phased-noble.txt' }),
+    expect: { noop: `nothing to upgrade (lists ${age} s old); phased (deferred by apt): distro-info-data`, result: { phased: ['distro-info-data'] } },
+  },
 ]);

@@ -30,4 +30,16 @@ test('copy: the diff carries before and after', () => {
   assert.equal(p.diff, [{ path: '/etc/x', before: 'a\n', after: 'b\n' }]);
 });
 
+test('copy: a secret copy with validate shows no content (no diff, not in the reason or the command)', () => {
+  const p = copyPlan({ path: '/etc/sudoers.d/x', content: 'S3CRET\n', secret: true, validate: 'visudo -cf %s', backup: true }, { stat: { exists: true, kind: 'file' as const, mode: '440', owner: 'root', group: 'root' }, sha256: '0'.repeat(64) });
+  assert.is(p.changed, true);
+  assert.is(p.diff, undefined);
+  assert.match(p.reason, /secret content, not shown/);
+  assert.equal(p.steps.map((s) => s.kind), ['exec']);
+  const step = p.steps[0] as { cmd: string; stdin?: string };
+  assert.not.match(step.cmd, /S3CRET/);
+  assert.match(step.cmd, /visudo -cf "\$t"/);
+  assert.is(step.stdin, 'S3CRET\n');
+});
+
 test.run();

@@ -1,0 +1,38 @@
+/** systemd unit facts: `systemctl show -p …` and a pure parser for its `Key=value` lines. */
+import { sh } from '../../runner/module.ts';
+
+export interface UnitState {
+  id: string;
+  /** `loaded`, `not-found`, `masked`, `bad-setting`, `error`. */
+  loadState: string;
+  /** `active`, `reloading`, `inactive`, `failed`, `activating`, `deactivating`. */
+  activeState: string;
+  subState: string;
+  /** `enabled`, `enabled-runtime`, `disabled`, `static`, `masked`, `indirect`, `alias`, `generated`, `''` … */
+  unitFileState: string;
+  /** A unit file or drop-in changed on disk since systemd last loaded it. */
+  needDaemonReload: boolean;
+  canReload: boolean;
+  fragmentPath: string;
+}
+
+export const SHOW_PROPERTIES = ['Id', 'LoadState', 'ActiveState', 'SubState', 'UnitFileState', 'NeedDaemonReload', 'CanReload', 'FragmentPath'];
+
+export const unitShowCommand = (unit: string) => sh`systemctl show ${unit} --no-pager -p ${SHOW_PROPERTIES.join(',')}`;
+
+export function parseUnitShow(out: string): UnitState {
+  const kv = Object.fromEntries(out.split('\n').filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+  return {
+    id: kv.Id ?? '',
+    loadState: kv.LoadState ?? '',
+    activeState: kv.ActiveState ?? '',
+    subState: kv.SubState ?? '',
+    unitFileState: kv.UnitFileState ?? '',
+    needDaemonReload: kv.NeedDaemonReload === 'yes',
+    canReload: kv.CanReload === 'yes',
+    fragmentPath: kv.FragmentPath ?? '',
+  };
+}
+
+/** What a failed start shows: the unit's status and its journal's last lines. */
+export const unitStatusCommand = (unit: string, lines = 20) => sh`systemctl status ${unit} --no-pager -l -n 0; journalctl -u ${unit} -n ${lines} --no-pager`;
