@@ -86,6 +86,7 @@ export function connectionFor(host: Host, warn: (message: string) => void, opts:
     become,
     warn,
     channel: channelFor(host, opts),
+    shell: host.shell,
   });
 }
 

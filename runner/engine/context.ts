@@ -43,6 +43,7 @@ async function runCommand(r: HostRun, task: Task<unknown>, become: boolean, cmd:
   events.emit({ type: 'cmd:start', host: host.name, task: task.name, command: mask(cmd), become: asRoot });
   const execOptions = {
     stdin: o.stdin,
+    argv: o.argv,
     timeoutMs,
     onLine: o.quiet ? undefined : (stream: 'stdout' | 'stderr', l: string) => events.emit({ type: 'task:output', host: host.name, task: task.name, stream, line: mask(l) }),
   };

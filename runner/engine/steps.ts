@@ -39,9 +39,9 @@ const failureOf = (ctx: ModuleContext, command: string, r: ExecResult) => ({
 });
 
 async function runExec(ctx: ModuleContext, s: ExecStep, okExitCodes: number[] | 'any' | undefined): Promise<ExecResult> {
-  if (!s.detached && !s.lockWait) return ctx.run(s.cmd, { stdin: s.stdin, okExitCodes, timeoutMs: s.timeoutMs });
+  if (!s.detached && !s.lockWait) return ctx.run(s.cmd, { stdin: s.stdin, okExitCodes, timeoutMs: s.timeoutMs, argv: s.argv });
   const once = (): Promise<ExecResult> =>
-    s.detached ? runDetached(ctx, s.cmd, { stdin: s.stdin, timeoutMs: s.timeoutMs }) : ctx.run(s.cmd, { stdin: s.stdin, okExitCodes: 'any', timeoutMs: s.timeoutMs });
+    s.detached ? runDetached(ctx, s.cmd, { stdin: s.stdin, timeoutMs: s.timeoutMs }) : ctx.run(s.cmd, { stdin: s.stdin, okExitCodes: 'any', timeoutMs: s.timeoutMs, argv: s.argv });
   const ok = (r: ExecResult) => okExitCodes === 'any' || accepted(r, okExitCodes);
   const lockWait = s.lockWait;
   if (!lockWait) {
