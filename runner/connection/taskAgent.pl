@@ -49,6 +49,25 @@ binmode STDIN;
 pipe(my $cr, my $cw) or exit 96;
 $SIG{CHLD} = sub { syswrite($cw, 'x') };
 
+# What every task would otherwise redo between fork and exec, done once: each perl op there
+# writes to pages the fork shares, and every such page is copied (the child's cost per task).
+# exec resets caught signals (CHLD) itself; only an ignored one needs resetting.
+my @RESET = grep { ($SIG{$_} // '') eq 'IGNORE' } qw(HUP INT QUIT PIPE TERM);
+delete @ENV{qw(SSH_CLIENT SSH2_CLIENT)};
+open(my $NULL, '<', '/dev/null') or exit 96;
+
+# An argv task's program as execvp finds it, looked up with stat (a failed execve per PATH entry
+# costs far more); undef when it is nowhere.
+sub program {
+  my ($p) = @_;
+  return $p if $p =~ m{/};
+  for my $d (split /:/, $ENV{PATH} // '/usr/bin:/bin', -1) {
+    my $f = ($d eq '' ? '.' : $d) . "/$p";
+    return $f if -f $f && -x _;
+  }
+  return undef;
+}
+
 # Writes all of it or ends the agent (the channel is gone: the runner reports the task unknown).
 sub put {
   my ($fh, $data) = @_;
@@ -88,21 +107,26 @@ while (defined(my $h = <STDIN>)) {
   }
   my ($or, $ow, $er, $ew);
   pipe($or, $ow) && pipe($er, $ew) or do { put(\*STDERR, "ucw-sh: pipe: $!\n"); exit 96 };
+  my ($argv, $dir, @argv, $prog) = ($form // '') eq 'a';
+  if ($argv) {
+    ($dir, @argv) = split /\0/, $c, -1;
+    # A relative program name is looked up from the task's directory, as after a `cd`.
+    $prog = length $dir && $argv[0] !~ m{/} ? undef : program($argv[0]);
+  }
   my $pid = fork;
   if (!defined $pid) { put(\*STDERR, "ucw-sh: fork: $!\n"); exit 96 }
   if ($pid == 0) {
     setpgrp(0, 0);
-    $SIG{$_} = 'DEFAULT' for qw(HUP INT QUIT PIPE TERM CHLD);
-    if ($in) { open(STDIN, '<&', $in) } else { open(STDIN, '<', '/dev/null') }
+    $SIG{$_} = 'DEFAULT' for @RESET;
+    open(STDIN, '<&', $in // $NULL);
     open(STDOUT, '>&', $ow);
     open(STDERR, '>&', $ew);
-    delete @ENV{qw(SSH_CLIENT SSH2_CLIENT)};
     # Every other descriptor is close-on-exec (perl sets it above $^F = 2).
-    if (($form // '') eq 'a') {
-      my ($dir, @argv) = split /\0/, $c, -1;
+    if ($argv) {
       if (length $dir && !chdir $dir) { put(\*STDERR, "ucw-agent: cannot cd to $dir: $!\n"); exit 1 }
-      exec { $argv[0] } @argv;
-      my $e = $!{ENOENT} ? 127 : 126;
+      $prog //= program($argv[0]);
+      if (defined $prog) { exec { $prog } @argv } else { $! = 2 } # ENOENT
+      my $e = $! == 2 ? 127 : 126;
       put(\*STDERR, "ucw-agent: cannot run $argv[0]: $!\n");
       exit $e;
     }
