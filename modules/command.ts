@@ -75,8 +75,8 @@ export function plan(p: CommandParams, f: Facts): Plan<CommandResult> {
   const line = lineOf(p);
   // the output is the result even when the exit code fails the task: failedWhen and until read it
   const report = (r: ExecResult) => ({ result: { stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode }, reason: `ran: ${line.slice(0, 80)}` });
-  const argv = p.argv ? { argv: p.argv, chdir: p.chdir } : undefined;
-  return change(`run ${line.slice(0, 80)}`, { steps: [exec(line, { argv, stdin: p.stdin, okExitCodes: p.okExitCodes, report, keepOnFailure: true })] });
+  const argv = p.argv ? { argv: { argv: p.argv, ...(p.chdir !== undefined && { chdir: p.chdir }) } } : {};
+  return change(`run ${line.slice(0, 80)}`, { steps: [exec(line, { ...argv, stdin: p.stdin, okExitCodes: p.okExitCodes, report, keepOnFailure: true })] });
 }
 
 /** `shell({ cmd })`: the same module, named for readers who think in Ansible terms. */
