@@ -225,8 +225,10 @@ test('random cases (60): random bytes on both streams, random stdin, random exit
 test('shell-form tasks run under /bin/sh by default, under the host\'s shell when set, for the agent and the sh loop', async () => {
   const sh = execFileSync('readlink', ['-f', '/bin/sh']).toString().trim();
   const bash = execFileSync('readlink', ['-f', '/bin/bash']).toString().trim();
-  for (const c of [P, L]) assert.is((await c.exec('readlink /proc/$$/exe')).stdout.trim(), sh);
-  for (const c of [PB, LB]) assert.is((await c.exec('readlink /proc/$$/exe')).stdout.trim(), bash);
+  // `; :` keeps the shell itself running (bash execs a last simple command in its place).
+  const probe = 'readlink /proc/$$/exe; :';
+  for (const c of [P, L]) assert.is((await c.exec(probe)).stdout.trim(), sh);
+  for (const c of [PB, LB]) assert.is((await c.exec(probe)).stdout.trim(), bash);
   // A shell that is not there fails each shell task, and never falls back to another one.
   for (const runner of ['agent', 'sh'] as const) {
     const c = conn('persistent', 'root', runner, '/nonexistent/ucw-shell');
