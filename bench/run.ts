@@ -2,7 +2,7 @@
  * `npm run bench`: our runner vs ansible-playbook vs a no-runner floor, on the same lab hosts.
  *
  *   npm run bench -- [--sizes 1,10,50,100] [--repeat 3] [--ansible-repeat-large 1] [--large-from 50]
- *                    [--workloads true20,four] [--skip-ansible] [--out bench/results]
+ *                    [--workloads true20,four] [--skip-ansible] [--tools ours,floor-shell-exec] [--out bench/results]
  *                    [--also-runner DIR[:LABEL]]   also measure another checkout of the runner (tool ours+LABEL)
  *                    [--render]                    only re-render results.md from results.json + bench/analysis.md
  *
@@ -44,6 +44,8 @@ const ansibleRepeatLarge = Number(opt('ansible-repeat-large', '1'));
 const largeFrom = Number(opt('large-from', '50'));
 const workloads = opt('workloads', 'true20,four').split(',') as Workload[];
 const skipAnsible = flag('skip-ansible');
+// --tools ours,floor-shell-exec: only these tools (e.g. the runner against its yardstick, interleaved).
+const onlyTools = opt('tools', '').split(',').filter(Boolean);
 const outDir = resolve(opt('out', join(BENCH, 'results')));
 // --also-runner DIR[:LABEL]: a second copy of the runner (e.g. with a fix applied), measured as tool 'ours+LABEL'.
 const alsoRunner = opt('also-runner', '');
@@ -332,7 +334,7 @@ async function main() {
     return n <= maxHosts;
   });
   const maxN = Math.max(...sizes);
-  const haveAnsible = !skipAnsible && version('ansible-playbook', ['--version']) !== 'absent';
+  const haveAnsible = !skipAnsible && (!onlyTools.length || onlyTools.includes('ansible')) && version('ansible-playbook', ['--version']) !== 'absent';
   if (!skipAnsible && !haveAnsible) notes.push('ansible-playbook is not installed (`apt-get install ansible-core`): Ansible columns are empty.');
 
   // Lab: lab4..lab(3+maxN) as light hosts. `up` never removes hosts, so ask for at least what runs.
@@ -386,7 +388,7 @@ async function main() {
     if (!r) rows.push((r = { workload, phase, n, tool, samples: [] }));
     return r;
   };
-  const tools: Tool[] = [...Object.keys(VARIANTS), ...(haveAnsible ? ['ansible'] : []), ...Object.keys(FLOORS)];
+  const tools: Tool[] = [...Object.keys(VARIANTS), ...(haveAnsible ? ['ansible'] : []), ...Object.keys(FLOORS)].filter((t) => !onlyTools.length || onlyTools.includes(t));
 
   for (const n of sizes) {
     const hosts = all.slice(0, n);

@@ -11,9 +11,16 @@ import { defineModule, change, exec, noop, type ExecResult, type Plan, quote, Pa
 import { parseStat, statCommand } from './facts/files.ts';
 
 export interface CommandParams {
-  /** A shell line, run by `sh -c` (pipes, redirections allowed). Exactly one of `cmd` / `argv`. */
+  /**
+   * A shell line, run by `/bin/sh -c` (or the host's `shell` setting; pipes, redirections
+   * allowed), as Ansible's `shell` module. Exactly one of `cmd` / `argv`.
+   */
   cmd?: string;
-  /** Program and arguments, each quoted as one word: safe for values from inventory vars. */
+  /**
+   * Program and arguments, run with no shell at all (as Ansible's `command` module): the task
+   * agent execs them directly; elsewhere (exec channels, the sh loop) they travel as a line with
+   * each word quoted. Safe for values from inventory vars.
+   */
   argv?: string[];
   /** Skip when this path exists. */
   creates?: string;
@@ -50,6 +57,7 @@ export const command = defineModule<CommandParams, Facts, CommandResult>({
   validate: (p) => {
     if ((p.cmd === undefined) === (p.argv === undefined)) throw new ParamError('command: give exactly one of "cmd" or "argv"');
     if (p.argv && p.argv.length === 0) throw new ParamError('command: "argv" is empty');
+    if (p.argv?.some((a) => a.includes('\0'))) throw new ParamError('command: an "argv" word holds a NUL byte, which no program can be given');
   },
   facts: async (ctx, p) => {
     const f: Facts = {};
@@ -68,7 +76,8 @@ export function plan(p: CommandParams, f: Facts): Plan<CommandResult> {
   // the output is the result even when the exit code fails the task: failedWhen and until read it
   const report = (r: ExecResult) => ({ result: { stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode }, reason: `ran: ${line.slice(0, 80)}` });
   // The result keeps a head and a tail of what it printed (a task may print gigabytes); the host log has all of it.
-  return change(`run ${line.slice(0, 80)}`, { steps: [exec(line, { stdin: p.stdin, okExitCodes: p.okExitCodes, report, keepOnFailure: true, keep: 'bounded' })] });
+  const argv = p.argv ? { argv: { argv: p.argv, ...(p.chdir !== undefined && { chdir: p.chdir }) } } : {};
+  return change(`run ${line.slice(0, 80)}`, { steps: [exec(line, { ...argv, stdin: p.stdin, okExitCodes: p.okExitCodes, report, keepOnFailure: true, keep: 'bounded' })] });
 }
 
 /** `shell({ cmd })`: the same module, named for readers who think in Ansible terms. */

@@ -4,7 +4,21 @@
  */
 import { RunnerError } from '../model/errors.ts';
 
+/** A command as a program and its arguments (Ansible's `command` module): nothing parses it. */
+export interface ArgvCommand {
+  /** The program (found in PATH unless it has a `/`) and its arguments; no NUL in any of them. */
+  argv: readonly string[];
+  /** Run in this directory. */
+  chdir?: string;
+}
+
 export interface ExecOptions {
+  /**
+   * The same command as the line, as a program and arguments: the task agent execs it directly,
+   * with no shell at all. Every other transport (the sh loop, exec channels, sudo per command,
+   * local) runs the line, which must be its POSIX-quoted form.
+   */
+  argv?: ArgvCommand;
   /** Sent on the command's stdin, then EOF. Without it, stdin is at EOF from the start. */
   stdin?: string | Buffer;
   /** Kill the command after this long (the task fails as timed out). */

@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:os';
+import type { ArgvCommand } from './connection.ts';
 import type { Capture } from './lines.ts';
 
 /** glibc's strsignal() texts, as `jobs` prints them, back to signal names. */
@@ -45,11 +46,24 @@ export function parseStatus(field: string): { exitCode: number | null; signal?: 
 /** A task's own nonce: its status lines carry it, so no other task's line (late or forged) can end it. */
 export const taskNonce = () => `UCW-${randomBytes(16).toString('hex')}`;
 
-/** Encodes one task as the loop reads it: `<lines> <stdin bytes> <timeout s|0> <nonce>`, the lines, the stdin. */
-export function frameTask(command: string, stdin: Buffer, nonce: string, timeoutMs?: number): Buffer {
-  const lines = command.split('\n');
+/**
+ * Encodes one task as the servers read it: `<lines> <stdin bytes> <timeout s|0> <nonce>[ a]`,
+ * the lines, the stdin. A shell line travels as its lines. An argv (the task agent only; ` a`
+ * ends the header) travels as one text, `chdir NUL arg0 NUL arg1 …`, cut into lines the same way:
+ * NUL cannot occur in an execve argument, so nothing needs escaping.
+ */
+export function frameTask(command: string | ArgvCommand, stdin: Buffer, nonce: string, timeoutMs?: number): Buffer {
+  const text = typeof command === 'string' ? command : argvText(command);
+  const lines = text.split('\n');
   const t = timeoutMs !== undefined && timeoutMs > 0 ? (Math.max(timeoutMs, 1) / 1000).toFixed(3) : '0';
-  return Buffer.concat([Buffer.from(`${lines.length} ${stdin.length} ${t} ${nonce}\n${lines.join('\n')}\n`), stdin]);
+  const form = typeof command === 'string' ? '' : ' a';
+  return Buffer.concat([Buffer.from(`${lines.length} ${stdin.length} ${t} ${nonce}${form}\n${text}\n`), stdin]);
+}
+
+function argvText(c: ArgvCommand): string {
+  if (c.argv.length === 0) throw new Error('argv is empty');
+  for (const a of [c.chdir ?? '', ...c.argv]) if (a.includes('\0')) throw new Error(`argv: NUL in ${JSON.stringify(a)}`);
+  return [c.chdir ?? '', ...c.argv].join('\0');
 }
 
 /** Cuts one framed stream (stdout or stderr) at its end marker, passing the rest on as it comes. */

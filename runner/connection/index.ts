@@ -88,6 +88,7 @@ export function connectionFor(host: Host, warn: (message: string) => void, opts:
     become,
     warn,
     channel: channelFor(host, opts),
+    shell: host.shell,
   });
 }
 

@@ -203,7 +203,9 @@ export class ShellChannel {
         }, options.timeoutMs + 5000);
       }
       const stdin = options.stdin === undefined ? Buffer.alloc(0) : Buffer.isBuffer(options.stdin) ? options.stdin : Buffer.from(options.stdin);
-      if (!this.raw.write(frameTask(command, stdin, nonce, options.timeoutMs))) {
+      // An argv task is exec'd by the agent with no shell; the sh loop runs its quoted line.
+      const task = this.server === 'agent' && options.argv ? options.argv : command;
+      if (!this.raw.write(frameTask(task, stdin, nonce, options.timeoutMs))) {
         // Nothing was sent: the task did not run. The caller retries on a new shell.
         clearTimeout(backstop);
         this.#idle();

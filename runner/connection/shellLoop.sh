@@ -5,7 +5,8 @@
 SH=$1
 # The task agent, when given and the host has perl: the same protocol, one process per task.
 if [ -n "$2" ] && command -v perl >/dev/null 2>&1; then exec perl -e "$2" -- "$SH"; fi
-case $SH in /*) [ -x "$SH" ] || SH=/bin/sh ;; *) SH=/bin/sh ;; esac
+# The task shell as configured (/bin/sh by default); one that is not there fails each task (127).
+case $SH in /*) ;; *) SH=/bin/sh ;; esac
 # Started by its name where PATH finds the same file, the task shell's $0 is what sshd gives it.
 N=${SH##*/}; M=$(command -v "$N" 2>/dev/null) && [ "$M" -ef "$SH" ] 2>/dev/null && SH=$N
 for u in head mkfifo mktemp cat; do command -v $u >/dev/null 2>&1 || { echo "ucw-sh: $u not found" >&2; exit 97; }; done

@@ -12,6 +12,9 @@ import { exitSeen, signalName } from './link.ts';
 import { ShellChannel, NoShellError, ShellClosedError, SHELL_LOOP, TASK_AGENT, type RawChannel } from './shellChannel.ts';
 import { becomeCommand, sudoHandshake, type BecomeLine } from './sudo.ts';
 
+/** What runs a shell-form task on the persistent channel when the host names no `shell`. */
+export const DEFAULT_TASK_SHELL = '/bin/sh';
+
 /** At most this many shells of a kind per host; more concurrent commands use exec channels. */
 const MAX_SHELLS = 4;
 
@@ -35,6 +38,8 @@ export interface PoolLink {
 export interface PoolOptions {
   /** `agent`: the perl task agent where the host has perl, else the sh loop; `sh`: always the loop. */
   taskRunner?: 'agent' | 'sh';
+  /** The shell that runs shell-form tasks (login user's and root's), absolute. @default '/bin/sh' */
+  shell?: string;
   /** How long a new shell may take to say it is ready. */
   openTimeoutMs: number;
   warn?: (message: string) => void;
@@ -125,8 +130,11 @@ export class ShellPool {
   #startLine(kind: ShellKind): { line: string; become?: BecomeLine } {
     const loop = `sh -c ${quote(SHELL_LOOP)} ucw-sh`;
     const agent = this.options.taskRunner === 'sh' ? "''" : quote(TASK_AGENT);
-    if (kind === 'user') return { line: `exec ${loop} "$SHELL" ${agent}` }; // the login shell, as on an exec channel
-    const b = becomeCommand(`exec ${loop} /bin/sh ${agent}`, this.link.become?.password !== undefined); // /bin/sh, as sudo's
+    // Shell-form tasks run under /bin/sh (or the host's `shell`), as Ansible's shell module, for
+    // the login user and root alike; the login shell only starts the loop.
+    const shell = quote(this.options.shell ?? DEFAULT_TASK_SHELL);
+    if (kind === 'user') return { line: `exec ${loop} ${shell} ${agent}` };
+    const b = becomeCommand(`exec ${loop} ${shell} ${agent}`, this.link.become?.password !== undefined);
     return { line: b.line, become: b };
   }
 

@@ -30,6 +30,12 @@ export interface SshOptions extends LinkOptions {
    * @default 'agent'
    */
   taskRunner?: 'agent' | 'sh';
+  /**
+   * The shell that runs shell-form tasks on the persistent channel (an absolute path to a POSIX
+   * shell); argv tasks need none. An exec channel runs the line in the login shell, as sshd does.
+   * @default '/bin/sh'
+   */
+  shell?: string;
 }
 
 export class SshConnection implements Connection {
@@ -69,7 +75,7 @@ export class SshConnection implements Connection {
         unreachable: (msg, cause) => unreachable(options, options, msg, cause),
         watch: (lost) => this.#watch(lost),
       },
-      { taskRunner: options.taskRunner, openTimeoutMs: Math.max(options.connectTimeoutMs ?? 10_000, 5000), warn: options.warn },
+      { taskRunner: options.taskRunner, shell: options.shell, openTimeoutMs: Math.max(options.connectTimeoutMs ?? 10_000, 5000), warn: options.warn },
     );
   }
 

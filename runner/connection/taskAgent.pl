@@ -3,12 +3,14 @@
 # every host we target; where it is missing, SHELL_LOOP runs instead.
 #
 # Started as `perl -e AGENT -- TASKSHELL` (the script is an argument: nothing but data ever
-# travels on the channel's stdin). Per task it forks once and execs the task shell, as sshd does
-# for an exec channel: its own process group (what a timeout kills), signals at their defaults,
-# argv[0] the shell's base name, stdin from an anonymous temp file or /dev/null, stdout and
-# stderr on pipes copied to the channel as they come until every writer (background children
-# too) has closed them, and the status from waitpid, so an exit code and a signal death never
-# look alike. Only core built-ins: no module is loaded.
+# travels on the channel's stdin). Per task it forks once and execs the task shell with the line
+# (`TASKSHELL -c LINE`, argv[0] the shell's base name), or, for an argv task (header ending in
+# ` a`), the program itself with no shell at all (PATH searched as execvp does; exit 127 when it
+# is not found, 126 when it cannot run), as sshd does for an exec channel: its own process group
+# (what a timeout kills), signals at their defaults, stdin from an anonymous temp file or
+# /dev/null, stdout and stderr on pipes copied to the channel as they come until every writer
+# (background children too) has closed them, and the status from waitpid, so an exit code and a
+# signal death never look alike. Only core built-ins: no module is loaded.
 #
 # Where the wire differs from the sh loop's (fewer SSH packets per task): the ready line says
 # `<S> R <pid> agent <nodump|dumpable>`; the `<N> P <pid>` line travels with the task's first
@@ -36,10 +38,35 @@ if (open(my $exe, '<', '/proc/self/exe')) {
   close $exe;
 }
 
+# The task shell as configured (the host's `shell` setting, /bin/sh by default): one that is not
+# there fails each shell task with 127 and says so, never runs it under another shell.
 my $SH = shift // '/bin/sh';
-$SH = '/bin/sh' unless $SH =~ m{^/} && -x $SH;
 (my $NAME = $SH) =~ s{.*/}{};
 binmode STDIN;
+
+# The task's end wakes the wait for its status at once, never a poll: SIGCHLD writes to a pipe
+# the wait selects on (a signal that comes just before the select still leaves its byte there).
+pipe(my $cr, my $cw) or exit 96;
+$SIG{CHLD} = sub { syswrite($cw, 'x') };
+
+# What every task would otherwise redo between fork and exec, done once: each perl op there
+# writes to pages the fork shares, and every such page is copied (the child's cost per task).
+# exec resets caught signals (CHLD) itself; only an ignored one needs resetting.
+my @RESET = grep { ($SIG{$_} // '') eq 'IGNORE' } qw(HUP INT QUIT PIPE TERM);
+delete @ENV{qw(SSH_CLIENT SSH2_CLIENT)};
+open(my $NULL, '<', '/dev/null') or exit 96;
+
+# An argv task's program as execvp finds it, looked up with stat (a failed execve per PATH entry
+# costs far more); undef when it is nowhere.
+sub program {
+  my ($p) = @_;
+  return $p if $p =~ m{/};
+  for my $d (split /:/, $ENV{PATH} // '/usr/bin:/bin', -1) {
+    my $f = ($d eq '' ? '.' : $d) . "/$p";
+    return $f if -f $f && -x _;
+  }
+  return undef;
+}
 
 # Writes all of it or ends the agent (the channel is gone: the runner reports the task unknown).
 sub put {
@@ -58,7 +85,7 @@ put(\*STDOUT, "$S R $$ agent $DUMP\n");
 
 while (defined(my $h = <STDIN>)) {
   chomp $h;
-  my ($n, $len, $t, $N) = split / /, $h;
+  my ($n, $len, $t, $N, $form) = split / /, $h;
   my $c = '';
   for my $i (1 .. $n) {
     my $l = <STDIN>;
@@ -80,16 +107,29 @@ while (defined(my $h = <STDIN>)) {
   }
   my ($or, $ow, $er, $ew);
   pipe($or, $ow) && pipe($er, $ew) or do { put(\*STDERR, "ucw-sh: pipe: $!\n"); exit 96 };
+  my ($argv, $dir, @argv, $prog) = ($form // '') eq 'a';
+  if ($argv) {
+    ($dir, @argv) = split /\0/, $c, -1;
+    # A relative program name is looked up from the task's directory, as after a `cd`.
+    $prog = length $dir && $argv[0] !~ m{/} ? undef : program($argv[0]);
+  }
   my $pid = fork;
   if (!defined $pid) { put(\*STDERR, "ucw-sh: fork: $!\n"); exit 96 }
   if ($pid == 0) {
     setpgrp(0, 0);
-    $SIG{$_} = 'DEFAULT' for qw(HUP INT QUIT PIPE TERM CHLD);
-    if ($in) { open(STDIN, '<&', $in) } else { open(STDIN, '<', '/dev/null') }
+    $SIG{$_} = 'DEFAULT' for @RESET;
+    open(STDIN, '<&', $in // $NULL);
     open(STDOUT, '>&', $ow);
     open(STDERR, '>&', $ew);
-    delete @ENV{qw(SSH_CLIENT SSH2_CLIENT)};
     # Every other descriptor is close-on-exec (perl sets it above $^F = 2).
+    if ($argv) {
+      if (length $dir && !chdir $dir) { put(\*STDERR, "ucw-agent: cannot cd to $dir: $!\n"); exit 1 }
+      $prog //= program($argv[0]);
+      if (defined $prog) { exec { $prog } @argv } else { $! = 2 } # ENOENT
+      my $e = $! == 2 ? 127 : 126;
+      put(\*STDERR, "ucw-agent: cannot run $argv[0]: $!\n");
+      exit $e;
+    }
     exec { $SH } $NAME, '-c', $c;
     put(\*STDERR, "ucw-sh: cannot run $SH: $!\n");
     exit 127;
@@ -130,14 +170,15 @@ while (defined(my $h = <STDIN>)) {
     }
   }
   # The pipes are closed; the task itself may still be running (it closed them): wait for it.
-  my $pause = 0.001;
   while (waitpid($pid, 1) == 0) {
-    my (undef, $tl) = select(undef, undef, undef, $pause);
+    my $rin = '';
+    vec($rin, fileno($cr), 1) = 1;
+    my ($nf, $tl) = select(my $rout = $rin, undef, undef, $k ? 1 : $left);
+    sysread($cr, my $x, 64) if $nf > 0;
     if (defined $left && !$k) {
-      $left -= $pause;
+      $left = $tl;
       $fire->() if $left <= 0 || time > $hard;
     }
-    $pause = 0.05 if ($pause *= 2) > 0.05;
   }
   my $st = $? & 127 ? 's ' . ($? & 127) : 'x ' . ($? >> 8);
   put(\*STDOUT, "$head\n$N X $k $st ~$eb\n");

@@ -49,7 +49,7 @@ async function runCommand(r: HostRun, task: Task<unknown>, become: boolean, cmd:
   // What a module parses is kept whole, up to the connection's cap (ExecOptions.keep); a stream
   // (a fetch) or output that is only shown (the host log has every line) as a head and a tail.
   const keep = o.keep ?? (o.onStdoutLine ? 'bounded' : 'full');
-  const execOptions: ExecOptions & { keep?: 'full' | 'bounded' } = { stdin: o.stdin, timeoutMs, onLine: lineSink(events, host.name, task.name, o), keep };
+  const execOptions: ExecOptions & { keep?: 'full' | 'bounded' } = { stdin: o.stdin, argv: o.argv, timeoutMs, onLine: lineSink(events, host.name, task.name, o), keep };
   // sudo (with its password, prompt and markers) is sudo.ts's business; a refusal throws BecomeError.
   const res = asRoot ? await execAsRoot(conn, cmd, execOptions) : await conn.exec(cmd, execOptions);
   const stdout = o.secret ? '' : mask(lastBytes(res.stdout));

@@ -50,12 +50,12 @@ const progressOf = (ctx: ModuleContext, s: ExecStep) =>
 async function runExec(ctx: ModuleContext, s: ExecStep, okExitCodes: number[] | 'any' | undefined): Promise<ExecResult> {
   const keep = s.keep ?? (s.report ? 'full' : 'bounded');
   const onLine = progressOf(ctx, s);
-  if (!s.detached && !s.lockWait) return ctx.run(s.cmd, { stdin: s.stdin, okExitCodes, timeoutMs: s.timeoutMs, keep, onLine });
+  if (!s.detached && !s.lockWait) return ctx.run(s.cmd, { stdin: s.stdin, okExitCodes, timeoutMs: s.timeoutMs, argv: s.argv, keep, onLine });
   const detachedLine = onLine && ((stream: 'stdout' | 'stderr', l: string) => void (onLine(stream, l) || ctx.output(l)));
   const once = (): Promise<ExecResult> =>
     s.detached
       ? runDetached(ctx, s.cmd, { stdin: s.stdin, timeoutMs: s.timeoutMs, ...(detachedLine ? { onLine: detachedLine } : {}) })
-      : ctx.run(s.cmd, { stdin: s.stdin, okExitCodes: 'any', timeoutMs: s.timeoutMs, keep, onLine });
+      : ctx.run(s.cmd, { stdin: s.stdin, okExitCodes: 'any', timeoutMs: s.timeoutMs, argv: s.argv, keep, onLine });
   const ok = (r: ExecResult) => okExitCodes === 'any' || accepted(r, okExitCodes);
   const lockWait = s.lockWait;
   if (!lockWait) {

@@ -25,6 +25,7 @@ const NAMES: [keyof ConnectionSettings, string[]][] = [
   ['user', ['ansible_user', 'ansible_ssh_user']],
   ['identityFile', ['ansible_private_key_file', 'ansible_ssh_private_key_file']],
   ['connectTimeoutSec', ['ansible_timeout', 'ansible_ssh_timeout']],
+  ['shell', ['ansible_shell_executable']],
 ];
 
 const PASSWORDS: Record<string, string> = {

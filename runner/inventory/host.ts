@@ -49,6 +49,13 @@ export interface ConnectionSettings {
    * through sudo) or `exec` (an SSH channel per command). @default the runner's default
    */
   channel?: 'persistent' | 'exec';
+  /**
+   * The shell that runs shell-form tasks (`shell({ cmd })`) on the persistent channel, for the
+   * login user and for `become` alike: an absolute path to a POSIX shell, for hosts whose
+   * `/bin/sh` will not do (Ansible's `ansible_shell_executable`). argv tasks (`command({ argv })`)
+   * run with no shell at all. @default '/bin/sh'
+   */
+  shell?: string;
 }
 
 export interface HostSpec extends ConnectionSettings {
@@ -98,6 +105,8 @@ export interface Host {
   serverAliveCountMax?: number;
   becomeTimeoutSec?: number;
   channel?: 'persistent' | 'exec';
+  /** The task shell on the persistent channel; unset: /bin/sh. */
+  shell?: string;
   /** An ansible_connection the runner cannot serve (network_cli, winrm…): any task on the host fails. */
   unsupportedConnection?: string;
   /** Connection settings the inventory set itself: ~/.ssh/config fills in only the others. */
@@ -122,7 +131,7 @@ export interface Inventory {
 export const CONNECTION_KEYS = [
   'address', 'port', 'user', 'connection', 'identityFile', 'passwordEnv', 'becomePasswordEnv',
   'hostKeyChecking', 'knownHostsFile', 'connectTimeoutSec', 'jump', 'sshConfigFile', 'identityPassphraseEnv',
-  'serverAliveIntervalSec', 'serverAliveCountMax', 'becomeTimeoutSec', 'channel',
+  'serverAliveIntervalSec', 'serverAliveCountMax', 'becomeTimeoutSec', 'channel', 'shell',
 ] as const;
 
 
@@ -162,6 +171,9 @@ export function resolveHost(
   if (c.channel !== undefined && c.channel !== 'persistent' && c.channel !== 'exec') {
     throw new InventoryError(file, `must be 'persistent' or 'exec', not ${JSON.stringify(c.channel)}`, where('channel'));
   }
+  if (c.shell !== undefined && (typeof c.shell !== 'string' || !/^\/[^\0\n]*[^/\0\n]$/.test(c.shell))) {
+    throw new InventoryError(file, `must be an absolute path to a shell (e.g. '/bin/bash'), not ${JSON.stringify(c.shell)}`, where('shell'));
+  }
   const ssh = join(homedir(), '.ssh');
   return {
     name,
@@ -182,6 +194,7 @@ export function resolveHost(
     serverAliveCountMax: positive('serverAliveCountMax'),
     becomeTimeoutSec: positive('becomeTimeoutSec'),
     channel: c.channel,
+    shell: c.shell,
     explicit: new Set(CONNECTION_KEYS.filter((k) => c[k] !== undefined)),
     tags: [...tags],
     groups,

@@ -9,7 +9,7 @@
  *   plan: (p, f) => (f.exists ? noop(`${p.path} exists`) : change(`create ${p.path}`, { steps: [exec(sh`touch ${p.path}`)] })),
  * })
  */
-import type { Connection, ExecResult } from '../connection/connection.ts';
+import type { ArgvCommand, Connection, ExecResult } from '../connection/connection.ts';
 import type { HostVars } from './vars.ts';
 
 export interface FileDiff {
@@ -23,6 +23,8 @@ export interface FileDiff {
 export interface ExecStep {
   kind: 'exec';
   cmd: string;
+  /** `cmd` as a program and its arguments: exec'd with no shell where the transport can (the task agent). */
+  argv?: ArgvCommand;
   stdin?: string | Buffer;
   /** Exit codes that are not a failure. @default [0] */
   okExitCodes?: number[];
@@ -116,6 +118,8 @@ export interface Applied<R> {
 /** Options of one command a module runs on the host (`ctx.run`). */
 export interface CommandOptions {
   stdin?: string | Buffer;
+  /** The command as a program and its arguments (the line is its quoted form): exec'd with no shell where the transport can. */
+  argv?: ArgvCommand;
   /** Exit codes that are not a failure. @default [0] */
   okExitCodes?: number[] | 'any';
   timeoutMs?: number;

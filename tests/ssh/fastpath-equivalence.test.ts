@@ -3,7 +3,10 @@
 // timeout kills only the task; a shell killed mid-task fails that task and the next one runs on
 // a new shell; a login shell that cannot start the loop falls back to exec channels. Both
 // servers of the persistent channel are held to it: the perl task agent (P, the default) and the
-// sh loop (L, where a host has no perl).
+// sh loop (L, where a host has no perl). Shell-form tasks run under /bin/sh by default (P, L:
+// compared with `exec -a sh /bin/sh -c LINE` on an exec channel) or under the host's `shell`
+// (PB, LB with /bin/bash, root's login shell here: compared with the plain line on an exec
+// channel); argv tasks are exec'd by the agent with no shell, and give what their quoted line gives.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -15,6 +18,7 @@ import { Socket } from 'node:net';
 import { loopbackConnection, makeClientKey, startSshd, portBase, type TestSshd } from '../support/sshd.ts';
 import { SshConnection } from '../../runner/connection/ssh.ts';
 import type { ExecResult } from '../../runner/connection/connection.ts';
+import { quote } from '../../runner/model/shell.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'ucw-fastpath-'));
 const port = portBase() + 6;
@@ -26,12 +30,15 @@ const opened: SshConnection[] = [];
 let P: SshConnection;
 let E: SshConnection;
 let L: SshConnection;
+let PB: SshConnection;
+let LB: SshConnection;
 const warnings: string[] = [];
 
-function conn(channel: 'persistent' | 'exec', user = 'root', taskRunner: 'agent' | 'sh' = 'agent'): SshConnection {
+function conn(channel: 'persistent' | 'exec', user = 'root', taskRunner: 'agent' | 'sh' = 'agent', shell?: string): SshConnection {
   const c = loopbackConnection(key, join(root, 'known_hosts'), {
-    host: `fp-${channel}-${user}-${taskRunner}`,
+    host: `fp-${channel}-${user}-${taskRunner}${shell ? `-${shell}` : ''}`,
     taskRunner,
+    shell,
     address: s.address,
     port,
     user,
@@ -47,6 +54,8 @@ test.before(async () => {
   P = conn('persistent');
   E = conn('exec');
   L = conn('persistent', 'root', 'sh');
+  PB = conn('persistent', 'root', 'agent', '/bin/bash');
+  LB = conn('persistent', 'root', 'sh', '/bin/bash');
   // Fixed data both ways read: random binary bytes, 5 MB.
   const blob = Buffer.alloc(5_000_000);
   for (let i = 0; i < blob.length; i++) blob[i] = (i * 2654435761) >>> 24;
@@ -63,16 +72,22 @@ test.after(async () => {
 
 const norm = (r: ExecResult) => ({ stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode, signal: r.signal ?? null });
 
+/** The same shell both ways: /bin/sh (the default), and the host's `shell` set to root's login shell. */
 async function same(cmd: string, stdin?: string | Buffer): Promise<ExecResult> {
-  const e = await E.exec(cmd, { stdin });
-  const b = norm(e);
   let first: ExecResult | undefined;
-  for (const [name, c] of [['agent', P], ['sh loop', L]] as const) {
-    const p = await c.exec(cmd, { stdin });
-    first ??= p;
-    const a = norm(p);
-    if (a.stdout !== b.stdout) assert.unreachable(`${JSON.stringify(cmd)}: stdout differs (${name} ${a.stdout.length} chars ${JSON.stringify(a.stdout.slice(0, 80))}, exec ${b.stdout.length} chars ${JSON.stringify(b.stdout.slice(0, 80))})`);
-    assert.equal(a, b, `${name}: ${JSON.stringify(cmd)}`);
+  const ways = [
+    [`exec -a sh /bin/sh -c ${quote(cmd)}`, [['agent', P], ['sh loop', L]]],
+    [cmd, [['agent, shell bash', PB], ['sh loop, shell bash', LB]]],
+  ] as const;
+  for (const [line, servers] of ways) {
+    const b = norm(await E.exec(line, { stdin }));
+    for (const [name, c] of servers) {
+      const p = await c.exec(cmd, { stdin });
+      first ??= p;
+      const a = norm(p);
+      if (a.stdout !== b.stdout) assert.unreachable(`${JSON.stringify(cmd)}: stdout differs (${name} ${a.stdout.length} chars ${JSON.stringify(a.stdout.slice(0, 80))}, exec ${b.stdout.length} chars ${JSON.stringify(b.stdout.slice(0, 80))})`);
+      assert.equal(a, b, `${name}: ${JSON.stringify(cmd)}`);
+    }
   }
   return first!;
 }
@@ -205,6 +220,49 @@ test('random cases (60): random bytes on both streams, random stdin, random exit
     const read = stdin ? (r() < 0.5 ? 'cat; ' : 'head -c 7; ') : '';
     await same(`${read}printf '${oct(out)}'; printf '${oct(err)}' >&2; exit ${code}`, stdin);
   }
+});
+
+test('shell-form tasks run under /bin/sh by default, under the host\'s shell when set, for the agent and the sh loop', async () => {
+  const sh = execFileSync('readlink', ['-f', '/bin/sh']).toString().trim();
+  const bash = execFileSync('readlink', ['-f', '/bin/bash']).toString().trim();
+  // `; :` keeps the shell itself running (bash execs a last simple command in its place).
+  const probe = 'readlink /proc/$$/exe; :';
+  for (const c of [P, L]) assert.is((await c.exec(probe)).stdout.trim(), sh);
+  for (const c of [PB, LB]) assert.is((await c.exec(probe)).stdout.trim(), bash);
+  // A shell that is not there fails each shell task, and never falls back to another one.
+  for (const runner of ['agent', 'sh'] as const) {
+    const c = conn('persistent', 'root', runner, '/nonexistent/ucw-shell');
+    const r = await c.exec('echo never');
+    assert.is(r.exitCode, 127, `${runner}: ${JSON.stringify(r)}`);
+    assert.is(r.stdout, '');
+    assert.match(r.stderr, /ucw-shell/);
+  }
+});
+
+const argvCases: string[][] = [
+  ['printf', '%s|', '$HOME', '*', 'a b', "it's", '`id`', '$(id)', '\\', 'two\nlines', '', ';', '&&', '>x'],
+  ['sh', '-c', 'echo "$0 $1 $#"; exit 3', 'zero', 'one'],
+  ['cat'],
+  ['true'],
+  ['false'],
+];
+
+test(`argv tasks (${argvCases.length}): the agent execs them with no shell; every transport gives what the quoted line gives`, async () => {
+  for (const argv of argvCases) {
+    const line = argv.map(quote).join(' ');
+    const b = norm(await E.exec(line, { stdin: 'in\n' }));
+    for (const [name, c] of [['agent', P], ['sh loop', L], ['agent, shell bash', PB]] as const) {
+      assert.equal(norm(await c.exec(line, { stdin: 'in\n', argv: { argv } })), b, `${name}: ${JSON.stringify(argv)}`);
+    }
+  }
+  const d = { argv: ['pwd'], chdir: '/tmp' };
+  for (const c of [E, P, L]) assert.is((await c.exec(`cd /tmp && pwd`, { argv: d })).stdout, '/tmp\n');
+  // No shell between: the agent itself says a program is missing (a shell would say "not found").
+  const r = await P.exec('nosuch-ucw-prog', { argv: { argv: ['nosuch-ucw-prog', 'x'] } });
+  assert.is(r.exitCode, 127);
+  assert.match(r.stderr, /^ucw-agent: cannot run nosuch-ucw-prog: No such file or directory\n$/);
+  const ppid = await P.exec("sh -c 'echo $PPID'", { argv: { argv: ['sh', '-c', 'cut -d" " -f4 /proc/$$/stat'] } });
+  assert.is(Number(ppid.stdout.trim()), P.shells()[0]!.pid, 'the program is a child of the agent');
 });
 
 test('streamed lines arrive as on an exec channel, and no marker text leaks into them', async () => {

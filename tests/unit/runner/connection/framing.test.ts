@@ -11,6 +11,14 @@ test('frameTask: header with line count, stdin length, timeout and nonce, then t
   assert.is(frameTask('x\n', Buffer.alloc(0), 'N3').toString(), '2 0 0 N3\nx\n\n', 'a trailing newline survives as an empty last line');
 });
 
+test('frameTask: an argv travels as chdir NUL arg NUL …, cut into lines, the header ending in " a"', () => {
+  assert.is(frameTask({ argv: ['printf', '%s\n', 'a b'] }, Buffer.alloc(0), 'N4').toString(), '2 0 0 N4 a\n\0printf\0%s\n\0a b\n');
+  assert.is(frameTask({ argv: ['true'], chdir: '/tmp' }, Buffer.from('x'), 'N5', 2000).toString(), '1 1 2.000 N5 a\n/tmp\0true\nx');
+  assert.is(frameTask({ argv: ['echo', 'two\nlines'] }, Buffer.alloc(0), 'N6').toString(), '2 0 0 N6 a\n\0echo\0two\nlines\n');
+  assert.throws(() => frameTask({ argv: ['a\0b'] }, Buffer.alloc(0), 'N7'), /NUL/);
+  assert.throws(() => frameTask({ argv: [] }, Buffer.alloc(0), 'N8'), /empty/);
+});
+
 test('FrameReader: the marker split at every position; output without a trailing newline', () => {
   const marker = 'UCW-abc X ';
   const stream = Buffer.from('hello\nUCW-ab\nno newline\nUCW-abc X 0 [1] + 12 Done(3)\n');

@@ -22,7 +22,7 @@ old1 ansible_ssh_host=192.0.2.10
 ansible_ssh_user=legacy-user
 ansible_ssh_port=2022
 [modern]
-new1 ansible_host=192.0.2.20
+new1 ansible_host=192.0.2.20 ansible_shell_executable=/bin/bash
 local1 ansible_connection=local
 switch1 ansible_connection=network_cli
 smart1 ansible_connection=smart
@@ -39,6 +39,8 @@ motd="{{ inventory_hostname }} says hi"
   assert.equal([by.old1!.address, by.old1!.user, by.old1!.port], ['192.0.2.10', 'legacy-user', 2022]);
   assert.equal([by.new1!.address, by.new1!.user, by.new1!.port], ['192.0.2.20', 'deploy', 2222]);
   assert.equal(by.new1!.identityFiles, [join(homedir(), '.ssh/fleet_ed25519')]);
+  assert.is(by.new1!.shell, '/bin/bash');
+  assert.is(by.old1!.shell, undefined);
   assert.is(by.local1!.connection, 'local');
   assert.is(by.smart1!.connection, 'ssh');
   assert.is(by.switch1!.unsupportedConnection, 'network_cli');

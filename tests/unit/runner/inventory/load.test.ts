@@ -40,7 +40,19 @@ const bad: [string, object, RegExp][] = [
   ['bad host name', { hosts: { 'a b': {} } }, /host "a b": invalid host name/],
   ['cycle', { groups: { a: { children: ['b'] }, b: { children: ['a'] } }, hosts: { h: { groups: ['a'] } } }, /cycle/],
   ['empty address', { hosts: { h1: { address: '' } } }, /field "address": must be a non-empty string/],
+  ['relative shell', { hosts: { h1: { shell: 'bash' } } }, /host "h1", field "shell": must be an absolute path to a shell/],
+  ['shell not a string', { hosts: { h1: { shell: true } } }, /field "shell": must be an absolute path/],
 ];
+
+test('shell: the task shell per host (defaults < host), unset means /bin/sh', () => {
+  // A TypeScript inventory's groups carry vars only; connection settings sit in defaults or on the host.
+  const inv = buildInventory('/x/inv.ts', {
+    defaults: { shell: '/bin/bash' },
+    hosts: { a: {}, b: { shell: '/usr/bin/ksh' } },
+  } as never);
+  assert.equal(inv.hosts.map((h) => h.shell), ['/bin/bash', '/usr/bin/ksh']);
+  assert.equal(buildInventory('/x/inv.ts', { hosts: { c: {} } } as never).hosts.map((h) => h.shell), [undefined]);
+});
 for (const [name, spec, re] of bad) {
   test(`invalid inventory: ${name}`, () => assert.throws(() => buildInventory('inv.ts', spec as never), re));
 }
