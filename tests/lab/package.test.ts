@@ -96,11 +96,11 @@ test('the scaffolded playbook runs on a lab host for real; run exec reads what i
   ok('npx', ['--no-install', 'tsc', '--noEmit']);
   sh('npx', ['--no-install', 'run', 'exec', 'inventory/hosts.ts', '--', 'rm -rf /tmp/site']);
   const out = ok('npx', ['--no-install', 'run', 'site', 'inventory/hosts.ts']);
-  assert.match(out, new RegExp(`${h.name} +ok=\\d+ +changed=2 `));
-  assert.match(ok('npx', ['--no-install', 'run', 'site', 'inventory/hosts.ts']), new RegExp(`${h.name} +ok=\\d+ +changed=0 `));
+  assert.match(out, new RegExp(`${h.name} +: ok=\\d+ +changed=2 `));
+  assert.match(ok('npx', ['--no-install', 'run', 'site', 'inventory/hosts.ts']), new RegExp(`${h.name} +: ok=\\d+ +changed=0 `));
   const ex = ok('npx', ['--no-install', 'run', 'exec', 'inventory/hosts.ts', '--limit', 'web', '--', 'cat', '/tmp/site/hello']);
   assert.match(ex, `Moin from ${h.name}`);
-  assert.match(ex, new RegExp(`${h.name} +ok=1 +changed=1 `));
+  assert.match(ex, new RegExp(`${h.name} +: ok=1 +changed=1 `));
   assert.ok(existsSync(join(user, 'logs')), 'logs/ in the user repository');
   assert.ok(existsSync(join(user, 'node_modules/.cache/ucw-run/typecheck.json')), 'type-check cache in the user project');
 });
