@@ -20,12 +20,24 @@ const LIMIT_MB = 300;
 
 const cwd = mkdtempSync(join(tmpdir(), 'ucw-bigout-'));
 const started = Date.now();
-const r = spawnSync('/usr/bin/time', ['-f', '@@time %M %e', process.execPath, join(ROOT, 'bin/run.js'), join(ROOT, 'bench/playBigOutput.ts'), join(ROOT, 'bench/inventory.ts'), '--plain'], {
-  cwd,
-  encoding: 'utf8',
-  env: { ...process.env, BENCH_HOSTS: host, BENCH_BIG_BYTES: String(bytes), NO_COLOR: '1' },
-  maxBuffer: 64 << 20,
-});
+const r = spawnSync(
+  '/usr/bin/time',
+  [
+    '-f',
+    '@@time %M %e',
+    process.execPath,
+    join(ROOT, 'bin/run.js'),
+    join(ROOT, 'bench/playBigOutput.ts'),
+    join(ROOT, 'bench/inventory.ts'),
+    '--plain',
+  ],
+  {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, BENCH_HOSTS: host, BENCH_BIG_BYTES: String(bytes), NO_COLOR: '1' },
+    maxBuffer: 64 << 20,
+  },
+);
 const wallS = (Date.now() - started) / 1000;
 const m = /@@time (\d+) ([\d.]+)/.exec(r.stderr ?? '');
 const peakMb = m ? Number(m[1]) / 1024 : NaN;

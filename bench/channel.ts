@@ -30,8 +30,16 @@ try {
     for (const variant of ['exec', 'agent', 'sh-loop'] as const) {
       const channel = variant === 'exec' ? 'exec' : 'persistent';
       const c = new SshConnection({
-        host: `bench-${variant}`, address: s.address, port, user: login, identityFiles: [key.key], agent: false,
-        hostKeyChecking: 'off', knownHostsFiles: [join(key.dir, 'known_hosts')], channel, become: { password },
+        host: `bench-${variant}`,
+        address: s.address,
+        port,
+        user: login,
+        identityFiles: [key.key],
+        agent: false,
+        hostKeyChecking: 'off',
+        knownHostsFiles: [join(key.dir, 'known_hosts')],
+        channel,
+        become: { password },
         taskRunner: variant === 'sh-loop' ? 'sh' : 'agent',
       });
       await c.exec('true'); // connect (and open the shell) outside the measurement
@@ -44,7 +52,9 @@ try {
       }
       const ms = Number(process.hrtime.bigint() - t0) / 1e6 / n;
       const shell = login === 'root' ? 'bash + ~/.bashrc' : '/bin/sh, no rc';
-      console.log(`${variant.padEnd(10)} login ${login.padEnd(14)} (${shell.padEnd(16)}) ${ms.toFixed(2).padStart(7)} ms/task  (${n} × true${bad ? `, ${bad} without exit 0` : ''})`);
+      console.log(
+        `${variant.padEnd(10)} login ${login.padEnd(14)} (${shell.padEnd(16)}) ${ms.toFixed(2).padStart(7)} ms/task  (${n} × true${bad ? `, ${bad} without exit 0` : ''})`,
+      );
       if (login !== 'root') {
         await execAsRoot(c, 'true');
         const m = channel === 'exec' ? Math.min(N, 40) : N;

@@ -38,8 +38,20 @@ const WORKLOADS: Record<string, string[]> = {
   state: [stateLine],
 };
 
-export interface FloorHost { host: string; connectMs: number; doneMs: number[]; codes: (number | null)[]; stdout: string[]; error?: string }
-export interface FloorResult { workload: string; startedMs: number; totalMs: number; hosts: FloorHost[] }
+export interface FloorHost {
+  host: string;
+  connectMs: number;
+  doneMs: number[];
+  codes: (number | null)[];
+  stdout: string[];
+  error?: string;
+}
+export interface FloorResult {
+  workload: string;
+  startedMs: number;
+  totalMs: number;
+  hosts: FloorHost[];
+}
 
 const workload = process.argv[2] ?? 'true20';
 const mode = process.argv[3] ?? 'exec';
@@ -89,10 +101,13 @@ function shell(c: Client, execEach: boolean): Promise<(line: string) => Promise<
         waiting = undefined;
         w({ code, out });
       });
-      resolve((line) => new Promise((res) => {
-        waiting = res;
-        ch.write(execEach ? `/bin/sh -c ${q(line)} </dev/null; echo "${tag}$?"\n` : `(${line}) </dev/null; echo "${tag}$?"\n`);
-      }));
+      resolve(
+        (line) =>
+          new Promise((res) => {
+            waiting = res;
+            ch.write(execEach ? `/bin/sh -c ${q(line)} </dev/null; echo "${tag}$?"\n` : `(${line}) </dev/null; echo "${tag}$?"\n`);
+          }),
+      );
     });
   });
 }
@@ -111,7 +126,10 @@ async function runHost(name: string, t0: number): Promise<FloorHost> {
         c.once('ready', () => resolve());
         c.once('error', reject);
         c.connect({
-          sock, username: 'root', privateKey: key, readyTimeout: 20000,
+          sock,
+          username: 'root',
+          privateKey: key,
+          readyTimeout: 20000,
           hostVerifier: (k: Buffer) => known.get(h.address) === k.toString('base64'),
         });
       });
@@ -134,6 +152,11 @@ async function runHost(name: string, t0: number): Promise<FloorHost> {
 
 const t0 = performance.now();
 const hosts = await Promise.all(names.map((n) => runHost(n, t0)));
-const res: FloorResult = { workload: `${workload}/${mode}`, startedMs: performance.timeOrigin + t0, totalMs: performance.now() - t0, hosts };
+const res: FloorResult = {
+  workload: `${workload}/${mode}`,
+  startedMs: performance.timeOrigin + t0,
+  totalMs: performance.now() - t0,
+  hosts,
+};
 process.stdout.write(JSON.stringify(res) + '\n');
 process.exitCode = hosts.every((h) => !h.error && h.codes.every((c) => c === 0)) ? 0 : 1;

@@ -146,8 +146,15 @@ function measure(cmd: string, args: string[], o: { cwd?: string; env?: Record<st
       const t = readFileSync(timeFile, 'utf8').trim().split('\n').pop()!.split(' ').map(Number);
       rmSync(timeFile, { force: true });
       res({
-        code, wallS, cpuS: t[0]! + t[1]!, maxRssMb: t[2]! / 1024, treeRssMb: treePeak / 1024, machineCpuS,
-        uvu: Math.max(uvu, countUvu()), stdout, stderr,
+        code,
+        wallS,
+        cpuS: t[0]! + t[1]!,
+        maxRssMb: t[2]! / 1024,
+        treeRssMb: treePeak / 1024,
+        machineCpuS,
+        uvu: Math.max(uvu, countUvu()),
+        stdout,
+        stderr,
       });
     });
   });
@@ -171,10 +178,14 @@ let runNo = 0;
 const hostsEnv = (hosts: string[]) => ({ BENCH_HOSTS: hosts.join(',') });
 
 function warmFrom(timesByHost: number[][]): number {
-  return median(timesByHost.filter((t) => t.length > 1).map((t) => {
-    const s = [...t].sort((a, b) => a - b);
-    return (s[s.length - 1]! - s[0]!) / (s.length - 1);
-  }));
+  return median(
+    timesByHost
+      .filter((t) => t.length > 1)
+      .map((t) => {
+        const s = [...t].sort((a, b) => a - b);
+        return (s[s.length - 1]! - s[0]!) / (s.length - 1);
+      }),
+  );
 }
 
 async function runOurs(tool: Tool, w: Workload, hosts: string[], expectChanged0: boolean): Promise<Sample> {
@@ -182,14 +193,45 @@ async function runOurs(tool: Tool, w: Workload, hosts: string[], expectChanged0:
   mkdirSync(dir, { recursive: true });
   const events = join(dir, 'events.jsonl');
   const play = join(BENCH, w === 'true20' ? 'play20.ts' : 'play4.ts');
-  const m = await measure(process.execPath, [join(VARIANTS[tool]!, 'bin/run.js'), play, join(BENCH, 'inventory.ts'), '--forks', String(hosts.length), '--plain', '--json', events, ...(VARIANT_ARGS[tool] ?? [])], { cwd: dir, env: hostsEnv(hosts) });
+  const m = await measure(
+    process.execPath,
+    [
+      join(VARIANTS[tool]!, 'bin/run.js'),
+      play,
+      join(BENCH, 'inventory.ts'),
+      '--forks',
+      String(hosts.length),
+      '--plain',
+      '--json',
+      events,
+      ...(VARIANT_ARGS[tool] ?? []),
+    ],
+    { cwd: dir, env: hostsEnv(hosts) },
+  );
   const s: Sample = { ...strip(m), ok: m.code === 0 };
   if (m.code !== 0) {
-    const fails = (m.stdout + m.stderr).split('\n').filter((l) => /failed:|exit code|unreachable:/.test(l)).slice(0, 2).join(' / ');
+    const fails = (m.stdout + m.stderr)
+      .split('\n')
+      .filter((l) => /failed:|exit code|unreachable:/.test(l))
+      .slice(0, 2)
+      .join(' / ');
     s.problem = `exit ${m.code}: ${fails || (m.stdout + m.stderr).slice(-600)}`;
   }
   try {
-    const evs = readFileSync(events, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string; time: string; host?: string; status?: string; durationMs?: number; recap?: Record<string, { ok: number; changed: number; failed: number; unreachable: number }> });
+    const evs = readFileSync(events, 'utf8')
+      .trim()
+      .split('\n')
+      .map(
+        (l) =>
+          JSON.parse(l) as {
+            type: string;
+            time: string;
+            host?: string;
+            status?: string;
+            durationMs?: number;
+            recap?: Record<string, { ok: number; changed: number; failed: number; unreachable: number }>;
+          },
+      );
     const done = evs.find((e) => e.type === 'run:done');
     if (done) {
       s.runS = done.durationMs! / 1000;
@@ -197,11 +239,21 @@ async function runOurs(tool: Tool, w: Workload, hosts: string[], expectChanged0:
       s.changed = 0;
       for (const h of hosts) {
         const r = recap[h];
-        if (!r || r.failed || r.unreachable || r.ok !== TASKS[w]) { s.ok = false; s.problem ??= `${h}: recap ${JSON.stringify(r)}`; continue; }
+        if (!r || r.failed || r.unreachable || r.ok !== TASKS[w]) {
+          s.ok = false;
+          s.problem ??= `${h}: recap ${JSON.stringify(r)}`;
+          continue;
+        }
         s.changed += r.changed;
       }
-      if (expectChanged0 && s.changed !== 0) { s.ok = false; s.problem ??= `second run changed ${s.changed} task(s)`; }
-    } else { s.ok = false; s.problem ??= 'no run:done event'; }
+      if (expectChanged0 && s.changed !== 0) {
+        s.ok = false;
+        s.problem ??= `second run changed ${s.changed} task(s)`;
+      }
+    } else {
+      s.ok = false;
+      s.problem ??= 'no run:done event';
+    }
     const by = new Map<string, number[]>();
     for (const e of evs) if (e.type === 'task:done' && e.host) by.set(e.host, [...(by.get(e.host) ?? []), Date.parse(e.time)]);
     s.warmTaskMs = warmFrom([...by.values()]);
@@ -219,15 +271,35 @@ function ansibleFiles(lab: LabState, hosts: string[]): { cfg: string; inv: strin
   mkdirSync(cp, { recursive: true });
   const byName = new Map(lab.hosts.map((h) => [h.name, h.address]));
   const inv = join(dir, 'inventory.ini');
-  writeFileSync(inv, ['[all]', ...hosts.map((h) => `${h} ansible_host=${byName.get(h)}`), '[all:vars]', 'ansible_user=root', `ansible_ssh_private_key_file=${lab.keyFile}`, 'ansible_python_interpreter=/usr/bin/python3', ''].join('\n'));
+  writeFileSync(
+    inv,
+    [
+      '[all]',
+      ...hosts.map((h) => `${h} ansible_host=${byName.get(h)}`),
+      '[all:vars]',
+      'ansible_user=root',
+      `ansible_ssh_private_key_file=${lab.keyFile}`,
+      'ansible_python_interpreter=/usr/bin/python3',
+      '',
+    ].join('\n'),
+  );
   const cfg = join(dir, 'ansible.cfg');
-  writeFileSync(cfg, [
-    '[defaults]', `forks = ${hosts.length}`, 'host_key_checking = True', 'retry_files_enabled = False', 'interpreter_python = /usr/bin/python3',
-    '[ssh_connection]', 'pipelining = True', `control_path_dir = ${cp}`,
-    // Ansible's default ssh_args (-C, ControlMaster auto, ControlPersist 60s) + the lab's known_hosts, strict like ours.
-    `ssh_args = -C -o ControlMaster=auto -o ControlPersist=60s -o UserKnownHostsFile=${lab.knownHostsFile} -o StrictHostKeyChecking=yes`,
-    '',
-  ].join('\n'));
+  writeFileSync(
+    cfg,
+    [
+      '[defaults]',
+      `forks = ${hosts.length}`,
+      'host_key_checking = True',
+      'retry_files_enabled = False',
+      'interpreter_python = /usr/bin/python3',
+      '[ssh_connection]',
+      'pipelining = True',
+      `control_path_dir = ${cp}`,
+      // Ansible's default ssh_args (-C, ControlMaster auto, ControlPersist 60s) + the lab's known_hosts, strict like ours.
+      `ssh_args = -C -o ControlMaster=auto -o ControlPersist=60s -o UserKnownHostsFile=${lab.knownHostsFile} -o StrictHostKeyChecking=yes`,
+      '',
+    ].join('\n'),
+  );
   return { cfg, inv, cp };
 }
 
@@ -243,22 +315,41 @@ function closeMasters(cp: string) {
 
 async function runAnsible(lab: LabState, w: Workload, hosts: string[], expectChanged0: boolean): Promise<Sample> {
   const f = ansibleFiles(lab, hosts);
-  const m = await measure('ansible-playbook', ['-i', f.inv, join(BENCH, 'ansible', w === 'true20' ? 'play20.yml' : 'play4.yml')], { env: { ANSIBLE_CONFIG: f.cfg, ANSIBLE_NOCOLOR: '1' } });
+  const m = await measure('ansible-playbook', ['-i', f.inv, join(BENCH, 'ansible', w === 'true20' ? 'play20.yml' : 'play4.yml')], {
+    env: { ANSIBLE_CONFIG: f.cfg, ANSIBLE_NOCOLOR: '1' },
+  });
   closeMasters(f.cp);
   const s: Sample = { ...strip(m), ok: m.code === 0 };
   if (m.code !== 0) s.problem = `exit ${m.code}: ${(m.stdout + m.stderr).slice(-600)}`;
   const recap = new Map<string, Record<string, number>>();
   for (const l of m.stdout.split('\n')) {
     const x = /^(\S+)\s+:\s+(ok=.*)$/.exec(l.trim());
-    if (x) recap.set(x[1]!, Object.fromEntries(x[2]!.trim().split(/\s+/).map((kv) => kv.split('=')).map(([k, v]) => [k!, Number(v)])));
+    if (x)
+      recap.set(
+        x[1]!,
+        Object.fromEntries(
+          x[2]!
+            .trim()
+            .split(/\s+/)
+            .map((kv) => kv.split('='))
+            .map(([k, v]) => [k!, Number(v)]),
+        ),
+      );
   }
   s.changed = 0;
   for (const h of hosts) {
     const r = recap.get(h);
-    if (!r || r.failed || r.unreachable || r.ok !== TASKS[w]) { s.ok = false; s.problem ??= `${h}: recap ${JSON.stringify(r)}`; continue; }
+    if (!r || r.failed || r.unreachable || r.ok !== TASKS[w]) {
+      s.ok = false;
+      s.problem ??= `${h}: recap ${JSON.stringify(r)}`;
+      continue;
+    }
     s.changed += r.changed!;
   }
-  if (expectChanged0 && s.changed !== 0) { s.ok = false; s.problem ??= `second run changed ${s.changed} task(s)`; }
+  if (expectChanged0 && s.changed !== 0) {
+    s.ok = false;
+    s.problem ??= `second run changed ${s.changed} task(s)`;
+  }
   return s;
 }
 
@@ -279,7 +370,8 @@ const FLOORS: Record<string, FloorMode> = { floor: 'exec', 'floor-shell': 'shell
 async function runFloor(w: Workload, hosts: string[], mode: FloorMode): Promise<Sample> {
   const { m, r } = await floorRaw(w, hosts, mode);
   const s: Sample = { ...strip(m), ok: m.code === 0 && !!r };
-  if (!s.ok) s.problem = `exit ${m.code}: ${(r ? JSON.stringify(r.hosts.find((h) => h.error || h.codes.some((c) => c !== 0))) : m.stderr).slice(-600)}`;
+  if (!s.ok)
+    s.problem = `exit ${m.code}: ${(r ? JSON.stringify(r.hosts.find((h) => h.error || h.codes.some((c) => c !== 0))) : m.stderr).slice(-600)}`;
   if (r) {
     s.runS = r.totalMs / 1000;
     s.warmTaskMs = warmFrom(r.hosts.map((h) => h.doneMs));
@@ -295,7 +387,9 @@ async function checkState(hosts: string[]): Promise<string | undefined> {
   const { r } = await floorRaw('state', hosts);
   if (!r) return 'state: no answer';
   const bad = r.hosts.filter((h) => h.error || (h.stdout[0] ?? '').trim() !== want);
-  return bad.length ? `${bad.length}/${hosts.length} hosts differ, e.g. ${bad[0]!.host}: ${JSON.stringify(bad[0]!.error ?? bad[0]!.stdout[0])}` : undefined;
+  return bad.length
+    ? `${bad.length}/${hosts.length} hosts differ, e.g. ${bad[0]!.host}: ${JSON.stringify(bad[0]!.error ?? bad[0]!.stdout[0])}`
+    : undefined;
 }
 
 async function cleanup(hosts: string[]) {
@@ -334,14 +428,19 @@ async function main() {
     return n <= maxHosts;
   });
   const maxN = Math.max(...sizes);
-  const haveAnsible = !skipAnsible && (!onlyTools.length || onlyTools.includes('ansible')) && version('ansible-playbook', ['--version']) !== 'absent';
-  if (!skipAnsible && !haveAnsible) notes.push('ansible-playbook is not installed (`apt-get install ansible-core`): Ansible columns are empty.');
+  const haveAnsible =
+    !skipAnsible && (!onlyTools.length || onlyTools.includes('ansible')) && version('ansible-playbook', ['--version']) !== 'absent';
+  if (!skipAnsible && !haveAnsible)
+    notes.push('ansible-playbook is not installed (`apt-get install ansible-core`): Ansible columns are empty.');
 
   // Lab: lab4..lab(3+maxN) as light hosts. `up` never removes hosts, so ask for at least what runs.
   let lab = readLabOrNull();
   const want = Math.max(FIRST - 1 + maxN, lab?.hosts.length ?? 0);
   log(`lab up ${want} --light`);
-  execFileSync(process.execPath, ['--import', 'tsx', join(ROOT, 'lab/cli.ts'), 'up', String(want), '--light'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync(process.execPath, ['--import', 'tsx', join(ROOT, 'lab/cli.ts'), 'up', String(want), '--light'], {
+    cwd: ROOT,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   lab = readLab();
   const all = Array.from({ length: maxN }, (_, i) => `lab${FIRST + i}`);
   const missing = all.filter((h) => !lab!.hosts.some((x) => x.name === h));
@@ -365,7 +464,10 @@ async function main() {
     python: version('python3', ['--version']),
     openssh: version('ssh', ['-V']),
     hosts: `lab${FIRST}..lab${FIRST + maxN - 1}, light Debian 12 lab hosts (sshd in network namespaces on this machine)`,
-    repeat, ansibleRepeatLarge, largeFrom, variants: VARIANTS,
+    repeat,
+    ansibleRepeatLarge,
+    largeFrom,
+    variants: VARIANTS,
   };
 
   // Start-up: `npx run --list-tasks upgrade`.
@@ -376,10 +478,16 @@ async function main() {
   log(`first start after a change (type check + bundle build) ${cold.wallS.toFixed(2)} s`);
   // A real run on one host: --list-tasks checks the playbook alone, a run playbook + inventory.
   for (const dir of new Set(Object.values(VARIANTS)))
-    for (const p of ['play20.ts', 'play4.ts']) await measure(process.execPath, [join(dir, 'bin/run.js'), join(BENCH, p), join(BENCH, 'inventory.ts'), '--plain'], { cwd: tmpRoot, env: hostsEnv([`lab${FIRST}`]) });
+    for (const p of ['play20.ts', 'play4.ts'])
+      await measure(process.execPath, [join(dir, 'bin/run.js'), join(BENCH, p), join(BENCH, 'inventory.ts'), '--plain'], {
+        cwd: tmpRoot,
+        env: hostsEnv([`lab${FIRST}`]),
+      });
   const startup: Measured[] = [];
-  for (let i = 0; i < Math.max(3, repeat); i++) startup.push(await measure(process.execPath, [join(ROOT, 'bin/run.js'), '--list-tasks', 'upgrade']));
-  if (startup.some((m) => m.code !== 0)) notes.push(`--list-tasks upgrade failed: ${startup.find((m) => m.code !== 0)!.stderr.slice(-300)}`);
+  for (let i = 0; i < Math.max(3, repeat); i++)
+    startup.push(await measure(process.execPath, [join(ROOT, 'bin/run.js'), '--list-tasks', 'upgrade']));
+  if (startup.some((m) => m.code !== 0))
+    notes.push(`--list-tasks upgrade failed: ${startup.find((m) => m.code !== 0)!.stderr.slice(-300)}`);
   log(`start-up ${median(startup.map((m) => m.wallS)).toFixed(3)} s`);
 
   const rows: Row[] = [];
@@ -388,7 +496,9 @@ async function main() {
     if (!r) rows.push((r = { workload, phase, n, tool, samples: [] }));
     return r;
   };
-  const tools: Tool[] = [...Object.keys(VARIANTS), ...(haveAnsible ? ['ansible'] : []), ...Object.keys(FLOORS)].filter((t) => !onlyTools.length || onlyTools.includes(t));
+  const tools: Tool[] = [...Object.keys(VARIANTS), ...(haveAnsible ? ['ansible'] : []), ...Object.keys(FLOORS)].filter(
+    (t) => !onlyTools.length || onlyTools.includes(t),
+  );
 
   for (const n of sizes) {
     const hosts = all.slice(0, n);
@@ -397,14 +507,22 @@ async function main() {
         for (const tool of tools) {
           if (tool === 'ansible' && n >= largeFrom && rep >= ansibleRepeatLarge) continue;
           if (w === 'true20') {
-            const s = isOurs(tool) ? await runOurs(tool, w, hosts, false) : tool === 'ansible' ? await runAnsible(lab, w, hosts, false) : await runFloor(w, hosts, FLOORS[tool]!);
+            const s = isOurs(tool)
+              ? await runOurs(tool, w, hosts, false)
+              : tool === 'ansible'
+                ? await runAnsible(lab, w, hosts, false)
+                : await runFloor(w, hosts, FLOORS[tool]!);
             row(w, 'run', n, tool).samples.push(s);
             log(`${w} N=${n} ${tool} #${rep + 1}: ${s.wallS.toFixed(2)} s ${s.ok ? 'ok' : `PROBLEM ${s.problem}`}`);
           } else {
             await cleanup(hosts);
             for (const phase of ['first', 'second'] as const) {
               const second = phase === 'second';
-              const s = isOurs(tool) ? await runOurs(tool, w, hosts, second) : tool === 'ansible' ? await runAnsible(lab, w, hosts, second) : await runFloor(w, hosts, FLOORS[tool]!);
+              const s = isOurs(tool)
+                ? await runOurs(tool, w, hosts, second)
+                : tool === 'ansible'
+                  ? await runAnsible(lab, w, hosts, second)
+                  : await runFloor(w, hosts, FLOORS[tool]!);
               row(w, phase, n, tool).samples.push(s);
               log(`${w}/${phase} N=${n} ${tool} #${rep + 1}: ${s.wallS.toFixed(2)} s ${s.ok ? 'ok' : `PROBLEM ${s.problem}`}`);
             }
@@ -439,9 +557,26 @@ function readLabOrNull(): LabState | null {
 
 // ---- summary ------------------------------------------------------------------------------------
 interface Summary {
-  workload: Workload; phase: string; n: number; tool: Tool; runs: number; ok: boolean; problems: string[]; stateCheck: string;
-  wallS: number; perTaskHostMs: number; runS: number; warmTaskMs: number; cpuS: number; maxRssMb: number; treeRssMb: number; machineCpuS: number;
-  vsAnsible: number; vsFloor: number; vsShell: number; uvuSeen: number;
+  workload: Workload;
+  phase: string;
+  n: number;
+  tool: Tool;
+  runs: number;
+  ok: boolean;
+  problems: string[];
+  stateCheck: string;
+  wallS: number;
+  perTaskHostMs: number;
+  runS: number;
+  warmTaskMs: number;
+  cpuS: number;
+  maxRssMb: number;
+  treeRssMb: number;
+  machineCpuS: number;
+  vsAnsible: number;
+  vsFloor: number;
+  vsShell: number;
+  uvuSeen: number;
 }
 
 function summarize(env: Record<string, unknown>, rows: Row[], startup: Measured[], notes: string[], totalS: number, cold?: Measured) {
@@ -449,13 +584,26 @@ function summarize(env: Record<string, unknown>, rows: Row[], startup: Measured[
     const m = (k: keyof Sample) => median(r.samples.map((s) => s[k] as number));
     const wallS = m('wallS');
     return {
-      workload: r.workload, phase: r.phase, n: r.n, tool: r.tool, runs: r.samples.length,
+      workload: r.workload,
+      phase: r.phase,
+      n: r.n,
+      tool: r.tool,
+      runs: r.samples.length,
       ok: r.samples.every((s) => s.ok) && !r.stateCheck,
       problems: r.samples.filter((s) => s.problem).map((s) => s.problem!.replace(/\s+/g, ' ').slice(0, 300)),
       stateCheck: r.workload === 'four' && r.phase === 'second' ? (r.stateCheck ?? 'ok') : '',
-      wallS, perTaskHostMs: (wallS * 1000) / (TASKS[r.workload] * r.n), runS: m('runS'), warmTaskMs: m('warmTaskMs'),
-      cpuS: m('cpuS'), maxRssMb: m('maxRssMb'), treeRssMb: m('treeRssMb'), machineCpuS: m('machineCpuS'),
-      vsAnsible: NaN, vsFloor: NaN, vsShell: NaN, uvuSeen: Math.max(...r.samples.map((s) => s.uvu)),
+      wallS,
+      perTaskHostMs: (wallS * 1000) / (TASKS[r.workload] * r.n),
+      runS: m('runS'),
+      warmTaskMs: m('warmTaskMs'),
+      cpuS: m('cpuS'),
+      maxRssMb: m('maxRssMb'),
+      treeRssMb: m('treeRssMb'),
+      machineCpuS: m('machineCpuS'),
+      vsAnsible: NaN,
+      vsFloor: NaN,
+      vsShell: NaN,
+      uvuSeen: Math.max(...r.samples.map((s) => s.uvu)),
     };
   });
   for (const s of sum) {
@@ -467,37 +615,94 @@ function summarize(env: Record<string, unknown>, rows: Row[], startup: Measured[
   const get = (w: Workload, n: number, t: Tool) => sum.find((x) => x.workload === w && x.phase === 'run' && x.n === n && x.tool === t);
   const startupS = median(startup.map((m) => m.wallS));
   const targets: { target: string; tool: string; measured: string; met: boolean | null }[] = [];
-  const failedNote = (...xs: (Summary | undefined)[]) => (xs.some((x) => x && !x.ok) ? ' — but the run FAILED (see Problems), so the figure is not valid' : '');
+  const failedNote = (...xs: (Summary | undefined)[]) =>
+    xs.some((x) => x && !x.ok) ? ' — but the run FAILED (see Problems), so the figure is not valid' : '';
   for (const t of Object.keys(VARIANTS)) {
     const o1 = get('true20', 1, t);
-    const floorName: Record<string, string> = { floor: 'exec-channel floor', 'floor-shell': 'persistent-shell floor', 'floor-shell-exec': 'persistent-shell floor with `sh -c` per command' };
+    const floorName: Record<string, string> = {
+      floor: 'exec-channel floor',
+      'floor-shell': 'persistent-shell floor',
+      'floor-shell-exec': 'persistent-shell floor with `sh -c` per command',
+    };
     for (const fl of Object.keys(FLOORS)) {
       const f1 = get('true20', 1, fl);
-      targets.push(o1 && f1
-        ? { target: `per task per host on a warm connection within 1.5× the ${floorName[fl]} (20 × true, 1 host)`, tool: t, measured: `${o1.warmTaskMs.toFixed(2)} ms vs ${fl} ${f1.warmTaskMs.toFixed(2)} ms = ${(o1.warmTaskMs / f1.warmTaskMs).toFixed(2)}×${failedNote(o1, f1)}`, met: o1.ok && o1.warmTaskMs <= 1.5 * f1.warmTaskMs }
-        : { target: `warm per task within 1.5× the ${fl}`, tool: t, measured: 'not measured (needs N=1)', met: null });
+      targets.push(
+        o1 && f1
+          ? {
+              target: `per task per host on a warm connection within 1.5× the ${floorName[fl]} (20 × true, 1 host)`,
+              tool: t,
+              measured: `${o1.warmTaskMs.toFixed(2)} ms vs ${fl} ${f1.warmTaskMs.toFixed(2)} ms = ${(o1.warmTaskMs / f1.warmTaskMs).toFixed(2)}×${failedNote(o1, f1)}`,
+              met: o1.ok && o1.warmTaskMs <= 1.5 * f1.warmTaskMs,
+            }
+          : { target: `warm per task within 1.5× the ${fl}`, tool: t, measured: 'not measured (needs N=1)', met: null },
+      );
     }
-    const o10 = get('true20', 10, t), a10 = get('true20', 10, 'ansible');
-    targets.push(o10 && a10
-      ? { target: '20 tasks × 10 hosts at least 20× faster than Ansible (pipelining + ControlPersist)', tool: t, measured: `${o10.wallS.toFixed(2)} s vs Ansible ${a10.wallS.toFixed(2)} s = ${(a10.wallS / o10.wallS).toFixed(1)}× faster${failedNote(o10, a10)}`, met: o10.ok && a10.wallS / o10.wallS >= 20 }
-      : { target: '20 × 10 hosts ≥ 20× faster than Ansible', tool: t, measured: 'not measured (needs N=10 and Ansible)', met: null });
+    const o10 = get('true20', 10, t),
+      a10 = get('true20', 10, 'ansible');
+    targets.push(
+      o10 && a10
+        ? {
+            target: '20 tasks × 10 hosts at least 20× faster than Ansible (pipelining + ControlPersist)',
+            tool: t,
+            measured: `${o10.wallS.toFixed(2)} s vs Ansible ${a10.wallS.toFixed(2)} s = ${(a10.wallS / o10.wallS).toFixed(1)}× faster${failedNote(o10, a10)}`,
+            met: o10.ok && a10.wallS / o10.wallS >= 20,
+          }
+        : { target: '20 × 10 hosts ≥ 20× faster than Ansible', tool: t, measured: 'not measured (needs N=10 and Ansible)', met: null },
+    );
     const o100 = get('true20', 100, t);
-    targets.push(o100
-      ? { target: '20 tasks × 100 hosts under 5 s wall, controller peak RSS under 200 MB', tool: t, measured: `${o100.wallS.toFixed(2)} s, ${o100.maxRssMb.toFixed(0)} MB${failedNote(o100)}`, met: o100.ok && o100.wallS < 5 && o100.maxRssMb < 200 }
-      : { target: '20 × 100 hosts < 5 s, < 200 MB', tool: t, measured: 'not measured (needs N=100)', met: null });
+    targets.push(
+      o100
+        ? {
+            target: '20 tasks × 100 hosts under 5 s wall, controller peak RSS under 200 MB',
+            tool: t,
+            measured: `${o100.wallS.toFixed(2)} s, ${o100.maxRssMb.toFixed(0)} MB${failedNote(o100)}`,
+            met: o100.ok && o100.wallS < 5 && o100.maxRssMb < 200,
+          }
+        : { target: '20 × 100 hosts < 5 s, < 200 MB', tool: t, measured: 'not measured (needs N=100)', met: null },
+    );
   }
-  targets.push({ target: 'start-up (`node bin/run.js --list-tasks upgrade`) under 1 s', tool: 'ours', measured: `${startupS.toFixed(3)} s (median of ${startup.length})`, met: startupS < 1 });
-  if (cold) targets.push({ target: 'the same, first start after a change (type check + bundle build, cached after; not a target)', tool: 'ours', measured: `${cold.wallS.toFixed(2)} s, peak RSS ${cold.maxRssMb.toFixed(0)} MB`, met: null });
+  targets.push({
+    target: 'start-up (`node bin/run.js --list-tasks upgrade`) under 1 s',
+    tool: 'ours',
+    measured: `${startupS.toFixed(3)} s (median of ${startup.length})`,
+    met: startupS < 1,
+  });
+  if (cold)
+    targets.push({
+      target: 'the same, first start after a change (type check + bundle build, cached after; not a target)',
+      tool: 'ours',
+      measured: `${cold.wallS.toFixed(2)} s, peak RSS ${cold.maxRssMb.toFixed(0)} MB`,
+      met: null,
+    });
   const uvuMax = Math.max(0, ...sum.map((s) => s.uvuSeen), ...startup.map((m) => m.uvu));
-  if (uvuMax > 0) notes.push(`The machine was NOT quiet: up to ${uvuMax} uvu (others' test) processes ran during some measurements (column "busy").`);
-  return { env, totalS, startup: { medianS: startupS, coldS: cold?.wallS, samples: startup.map((m) => ({ wallS: m.wallS, cpuS: m.cpuS, maxRssMb: m.maxRssMb })) }, targets, notes, summary: sum, samples: rows.map((r) => ({ workload: r.workload, phase: r.phase, n: r.n, tool: r.tool, runs: r.samples.map(compact) })) };
+  if (uvuMax > 0)
+    notes.push(`The machine was NOT quiet: up to ${uvuMax} uvu (others' test) processes ran during some measurements (column "busy").`);
+  return {
+    env,
+    totalS,
+    startup: {
+      medianS: startupS,
+      coldS: cold?.wallS,
+      samples: startup.map((m) => ({ wallS: m.wallS, cpuS: m.cpuS, maxRssMb: m.maxRssMb })),
+    },
+    targets,
+    notes,
+    summary: sum,
+    samples: rows.map((r) => ({ workload: r.workload, phase: r.phase, n: r.n, tool: r.tool, runs: r.samples.map(compact) })),
+  };
 }
 
 /** One sample as kept in results.json: the numbers, rounded. */
 const compact = (s: Sample) => ({
-  ok: s.ok, wallS: +s.wallS.toFixed(3), runS: s.runS === undefined ? undefined : +s.runS.toFixed(3),
+  ok: s.ok,
+  wallS: +s.wallS.toFixed(3),
+  runS: s.runS === undefined ? undefined : +s.runS.toFixed(3),
   warmTaskMs: s.warmTaskMs === undefined || !Number.isFinite(s.warmTaskMs) ? undefined : +s.warmTaskMs.toFixed(2),
-  cpuS: +s.cpuS.toFixed(2), maxRssMb: +s.maxRssMb.toFixed(1), treeRssMb: +s.treeRssMb.toFixed(1), machineCpuS: +s.machineCpuS.toFixed(2), busy: s.uvu,
+  cpuS: +s.cpuS.toFixed(2),
+  maxRssMb: +s.maxRssMb.toFixed(1),
+  treeRssMb: +s.treeRssMb.toFixed(1),
+  machineCpuS: +s.machineCpuS.toFixed(2),
+  busy: s.uvu,
 });
 
 function markdown(r: ReturnType<typeof summarize>): string {
@@ -507,30 +712,58 @@ function markdown(r: ReturnType<typeof summarize>): string {
   const ours = (t: string) => t.startsWith('ours');
   const out: string[] = [];
   out.push('# Benchmark: ucw-runner vs Ansible vs the SSH floor', '');
-  out.push(`Generated by \`npm run bench\` on ${e.date} in ${f(r.totalS, 0)} s. Machine: ${e.cores} cores (${e.cpu}), ${e.memGiB} GiB, Linux ${e.kernel}.`);
+  out.push(
+    `Generated by \`npm run bench\` on ${e.date} in ${f(r.totalS, 0)} s. Machine: ${e.cores} cores (${e.cpu}), ${e.memGiB} GiB, Linux ${e.kernel}.`,
+  );
   out.push(`Versions: Node ${e.node}, ssh2 ${e.ssh2}, runner at ${e.runnerCommit}; ${e.ansible}, ${e.python}; ${e.openssh}.`);
   out.push(`Hosts: ${e.hosts}. Repeats: ${e.repeat} (median shown); Ansible ${e.ansibleRepeatLarge}× at N ≥ ${e.largeFrom}.`, '');
-  out.push('Tools: **ours** = `node bin/run.js bench/play20.ts|play4.ts bench/inventory.ts --forks N` (one process, start-up included); **ansible** = `ansible-playbook` with pipelining, ControlPersist 60 s, forks N, strict host keys; **floor** = `bench/floor.ts`: ssh2 directly, one connection per host, TCP_NODELAY, the same commands back to back, one exec channel each, no runner; **floor-shell** = the same over one persistent `sh` per host (a sentinel line with the exit status ends each command), i.e. without a per-command sshd session and shell start (each command in a subshell: a builtin `true` costs a fork, no exec); **floor-shell-exec** = the same with each command run as `/bin/sh -c LINE` (a fork and an exec per command: what a task costs with exec-channel semantics).' + (Object.keys(variants).length > 1 ? ` **ours-exec** = ours with \`--channel exec\` (an exec channel per command; **ours** uses the default, a persistent framed shell per host).${Object.entries(variants).filter(([k]) => k.startsWith('ours+')).map(([k, d]) => `**${k}** = the same with the runner copy in \`${d}\` (\`--also-runner\`; not the repo\'s code).`).join(' ')}` : ''), '');
-  out.push('Workloads: **true20** = 20 × `true`. **four** (after pyinfra) = create a user, touch a file, copy a small file, run a shell command; state removed before each tool\'s first run, then run twice (*second* must change nothing), then the end state (user + home, touched file, copied content and mode) is checked on every host.', '');
+  out.push(
+    'Tools: **ours** = `node bin/run.js bench/play20.ts|play4.ts bench/inventory.ts --forks N` (one process, start-up included); **ansible** = `ansible-playbook` with pipelining, ControlPersist 60 s, forks N, strict host keys; **floor** = `bench/floor.ts`: ssh2 directly, one connection per host, TCP_NODELAY, the same commands back to back, one exec channel each, no runner; **floor-shell** = the same over one persistent `sh` per host (a sentinel line with the exit status ends each command), i.e. without a per-command sshd session and shell start (each command in a subshell: a builtin `true` costs a fork, no exec); **floor-shell-exec** = the same with each command run as `/bin/sh -c LINE` (a fork and an exec per command: what a task costs with exec-channel semantics).' +
+      (Object.keys(variants).length > 1
+        ? ` **ours-exec** = ours with \`--channel exec\` (an exec channel per command; **ours** uses the default, a persistent framed shell per host).${Object.entries(
+            variants,
+          )
+            .filter(([k]) => k.startsWith('ours+'))
+            .map(([k, d]) => `**${k}** = the same with the runner copy in \`${d}\` (\`--also-runner\`; not the repo\'s code).`)
+            .join(' ')}`
+        : ''),
+    '',
+  );
+  out.push(
+    "Workloads: **true20** = 20 × `true`. **four** (after pyinfra) = create a user, touch a file, copy a small file, run a shell command; state removed before each tool's first run, then run twice (*second* must change nothing), then the end state (user + home, touched file, copied content and mode) is checked on every host.",
+    '',
+  );
   out.push('## Results', '');
-  out.push('| workload | N | tool | runs | wall s | ms/task/host (wall) | in-run s | warm ms/task | CPU s | peak RSS MB | tree RSS MB | machine CPU s | ours/ansible | ours/floor | ours/shell floor | check |');
+  out.push(
+    '| workload | N | tool | runs | wall s | ms/task/host (wall) | in-run s | warm ms/task | CPU s | peak RSS MB | tree RSS MB | machine CPU s | ours/ansible | ours/floor | ours/shell floor | check |',
+  );
   out.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const s of r.summary) {
     const wl = s.phase === 'run' ? s.workload : `${s.workload}/${s.phase}`;
-    const check = (s.ok ? 'ok' : 'FAILED') + (s.stateCheck && s.stateCheck !== 'ok' ? `; state: ${s.stateCheck}` : s.stateCheck === 'ok' ? '; state ok' : '') + (s.uvuSeen ? ` (busy ${s.uvuSeen})` : '');
-    out.push(`| ${wl} | ${s.n} | ${s.tool} | ${s.runs} | ${f(s.wallS)} | ${f(s.perTaskHostMs, 1)} | ${f(s.runS)} | ${f(s.warmTaskMs)} | ${f(s.cpuS)} | ${f(s.maxRssMb, 0)} | ${f(s.treeRssMb, 0)} | ${f(s.machineCpuS)} | ${ours(s.tool) ? f(s.vsAnsible, 3) : ''} | ${ours(s.tool) ? f(s.vsFloor, 2) : ''} | ${ours(s.tool) ? f(s.vsShell, 2) : ''} | ${check} |`);
+    const check =
+      (s.ok ? 'ok' : 'FAILED') +
+      (s.stateCheck && s.stateCheck !== 'ok' ? `; state: ${s.stateCheck}` : s.stateCheck === 'ok' ? '; state ok' : '') +
+      (s.uvuSeen ? ` (busy ${s.uvuSeen})` : '');
+    out.push(
+      `| ${wl} | ${s.n} | ${s.tool} | ${s.runs} | ${f(s.wallS)} | ${f(s.perTaskHostMs, 1)} | ${f(s.runS)} | ${f(s.warmTaskMs)} | ${f(s.cpuS)} | ${f(s.maxRssMb, 0)} | ${f(s.treeRssMb, 0)} | ${f(s.machineCpuS)} | ${ours(s.tool) ? f(s.vsAnsible, 3) : ''} | ${ours(s.tool) ? f(s.vsFloor, 2) : ''} | ${ours(s.tool) ? f(s.vsShell, 2) : ''} | ${check} |`,
+    );
   }
   out.push('');
-  out.push('Columns: *wall* = process start to exit, median. *ms/task/host* = wall ÷ (tasks × N). *in-run* = ours: the run\'s own duration (run:done), floor: connect + commands, both without process start-up. *warm ms/task* = (last task done − first task done) ÷ (tasks − 1) per host, median over hosts (true20 is the meaningful one). *CPU s* = user+sys of the tool\'s process and the children it waited for (Ansible\'s ControlPersist masters detach, so their ssh CPU is not in it; it is in *machine CPU*). *peak RSS* = largest single process; *tree RSS* = peak summed RSS of the process tree, sampled every 100 ms. *machine CPU* = busy time of all cores during the run, including the hosts\' sshd and shells (they run on this machine). *ours/ansible*, *ours/floor*, *ours/shell floor* = wall ratios (below 1 = ours is faster).', '');
+  out.push(
+    "Columns: *wall* = process start to exit, median. *ms/task/host* = wall ÷ (tasks × N). *in-run* = ours: the run's own duration (run:done), floor: connect + commands, both without process start-up. *warm ms/task* = (last task done − first task done) ÷ (tasks − 1) per host, median over hosts (true20 is the meaningful one). *CPU s* = user+sys of the tool's process and the children it waited for (Ansible's ControlPersist masters detach, so their ssh CPU is not in it; it is in *machine CPU*). *peak RSS* = largest single process; *tree RSS* = peak summed RSS of the process tree, sampled every 100 ms. *machine CPU* = busy time of all cores during the run, including the hosts' sshd and shells (they run on this machine). *ours/ansible*, *ours/floor*, *ours/shell floor* = wall ratios (below 1 = ours is faster).",
+    '',
+  );
   out.push('## Targets', '');
   out.push('| target | tool | measured | met |', '|---|---|---|---|');
-  for (const t of r.targets) out.push(`| ${t.target} | ${t.tool} | ${t.measured} | ${t.met === null ? '—' : t.met ? 'met' : '**missed**'} |`);
+  for (const t of r.targets)
+    out.push(`| ${t.target} | ${t.tool} | ${t.measured} | ${t.met === null ? '—' : t.met ? 'met' : '**missed**'} |`);
   out.push('');
   if (r.notes.length) out.push('## Notes from this run', '', ...r.notes.map((n) => `- ${n}`), '');
   const problems = r.summary.filter((s) => s.problems.length);
   if (problems.length) {
     out.push('## Problems', '');
-    for (const s of problems) out.push(`- ${s.workload}/${s.phase} N=${s.n} ${s.tool}: ${s.problems.map((p) => p.replace(/\n/g, ' ')).join(' | ')}`);
+    for (const s of problems)
+      out.push(`- ${s.workload}/${s.phase} N=${s.n} ${s.tool}: ${s.problems.map((p) => p.replace(/\n/g, ' ')).join(' | ')}`);
     out.push('');
   }
   const analysis = join(BENCH, 'analysis.md');

@@ -36,7 +36,12 @@ const ONLY = opt('only', '');
 const SERIAL = '1,2,50%';
 
 const lab = () => readLab();
-const labCli = (...a: string[]) => execFileSync(process.execPath, ['--import', 'tsx', join(ROOT, 'lab/cli.ts'), ...a], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'], env: process.env }).toString();
+const labCli = (...a: string[]) =>
+  execFileSync(process.execPath, ['--import', 'tsx', join(ROOT, 'lab/cli.ts'), ...a], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: process.env,
+  }).toString();
 const hostSsh = (h: string, cmd: string) => labCli('ssh', h, cmd);
 const names = () => Array.from({ length: N }, (_, i) => `lab${i + 1}`);
 
@@ -56,7 +61,10 @@ function prepareHosts(): void {
   labCli('reset', ...names());
   for (const h of names()) {
     labCli('set', h, 'os-updates', 'on');
-    hostSsh(h, `printf '%s' '${TSH}' > /usr/local/bin/ucw-tsh && printf '%s' '${APTW}' > /usr/local/sbin/apt-get && chmod 755 /usr/local/bin/ucw-tsh /usr/local/sbin/apt-get && : > /var/log/ucw-timing.log && usermod -s /usr/local/bin/ucw-tsh root`);
+    hostSsh(
+      h,
+      `printf '%s' '${TSH}' > /usr/local/bin/ucw-tsh && printf '%s' '${APTW}' > /usr/local/sbin/apt-get && chmod 755 /usr/local/bin/ucw-tsh /usr/local/sbin/apt-get && : > /var/log/ucw-timing.log && usermod -s /usr/local/bin/ucw-tsh root`,
+    );
   }
 }
 
@@ -73,23 +81,57 @@ function limitOn(): void {
   tc('class', 'add', 'dev', dev, 'parent', '1:', 'classid', '1:99', 'htb', 'rate', '10gbit');
   for (const h of L.hosts.slice(0, N)) {
     tc('class', 'add', 'dev', dev, 'parent', '1:1', 'classid', classOf(h.index), 'htb', 'rate', '1mbit', 'ceil', RATE);
-    tc('filter', 'add', 'dev', dev, 'parent', '1:', 'protocol', 'ip', 'prio', '1', 'u32', 'match', 'ip', 'dst', `${h.address}/32`, 'match', 'ip', 'sport', port, '0xffff', 'flowid', classOf(h.index));
+    tc(
+      'filter',
+      'add',
+      'dev',
+      dev,
+      'parent',
+      '1:',
+      'protocol',
+      'ip',
+      'prio',
+      '1',
+      'u32',
+      'match',
+      'ip',
+      'dst',
+      `${h.address}/32`,
+      'match',
+      'ip',
+      'sport',
+      port,
+      '0xffff',
+      'flowid',
+      classOf(h.index),
+    );
   }
 }
 function limitOff(): void {
-  try { tc('qdisc', 'del', 'dev', lab().bridge, 'root'); } catch { /* none */ }
+  try {
+    tc('qdisc', 'del', 'dev', lab().bridge, 'root');
+  } catch {
+    /* none */
+  }
 }
 function counters(): Record<string, number> {
   const L = lab();
   // iproute2 here prints no JSON for classes: "class htb 1:101 …" then " Sent N bytes …"
   const text = tc('-s', 'class', 'show', 'dev', L.bridge);
-  const out = [...text.matchAll(/^class htb (\S+) [^\n]*\n\s*Sent (\d+) bytes/gm)].map((m) => ({ handle: m[1]!, stats: { bytes: Number(m[2]) } }));
+  const out = [...text.matchAll(/^class htb (\S+) [^\n]*\n\s*Sent (\d+) bytes/gm)].map((m) => ({
+    handle: m[1]!,
+    stats: { bytes: Number(m[2]) },
+  }));
   const res: Record<string, number> = {};
   for (const h of L.hosts.slice(0, N)) res[h.name] = out.find((c) => c.handle === classOf(h.index))?.stats?.bytes ?? 0;
   return res;
 }
 
-interface Sample { t: number; bytes: Record<string, number>; ready: Record<string, number> }
+interface Sample {
+  t: number;
+  bytes: Record<string, number>;
+  ready: Record<string, number>;
+}
 function sampler(): { stop: () => Sample[] } {
   const L = lab();
   const samples: Sample[] = [];
@@ -107,10 +149,53 @@ function sampler(): { stop: () => Sample[] } {
 }
 
 // ---- one run: raw data kept in bench/tmp, analysed afterwards (--render re-analyses) ---------
-interface Ev { time: string; type: string; host?: string; task?: string; module?: string; changed?: boolean; status?: string; durationMs?: number; taskId?: string; hosts?: string[]; phase?: string }
-interface Raw { variant: string; exitCode: number; t0: number; wallS: number; events: Ev[]; samples: Sample[]; hostLogs: Record<string, string>; addresses: Record<string, string>; repoLines: string[]; out: string }
-interface HostWindow { host: string; batch: number; start: number; end: number; windowS: number; hostSideS: number; runnerS: number; runnerPct: number; downloadBytes: number; repoRequests: number; prefetchS?: number; runnerByTask: Record<string, number> }
-interface RunResult { variant: string; exitCode: number; wallS: number; preflightS: number; hosts: HostWindow[]; preflightTable: string[] }
+interface Ev {
+  time: string;
+  type: string;
+  host?: string;
+  task?: string;
+  module?: string;
+  changed?: boolean;
+  status?: string;
+  durationMs?: number;
+  taskId?: string;
+  hosts?: string[];
+  phase?: string;
+}
+interface Raw {
+  variant: string;
+  exitCode: number;
+  t0: number;
+  wallS: number;
+  events: Ev[];
+  samples: Sample[];
+  hostLogs: Record<string, string>;
+  addresses: Record<string, string>;
+  repoLines: string[];
+  out: string;
+}
+interface HostWindow {
+  host: string;
+  batch: number;
+  start: number;
+  end: number;
+  windowS: number;
+  hostSideS: number;
+  runnerS: number;
+  runnerPct: number;
+  downloadBytes: number;
+  repoRequests: number;
+  prefetchS?: number;
+  runnerByTask: Record<string, number>;
+}
+interface RunResult {
+  variant: string;
+  exitCode: number;
+  wallS: number;
+  preflightS: number;
+  hosts: HostWindow[];
+  preflightTable: string[];
+}
 
 async function collect(variant: 'prefetch' | 'no-prefetch'): Promise<Raw> {
   prepareHosts();
@@ -123,7 +208,19 @@ async function collect(variant: 'prefetch' | 'no-prefetch'): Promise<Raw> {
   limitOn();
   const s = sampler();
   const t0 = Date.now() / 1000;
-  const args = ['bin/run.js', 'upgrade', 'inventory/lab.ts', '--serial', SERIAL, '--json', json, '--plain', '--limit', names().join(','), ...(variant === 'no-prefetch' ? ['--no-prefetch'] : [])];
+  const args = [
+    'bin/run.js',
+    'upgrade',
+    'inventory/lab.ts',
+    '--serial',
+    SERIAL,
+    '--json',
+    json,
+    '--plain',
+    '--limit',
+    names().join(','),
+    ...(variant === 'no-prefetch' ? ['--no-prefetch'] : []),
+  ];
   const out: string[] = [];
   const exitCode = await new Promise<number>((res) => {
     const c = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, LAB_USER: 'root' }, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -136,9 +233,23 @@ async function collect(variant: 'prefetch' | 'no-prefetch'): Promise<Raw> {
   limitOff();
   const hostLogs = Object.fromEntries(names().map((h) => [h, hostSsh(h, 'cat /var/log/ucw-timing.log')]));
   const raw: Raw = {
-    variant, exitCode, t0, wallS, samples, hostLogs, out: out.join(''),
-    events: readFileSync(json, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Ev),
-    addresses: Object.fromEntries(lab().hosts.slice(0, N).map((h) => [h.name, h.address])),
+    variant,
+    exitCode,
+    t0,
+    wallS,
+    samples,
+    hostLogs,
+    out: out.join(''),
+    events: readFileSync(json, 'utf8')
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Ev),
+    addresses: Object.fromEntries(
+      lab()
+        .hosts.slice(0, N)
+        .map((h) => [h.name, h.address]),
+    ),
     repoLines: readFileSync(repoLog, 'utf8').slice(repoStart).split('\n'),
   };
   writeFileSync(join(tmp, `window-${variant}.raw.json`), JSON.stringify(raw));
@@ -170,7 +281,13 @@ function analyse(r: Raw): RunResult {
     }
     if (!Number.isFinite(start) || !Number.isFinite(end)) continue;
     const reboots = spans.filter((x) => /^reboot/.test(x.task));
-    const busy = hostIntervals(r.hostLogs[h]!, r.samples.map((x) => x.ready[h]!), reboots, start, end);
+    const busy = hostIntervals(
+      r.hostLogs[h]!,
+      r.samples.map((x) => x.ready[h]!),
+      reboots,
+      start,
+      end,
+    );
     const hostSideS = unionLength(busy, start, end);
     const runnerByTask: Record<string, number> = {};
     for (const [gs, ge] of gaps(busy, start, end)) {
@@ -188,8 +305,18 @@ function analyse(r: Raw): RunResult {
     const pf = mine.find((e) => e.type === 'task:done' && e.task === 'prefetch the packages of both phases' && e.status === 'changed');
     const windowS = end - start;
     hosts.push({
-      host: h, batch: batches.findIndex((b) => b.hosts!.includes(h)) + 1, start, end, windowS, hostSideS, runnerS: windowS - hostSideS, runnerPct: (100 * (windowS - hostSideS)) / windowS,
-      downloadBytes: after.bytes[h]! - before.bytes[h]!, repoRequests, ...(pf ? { prefetchS: (pf.durationMs ?? 0) / 1000 } : {}), runnerByTask,
+      host: h,
+      batch: batches.findIndex((b) => b.hosts!.includes(h)) + 1,
+      start,
+      end,
+      windowS,
+      hostSideS,
+      runnerS: windowS - hostSideS,
+      runnerPct: (100 * (windowS - hostSideS)) / windowS,
+      downloadBytes: after.bytes[h]! - before.bytes[h]!,
+      repoRequests,
+      ...(pf ? { prefetchS: (pf.durationMs ?? 0) / 1000 } : {}),
+      runnerByTask,
     });
   }
   const lines = r.out.split('\n');
@@ -202,7 +329,13 @@ function analyse(r: Raw): RunResult {
  * The host's own timing log (commands, apt-get) and its reboots: from the first command of a
  * reboot task as the host logged it (`sleep 1; reboot`) to the boot-ready mark the host wrote.
  */
-function hostIntervals(log: string, readyMarks: number[], reboots: { s: number; e: number }[], from: number, to: number): [number, number][] {
+function hostIntervals(
+  log: string,
+  readyMarks: number[],
+  reboots: { s: number; e: number }[],
+  from: number,
+  to: number,
+): [number, number][] {
   const iv: [number, number][] = [];
   for (const l of log.split('\n')) {
     const [s, e] = l.split(' ').map(Number);
@@ -211,14 +344,20 @@ function hostIntervals(log: string, readyMarks: number[], reboots: { s: number; 
   const marks = [...new Set(readyMarks)].filter((t) => t > from && t < to + 1);
   for (const rb of reboots) {
     const mark = marks.find((t) => t > rb.s && t <= rb.e + 1);
-    const first = iv.filter(([s]) => s >= rb.s && s <= rb.e).map(([s]) => s).sort((a, b) => a - b)[0];
+    const first = iv
+      .filter(([s]) => s >= rb.s && s <= rb.e)
+      .map(([s]) => s)
+      .sort((a, b) => a - b)[0];
     if (mark !== undefined && first !== undefined) iv.push([first, mark]);
   }
   return iv;
 }
 
 function merged(iv: [number, number][], from: number, to: number): [number, number][] {
-  const c = iv.map(([s, e]) => [Math.max(s, from), Math.min(e, to)] as [number, number]).filter(([s, e]) => e > s).sort((a, b) => a[0] - b[0]);
+  const c = iv
+    .map(([s, e]) => [Math.max(s, from), Math.min(e, to)] as [number, number])
+    .filter(([s, e]) => e > s)
+    .sort((a, b) => a[0] - b[0]);
   const out: [number, number][] = [];
   for (const x of c) {
     const last = out.at(-1);
@@ -267,16 +406,38 @@ for (const r of runs) {
   const w = r.hosts.map((h) => h.windowS);
   md.push(`## ${r.variant}: exit ${r.exitCode}, fleet wall ${f1(r.wallS)} s (preflight ${f1(r.preflightS)} s)`, '');
   if (r.preflightTable.length) md.push('```', ...r.preflightTable, '```', '');
-  md.push('| host | batch | prefetch s (preflight) | window s | host-side s | runner s | runner % | repo bytes in window | repo requests in window |', '|---|---|---|---|---|---|---|---|---|');
-  for (const h of r.hosts) md.push(`| ${h.host} | ${h.batch} | ${h.prefetchS !== undefined ? f1(h.prefetchS) : '–'} | ${f1(h.windowS)} | ${f1(h.hostSideS)} | ${f1(h.runnerS)} | ${h.runnerPct.toFixed(2)} | ${h.downloadBytes} | ${h.repoRequests} |`);
+  md.push(
+    '| host | batch | prefetch s (preflight) | window s | host-side s | runner s | runner % | repo bytes in window | repo requests in window |',
+    '|---|---|---|---|---|---|---|---|---|',
+  );
+  for (const h of r.hosts)
+    md.push(
+      `| ${h.host} | ${h.batch} | ${h.prefetchS !== undefined ? f1(h.prefetchS) : '–'} | ${f1(h.windowS)} | ${f1(h.hostSideS)} | ${f1(h.runnerS)} | ${h.runnerPct.toFixed(2)} | ${h.downloadBytes} | ${h.repoRequests} |`,
+    );
   const byTask: Record<string, number> = {};
   for (const h of r.hosts) for (const [t, x] of Object.entries(h.runnerByTask)) byTask[t] = (byTask[t] ?? 0) + x;
-  const top = Object.entries(byTask).sort((a, b) => b[1] - a[1]).slice(0, 8);
-  md.push('', `The runner's time (window minus host-side time) by the task it fell in, summed over the ${r.hosts.length} hosts:`, '', '| task | runner s (all hosts) | per host s |', '|---|---|---|');
+  const top = Object.entries(byTask)
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 8);
+  md.push(
+    '',
+    `The runner's time (window minus host-side time) by the task it fell in, summed over the ${r.hosts.length} hosts:`,
+    '',
+    '| task | runner s (all hosts) | per host s |',
+    '|---|---|---|',
+  );
   for (const [t, x] of top) md.push(`| ${t} | ${f1(x)} | ${(x / r.hosts.length).toFixed(2)} |`);
-  if (w.length) md.push('', `mean window ${f1(w.reduce((a, b) => a + b, 0) / w.length)} s (min ${f1(Math.min(...w))}, max ${f1(Math.max(...w))}); download bytes inside windows: ${r.hosts.reduce((a, h) => a + h.downloadBytes, 0)}; runner's share: mean ${(r.hosts.reduce((a, h) => a + h.runnerPct, 0) / r.hosts.length).toFixed(2)} %, max ${Math.max(...r.hosts.map((h) => h.runnerPct)).toFixed(2)} %`, '');
+  if (w.length)
+    md.push(
+      '',
+      `mean window ${f1(w.reduce((a, b) => a + b, 0) / w.length)} s (min ${f1(Math.min(...w))}, max ${f1(Math.max(...w))}); download bytes inside windows: ${r.hosts.reduce((a, h) => a + h.downloadBytes, 0)}; runner's share: mean ${(r.hosts.reduce((a, h) => a + h.runnerPct, 0) / r.hosts.length).toFixed(2)} %, max ${Math.max(...r.hosts.map((h) => h.runnerPct)).toFixed(2)} %`,
+      '',
+    );
 }
 mkdirSync(OUT, { recursive: true });
-writeFileSync(join(OUT, 'window.json'), JSON.stringify({ at: new Date().toISOString(), hosts: N, rate: RATE, serial: SERIAL, runs }, null, 2) + '\n');
+writeFileSync(
+  join(OUT, 'window.json'),
+  JSON.stringify({ at: new Date().toISOString(), hosts: N, rate: RATE, serial: SERIAL, runs }, null, 2) + '\n',
+);
 writeFileSync(join(OUT, 'window.md'), md.join('\n') + '\n');
 console.log(md.join('\n'));

@@ -17,5 +17,11 @@ export const stateLine =
 
 export async function expectedState(): Promise<string> {
   const { createHash } = await import('node:crypto');
-  return [`${W4.user}:/home/${W4.user}`, 'home', 'touched 0', 'copied 644', `${createHash('md5').update(W4.content).digest('hex')}  -`].join('\n');
+  return [
+    `${W4.user}:/home/${W4.user}`,
+    'home',
+    'touched 0',
+    'copied 644',
+    `${createHash('md5').update(W4.content).digest('hex')}  -`,
+  ].join('\n');
 }

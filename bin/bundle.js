@@ -58,13 +58,27 @@ function privateFile(file, data) {
   chmodSync(file, 0o600);
 }
 
-const tsFiles = (dir) => (existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.ts')).map((f) => join(dir, f)) : []);
+const tsFiles = (dir) =>
+  existsSync(dir)
+    ? readdirSync(dir)
+        .filter((f) => f.endsWith('.ts'))
+        .map((f) => join(dir, f))
+    : [];
 
 /** Entry files: the CLI, the packaged playbooks, the user's playbooks and inventories, and .ts files on the command line. */
 function entries(argv) {
-  const named = argv.filter((a) => /\.m?ts$/.test(a)).map((a) => resolve(a)).filter((f) => existsSync(f));
+  const named = argv
+    .filter((a) => /\.m?ts$/.test(a))
+    .map((a) => resolve(a))
+    .filter((f) => existsSync(f));
   const own = [...tsFiles(resolve('playbooks')), ...tsFiles(resolve('inventory'))];
-  const all = [join(ROOT, 'runner', 'cli', 'cli.ts'), ...tsFiles(join(ROOT, 'playbooks')), ...tsFiles(join(ROOT, 'inventory')), ...own, ...named];
+  const all = [
+    join(ROOT, 'runner', 'cli', 'cli.ts'),
+    ...tsFiles(join(ROOT, 'playbooks')),
+    ...tsFiles(join(ROOT, 'inventory')),
+    ...own,
+    ...named,
+  ];
   return [...new Set(all)].sort();
 }
 

@@ -47,19 +47,33 @@ export default defineInventory({
   },
   hosts: {
     'pbx-ber-1': {
-      address: '10.20.1.10', tags: ['berlin', 'vm', 'primary'], groups: ['berlin', 'pbx'],
-      vars: { snapshot: proxmox('pve1', 101), licenceFile: 'licences/pbx-ber-1.lic', compatibilityConfirmed: true, devices: ['Yealink T46', 'Yealink W60 DECT'] },
+      address: '10.20.1.10',
+      tags: ['berlin', 'vm', 'primary'],
+      groups: ['berlin', 'pbx'],
+      vars: {
+        snapshot: proxmox('pve1', 101),
+        licenceFile: 'licences/pbx-ber-1.lic',
+        compatibilityConfirmed: true,
+        devices: ['Yealink T46', 'Yealink W60 DECT'],
+      },
     },
     'pbx-ber-2': {
-      address: '10.20.1.11', tags: ['berlin', 'vm'], groups: ['berlin', 'pbx'],
+      address: '10.20.1.11',
+      tags: ['berlin', 'vm'],
+      groups: ['berlin', 'pbx'],
       vars: { snapshot: proxmox('pve2', 102), licenceFile: 'licences/pbx-ber-2.lic', devices: ['Yealink T54', 'Gigaset N870 DECT'] },
     },
     'pbx-ham-1': {
-      address: '10.30.5.20', tags: ['hamburg', 'vm'], groups: ['hamburg', 'pbx'],
+      address: '10.30.5.20',
+      tags: ['hamburg', 'vm'],
+      groups: ['hamburg', 'pbx'],
       vars: { snapshot: vmware('/HH/vm/pbx-ham-1'), licenceFile: 'licences/pbx-ham-1.lic', devices: ['Snom D785'] },
     },
     'pbx-muc-1': {
-      address: '10.40.0.5', port: 2222, tags: ['muenchen', 'metal'], groups: ['muenchen', 'pbx'],
+      address: '10.40.0.5',
+      port: 2222,
+      tags: ['muenchen', 'metal'],
+      groups: ['muenchen', 'pbx'],
       vars: {
         snapshot: { provider: 'none', waiver: 'bare metal: full backup on the NAS before the window instead' },
         licenceFile: 'licences/pbx-muc-1.lic',

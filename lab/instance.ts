@@ -53,7 +53,11 @@ export function defaultLabDir(n: number = labInstance()): string {
 /** environment for the lab's shell scripts (host.sh, supervisor.sh, build-image.sh) */
 export function netEnv(net: LabNet = labNet()): Record<string, string> {
   return {
-    LAB_INSTANCE: String(net.instance), LAB_BRIDGE: net.bridge, LAB_PREFIX: net.prefix,
-    LAB_NS_PREFIX: net.nsPrefix, LAB_VETH_PREFIX: net.vethPrefix, LAB_REPO_PORT: String(net.repoPort),
+    LAB_INSTANCE: String(net.instance),
+    LAB_BRIDGE: net.bridge,
+    LAB_PREFIX: net.prefix,
+    LAB_NS_PREFIX: net.nsPrefix,
+    LAB_VETH_PREFIX: net.vethPrefix,
+    LAB_REPO_PORT: String(net.repoPort),
   };
 }

@@ -76,7 +76,11 @@ export function readLab(): LabState {
   return JSON.parse(text) as LabState;
 }
 
-export interface ApiCredentials { user: string; password: string; token: string }
+export interface ApiCredentials {
+  user: string;
+  password: string;
+  token: string;
+}
 
 export function readApiCredentials(lab: LabState = readLab()): ApiCredentials {
   return JSON.parse(readFileSync(lab.apiCredentialsFile, 'utf8')) as ApiCredentials;

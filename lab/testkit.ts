@@ -12,7 +12,8 @@ export async function ensureLab(n = 3): Promise<LabState> {
   // LAB_SUITE=trixie npm test: the tests must meet the release they were asked to run on
   const want = process.env.LAB_SUITE;
   const other = want ? lab.hosts.slice(0, n).filter((h) => h.suite !== want) : [];
-  if (other.length) throw new Error(`LAB_SUITE=${want}, but ${other.map((h) => `${h.name} runs ${h.suite}`).join(', ')}: \`npm run lab -- reset\` first`);
+  if (other.length)
+    throw new Error(`LAB_SUITE=${want}, but ${other.map((h) => `${h.name} runs ${h.suite}`).join(', ')}: \`npm run lab -- reset\` first`);
   return lab;
 }
 
@@ -22,13 +23,38 @@ export function host(lab: LabState, name: string): LabHost {
   return h;
 }
 
-export interface SshResult { code: number | null; stdout: string; stderr: string }
+export interface SshResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
 /** runs `command` over ssh (BatchMode, strict host key checking with the lab's known_hosts, stdin from `input` or EOF) */
-export function ssh(lab: LabState, h: LabHost, command: string, opts: { user?: string; input?: string; timeoutMs?: number } = {}): SshResult {
-  const r: SpawnSyncReturns<string> = spawnSync('ssh', [
-    '-i', lab.keyFile, '-o', `UserKnownHostsFile=${lab.knownHostsFile}`, '-o', 'StrictHostKeyChecking=yes',
-    '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=3', '-o', 'LogLevel=ERROR', `${opts.user ?? 'root'}@${h.address}`, command,
-  ], { encoding: 'utf8', input: opts.input ?? '', timeout: opts.timeoutMs ?? 60_000 });
+export function ssh(
+  lab: LabState,
+  h: LabHost,
+  command: string,
+  opts: { user?: string; input?: string; timeoutMs?: number } = {},
+): SshResult {
+  const r: SpawnSyncReturns<string> = spawnSync(
+    'ssh',
+    [
+      '-i',
+      lab.keyFile,
+      '-o',
+      `UserKnownHostsFile=${lab.knownHostsFile}`,
+      '-o',
+      'StrictHostKeyChecking=yes',
+      '-o',
+      'BatchMode=yes',
+      '-o',
+      'ConnectTimeout=3',
+      '-o',
+      'LogLevel=ERROR',
+      `${opts.user ?? 'root'}@${h.address}`,
+      command,
+    ],
+    { encoding: 'utf8', input: opts.input ?? '', timeout: opts.timeoutMs ?? 60_000 },
+  );
   return { code: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
 }
 /** like ssh() but throws unless the command exits 0; returns trimmed stdout */
@@ -55,19 +81,36 @@ export async function waitNewBoot(lab: LabState, h: LabHost, old: string, timeou
   throw new Error(`${h.name} did not come back with a new boot id within ${timeoutMs} ms`);
 }
 
-export interface HttpResult { status: number; body: string }
+export interface HttpResult {
+  status: number;
+  body: string;
+}
 /** HTTPS request verified against the lab CA */
-export function https(lab: LabState, h: LabHost, path: string, opts: { method?: string; body?: string; headers?: Record<string, string> } = {}): Promise<HttpResult> {
+export function https(
+  lab: LabState,
+  h: LabHost,
+  path: string,
+  opts: { method?: string; body?: string; headers?: Record<string, string> } = {},
+): Promise<HttpResult> {
   return new Promise((resolve, reject) => {
-    const req = request({
-      host: h.address, port: 443, path, method: opts.method ?? 'GET', ca: readFileSync(lab.caFile), servername: undefined,
-      headers: { ...(opts.body ? { 'content-type': 'application/json' } : {}), ...opts.headers }, timeout: 10_000,
-    }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => (body += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
+    const req = request(
+      {
+        host: h.address,
+        port: 443,
+        path,
+        method: opts.method ?? 'GET',
+        ca: readFileSync(lab.caFile),
+        servername: undefined,
+        headers: { ...(opts.body ? { 'content-type': 'application/json' } : {}), ...opts.headers },
+        timeout: 10_000,
+      },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => (body += d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      },
+    );
     req.on('error', reject);
     req.on('timeout', () => req.destroy(new Error('timeout')));
     req.end(opts.body);
@@ -75,13 +118,28 @@ export function https(lab: LabState, h: LabHost, path: string, opts: { method?: 
 }
 
 /** one JSON-RPC call to the host's API stand-in; path 'admin/user' or '/api/2/admin/user'; auth 'basic' | 'bearer' | 'none' */
-export async function rpc(lab: LabState, h: LabHost, path: string, method: string, params: unknown[] = [], auth: 'basic' | 'bearer' | 'none' = 'bearer'): Promise<{ status: number; result?: unknown; error?: { code: number; message: string } }> {
+export async function rpc(
+  lab: LabState,
+  h: LabHost,
+  path: string,
+  method: string,
+  params: unknown[] = [],
+  auth: 'basic' | 'bearer' | 'none' = 'bearer',
+): Promise<{ status: number; result?: unknown; error?: { code: number; message: string } }> {
   const c = readApiCredentials(lab);
   const headers: Record<string, string> = {};
   if (auth === 'basic') headers.authorization = `Basic ${Buffer.from(`${c.user}:${c.password}`).toString('base64')}`;
   if (auth === 'bearer') headers.authorization = `Bearer ${c.token}`;
-  const r = await https(lab, h, `/api/2/${path.replace(/^\/?(api\/2\/)?/, '')}`, { method: 'POST', headers, body: JSON.stringify({ jsonrpc: '2.0', method, params, id: 1 }) });
+  const r = await https(lab, h, `/api/2/${path.replace(/^\/?(api\/2\/)?/, '')}`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ jsonrpc: '2.0', method, params, id: 1 }),
+  });
   let parsed: { result?: unknown; error?: { code: number; message: string } } = {};
-  try { parsed = JSON.parse(r.body); } catch { /* not JSON (e.g. 502 page) */ }
+  try {
+    parsed = JSON.parse(r.body);
+  } catch {
+    /* not JSON (e.g. 502 page) */
+  }
   return { status: r.status, ...parsed };
 }

@@ -17,8 +17,26 @@
  * aptPackages({ names: ['telnet'], present: false, purge: true }, { become: true })
  * aptPackages({ debs: ['/root/ucware-tools_1.2_all.deb'] }, { become: true })
  */
-import { defineModule, change, noop, exec, ParamError, TaskFailed, sh, type Plan, type Step, type ModuleContext } from '../runner/module.ts';
-import { dpkgQueryCommand, noninteractiveApt, parseAptSimulation, parseDpkgQuery, type InstalledPackage, type PackageMove } from './facts/apt.ts';
+import {
+  defineModule,
+  change,
+  noop,
+  exec,
+  ParamError,
+  TaskFailed,
+  sh,
+  type Plan,
+  type Step,
+  type ModuleContext,
+} from '../runner/module.ts';
+import {
+  dpkgQueryCommand,
+  noninteractiveApt,
+  parseAptSimulation,
+  parseDpkgQuery,
+  type InstalledPackage,
+  type PackageMove,
+} from './facts/apt.ts';
 import { aptRun } from './lib/aptRun.ts';
 
 export interface AptPackagesParams {
@@ -82,25 +100,39 @@ const pinOf = (spec: string) => (spec.includes('=') ? spec.slice(spec.indexOf('=
 
 export const aptPackages = defineModule<AptPackagesParams, AptPackagesFacts, AptPackagesResult>({
   name: 'aptPackages',
-  summary: (p) => `${p.present === false ? (p.purge ? 'purge' : 'remove') : p.latest ? 'latest' : 'install'} ${[...(p.names ?? []), ...(p.debs ?? [])].join(' ')}`,
+  summary: (p) =>
+    `${p.present === false ? (p.purge ? 'purge' : 'remove') : p.latest ? 'latest' : 'install'} ${[...(p.names ?? []), ...(p.debs ?? [])].join(' ')}`,
   validate,
   facts: async (ctx, p) => {
     const debs = await debFiles(ctx, p.debs ?? []);
     const names = [...(p.names ?? []).map(nameOf), ...debs.map((d) => d.name)];
     const installed = parseDpkgQuery((await ctx.run(dpkgQueryCommand(names), { quiet: true, okExitCodes: [0, 1] })).stdout);
     const held = parseHolds((await ctx.run('apt-mark showhold', { quiet: true })).stdout);
-    const age = await ctx.run('now=$(date +%s); t=$(stat -c %Y /var/lib/apt/periodic/update-success-stamp 2>/dev/null || stat -c %Y /var/lib/apt/lists 2>/dev/null || echo none); echo "$now $t"', { quiet: true });
+    const age = await ctx.run(
+      'now=$(date +%s); t=$(stat -c %Y /var/lib/apt/periodic/update-success-stamp 2>/dev/null || stat -c %Y /var/lib/apt/lists 2>/dev/null || echo none); echo "$now $t"',
+      { quiet: true },
+    );
     const cacheAgeSec = parseAge(age.stdout);
     const base: AptPackagesFacts = { installed, held, debs, cacheAgeSec };
     const want = wanted(p, base);
     if (want.targets.length === 0) return base;
     const sim = await ctx.run(noninteractiveApt(aptArgs(p, want.targets, true)) + ' 2>&1', { quiet: true, okExitCodes: 'any' });
-    return { ...base, simulation: { moves: parseAptSimulation(sim.stdout), error: sim.exitCode === 0 ? undefined : errorLines(sim.stdout) } };
+    return {
+      ...base,
+      simulation: { moves: parseAptSimulation(sim.stdout), error: sim.exitCode === 0 ? undefined : errorLines(sim.stdout) },
+    };
   },
   plan,
   apply: async (ctx, p, f, pl) => {
     for (const step of pl.steps) await ctx.runStep(step);
-    const now = parseDpkgQuery((await ctx.run(dpkgQueryCommand(wanted(p, f).targets.map((t) => (t.startsWith('/') ? f.debs.find((d) => d.path === t)!.name : nameOf(t)))), { quiet: true, okExitCodes: [0, 1] })).stdout);
+    const now = parseDpkgQuery(
+      (
+        await ctx.run(
+          dpkgQueryCommand(wanted(p, f).targets.map((t) => (t.startsWith('/') ? f.debs.find((d) => d.path === t)!.name : nameOf(t)))),
+          { quiet: true, okExitCodes: [0, 1] },
+        )
+      ).stdout,
+    );
     const wrong = missed(p, f, now);
     if (wrong.length) return { failed: `aptPackages on ${ctx.host.name}: not as wanted after apt ran: ${wrong.join(', ')}` };
     return { result: { ...(pl.result as AptPackagesResult), updated: needsUpdate(p, f) } };
@@ -109,21 +141,26 @@ export const aptPackages = defineModule<AptPackagesParams, AptPackagesFacts, Apt
 
 function validate(p: AptPackagesParams): void {
   if (!p.names?.length && !p.debs?.length) throw new ParamError('aptPackages: give "names" or "debs"');
-  for (const n of p.names ?? []) if (!NAME.test(n)) throw new ParamError(`aptPackages: ${JSON.stringify(n)} is not a package name (name, name=version, name:arch)`);
-  for (const d of p.debs ?? []) if (!d.startsWith('/') || !d.endsWith('.deb')) throw new ParamError(`aptPackages: "debs" are absolute paths to .deb files, not ${JSON.stringify(d)}`);
+  for (const n of p.names ?? [])
+    if (!NAME.test(n)) throw new ParamError(`aptPackages: ${JSON.stringify(n)} is not a package name (name, name=version, name:arch)`);
+  for (const d of p.debs ?? [])
+    if (!d.startsWith('/') || !d.endsWith('.deb'))
+      throw new ParamError(`aptPackages: "debs" are absolute paths to .deb files, not ${JSON.stringify(d)}`);
   if (p.present === false && p.debs?.length) throw new ParamError('aptPackages: "debs" only install; remove by name');
   if (p.purge && p.present !== false) throw new ParamError('aptPackages: "purge" needs present: false');
   if (p.latest && (p.names ?? []).some(pinOf)) throw new ParamError('aptPackages: "latest" and a pinned version contradict each other');
   if (p.cacheValidTimeSec !== undefined && !p.update) throw new ParamError('aptPackages: "cacheValidTimeSec" needs update: true');
   for (const k of ['cacheValidTimeSec', 'lockTimeoutSec', 'lockWaitSec'] as const)
-    if (p[k] !== undefined && !(Number.isInteger(p[k]) && p[k]! >= 0)) throw new ParamError(`aptPackages: "${k}" must be a whole number ≥ 0`);
+    if (p[k] !== undefined && !(Number.isInteger(p[k]) && p[k]! >= 0))
+      throw new ParamError(`aptPackages: "${k}" must be a whole number ≥ 0`);
 }
 
 async function debFiles(ctx: ModuleContext, paths: string[]): Promise<DebFile[]> {
   const out: DebFile[] = [];
   for (const path of paths) {
     const r = await ctx.run(sh`dpkg-deb -f ${path} Package Version`, { quiet: true, okExitCodes: 'any' });
-    if (r.exitCode !== 0) throw new ParamError(`aptPackages: ${path} on ${ctx.host.name} is not a readable .deb: ${r.stderr.trim().split('\n').at(-1)}`);
+    if (r.exitCode !== 0)
+      throw new ParamError(`aptPackages: ${path} on ${ctx.host.name} is not a readable .deb: ${r.stderr.trim().split('\n').at(-1)}`);
     out.push({ path, ...parseDebFields(r.stdout) });
   }
   return out;
@@ -131,12 +168,22 @@ async function debFiles(ctx: ModuleContext, paths: string[]): Promise<DebFile[]>
 
 /** `dpkg-deb -f FILE Package Version` → name and version. */
 export function parseDebFields(out: string): { name: string; version: string } {
-  const f = Object.fromEntries(out.split('\n').map((l) => /^(\w+): (.*)$/.exec(l)).filter((m) => m).map((m) => [m![1], m![2]!.trim()]));
+  const f = Object.fromEntries(
+    out
+      .split('\n')
+      .map((l) => /^(\w+): (.*)$/.exec(l))
+      .filter((m) => m)
+      .map((m) => [m![1], m![2]!.trim()]),
+  );
   return { name: f.Package ?? '', version: f.Version ?? '' };
 }
 
 /** `apt-mark showhold`: one name per line (`name:arch` for foreign ones). */
-export const parseHolds = (out: string) => out.split('\n').map((l) => l.trim().split(':')[0]!).filter(Boolean);
+export const parseHolds = (out: string) =>
+  out
+    .split('\n')
+    .map((l) => l.trim().split(':')[0]!)
+    .filter(Boolean);
 
 export function parseAge(out: string): number | null {
   const [now, t] = out.trim().split(' ');
@@ -144,10 +191,17 @@ export function parseAge(out: string): number | null {
 }
 
 /** apt's `E:` lines (what it could not do), for reasons. */
-const errorLines = (out: string) => out.split('\n').filter((l) => /^E: /.test(l)).join(' ') || out.trim().split('\n').slice(-3).join(' ');
+const errorLines = (out: string) =>
+  out
+    .split('\n')
+    .filter((l) => /^E: /.test(l))
+    .join(' ') || out.trim().split('\n').slice(-3).join(' ');
 
 /** Pure: which specs/debs apt must be asked about, and which are held and so skipped. */
-export function wanted(p: AptPackagesParams, f: Pick<AptPackagesFacts, 'installed' | 'held' | 'debs'>): { targets: string[]; held: string[] } {
+export function wanted(
+  p: AptPackagesParams,
+  f: Pick<AptPackagesFacts, 'installed' | 'held' | 'debs'>,
+): { targets: string[]; held: string[] } {
   const targets: string[] = [];
   const held: string[] = [];
   const isIn = (n: string) => f.installed[n]?.installed === true;
@@ -175,7 +229,8 @@ const aptArgs = (p: AptPackagesParams, targets: string[], simulate: boolean): st
 ];
 
 const STAMP = 'mkdir -p /var/lib/apt/periodic && touch /var/lib/apt/periodic/update-success-stamp';
-const needsUpdate = (p: AptPackagesParams, f: AptPackagesFacts) => !!p.update && (f.cacheAgeSec === null || !p.cacheValidTimeSec || f.cacheAgeSec > p.cacheValidTimeSec);
+const needsUpdate = (p: AptPackagesParams, f: AptPackagesFacts) =>
+  !!p.update && (f.cacheAgeSec === null || !p.cacheValidTimeSec || f.cacheAgeSec > p.cacheValidTimeSec);
 
 const describe = (moves: PackageMove[]) => moves.map((m) => `${m.name} ${m.from ?? '(new)'} → ${m.to ?? '(removed)'}`).join(', ');
 
@@ -187,20 +242,49 @@ export function plan(p: AptPackagesParams, f: AptPackagesFacts): Plan<AptPackage
   const result: AptPackagesResult = { moved: moves, held, updated: false, cacheAgeSec: f.cacheAgeSec };
   const heldNote = held.length ? `; held, left alone: ${held.join(', ')}` : '';
   const all = [...(p.names ?? []), ...(p.debs ?? [])].length;
-  if (targets.length === 0) return noop(`${p.present === false ? `none of the ${all} package(s) installed` : `all ${all} package(s) as wanted`}${heldNote}`, result);
-  if (f.simulation?.error && !upd) throw new TaskFailed(`aptPackages: apt cannot ${aptArgs(p, [], false)[2]} ${targets.join(' ')}: ${f.simulation.error}`);
-  if (moves.length === 0 && !upd) return noop(`apt would move nothing for ${targets.join(' ')} (newest version already)${heldNote}`, result);
+  if (targets.length === 0)
+    return noop(
+      `${p.present === false ? `none of the ${all} package(s) installed` : `all ${all} package(s) as wanted`}${heldNote}`,
+      result,
+    );
+  if (f.simulation?.error && !upd)
+    throw new TaskFailed(`aptPackages: apt cannot ${aptArgs(p, [], false)[2]} ${targets.join(' ')}: ${f.simulation.error}`);
+  if (moves.length === 0 && !upd)
+    return noop(`apt would move nothing for ${targets.join(' ')} (newest version already)${heldNote}`, result);
   const steps: Step[] = [];
   const wait = (p.lockWaitSec ?? 300) * 1000;
-  if (upd) steps.push(aptRun(noninteractiveApt(['-q', '-o', 'APT::Update::Error-Mode=any', 'update'], { lockTimeoutSec: p.lockTimeoutSec ?? 60 }), wait), exec(STAMP));
+  if (upd)
+    steps.push(
+      aptRun(noninteractiveApt(['-q', '-o', 'APT::Update::Error-Mode=any', 'update'], { lockTimeoutSec: p.lockTimeoutSec ?? 60 }), wait),
+      exec(STAMP),
+    );
   // detached on the host: a dropped SSH link does not kill dpkg half-way
   steps.push(aptRun(noninteractiveApt(aptArgs(p, targets, false), { lockTimeoutSec: p.lockTimeoutSec ?? 60 }), wait, { detached: true }));
-  const what = moves.length ? describe(moves) : `${targets.join(' ')} (apt on the current lists: ${f.simulation?.error ?? 'nothing to do'})`;
-  return change(`${upd ? `apt-get update (${f.cacheAgeSec === null ? 'never updated' : `lists ${f.cacheAgeSec} s old`}), then ` : ''}${what}${heldNote}`, {
-    steps,
-    diff: moves.length ? [{ path: '(packages)', before: moves.filter((m) => m.from).map((m) => `${m.name} ${m.from}\n`).join(''), after: moves.filter((m) => m.to).map((m) => `${m.name} ${m.to}\n`).join('') }] : undefined,
-    result,
-  });
+  const what = moves.length
+    ? describe(moves)
+    : `${targets.join(' ')} (apt on the current lists: ${f.simulation?.error ?? 'nothing to do'})`;
+  return change(
+    `${upd ? `apt-get update (${f.cacheAgeSec === null ? 'never updated' : `lists ${f.cacheAgeSec} s old`}), then ` : ''}${what}${heldNote}`,
+    {
+      steps,
+      diff: moves.length
+        ? [
+            {
+              path: '(packages)',
+              before: moves
+                .filter((m) => m.from)
+                .map((m) => `${m.name} ${m.from}\n`)
+                .join(''),
+              after: moves
+                .filter((m) => m.to)
+                .map((m) => `${m.name} ${m.to}\n`)
+                .join(''),
+            },
+          ]
+        : undefined,
+      result,
+    },
+  );
 }
 
 /** Pure: what is still not as wanted after apt ran. */

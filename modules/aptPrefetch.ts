@@ -71,19 +71,25 @@ interface Facts {
 const ARCHIVES = '/var/cache/apt/archives';
 const APT = (args: string[]) => envPrefix() + sh`apt-get ${args}` + ' </dev/null';
 const upgradeVerb = (p: AptPrefetchParams) => (p.mode === 'safe' ? ['upgrade', '--with-new-pkgs'] : ['dist-upgrade']);
-const printUris = (p: AptPrefetchParams, o: string[] = []) => APT([...o, '-qq', '-y', '--print-uris', '-o', 'Debug::NoLocking=1', ...upgradeVerb(p)]);
+const printUris = (p: AptPrefetchParams, o: string[] = []) =>
+  APT([...o, '-qq', '-y', '--print-uris', '-o', 'Debug::NoLocking=1', ...upgradeVerb(p)]);
 const mb = (b: number) => `${(b / 1e6).toFixed(1)} MB`;
 
 export const aptPrefetch = defineModule<AptPrefetchParams, Facts, AptPrefetchResult>({
   name: 'aptPrefetch',
   summary: (p) => `download for ${p.mode ?? 'full'}-upgrade${p.next ? ` and ${p.next.to}` : ''}`,
   validate: (p) => {
-    if (p.mode !== undefined && !['full', 'safe'].includes(p.mode)) throw new ParamError(`aptPrefetch: "mode" must be full or safe, not ${JSON.stringify(p.mode)}`);
+    if (p.mode !== undefined && !['full', 'safe'].includes(p.mode))
+      throw new ParamError(`aptPrefetch: "mode" must be full or safe, not ${JSON.stringify(p.mode)}`);
     if (p.next && !(p.next.listFile.startsWith('/etc/apt/sources.list.d/') || p.next.listFile === '/etc/apt/sources.list'))
-      throw new ParamError(`aptPrefetch: next.listFile must be /etc/apt/sources.list or in /etc/apt/sources.list.d/, not ${p.next.listFile}`);
-    if (p.next && (!p.next.from || p.next.from === p.next.to)) throw new ParamError('aptPrefetch: next.from must be set and differ from next.to');
+      throw new ParamError(
+        `aptPrefetch: next.listFile must be /etc/apt/sources.list or in /etc/apt/sources.list.d/, not ${p.next.listFile}`,
+      );
+    if (p.next && (!p.next.from || p.next.from === p.next.to))
+      throw new ParamError('aptPrefetch: next.from must be set and differ from next.to');
     for (const k of ['reserveMb', 'lockWaitSec', 'concurrency'] as const)
-      if (p[k] !== undefined && !(Number.isInteger(p[k]) && p[k]! >= (k === 'concurrency' ? 1 : 0))) throw new ParamError(`aptPrefetch: "${k}" must be a whole number${k === 'concurrency' ? ' ≥ 1' : ' ≥ 0'}`);
+      if (p[k] !== undefined && !(Number.isInteger(p[k]) && p[k]! >= (k === 'concurrency' ? 1 : 0)))
+        throw new ParamError(`aptPrefetch: "${k}" must be a whole number${k === 'concurrency' ? ' ≥ 1' : ' ≥ 0'}`);
   },
   facts: async (ctx, p) => {
     const r = await ctx.run(printUris(p), { quiet: true });
@@ -100,7 +106,8 @@ export function plan(p: AptPrefetchParams, f: Facts): Plan<AptPrefetchResult> {
   if (bytes / 2 ** 20 + reserve > f.freeMb) throw new TaskFailed(noSpace(f.freeMb, bytes, reserve));
   const result: AptPrefetchResult = { prefetchedBytes: 0, listsRefreshed: false, ubuntu: { packages: f.uris.length, bytes } };
   const update = p.update ?? true;
-  if (!update && !p.next && f.uris.length === 0) return noop('nothing to prefetch: every package the upgrade needs is in apt\'s cache', result);
+  if (!update && !p.next && f.uris.length === 0)
+    return noop("nothing to prefetch: every package the upgrade needs is in apt's cache", result);
   const parts = [
     update && 'refresh the package lists',
     `download ${f.uris.length} package(s), ${mb(bytes)}${update ? ' (from the lists before the refresh)' : ''}`,
@@ -149,7 +156,8 @@ async function prefetch(ctx: ModuleContext, p: AptPrefetchParams, f: Facts) {
       }
     }
     const result: AptPrefetchResult = {
-      prefetchedBytes: bytes, listsRefreshed,
+      prefetchedBytes: bytes,
+      listsRefreshed,
       ubuntu: { packages: uris.length, bytes: sum(uris) },
       ...(p.next ? { next: { packages: nextUris.length, bytes: sum(nextUris), lists: `${dir}/next/lists` } } : {}),
     };
@@ -164,13 +172,25 @@ async function prefetch(ctx: ModuleContext, p: AptPrefetchParams, f: Facts) {
 
 /** The files apt's cache already holds (fetched and checked before) go into `to` as links, so apt does not fetch them again. */
 const linkCached = (ctx: ModuleContext, to: string) =>
-  ctx.run(`for f in ${ARCHIVES}/*.deb; do [ -f "$f" ] && { ln -f -- "$f" ${sh`${to}/`} 2>/dev/null || cp -p -- "$f" ${sh`${to}/`}; }; done; true`, { quiet: true });
+  ctx.run(
+    `for f in ${ARCHIVES}/*.deb; do [ -f "$f" ] && { ln -f -- "$f" ${sh`${to}/`} 2>/dev/null || cp -p -- "$f" ${sh`${to}/`}; }; done; true`,
+    { quiet: true },
+  );
 
 /** apt options that point every list and cache directory at `d`, leaving the host's own alone. */
 export const nextApt = (d: string) => [
-  '-o', `Dir::Etc::SourceList=${d}/etc/sources.list`, '-o', `Dir::Etc::SourceParts=${d}/etc/sources.list.d`,
-  '-o', `Dir::State::Lists=${d}/lists`, '-o', `Dir::Cache::Archives=${d}/archives`,
-  '-o', 'Dir::Cache::pkgcache=', '-o', 'Dir::Cache::srcpkgcache=',
+  '-o',
+  `Dir::Etc::SourceList=${d}/etc/sources.list`,
+  '-o',
+  `Dir::Etc::SourceParts=${d}/etc/sources.list.d`,
+  '-o',
+  `Dir::State::Lists=${d}/lists`,
+  '-o',
+  `Dir::Cache::Archives=${d}/archives`,
+  '-o',
+  'Dir::Cache::pkgcache=',
+  '-o',
+  'Dir::Cache::srcpkgcache=',
 ];
 
 /** A copy of the host's sources in `d/etc`, `from` replaced by `to` in the deb lines of `listFile`; fails when nothing was replaced. */
@@ -178,10 +198,12 @@ export function nextSources(d: string, n: NonNullable<AptPrefetchParams['next']>
   const copy = n.listFile === '/etc/apt/sources.list' ? `${d}/etc/sources.list` : `${d}/etc/sources.list.d/${n.listFile.split('/').pop()}`;
   const re = n.from.replace(/[.[\]*^$\\/#&]/g, '\\$&');
   const to = n.to.replace(/[\\/#&]/g, '\\$&');
-  return sh`rm -rf -- ${d} && mkdir -p -m 0755 ${d}/etc/sources.list.d ${d}/lists/partial ${d}/archives/partial && ` +
+  return (
+    sh`rm -rf -- ${d} && mkdir -p -m 0755 ${d}/etc/sources.list.d ${d}/lists/partial ${d}/archives/partial && ` +
     sh`{ cat /etc/apt/sources.list 2>/dev/null || :; } > ${d}/etc/sources.list && ` +
     sh`for f in /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources; do [ -f "$f" ] && cp -- "$f" ${d}/etc/sources.list.d/; done; ` +
-    sh`sed -i -e ${`/^[[:space:]]*\\(deb\\|URIs:\\)/s#${re}#${to}#g`} -- ${copy} && grep -q -F -- ${n.to} ${copy}`;
+    sh`sed -i -e ${`/^[[:space:]]*\\(deb\\|URIs:\\)/s#${re}#${to}#g`} -- ${copy} && grep -q -F -- ${n.to} ${copy}`
+  );
 }
 
 /** `'URI' FILE SIZE HASH` lines of `apt-get --print-uris`. */
@@ -202,12 +224,16 @@ async function verify(ctx: ModuleContext, uris: PrefetchUri[], dir: string): Pro
   for (const u of uris) {
     const [alg, hex] = u.hash.split(':');
     const tool = HASH_TOOL[alg ?? ''];
-    if (!tool || !hex) throw new TaskFailed(`aptPrefetch on ${ctx.host.name}: no usable hash for ${u.file} in the index (${u.hash || 'none'})`);
+    if (!tool || !hex)
+      throw new TaskFailed(`aptPrefetch on ${ctx.host.name}: no usable hash for ${u.file} in the index (${u.hash || 'none'})`);
     byTool.set(tool, [...(byTool.get(tool) ?? []), `${hex}  ${dir}/${u.file}`]);
   }
   for (const [tool, lines] of byTool) {
     const r = await ctx.run(sh`${tool} -c --quiet -`, { stdin: lines.join('\n') + '\n', quiet: true, okExitCodes: 'any' });
-    if (r.exitCode !== 0) throw new TaskFailed(`aptPrefetch on ${ctx.host.name}: downloaded files fail their hash check (${tool} exit ${r.exitCode}): ${(r.stdout + r.stderr).trim().split('\n').slice(-3).join(' | ')}`);
+    if (r.exitCode !== 0)
+      throw new TaskFailed(
+        `aptPrefetch on ${ctx.host.name}: downloaded files fail their hash check (${tool} exit ${r.exitCode}): ${(r.stdout + r.stderr).trim().split('\n').slice(-3).join(' | ')}`,
+      );
   }
 }
 

@@ -14,12 +14,35 @@
  * aptSources({ file: '/etc/apt/sources.list.d/mysql.list', line: 'deb http://repo.mysql.com/apt/debian bookworm mysql-8.0' })
  * aptSources({ file: '/etc/apt/sources.list.d/debian.sources', entry: { types: ['deb'], uris: ['http://deb.debian.org/debian'], suites: ['bookworm'], components: ['main'] } })
  */
-import { defineModule, change, noop, exec, upload, type Plan, type Step, type FileDiff, ParamError, TaskFailed, sh } from '../runner/module.ts';
+import {
+  defineModule,
+  change,
+  noop,
+  exec,
+  upload,
+  type Plan,
+  type Step,
+  type FileDiff,
+  ParamError,
+  TaskFailed,
+  sh,
+} from '../runner/module.ts';
 import { noninteractiveApt } from './facts/apt.ts';
 import { aptRun } from './lib/aptRun.ts';
 import {
-  appendText, entriesOf, formatDeb822, isDeb822, parseLine, parseSourceFiles, readSourcesCommand,
-  removeEntries, replaceInFile, sameEntry, type SourceEntry, type SourceFile, type SourceReplace,
+  appendText,
+  entriesOf,
+  formatDeb822,
+  isDeb822,
+  parseLine,
+  parseSourceFiles,
+  readSourcesCommand,
+  removeEntries,
+  replaceInFile,
+  sameEntry,
+  type SourceEntry,
+  type SourceFile,
+  type SourceReplace,
 } from './facts/sources.ts';
 
 export type { SourceReplace, SourceEntry };
@@ -70,7 +93,10 @@ interface Facts {
 
 export const aptSources = defineModule<AptSourcesParams, Facts, AptSourcesResult>({
   name: 'aptSources',
-  summary: (p) => (p.replace ? `${p.replace.from} → ${p.replace.to}${p.file ? ` in ${p.file}` : ''}` : `${p.present === false ? 'remove' : 'ensure'} ${p.line ?? p.entry?.uris.join(' ') ?? ''}`),
+  summary: (p) =>
+    p.replace
+      ? `${p.replace.from} → ${p.replace.to}${p.file ? ` in ${p.file}` : ''}`
+      : `${p.present === false ? 'remove' : 'ensure'} ${p.line ?? p.entry?.uris.join(' ') ?? ''}`,
   validate,
   facts: async (ctx, p) => {
     const addTo = p.present !== false && (p.line || p.entry) ? p.file : undefined;
@@ -86,7 +112,9 @@ function validate(p: AptSourcesParams): void {
   const kinds = [p.line !== undefined, p.entry !== undefined, p.replace !== undefined].filter(Boolean).length;
   if (kinds !== 1) throw new ParamError('aptSources: give exactly one of "line", "entry" or "replace"');
   if (p.file !== undefined && !/^\/etc\/apt\/(sources\.list|sources\.list\.d\/[^/]+\.(list|sources))$/.test(p.file))
-    throw new ParamError(`aptSources: "file" must be /etc/apt/sources.list or /etc/apt/sources.list.d/NAME.list|.sources, not ${JSON.stringify(p.file)}`);
+    throw new ParamError(
+      `aptSources: "file" must be /etc/apt/sources.list or /etc/apt/sources.list.d/NAME.list|.sources, not ${JSON.stringify(p.file)}`,
+    );
   if (p.line !== undefined) {
     try {
       parseLine(p.line);
@@ -102,15 +130,24 @@ function validate(p: AptSourcesParams): void {
   if ((p.line || p.entry) && p.present !== false && !p.file) throw new ParamError('aptSources: adding an entry needs "file"');
   if (p.replace) {
     const r = p.replace;
-    if (!['uri', 'suite', 'component'].includes(r.field)) throw new ParamError(`aptSources: replace.field must be uri, suite or component, not ${JSON.stringify(r.field)}`);
-    if (!r.from || !r.to || /[\s/]/.test(r.from) || /[\s/]/.test(r.to)) throw new ParamError('aptSources: replace.from and replace.to must be single words (a path segment, suite or component)');
+    if (!['uri', 'suite', 'component'].includes(r.field))
+      throw new ParamError(`aptSources: replace.field must be uri, suite or component, not ${JSON.stringify(r.field)}`);
+    if (!r.from || !r.to || /[\s/]/.test(r.from) || /[\s/]/.test(r.to))
+      throw new ParamError('aptSources: replace.from and replace.to must be single words (a path segment, suite or component)');
     if (r.from === r.to) throw new ParamError('aptSources: replace.from equals replace.to');
   }
 }
 
 const toEntry = (e: Deb822Entry): SourceEntry => ({
-  format: 'deb822', file: '(param)', line: 0, enabled: true,
-  types: e.types ?? ['deb'], uris: e.uris, suites: e.suites, components: e.components ?? [], options: e.options ?? {},
+  format: 'deb822',
+  file: '(param)',
+  line: 0,
+  enabled: true,
+  types: e.types ?? ['deb'],
+  uris: e.uris,
+  suites: e.suites,
+  components: e.components ?? [],
+  options: e.options ?? {},
 });
 
 /** Pure: the source files → new contents, atomic uploads, a diff per changed file. */
@@ -130,10 +167,16 @@ export function plan(p: AptSourcesParams, f: Facts, now = new Date()): Plan<AptS
     }
     const where = p.file ?? 'the apt sources';
     if (replaced === 0 && already === 0) {
-      const has = scope.length ? `entries there: ${scope.flatMap((x) => entriesOf(x).map((e) => `${e.uris.join(' ')} ${e.suites.join(' ')}`)).join('; ') || 'none'}` : 'no such file';
-      throw new TaskFailed(`aptSources: no ${p.replace.field} "${p.replace.from}" (nor "${p.replace.to}") in ${where}${p.replace.uriContains ? ` for URIs containing "${p.replace.uriContains}"` : ''}; ${has}`);
+      const has = scope.length
+        ? `entries there: ${scope.flatMap((x) => entriesOf(x).map((e) => `${e.uris.join(' ')} ${e.suites.join(' ')}`)).join('; ') || 'none'}`
+        : 'no such file';
+      throw new TaskFailed(
+        `aptSources: no ${p.replace.field} "${p.replace.from}" (nor "${p.replace.to}") in ${where}${p.replace.uriContains ? ` for URIs containing "${p.replace.uriContains}"` : ''}; ${has}`,
+      );
     }
-    reason = replaced ? `${p.replace.field} ${p.replace.from} → ${p.replace.to} in ${[...after.keys()].join(', ')} (${replaced} ${replaced === 1 ? 'entry' : 'entries'})` : `${where} already use${p.file ? 's' : ''} ${p.replace.to}`;
+    reason = replaced
+      ? `${p.replace.field} ${p.replace.from} → ${p.replace.to} in ${[...after.keys()].join(', ')} (${replaced} ${replaced === 1 ? 'entry' : 'entries'})`
+      : `${where} already use${p.file ? 's' : ''} ${p.replace.to}`;
   } else {
     const want = p.line !== undefined ? parseLine(p.line) : toEntry(p.entry!);
     if (p.present === false) {
@@ -175,4 +218,3 @@ export function plan(p: AptSourcesParams, f: Facts, now = new Date()): Plan<AptS
   if (p.update) steps.push(aptRun(noninteractiveApt(['-q', 'update']), 300_000));
   return change(reason + (p.update ? ', then apt-get update' : ''), { steps, diff, result });
 }
-

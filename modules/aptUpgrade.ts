@@ -22,7 +22,15 @@
  * aptUpgrade({ update: true, cacheValidTimeSec: 3600, mode: 'safe' }, { become: true })
  */
 import { defineModule, change, noop, type Plan, type FileDiff, ParamError } from '../runner/module.ts';
-import { dpkgQueryCommand, formatMoves, noninteractiveApt, parseAptSimulation, parseDpkgQuery, parseNotMoved, type PackageMove } from './facts/apt.ts';
+import {
+  dpkgQueryCommand,
+  formatMoves,
+  noninteractiveApt,
+  parseAptSimulation,
+  parseDpkgQuery,
+  parseNotMoved,
+  type PackageMove,
+} from './facts/apt.ts';
 import { aptRun } from './lib/aptRun.ts';
 import { ensureFreshLogin, movesOpenssh } from './lib/freshLogin.ts';
 
@@ -83,18 +91,28 @@ export const aptUpgrade = defineModule<AptUpgradeParams, Facts, AptUpgradeResult
   name: 'aptUpgrade',
   summary: (p) => `${p.mode ?? 'full'}${p.update ? ' after update' : ''}`,
   validate: (p) => {
-    if (p.mode !== undefined && !['full', 'dist', 'safe'].includes(p.mode)) throw new ParamError(`aptUpgrade: "mode" must be full, dist or safe, not ${JSON.stringify(p.mode)}`);
+    if (p.mode !== undefined && !['full', 'dist', 'safe'].includes(p.mode))
+      throw new ParamError(`aptUpgrade: "mode" must be full, dist or safe, not ${JSON.stringify(p.mode)}`);
     if (p.cacheValidTimeSec !== undefined && !p.update) throw new ParamError('aptUpgrade: "cacheValidTimeSec" needs update: true');
     for (const k of ['cacheValidTimeSec', 'lockTimeoutSec', 'lockWaitSec'] as const)
-      if (p[k] !== undefined && !(Number.isInteger(p[k]) && p[k]! >= 0)) throw new ParamError(`aptUpgrade: "${k}" must be a whole number ≥ 0`);
+      if (p[k] !== undefined && !(Number.isInteger(p[k]) && p[k]! >= 0))
+        throw new ParamError(`aptUpgrade: "${k}" must be a whole number ≥ 0`);
   },
   facts: async (ctx, p) => {
-    const age = await ctx.run('now=$(date +%s); t=$(stat -c %Y /var/lib/apt/periodic/update-success-stamp 2>/dev/null || stat -c %Y /var/lib/apt/lists 2>/dev/null || echo none); echo "$now $t"', { quiet: true });
+    const age = await ctx.run(
+      'now=$(date +%s); t=$(stat -c %Y /var/lib/apt/periodic/update-success-stamp 2>/dev/null || stat -c %Y /var/lib/apt/lists 2>/dev/null || echo none); echo "$now $t"',
+      { quiet: true },
+    );
     const [now, t] = age.stdout.trim().split(' ');
     const audit = (await ctx.run('dpkg --audit 2>&1; true', { quiet: true })).stdout.trim();
     // a broken dpkg makes the simulation fail; the repair comes first, so simulate only when sound
     const sim = audit ? undefined : await ctx.run(noninteractiveApt(upgradeArgs(p, true)), { quiet: true });
-    return { moves: sim ? parseAptSimulation(sim.stdout) : [], ...parseNotMoved(sim?.stdout ?? ''), cacheAgeSec: t === 'none' || t === undefined ? null : Math.max(0, Number(now) - Number(t)), audit };
+    return {
+      moves: sim ? parseAptSimulation(sim.stdout) : [],
+      ...parseNotMoved(sim?.stdout ?? ''),
+      cacheAgeSec: t === 'none' || t === undefined ? null : Math.max(0, Number(now) - Number(t)),
+      audit,
+    };
   },
   plan,
   apply: async (ctx, p, f) => {
@@ -119,9 +137,18 @@ export const aptUpgrade = defineModule<AptUpgradeParams, Facts, AptUpgradeResult
     const result: AptUpgradeResult = { moved: moves, updated, repaired, cacheAgeSec: f.cacheAgeSec, ...left };
     if (left.keptBack.length || left.phased.length) ctx.warn(`aptUpgrade: not upgraded in this run${notMoved(left)}`);
     if (moves.length === 0) {
-      return { changed: repaired, reason: `${repaired ? 'dpkg repaired; ' : ''}${updated ? 'lists updated; ' : ''}nothing to upgrade${notMoved(left)}`, result };
+      return {
+        changed: repaired,
+        reason: `${repaired ? 'dpkg repaired; ' : ''}${updated ? 'lists updated; ' : ''}nothing to upgrade${notMoved(left)}`,
+        result,
+      };
     }
-    ctx.output(`${moves.length} package(s) to move: ${moves.slice(0, 8).map((m) => `${m.name} ${m.to ?? '(remove)'}`).join(', ')}${moves.length > 8 ? ', …' : ''}`);
+    ctx.output(
+      `${moves.length} package(s) to move: ${moves
+        .slice(0, 8)
+        .map((m) => `${m.name} ${m.to ?? '(remove)'}`)
+        .join(', ')}${moves.length > 8 ? ', …' : ''}`,
+    );
     // detached on the host: a dropped SSH link does not kill dpkg half-way; output still streams
     await ctx.runStep(aptRun(noninteractiveApt(upgradeArgs(p, false), lockOpt), lockWaitMs, { detached: true }));
     // before the task ends and the connection may be let go: new logins must still work
@@ -135,9 +162,17 @@ export const aptUpgrade = defineModule<AptUpgradeParams, Facts, AptUpgradeResult
     const now = parseDpkgQuery((await ctx.run(dpkgQueryCommand(moves.map((m) => m.name)), { quiet: true, okExitCodes: [0, 1] })).stdout);
     const notThere = moves.filter((m) => m.to !== null && now[m.name]?.version !== m.to);
     if (after || notThere.length) {
-      return { result, failed: `aptUpgrade on ${ctx.host.name}: the upgrade ended unfinished${after ? `; dpkg --audit: ${after.split('\n').slice(0, 5).join(' | ')}` : ''}${notThere.length ? `; not at the new version: ${notThere.map((m) => `${m.name} (${now[m.name]?.version ?? 'absent'}, wanted ${m.to})`).join(', ')}` : ''}` };
+      return {
+        result,
+        failed: `aptUpgrade on ${ctx.host.name}: the upgrade ended unfinished${after ? `; dpkg --audit: ${after.split('\n').slice(0, 5).join(' | ')}` : ''}${notThere.length ? `; not at the new version: ${notThere.map((m) => `${m.name} (${now[m.name]?.version ?? 'absent'}, wanted ${m.to})`).join(', ')}` : ''}`,
+      };
     }
-    return { changed: true, reason: `${repaired ? 'dpkg repaired; ' : ''}${describe(moves)}${notMoved(left)}${login ? `; ${login.message}` : ''}`, result, diff: movesDiff(moves) };
+    return {
+      changed: true,
+      reason: `${repaired ? 'dpkg repaired; ' : ''}${describe(moves)}${notMoved(left)}${login ? `; ${login.message}` : ''}`,
+      result,
+      diff: movesDiff(moves),
+    };
   },
 });
 
@@ -145,33 +180,66 @@ export const aptUpgrade = defineModule<AptUpgradeParams, Facts, AptUpgradeResult
 const notMoved = ({ keptBack = [], phased = [] }: { keptBack?: string[]; phased?: string[] }) =>
   `${keptBack.length ? `; kept back: ${keptBack.join(', ')}` : ''}${phased.length ? `; phased (deferred by apt): ${phased.join(', ')}` : ''}`;
 
-const needsUpdate = (p: AptUpgradeParams, f: Facts) => !!p.update && (f.cacheAgeSec === null || !p.cacheValidTimeSec || f.cacheAgeSec > p.cacheValidTimeSec);
+const needsUpdate = (p: AptUpgradeParams, f: Facts) =>
+  !!p.update && (f.cacheAgeSec === null || !p.cacheValidTimeSec || f.cacheAgeSec > p.cacheValidTimeSec);
 
 const describe = (moves: PackageMove[]) => {
   const n = (a: PackageMove['action']) => moves.filter((m) => m.action === a).length;
-  const parts = [n('upgrade') && `${n('upgrade')} upgraded`, n('install') && `${n('install')} newly installed`, n('remove') && `${n('remove')} removed`, n('downgrade') && `${n('downgrade')} downgraded`].filter(Boolean);
-  return `${parts.join(', ')}: ${moves.slice(0, 6).map((m) => `${m.name} ${m.from ?? '(new)'} → ${m.to ?? '(removed)'}`).join(', ')}${moves.length > 6 ? ', …' : ''}`;
+  const parts = [
+    n('upgrade') && `${n('upgrade')} upgraded`,
+    n('install') && `${n('install')} newly installed`,
+    n('remove') && `${n('remove')} removed`,
+    n('downgrade') && `${n('downgrade')} downgraded`,
+  ].filter(Boolean);
+  return `${parts.join(', ')}: ${moves
+    .slice(0, 6)
+    .map((m) => `${m.name} ${m.from ?? '(new)'} → ${m.to ?? '(removed)'}`)
+    .join(', ')}${moves.length > 6 ? ', …' : ''}`;
 };
 
 /** The package versions as a diff: before and after, one package per line. */
 export const movesDiff = (moves: PackageMove[]): FileDiff[] | undefined =>
   moves.length
-    ? [{ path: '(packages)', before: moves.filter((m) => m.from).map((m) => `${m.name} ${m.from}\n`).join(''), after: moves.filter((m) => m.to).map((m) => `${m.name} ${m.to}\n`).join('') }]
+    ? [
+        {
+          path: '(packages)',
+          before: moves
+            .filter((m) => m.from)
+            .map((m) => `${m.name} ${m.from}\n`)
+            .join(''),
+          after: moves
+            .filter((m) => m.to)
+            .map((m) => `${m.name} ${m.to}\n`)
+            .join(''),
+        },
+      ]
     : undefined;
 
 /** Pure: what the run would do, from the simulation on the current lists. */
 export function plan(p: AptUpgradeParams, f: Facts): Plan<AptUpgradeResult> {
   const upd = needsUpdate(p, f);
   const repair = !!f.audit && (p.repair ?? true);
-  const result: AptUpgradeResult = { moved: f.moves, updated: false, repaired: false, cacheAgeSec: f.cacheAgeSec, keptBack: f.keptBack ?? [], phased: f.phased ?? [] };
+  const result: AptUpgradeResult = {
+    moved: f.moves,
+    updated: false,
+    repaired: false,
+    cacheAgeSec: f.cacheAgeSec,
+    keptBack: f.keptBack ?? [],
+    phased: f.phased ?? [],
+  };
   if (f.audit && !repair) throw new ParamError(`aptUpgrade: dpkg reports unfinished work and repair is off: ${f.audit.split('\n')[0]}`);
   const age = f.cacheAgeSec === null ? 'never updated' : `lists ${f.cacheAgeSec} s old`;
-  if (!upd && !repair && !p.clean && f.moves.length === 0) return noop(`nothing to upgrade (${age}${p.update ? `, younger than ${p.cacheValidTimeSec} s` : ''})${notMoved(f)}`, result);
+  if (!upd && !repair && !p.clean && f.moves.length === 0)
+    return noop(`nothing to upgrade (${age}${p.update ? `, younger than ${p.cacheValidTimeSec} s` : ''})${notMoved(f)}`, result);
   const parts = [
     repair && `repair dpkg (dpkg --configure -a): ${f.audit.split('\n')[0]}`,
     p.clean && 'apt-get clean',
     upd && `apt-get update (${age})`,
-    f.moves.length ? `${describe(f.moves)}${upd ? ' (from the lists before the update)' : ''}` : upd ? 'then upgrade what the new lists offer' : 'nothing to upgrade',
+    f.moves.length
+      ? `${describe(f.moves)}${upd ? ' (from the lists before the update)' : ''}`
+      : upd
+        ? 'then upgrade what the new lists offer'
+        : 'nothing to upgrade',
   ].filter(Boolean);
   return change(parts.join('; ') + notMoved(f), { steps: [], diff: movesDiff(f.moves), result });
 }

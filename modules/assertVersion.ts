@@ -38,7 +38,8 @@ export const assertVersion = defineModule<AssertVersionParams, Record<string, In
   validate: (p) => {
     if (list(p).length === 0 || list(p).some((n) => !n)) throw new ParamError('assertVersion: "packages" is empty');
     const bounds = [p.atLeast, p.below, p.equals].filter((b) => b !== undefined);
-    if (p.absent ? bounds.length > 0 : bounds.length === 0) throw new ParamError('assertVersion: give atLeast/below/equals, or absent: true alone');
+    if (p.absent ? bounds.length > 0 : bounds.length === 0)
+      throw new ParamError('assertVersion: give atLeast/below/equals, or absent: true alone');
     for (const b of bounds as string[]) {
       try {
         parseDebVersion(b);
@@ -46,7 +47,8 @@ export const assertVersion = defineModule<AssertVersionParams, Record<string, In
         throw new ParamError(`assertVersion: ${(e as Error).message}`);
       }
     }
-    if (p.atLeast && p.below && compareDebVersions(p.atLeast, p.below) >= 0) throw new ParamError(`assertVersion: atLeast ${p.atLeast} is not below ${p.below}: nothing can pass`);
+    if (p.atLeast && p.below && compareDebVersions(p.atLeast, p.below) >= 0)
+      throw new ParamError(`assertVersion: atLeast ${p.atLeast} is not below ${p.below}: nothing can pass`);
   },
   facts: async (ctx, p) => parseDpkgQuery((await ctx.run(dpkgQueryCommand(list(p)), { quiet: true, okExitCodes: [0, 1] })).stdout),
   plan,
@@ -73,5 +75,10 @@ export function plan(p: AssertVersionParams, pkgs: Record<string, InstalledPacka
     if (p.below !== undefined && compareDebVersions(v, p.below) >= 0) bad.push(`${name} ${v} is not below ${p.below}`);
   }
   if (bad.length) throw new TaskFailed(`assertVersion: ${bad.join('; ')}`);
-  return noop(Object.entries(versions).map(([n, v]) => `${n} ${v ?? 'absent'}`).join(', ') + ' ok', { versions });
+  return noop(
+    Object.entries(versions)
+      .map(([n, v]) => `${n} ${v ?? 'absent'}`)
+      .join(', ') + ' ok',
+    { versions },
+  );
 }

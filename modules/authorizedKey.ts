@@ -54,7 +54,8 @@ export const authorizedKey = defineModule<AuthorizedKeyParams, AuthorizedKeyFact
   summary: (p) => `${p.keys.length} key(s) for ${p.user}${p.present === false ? ' absent' : ''}`,
   validate: (p) => {
     if (!p.user) throw new ParamError('authorizedKey: "user" is required');
-    for (const k of p.keys ?? []) if (!keyId(k) || k.includes('\n')) throw new ParamError(`authorizedKey: not a public key line: ${JSON.stringify(k.slice(0, 40))}`);
+    for (const k of p.keys ?? [])
+      if (!keyId(k) || k.includes('\n')) throw new ParamError(`authorizedKey: not a public key line: ${JSON.stringify(k.slice(0, 40))}`);
     if (p.exclusive && p.present === false) throw new ParamError('authorizedKey: "exclusive" needs present: true');
     if (p.options?.includes('\n')) throw new ParamError('authorizedKey: "options" is one line');
   },
@@ -98,17 +99,25 @@ export function plan(p: AuthorizedKeyParams, f: AuthorizedKeyFacts): Plan {
   const why: string[] = [];
   if (p.present !== false && !p.path) {
     if (!f.dir.exists) (steps.push(exec(sh`mkdir -m 0700 -- ${dir}`)), why.push(`create ${dir}`));
-    if (f.dir.exists && !sameMode('700', f.dir.mode)) (steps.push(exec(sh`chmod 0700 -- ${dir}`)), why.push(`${dir} mode ${f.dir.mode} → 0700`));
+    if (f.dir.exists && !sameMode('700', f.dir.mode))
+      (steps.push(exec(sh`chmod 0700 -- ${dir}`)), why.push(`${dir} mode ${f.dir.mode} → 0700`));
     if (!f.dir.exists || f.dir.owner !== p.user || f.dir.group !== f.group) steps.push(exec(sh`chown ${own} -- ${dir}`));
   }
   const contentChanges = after !== (f.content ?? (p.present === false ? after : null));
   if (contentChanges) {
     steps.push(upload(path, after, { mode: '0600', owner: p.user, group: f.group }));
-    why.push(p.present === false ? `remove ${lines.length - out.length} key(s) from ${path}` : `${f.content === null ? 'create' : 'update'} ${path}`);
+    why.push(
+      p.present === false
+        ? `remove ${lines.length - out.length} key(s) from ${path}`
+        : `${f.content === null ? 'create' : 'update'} ${path}`,
+    );
   } else if (f.file.exists && (!sameMode('600', f.file.mode) || f.file.owner !== p.user)) {
     steps.push(exec(sh`chmod 0600 -- ${path}`), exec(sh`chown ${own} -- ${path}`));
     why.push(`${path} → 0600 ${own}`);
   }
   if (!steps.length) return noop(`${path} ${p.present === false ? 'has none of the keys' : 'already has the keys'}`);
-  return change(why.join(', ') || `fix ownership of ${dir}`, { steps, diff: contentChanges ? [{ path, before: f.content, after }] : undefined });
+  return change(why.join(', ') || `fix ownership of ${dir}`, {
+    steps,
+    diff: contentChanges ? [{ path, before: f.content, after }] : undefined,
+  });
 }

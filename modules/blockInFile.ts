@@ -54,7 +54,8 @@ export const blockInFile = defineModule<BlockInFileParams, FileFacts>({
   validate: (p) => {
     if (!p.path?.startsWith('/')) throw new ParamError(`blockInFile: "path" must be absolute, not ${JSON.stringify(p.path)}`);
     if (p.present !== false && p.block === undefined) throw new ParamError('blockInFile: "block" is required unless present: false');
-    if (p.marker !== undefined && (!p.marker.includes('{mark}') || p.marker.includes('\n'))) throw new ParamError('blockInFile: "marker" is one line containing {mark}');
+    if (p.marker !== undefined && (!p.marker.includes('{mark}') || p.marker.includes('\n')))
+      throw new ParamError('blockInFile: "marker" is one line containing {mark}');
     if (p.insertAfter && p.insertBefore) throw new ParamError('blockInFile: give "insertAfter" or "insertBefore", not both');
     checkValidate('blockInFile', p.validate);
   },
@@ -77,7 +78,17 @@ export function plan(p: BlockInFileParams, f: FileFacts): Plan {
   const lines = before === '' ? [] : before.replace(/\n$/, '').split('\n');
   const b = lines.indexOf(begin);
   const e = b >= 0 ? lines.indexOf(end, b + 1) : -1;
-  const body = p.present === false ? [] : [begin, ...(p.block ?? '').replace(/\n$/, '').split('\n').filter((l, i, a) => !(l === '' && a.length === 1)), end];
+  const body =
+    p.present === false
+      ? []
+      : [
+          begin,
+          ...(p.block ?? '')
+            .replace(/\n$/, '')
+            .split('\n')
+            .filter((l, i, a) => !(l === '' && a.length === 1)),
+          end,
+        ];
   let out: string[];
   if (b >= 0 && e >= 0) out = [...lines.slice(0, b), ...body, ...lines.slice(e + 1)];
   else if (p.present === false) return noop(`${p.path} has no block ${JSON.stringify(begin)}`);

@@ -57,7 +57,8 @@ export const command = defineModule<CommandParams, Facts, CommandResult>({
   validate: (p) => {
     if ((p.cmd === undefined) === (p.argv === undefined)) throw new ParamError('command: give exactly one of "cmd" or "argv"');
     if (p.argv && p.argv.length === 0) throw new ParamError('command: "argv" is empty');
-    if (p.argv?.some((a) => a.includes('\0'))) throw new ParamError('command: an "argv" word holds a NUL byte, which no program can be given');
+    if (p.argv?.some((a) => a.includes('\0')))
+      throw new ParamError('command: an "argv" word holds a NUL byte, which no program can be given');
   },
   facts: async (ctx, p) => {
     const f: Facts = {};
@@ -74,10 +75,15 @@ export function plan(p: CommandParams, f: Facts): Plan<CommandResult> {
   if (p.removes && f.removes === false) return noop(`${p.removes} does not exist`);
   const line = lineOf(p);
   // the output is the result even when the exit code fails the task: failedWhen and until read it
-  const report = (r: ExecResult) => ({ result: { stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode }, reason: `ran: ${line.slice(0, 80)}` });
+  const report = (r: ExecResult) => ({
+    result: { stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode },
+    reason: `ran: ${line.slice(0, 80)}`,
+  });
   // The result keeps a head and a tail of what it printed (a task may print gigabytes); the host log has all of it.
   const argv = p.argv ? { argv: { argv: p.argv, ...(p.chdir !== undefined && { chdir: p.chdir }) } } : {};
-  return change(`run ${line.slice(0, 80)}`, { steps: [exec(line, { ...argv, stdin: p.stdin, okExitCodes: p.okExitCodes, report, keepOnFailure: true, keep: 'bounded' })] });
+  return change(`run ${line.slice(0, 80)}`, {
+    steps: [exec(line, { ...argv, stdin: p.stdin, okExitCodes: p.okExitCodes, report, keepOnFailure: true, keep: 'bounded' })],
+  });
 }
 
 /** `shell({ cmd })`: the same module, named for readers who think in Ansible terms. */

@@ -43,7 +43,8 @@ export const copy = defineModule<CopyParams, Facts>({
   validate: (p) => {
     if (!p.path || !p.path.startsWith('/')) throw new ParamError(`copy: "path" must be absolute, not ${JSON.stringify(p.path)}`);
     if (typeof p.content !== 'string') throw new ParamError('copy: "content" must be a string');
-    if (p.mode !== undefined && !/^0?[0-7]{3,4}$/.test(p.mode)) throw new ParamError(`copy: "mode" must be octal like '0644', not ${JSON.stringify(p.mode)}`);
+    if (p.mode !== undefined && !/^0?[0-7]{3,4}$/.test(p.mode))
+      throw new ParamError(`copy: "mode" must be octal like '0644', not ${JSON.stringify(p.mode)}`);
     checkValidate('copy', p.validate);
   },
   facts: async (ctx, p) => {
@@ -73,7 +74,9 @@ export function plan(p: CopyParams, f: Facts, now = new Date()): Plan {
     const o = { mode: p.mode, owner: p.owner, group: p.group };
     // the content goes on stdin (never argv) and is registered as a secret in facts, so a failing validate's stderr is masked too
     steps.push(p.validate ? writeStep(p.path, p.content, { ...o, validate: p.validate, backup: p.backup }) : upload(p.path, p.content, o));
-    why.push(`${exists ? 'update' : 'create'} ${p.path}${p.secret ? ' (secret content, not shown)' : ''}${p.validate ? ' (validated)' : ''}`);
+    why.push(
+      `${exists ? 'update' : 'create'} ${p.path}${p.secret ? ' (secret content, not shown)' : ''}${p.validate ? ' (validated)' : ''}`,
+    );
   } else {
     if (p.mode && !sameMode(p.mode, f.stat.mode)) {
       steps.push(exec(sh`chmod ${p.mode} -- ${p.path}`));

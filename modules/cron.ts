@@ -53,7 +53,10 @@ export const cron = defineModule<CronParams, CronFacts>({
   validate: (p) => {
     if (!p.name || p.name.includes('\n')) throw new ParamError('cron: "name" is one non-empty line');
     if (p.present !== false && (!p.job || p.job.includes('\n'))) throw new ParamError('cron: "job" is one non-empty line');
-    if (p.cronFile !== undefined && !/^[A-Za-z0-9_-]+$/.test(p.cronFile)) throw new ParamError(`cron: "cronFile" ${JSON.stringify(p.cronFile)}: only letters, digits, _ and - (cron ignores other names in /etc/cron.d)`);
+    if (p.cronFile !== undefined && !/^[A-Za-z0-9_-]+$/.test(p.cronFile))
+      throw new ParamError(
+        `cron: "cronFile" ${JSON.stringify(p.cronFile)}: only letters, digits, _ and - (cron ignores other names in /etc/cron.d)`,
+      );
     for (const k of ['minute', 'hour', 'day', 'month', 'weekday'] as const) {
       if (p[k] !== undefined && !FIELD.test(p[k]!)) throw new ParamError(`cron: "${k}" ${JSON.stringify(p[k])} is not a cron field`);
       if (p[k] !== undefined && p.special) throw new ParamError(`cron: "${k}" and "special" exclude each other`);
@@ -66,7 +69,8 @@ export const cron = defineModule<CronParams, CronFacts>({
       return { stat, content: stat.exists ? await readFile(ctx, path) : null };
     }
     const r = await ctx.run(sh`crontab -u ${p.user ?? 'root'} -l` + ' 2>&1', { quiet: true, okExitCodes: 'any' });
-    if (r.exitCode !== 0 && !/^no crontab for /.test(r.stdout)) throw new ParamError(`cron: crontab -l for ${p.user ?? 'root'} failed on ${ctx.host.name}: ${r.stdout.trim()}`);
+    if (r.exitCode !== 0 && !/^no crontab for /.test(r.stdout))
+      throw new ParamError(`cron: crontab -l for ${p.user ?? 'root'} failed on ${ctx.host.name}: ${r.stdout.trim()}`);
     return { stat: { exists: r.exitCode === 0 }, content: r.exitCode === 0 ? r.stdout : null };
   },
   plan,
@@ -85,7 +89,8 @@ export function plan(p: CronParams, f: CronFacts): Plan {
   if (at >= 0) out.splice(at, at + 1 < lines.length && !lines[at + 1]!.startsWith('#') ? 2 : 1);
   if (p.present !== false) out.splice(at >= 0 ? at : out.length, 0, marker(p.name), entryLine(p));
   const after = out.map((l) => l + '\n').join('');
-  if (after === (f.content ?? '') || (f.content === null && out.length === 0)) return noop(`${where} ${p.present === false ? 'has no entry' : 'has the entry'} "${p.name}"`);
+  if (after === (f.content ?? '') || (f.content === null && out.length === 0))
+    return noop(`${where} ${p.present === false ? 'has no entry' : 'has the entry'} "${p.name}"`);
   const diff = [{ path: p.cronFile ? where : `(crontab ${p.user ?? 'root'})`, before: f.content, after }];
   const why = `${p.present === false ? 'remove' : at >= 0 ? 'update' : 'add'} "${p.name}" in ${where}`;
   if (p.cronFile) {

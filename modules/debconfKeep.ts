@@ -20,7 +20,19 @@
  * aptUpgrade({ mode: 'full', update: true }, { become: true })
  * debconfKeep({ files: conffiles, verify: true }, { become: true, id: 'kept' }) // after: fails if one changed
  */
-import { defineModule, change, noop, exec, upload, type Plan, type Step, type FileDiff, ParamError, TaskFailed, sh } from '../runner/module.ts';
+import {
+  defineModule,
+  change,
+  noop,
+  exec,
+  upload,
+  type Plan,
+  type Step,
+  type FileDiff,
+  ParamError,
+  TaskFailed,
+  sh,
+} from '../runner/module.ts';
 import { readFile } from './facts/files.ts';
 
 export interface DebconfKeepParams {
@@ -86,14 +98,20 @@ export const debconfKeep = defineModule<DebconfKeepParams, Facts, DebconfKeepRes
   name: 'debconfKeep',
   summary: (p) => `${p.verify ? 'verify' : 'keep'} ${filesOf(p).length ? filesOf(p).join(' ') : 'conffiles'}`,
   validate: (p) => {
-    for (const f of filesOf(p)) if (!f.startsWith('/') || /\s/.test(f)) throw new ParamError(`debconfKeep: files must be absolute paths without spaces, not ${JSON.stringify(f)}`);
+    for (const f of filesOf(p))
+      if (!f.startsWith('/') || /\s/.test(f))
+        throw new ParamError(`debconfKeep: files must be absolute paths without spaces, not ${JSON.stringify(f)}`);
     if (p.verify && filesOf(p).length === 0) throw new ParamError('debconfKeep: verify needs "files"');
     if (p.stateFile !== undefined && !p.stateFile.startsWith('/')) throw new ParamError('debconfKeep: "stateFile" must be absolute');
   },
   facts: async (ctx, p) => {
     const files = filesOf(p);
     const sums = files.length
-      ? (await ctx.run(sh`for f in ${files}; do if [ -f "$f" ]; then sha256sum -- "$f"; else echo "missing  $f"; fi; done`, { quiet: true })).stdout
+      ? (
+          await ctx.run(sh`for f in ${files}; do if [ -f "$f" ]; then sha256sum -- "$f"; else echo "missing  $f"; fi; done`, {
+            quiet: true,
+          })
+        ).stdout
       : '';
     const f: Facts = {
       checksums: parseSums(sums),
@@ -106,7 +124,11 @@ export const debconfKeep = defineModule<DebconfKeepParams, Facts, DebconfKeepRes
       f.needrestart = { installed: nr.exitCode === 0, dropIn: nr.exitCode === 0 ? await readFile(ctx, NEEDRESTART_DROP_IN) : null };
     } else {
       const contents: Record<string, string | null> = {};
-      const found = (await ctx.run(sh`for f in ${files.flatMap((x) => LEFTOVER_SUFFIXES.map((s) => x + s))}; do [ -f "$f" ] && echo "$f"; done; true`, { quiet: true })).stdout;
+      const found = (
+        await ctx.run(sh`for f in ${files.flatMap((x) => LEFTOVER_SUFFIXES.map((s) => x + s))}; do [ -f "$f" ] && echo "$f"; done; true`, {
+          quiet: true,
+        })
+      ).stdout;
       for (const path of [...files, ...found.split('\n').filter(Boolean)]) contents[path] = await readFile(ctx, path);
       f.contents = contents;
     }
@@ -126,7 +148,9 @@ export function parseSums(out: string): Record<string, string | null> {
 }
 
 const recordText = (sums: Record<string, string | null>) =>
-  Object.entries(sums).map(([path, h]) => `${h ?? 'missing'}  ${path}\n`).join('');
+  Object.entries(sums)
+    .map(([path, h]) => `${h ?? 'missing'}  ${path}\n`)
+    .join('');
 
 /** Lines in one text but not the other (a cheap size for a diff). */
 function differingLines(a: string, b: string): number {
@@ -160,7 +184,9 @@ export function plan(p: DebconfKeepParams, f: Facts): Plan<DebconfKeepResult> {
     }
   }
   const record = recordText(f.checksums);
-  const missing = Object.entries(f.checksums).filter(([, h]) => h === null).map(([x]) => x);
+  const missing = Object.entries(f.checksums)
+    .filter(([, h]) => h === null)
+    .map(([x]) => x);
   if (filesOf(p).length && record !== f.record) {
     steps.push(exec(sh`mkdir -p -- ${stateFile.replace(/\/[^/]+$/, '') || '/'}`), upload(stateFile, record, { mode: '0600' }));
     why.push(`record checksums of ${filesOf(p).length} file(s) in ${stateFile}`);
@@ -196,7 +222,8 @@ function verifyPlan(p: DebconfKeepParams, f: Facts): Plan<DebconfKeepResult> {
   const result: DebconfKeepResult = { checksums: f.checksums, kept, changed, unrecorded, leftovers };
   const parts = [
     kept.length && `${kept.length} kept`,
-    changed.length && `CHANGED: ${changed.map((x) => `${x} (${recorded[x] ?? 'missing'} → ${f.checksums[x] ?? 'missing'})`.replace(/([0-9a-f]{12})[0-9a-f]{52}/g, '$1…')).join(', ')}`,
+    changed.length &&
+      `CHANGED: ${changed.map((x) => `${x} (${recorded[x] ?? 'missing'} → ${f.checksums[x] ?? 'missing'})`.replace(/([0-9a-f]{12})[0-9a-f]{52}/g, '$1…')).join(', ')}`,
     unrecorded.length && `no record for ${unrecorded.join(', ')} (run debconfKeep before the upgrade)`,
     ...leftovers.map((l) => `package version left as ${l.path} (${l.differingLines} lines differ)`),
   ].filter(Boolean);

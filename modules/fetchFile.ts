@@ -38,18 +38,21 @@ interface Facts {
   localSha256: string | null;
 }
 
-
 export const fetchFile = defineModule<FetchFileParams, Facts, FetchFileResult>({
   name: 'fetchFile',
   summary: (p) => `${p.src} → ${p.dest}`,
   validate: (p) => {
-    if (!p.src?.startsWith('/')) throw new ParamError(`fetchFile: "src" must be an absolute path on the host, not ${JSON.stringify(p.src)}`);
+    if (!p.src?.startsWith('/'))
+      throw new ParamError(`fetchFile: "src" must be an absolute path on the host, not ${JSON.stringify(p.src)}`);
     if (!p.dest) throw new ParamError('fetchFile: "dest" is empty');
     if (p.mode !== undefined && !/^0?[0-7]{3}$/.test(p.mode)) throw new ParamError(`fetchFile: "mode" must be octal like '0600'`);
   },
   facts: async (ctx, p) => {
     const dest = resolve(p.dest.replaceAll('{host}', ctx.host.name));
-    const r = await ctx.run(sh`if [ -f ${p.src} ]; then sha256sum < ${p.src} | cut -d' ' -f1; stat -c %s -- ${p.src}; else echo missing; fi`, { quiet: true });
+    const r = await ctx.run(
+      sh`if [ -f ${p.src} ]; then sha256sum < ${p.src} | cut -d' ' -f1; stat -c %s -- ${p.src}; else echo missing; fi`,
+      { quiet: true },
+    );
     const [sum = '', size] = r.stdout.trim().split('\n');
     const remote = sum === 'missing' ? null : { sha256: sum, size: Number(size) };
     return { dest, remote, localSha256: existsSync(dest) ? sha256(readFileSync(dest)) : null };
@@ -68,6 +71,10 @@ export function plan(p: FetchFileParams, f: Facts): Plan<FetchFileResult> {
     return noop(`${p.src} does not exist on the host`, { dest: f.dest, sha256: null, size: null });
   }
   const result = { dest: f.dest, sha256: f.remote.sha256, size: f.remote.size };
-  if (f.localSha256 === f.remote.sha256) return noop(`${f.dest} already has this content (SHA-256 ${f.remote.sha256.slice(0, 12)}…)`, result);
-  return change(`fetch ${p.src} → ${f.dest} (${f.remote.size} bytes${f.localSha256 ? ', replacing a different copy' : ''})`, { steps: [], result });
+  if (f.localSha256 === f.remote.sha256)
+    return noop(`${f.dest} already has this content (SHA-256 ${f.remote.sha256.slice(0, 12)}…)`, result);
+  return change(`fetch ${p.src} → ${f.dest} (${f.remote.size} bytes${f.localSha256 ? ', replacing a different copy' : ''})`, {
+    steps: [],
+    result,
+  });
 }

@@ -26,7 +26,8 @@ export const file = defineModule<FileParams, FileStat>({
   summary: (p) => `${p.path}${p.present === false ? ' absent' : ''}`,
   validate: (p) => {
     if (!p.path || !p.path.startsWith('/')) throw new ParamError(`file: "path" must be absolute, not ${JSON.stringify(p.path)}`);
-    if (p.mode !== undefined && !/^0?[0-7]{3,4}$/.test(p.mode)) throw new ParamError(`file: "mode" must be octal like '0644', not ${JSON.stringify(p.mode)}`);
+    if (p.mode !== undefined && !/^0?[0-7]{3,4}$/.test(p.mode))
+      throw new ParamError(`file: "mode" must be octal like '0644', not ${JSON.stringify(p.mode)}`);
   },
   facts: (ctx, p) => statFile(ctx, p.path),
   plan,
@@ -38,8 +39,15 @@ export function plan(p: FileParams, f: FileStat): Plan {
   const kind = p.kind ?? 'file';
   if (!want) {
     if (!f.exists) return noop(`${p.path} is already absent`);
-    if (f.kind === 'directory') return change(`remove directory ${p.path}`, { steps: [exec(sh`rm -rf -- ${p.path}`)], diff: [{ path: p.path, before: '(directory)\n', after: null }] });
-    return change(`remove ${p.path}`, { steps: [exec(sh`rm -f -- ${p.path}`)], diff: [{ path: p.path, before: `(${f.kind})\n`, after: null }] });
+    if (f.kind === 'directory')
+      return change(`remove directory ${p.path}`, {
+        steps: [exec(sh`rm -rf -- ${p.path}`)],
+        diff: [{ path: p.path, before: '(directory)\n', after: null }],
+      });
+    return change(`remove ${p.path}`, {
+      steps: [exec(sh`rm -f -- ${p.path}`)],
+      diff: [{ path: p.path, before: `(${f.kind})\n`, after: null }],
+    });
   }
   const steps: Step[] = [];
   const why: string[] = [];

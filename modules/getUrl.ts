@@ -49,9 +49,12 @@ export const getUrl = defineModule<GetUrlParams, GetUrlFacts>({
   validate: (p) => {
     if (!/^https?:\/\//.test(p.url ?? '')) throw new ParamError(`getUrl: "url" must be http(s), not ${JSON.stringify(p.url)}`);
     if (!p.dest?.startsWith('/') || p.dest.endsWith('/')) throw new ParamError('getUrl: "dest" must be an absolute file path');
-    if (!/^(sha256:[0-9a-fA-F]{64}|sha512:[0-9a-fA-F]{128})$/.test(p.checksum ?? '')) throw new ParamError('getUrl: "checksum" is required: sha256:<64 hex> or sha512:<128 hex>');
+    if (!/^(sha256:[0-9a-fA-F]{64}|sha512:[0-9a-fA-F]{128})$/.test(p.checksum ?? ''))
+      throw new ParamError('getUrl: "checksum" is required: sha256:<64 hex> or sha512:<128 hex>');
     if (p.mode !== undefined && !/^0?[0-7]{3,4}$/.test(p.mode)) throw new ParamError('getUrl: "mode" must be octal like 0644');
-    for (const [k, v] of Object.entries(p.headers ?? {})) if (/[\r\n:]/.test(k) || /[\r\n]/.test(v instanceof Secret ? v.reveal() : v)) throw new ParamError(`getUrl: header ${JSON.stringify(k)} is not one line`);
+    for (const [k, v] of Object.entries(p.headers ?? {}))
+      if (/[\r\n:]/.test(k) || /[\r\n]/.test(v instanceof Secret ? v.reveal() : v))
+        throw new ParamError(`getUrl: header ${JSON.stringify(k)} is not one line`);
   },
   facts: async (ctx, p) => {
     for (const v of Object.values(p.headers ?? {})) if (v instanceof Secret) registerSecret(v.reveal());
@@ -84,7 +87,9 @@ export function plan(p: GetUrlParams, f: GetUrlFacts): Plan {
   if (f.sum === want) {
     const fix = [
       ...(!sameMode(mode, f.stat.mode) ? [exec(sh`chmod ${mode} -- ${p.dest}`)] : []),
-      ...((p.owner && p.owner !== f.stat.owner) || (p.group && p.group !== f.stat.group) ? [exec(sh`chown ${(p.owner ?? '') + (p.group ? ':' + p.group : '')} -- ${p.dest}`)] : []),
+      ...((p.owner && p.owner !== f.stat.owner) || (p.group && p.group !== f.stat.group)
+        ? [exec(sh`chown ${(p.owner ?? '') + (p.group ? ':' + p.group : '')} -- ${p.dest}`)]
+        : []),
     ];
     if (!fix.length) return noop(`${p.dest} already has ${algoOf(p.checksum)} ${want.slice(0, 12)}…`);
     return change(`${p.dest}: mode/owner`, { steps: fix });

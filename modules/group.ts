@@ -38,12 +38,22 @@ export function plan(p: GroupParams, f: GroupEntry | null): Plan {
   const line = (g: { name: string; gid?: number }) => `${g.name}:x:${g.gid ?? '(next free)'}\n`;
   if (p.present === false) {
     if (!f) return noop(`group ${p.name} does not exist`);
-    return change(`remove group ${p.name}`, { steps: [exec(sh`groupdel ${p.name}`)], diff: [{ path: '/etc/group', before: line(f), after: null }] });
+    return change(`remove group ${p.name}`, {
+      steps: [exec(sh`groupdel ${p.name}`)],
+      diff: [{ path: '/etc/group', before: line(f), after: null }],
+    });
   }
   if (!f) {
     const args = [...(p.gid !== undefined ? ['-g', String(p.gid)] : []), ...(p.system ? ['--system'] : [])];
-    return change(`create group ${p.name}${p.gid !== undefined ? ` (gid ${p.gid})` : ''}`, { steps: [exec(sh`groupadd ${args} ${p.name}`)], diff: [{ path: '/etc/group', before: null, after: line(p) }] });
+    return change(`create group ${p.name}${p.gid !== undefined ? ` (gid ${p.gid})` : ''}`, {
+      steps: [exec(sh`groupadd ${args} ${p.name}`)],
+      diff: [{ path: '/etc/group', before: null, after: line(p) }],
+    });
   }
-  if (p.gid !== undefined && p.gid !== f.gid) return change(`gid of ${p.name} ${f.gid} → ${p.gid}`, { steps: [exec(sh`groupmod -g ${String(p.gid)} ${p.name}`)], diff: [{ path: '/etc/group', before: line(f), after: line(p) }] });
+  if (p.gid !== undefined && p.gid !== f.gid)
+    return change(`gid of ${p.name} ${f.gid} → ${p.gid}`, {
+      steps: [exec(sh`groupmod -g ${String(p.gid)} ${p.name}`)],
+      diff: [{ path: '/etc/group', before: line(f), after: line(p) }],
+    });
   return noop(`group ${p.name} exists (gid ${f.gid})`);
 }

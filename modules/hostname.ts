@@ -33,8 +33,12 @@ export const hostname = defineModule<HostnameParams, Facts>({
   name: 'hostname',
   summary: (p) => p.name,
   validate: (p) => {
-    if (typeof p.name !== 'string' || !LABEL.test(p.name)) throw new ParamError(`hostname: "name" must be one label (letters, digits, inner hyphens, at most 63), not ${JSON.stringify(p.name)}`);
-    if (p.domain !== undefined && !p.domain.split('.').every((l) => LABEL.test(l))) throw new ParamError(`hostname: "domain" must be dot-separated labels, not ${JSON.stringify(p.domain)}`);
+    if (typeof p.name !== 'string' || !LABEL.test(p.name))
+      throw new ParamError(
+        `hostname: "name" must be one label (letters, digits, inner hyphens, at most 63), not ${JSON.stringify(p.name)}`,
+      );
+    if (p.domain !== undefined && !p.domain.split('.').every((l) => LABEL.test(l)))
+      throw new ParamError(`hostname: "domain" must be dot-separated labels, not ${JSON.stringify(p.domain)}`);
   },
   facts: async (ctx) => ({
     running: (await ctx.run('hostname', { quiet: true })).stdout.trim(),

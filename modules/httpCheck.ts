@@ -13,7 +13,16 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { defineModule, noop, type Plan, type ModuleContext, ParamError, TaskFailed } from '../runner/module.ts';
-import { curlHop, follow, nodeHop, pubkeyPinFor, registerHeaderSecrets, type HeaderValue, type Hop, type HopAnswer } from './lib/httpHops.ts';
+import {
+  curlHop,
+  follow,
+  nodeHop,
+  pubkeyPinFor,
+  registerHeaderSecrets,
+  type HeaderValue,
+  type Hop,
+  type HopAnswer,
+} from './lib/httpHops.ts';
 
 export interface HttpCheckParams {
   /** http:// or https:// URL to request. */
@@ -108,7 +117,8 @@ export const httpCheck = defineModule<HttpCheckParams, Facts, HttpCheckResult>({
       throw new ParamError(`httpCheck: "url" is not a URL: ${JSON.stringify(p.url)}`);
     }
     if (!/^https?:$/.test(u.protocol)) throw new ParamError(`httpCheck: only http and https, not ${u.protocol}`);
-    if (p.pinSha256 !== undefined && !/^[0-9A-F]{64}$/.test(normPin(p.pinSha256))) throw new ParamError('httpCheck: "pinSha256" must be 64 hex digits (colons allowed), as `openssl x509 -fingerprint -sha256` prints');
+    if (p.pinSha256 !== undefined && !/^[0-9A-F]{64}$/.test(normPin(p.pinSha256)))
+      throw new ParamError('httpCheck: "pinSha256" must be 64 hex digits (colons allowed), as `openssl x509 -fingerprint -sha256` prints');
     if (p.pinSha256 && p.caFile) throw new ParamError('httpCheck: give "caFile" or "pinSha256", not both');
     if ((p.pinSha256 || p.caFile) && u.protocol !== 'https:') throw new ParamError('httpCheck: caFile/pinSha256 need an https URL');
     for (const s of p.status ?? []) if (!Number.isInteger(s) || s < 100 || s > 599) throw new ParamError(`httpCheck: bad status code ${s}`);
@@ -151,8 +161,10 @@ export function evaluate(p: HttpCheckParams, f: Facts): { ok: true; json?: unkno
   const r = f.response;
   const want = p.status ?? [200];
   const snippet = r.body.replace(/\s+/g, ' ').slice(0, 160);
-  if (!want.includes(r.status)) return { ok: false, why: `status ${r.status} from ${r.url}, wanted ${want.join('/')}${snippet ? `; body: ${snippet}` : ''}` };
-  if (p.contains !== undefined && !r.body.includes(p.contains)) return { ok: false, why: `body of ${r.url} lacks ${JSON.stringify(p.contains)}; body: ${snippet}` };
+  if (!want.includes(r.status))
+    return { ok: false, why: `status ${r.status} from ${r.url}, wanted ${want.join('/')}${snippet ? `; body: ${snippet}` : ''}` };
+  if (p.contains !== undefined && !r.body.includes(p.contains))
+    return { ok: false, why: `body of ${r.url} lacks ${JSON.stringify(p.contains)}; body: ${snippet}` };
   if (p.matches && !p.matches.test(r.body)) return { ok: false, why: `body of ${r.url} does not match ${p.matches}; body: ${snippet}` };
   if (p.json) {
     let parsed: unknown;
@@ -163,7 +175,8 @@ export function evaluate(p: HttpCheckParams, f: Facts): { ok: true; json?: unkno
     }
     const at = fieldAt(parsed, p.json.path);
     if (!at.found) return { ok: false, why: `JSON of ${r.url} has no field ${p.json.path}` };
-    if ('equals' in p.json && at.value !== p.json.equals) return { ok: false, why: `JSON ${p.json.path} is ${JSON.stringify(at.value)}, wanted ${JSON.stringify(p.json.equals)}` };
+    if ('equals' in p.json && at.value !== p.json.equals)
+      return { ok: false, why: `JSON ${p.json.path} is ${JSON.stringify(at.value)}, wanted ${JSON.stringify(p.json.equals)}` };
     return { ok: true, json: parsed };
   }
   return { ok: true };
@@ -177,11 +190,19 @@ export function plan(p: HttpCheckParams, f: Facts): Plan<HttpCheckResult> {
   const r = f.response!;
   const via = r.redirects ? ` (after ${r.redirects} redirect${r.redirects > 1 ? 's' : ''} from ${p.url})` : '';
   const trust = p.pinSha256 ? ' (pinned certificate)' : p.caFile ? ' (certificate from the CA file)' : '';
-  return noop(`${r.status} from ${r.url}${trust}${via}${tries}`, { status: r.status, url: r.url, body: r.body, json: v.json, attempts: f.attempts, elapsedMs: f.elapsedMs });
+  return noop(`${r.status} from ${r.url}${trust}${via}${tries}`, {
+    status: r.status,
+    url: r.url,
+    body: r.body,
+    json: v.json,
+    attempts: f.attempts,
+    elapsedMs: f.elapsedMs,
+  });
 }
 
 const MAX_BODY = 1 << 20;
-const maxRedirects = (p: HttpCheckParams) => (p.followRedirects === false ? 0 : typeof p.followRedirects === 'number' ? p.followRedirects : 5);
+const maxRedirects = (p: HttpCheckParams) =>
+  p.followRedirects === false ? 0 : typeof p.followRedirects === 'number' ? p.followRedirects : 5;
 
 /** One check, from the controller or through curl on the host, redirects by the runner's policy. */
 async function request(ctx: ModuleContext, p: HttpCheckParams): Promise<HttpResponse> {
@@ -198,7 +219,15 @@ async function request(ctx: ModuleContext, p: HttpCheckParams): Promise<HttpResp
     send = (hop) => nodeHop(hop, { caFile: p.caFile, pinSha256: p.pinSha256, deadline, maxBody: MAX_BODY });
   }
   const r = await follow(first, policy, send);
-  return { status: r.status, url: r.url, headers: r.headers, body: r.body, certSha256: r.certSha256, redirects: r.hops, truncated: r.truncated };
+  return {
+    status: r.status,
+    url: r.url,
+    headers: r.headers,
+    body: r.body,
+    certSha256: r.certSha256,
+    redirects: r.hops,
+    truncated: r.truncated,
+  };
 }
 
 /** Pure: curl's output, as httpCheck's tests and callers know it. */

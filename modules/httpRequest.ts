@@ -14,7 +14,18 @@
  * httpRequest({ url: 'https://monitoring.example.com/api/downtime', method: 'POST', headers: { authorization: secret(`Bearer ${token}`) }, json: { host: '{host}', minutes: 60 }, status: [200, 201] }, { runOnce: true })
  * httpRequest({ url: 'http://127.0.0.1:8080/health', from: 'target' })
  */
-import { defineModule, change, noop, ParamError, RunnerError, Secret, TaskFailed, registerSecret, type Plan, type ModuleContext } from '../runner/module.ts';
+import {
+  defineModule,
+  change,
+  noop,
+  ParamError,
+  RunnerError,
+  Secret,
+  TaskFailed,
+  registerSecret,
+  type Plan,
+  type ModuleContext,
+} from '../runner/module.ts';
 import { curlHop, follow, nodeHop, pubkeyPinFor, registerHeaderSecrets, reveal, type Hop, type HopAnswer } from './lib/httpHops.ts';
 
 export interface HttpRequestParams {
@@ -65,11 +76,17 @@ export const httpRequest = defineModule<HttpRequestParams, Facts, HttpRequestRes
   summary: (p) => `${p.method ?? 'GET'} ${p.url}${p.from === 'target' ? ' (from the host)' : ''}`,
   validate: (p) => {
     if (!/^https?:\/\//.test(p.url ?? '')) throw new ParamError(`httpRequest: "url" must be http(s), not ${JSON.stringify(p.url)}`);
-    if ([p.json !== undefined, p.form !== undefined, p.body !== undefined].filter(Boolean).length > 1) throw new ParamError('httpRequest: give one of "json", "form", "body"');
-    if (p.pinSha256 !== undefined && !/^[0-9A-F]{64}$/.test(normPin(p.pinSha256))) throw new ParamError('httpRequest: "pinSha256" must be 64 hex digits (colons allowed), as `openssl x509 -fingerprint -sha256` prints');
+    if ([p.json !== undefined, p.form !== undefined, p.body !== undefined].filter(Boolean).length > 1)
+      throw new ParamError('httpRequest: give one of "json", "form", "body"');
+    if (p.pinSha256 !== undefined && !/^[0-9A-F]{64}$/.test(normPin(p.pinSha256)))
+      throw new ParamError(
+        'httpRequest: "pinSha256" must be 64 hex digits (colons allowed), as `openssl x509 -fingerprint -sha256` prints',
+      );
     if (p.pinSha256 && p.caFile) throw new ParamError('httpRequest: give "caFile" or "pinSha256", not both');
-    for (const s of p.status ?? []) if (!Number.isInteger(s) || s < 100 || s > 599) throw new ParamError(`httpRequest: bad status code ${s}`);
-    for (const [k, v] of Object.entries(p.headers ?? {})) if (/[\r\n:]/.test(k) || /[\r\n]/.test(reveal(v))) throw new ParamError(`httpRequest: header ${JSON.stringify(k)} is not one line`);
+    for (const s of p.status ?? [])
+      if (!Number.isInteger(s) || s < 100 || s > 599) throw new ParamError(`httpRequest: bad status code ${s}`);
+    for (const [k, v] of Object.entries(p.headers ?? {}))
+      if (/[\r\n:]/.test(k) || /[\r\n]/.test(reveal(v))) throw new ParamError(`httpRequest: header ${JSON.stringify(k)} is not one line`);
   },
   facts: async (ctx, p) => {
     registerSecrets(p);
@@ -85,12 +102,16 @@ export const httpRequest = defineModule<HttpRequestParams, Facts, HttpRequestRes
 
 function registerSecrets(p: HttpRequestParams): void {
   registerHeaderSecrets(p.headers ?? {});
-  for (const v of [...Object.values(p.form ?? {}), ...(p.body !== undefined ? [p.body] : [])]) if (v instanceof Secret) registerSecret(v.reveal());
+  for (const v of [...Object.values(p.form ?? {}), ...(p.body !== undefined ? [p.body] : [])])
+    if (v instanceof Secret) registerSecret(v.reveal());
 }
 
 function check(p: HttpRequestParams, r: HttpRequestResult): void {
   const want = p.status ?? [200];
-  if (!want.includes(r.status)) throw new TaskFailed(`httpRequest ${p.method ?? 'GET'} ${p.url}: status ${r.status}, wanted ${want.join('/')}; body: ${r.body.replace(/\s+/g, ' ').slice(0, 200)}`);
+  if (!want.includes(r.status))
+    throw new TaskFailed(
+      `httpRequest ${p.method ?? 'GET'} ${p.url}: status ${r.status}, wanted ${want.join('/')}; body: ${r.body.replace(/\s+/g, ' ').slice(0, 200)}`,
+    );
 }
 
 /** Pure: a reading request → its checked answer; a writing one → the change it will make. */
@@ -106,7 +127,11 @@ export function plan(p: HttpRequestParams, f: Facts): Plan<HttpRequestResult> {
 /** The body and its content type. */
 export function bodyOf(p: HttpRequestParams): { body?: string; type?: string } {
   if (p.json !== undefined) return { body: JSON.stringify(p.json), type: 'application/json' };
-  if (p.form) return { body: new URLSearchParams(Object.entries(p.form).map(([k, v]): [string, string] => [k, reveal(v)])).toString(), type: 'application/x-www-form-urlencoded' };
+  if (p.form)
+    return {
+      body: new URLSearchParams(Object.entries(p.form).map(([k, v]): [string, string] => [k, reveal(v)])).toString(),
+      type: 'application/x-www-form-urlencoded',
+    };
   if (p.body !== undefined) return { body: reveal(p.body) };
   return {};
 }
@@ -141,6 +166,9 @@ async function send(ctx: ModuleContext, p: HttpRequestParams): Promise<HttpReque
   } catch (e) {
     // typed errors (HttpError from the controller's request) stay as they are; curl's and the redirect rules' get the task's name
     if (e instanceof RunnerError) throw e;
-    throw new TaskFailed(`httpRequest ${first.method} ${p.url}${p.from === 'target' ? ` from ${ctx.host.name}` : ''}: ${(e as Error).message}`, { cause: e });
+    throw new TaskFailed(
+      `httpRequest ${first.method} ${p.url}${p.from === 'target' ? ` from ${ctx.host.name}` : ''}: ${(e as Error).message}`,
+      { cause: e },
+    );
   }
 }

@@ -22,10 +22,32 @@
  * mysqlExec({ sql: 'SELECT id, name FROM ucware.users WHERE active = 1', readOnly: true, login: { defaultsFile: '/etc/mysql/debian.cnf' } }, { id: 'users', become: true })
  * mysqlExec({ sql: ["UPDATE ucware.settings SET value='5' WHERE name='schema'"] }, { become: true, changedWhen: (o) => o.result?.rows.length !== 0 })
  */
-import { defineModule, change, noop, exec, type ExecResult, type Plan, type Step, type FileDiff, ParamError, sh, registerSecret, Secret, type ModuleContext } from '../runner/module.ts';
 import {
-  joinSql, mysqlCommand, optionFileValue, parseMysqlXml, parseServerInfo, SERVER_INFO_SQL,
-  type MysqlLogin, type ResultSet, type Row, type ServerInfo,
+  defineModule,
+  change,
+  noop,
+  exec,
+  type ExecResult,
+  type Plan,
+  type Step,
+  type FileDiff,
+  ParamError,
+  sh,
+  registerSecret,
+  Secret,
+  type ModuleContext,
+} from '../runner/module.ts';
+import {
+  joinSql,
+  mysqlCommand,
+  optionFileValue,
+  parseMysqlXml,
+  parseServerInfo,
+  SERVER_INFO_SQL,
+  type MysqlLogin,
+  type ResultSet,
+  type Row,
+  type ServerInfo,
 } from './facts/mysql.ts';
 
 export type { MysqlLogin, Row, ServerInfo, ResultSet };
@@ -74,7 +96,12 @@ interface Facts {
   root?: RootAuth;
 }
 
-async function query(ctx: ModuleContext, p: MysqlExecParams, sql: string, o: { database?: string; noDefaults?: boolean } = {}): Promise<ResultSet[]> {
+async function query(
+  ctx: ModuleContext,
+  p: MysqlExecParams,
+  sql: string,
+  o: { database?: string; noDefaults?: boolean } = {},
+): Promise<ResultSet[]> {
   const { cmd, stdinPrefix } = mysqlCommand(p.login, o);
   const r = await ctx.run(cmd, { stdin: stdinPrefix + sql, quiet: true });
   return parseMysqlXml(r.stdout);
@@ -82,12 +109,19 @@ async function query(ctx: ModuleContext, p: MysqlExecParams, sql: string, o: { d
 
 export const mysqlExec = defineModule<MysqlExecParams, Facts, MysqlExecResult>({
   name: 'mysqlExec',
-  summary: (p) => (p.socketAuthForRoot ? 'root by unix socket' : joinSql(p.sql ?? '').replace(/\s+/g, ' ').slice(0, 60)),
+  summary: (p) =>
+    p.socketAuthForRoot
+      ? 'root by unix socket'
+      : joinSql(p.sql ?? '')
+          .replace(/\s+/g, ' ')
+          .slice(0, 60),
   validate: (p) => {
-    if ((p.sql === undefined) === !p.socketAuthForRoot) throw new ParamError('mysqlExec: give exactly one of "sql" or "socketAuthForRoot: true"');
+    if ((p.sql === undefined) === !p.socketAuthForRoot)
+      throw new ParamError('mysqlExec: give exactly one of "sql" or "socketAuthForRoot: true"');
     if (p.sql !== undefined && joinSql(p.sql) === '') throw new ParamError('mysqlExec: "sql" is empty');
     const l = p.login ?? {};
-    if (l.password !== undefined && l.defaultsFile) throw new ParamError('mysqlExec: login.password and login.defaultsFile exclude each other');
+    if (l.password !== undefined && l.defaultsFile)
+      throw new ParamError('mysqlExec: login.password and login.defaultsFile exclude each other');
     if (l.password !== undefined) {
       try {
         optionFileValue(l.password instanceof Secret ? l.password.reveal() : l.password);
@@ -95,7 +129,8 @@ export const mysqlExec = defineModule<MysqlExecParams, Facts, MysqlExecResult>({
         throw new ParamError(`mysqlExec: ${(e as Error).message}`);
       }
     }
-    for (const u of p.removeMyCnfFor ?? []) if (!/^[a-z_][a-z0-9_.-]*$/i.test(u)) throw new ParamError(`mysqlExec: ${JSON.stringify(u)} is not a user name`);
+    for (const u of p.removeMyCnfFor ?? [])
+      if (!/^[a-z_][a-z0-9_.-]*$/i.test(u)) throw new ParamError(`mysqlExec: ${JSON.stringify(u)} is not a user name`);
   },
   facts: async (ctx, p) => {
     const pw = p.login?.password;
@@ -108,20 +143,33 @@ export const mysqlExec = defineModule<MysqlExecParams, Facts, MysqlExecResult>({
     const server = parseServerInfo(info[0]?.rows[0]);
     if (!p.socketAuthForRoot) return { server };
     const sets = await query(
-      ctx, p,
+      ctx,
+      p,
       "SELECT PLUGIN_NAME AS name FROM INFORMATION_SCHEMA.PLUGINS WHERE PLUGIN_NAME IN ('auth_socket','unix_socket') AND PLUGIN_STATUS='ACTIVE';\n" +
         "SELECT user, host, plugin FROM mysql.user WHERE user='root';\n",
     );
     const plugins = sets.find((s) => /INFORMATION_SCHEMA\.PLUGINS/i.test(s.statement))?.rows ?? [];
-    const accounts = (sets.find((s) => /FROM mysql\.user/i.test(s.statement))?.rows ?? []).map((r) => ({ user: r.user ?? r.User ?? '', host: r.host ?? r.Host ?? '', plugin: r.plugin ?? '' }));
+    const accounts = (sets.find((s) => /FROM mysql\.user/i.test(s.statement))?.rows ?? []).map((r) => ({
+      user: r.user ?? r.User ?? '',
+      host: r.host ?? r.Host ?? '',
+      plugin: r.plugin ?? '',
+    }));
     let createUser: string | null = null;
     if (server.userTableIsView && accounts.some((a) => a.host === 'localhost')) {
       const s = await query(ctx, p, "SHOW CREATE USER 'root'@'localhost';\n");
       createUser = Object.values(s[0]?.rows[0] ?? {})[0] ?? null;
     }
     const users = p.removeMyCnfFor ?? ['root'];
-    const found = (await ctx.run(sh`for u in ${users}; do h=$(getent passwd "$u" | cut -d: -f6); [ -n "$h" ] && [ -e "$h/.my.cnf" ] && echo "$u:$h/.my.cnf"; done; true`, { quiet: true })).stdout;
-    const myCnf = found.split('\n').filter(Boolean).map((l) => ({ user: l.slice(0, l.indexOf(':')), path: l.slice(l.indexOf(':') + 1) }));
+    const found = (
+      await ctx.run(
+        sh`for u in ${users}; do h=$(getent passwd "$u" | cut -d: -f6); [ -n "$h" ] && [ -e "$h/.my.cnf" ] && echo "$u:$h/.my.cnf"; done; true`,
+        { quiet: true },
+      )
+    ).stdout;
+    const myCnf = found
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => ({ user: l.slice(0, l.indexOf(':')), path: l.slice(l.indexOf(':') + 1) }));
     return { server, root: { accounts, activePlugins: plugins.map((r) => r.name ?? ''), createUser, myCnf } };
   },
   plan,
@@ -141,7 +189,10 @@ export function plan(p: MysqlExecParams, f: Facts): Plan<MysqlExecResult> {
       return { result: { server: f.server, resultSets, rows: resultSets.at(-1)?.rows ?? [] } };
     };
     const steps = [exec(cmd, { stdin: stdinPrefix + joinSql(p.sql!), report })];
-    return change(`run SQL on ${f.server.flavour} ${f.server.version}: ${joinSql(p.sql!).replace(/\s+/g, ' ').slice(0, 80)}`, { steps, result: base });
+    return change(`run SQL on ${f.server.flavour} ${f.server.version}: ${joinSql(p.sql!).replace(/\s+/g, ' ').slice(0, 80)}`, {
+      steps,
+      result: base,
+    });
   }
   const root = f.root!;
   const sql: string[] = [];
@@ -166,7 +217,9 @@ export function plan(p: MysqlExecParams, f: Facts): Plan<MysqlExecResult> {
     if (root.accounts.length === 0) throw new ParamError("mysqlExec: mysql.user has no user 'root' to switch to socket auth");
     if (wrong.length) {
       sql.push(`UPDATE mysql.user SET plugin='${plugin}' WHERE user='root'`, 'FLUSH PRIVILEGES');
-      actions.push(`root@${wrong.map((a) => a.host).join(', root@')}: plugin ${[...new Set(wrong.map((a) => a.plugin))].join('/')} → ${plugin}`);
+      actions.push(
+        `root@${wrong.map((a) => a.host).join(', root@')}: plugin ${[...new Set(wrong.map((a) => a.plugin))].join('/')} → ${plugin}`,
+      );
     }
   }
   const steps: Step[] = [];
@@ -185,6 +238,10 @@ export function plan(p: MysqlExecParams, f: Facts): Plan<MysqlExecResult> {
     }
   }
   const result = { ...base, actions };
-  if (steps.length === 0) return noop(`root already authenticates by socket on ${f.server.flavour} ${f.server.version}; no .my.cnf left`, { ...base, actions: [] });
+  if (steps.length === 0)
+    return noop(`root already authenticates by socket on ${f.server.flavour} ${f.server.version}; no .my.cnf left`, {
+      ...base,
+      actions: [],
+    });
   return change(actions.join('; '), { steps, diff: diff.length ? diff : undefined, result });
 }

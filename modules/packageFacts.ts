@@ -27,7 +27,8 @@ export const packageFacts = defineModule<PackageFactsParams, Record<string, Inst
   name: 'packageFacts',
   summary: (p) => (p.names?.length ? p.names.join(' ') : 'all packages'),
   validate: (p) => {
-    for (const n of p.names ?? []) if (!/^[a-z0-9*?][a-z0-9+.*?:-]*$/.test(n)) throw new ParamError(`packageFacts: ${JSON.stringify(n)} is not a package name`);
+    for (const n of p.names ?? [])
+      if (!/^[a-z0-9*?][a-z0-9+.*?:-]*$/.test(n)) throw new ParamError(`packageFacts: ${JSON.stringify(n)} is not a package name`);
   },
   // dpkg-query exits 1 when a name matches nothing; that is an answer, not an error
   facts: async (ctx, p) => parseDpkgQuery((await ctx.run(dpkgQueryCommand(p.names), { quiet: true, okExitCodes: [0, 1] })).stdout),
@@ -37,7 +38,11 @@ export const packageFacts = defineModule<PackageFactsParams, Record<string, Inst
 /** Pure: what dpkg says → the result; never a change. */
 export function plan(p: PackageFactsParams, pkgs: Record<string, InstalledPackage>): Plan<PackageFactsResult> {
   const missing = (p.names ?? []).filter((n) => !/[*?]/.test(n) && !pkgs[n]?.installed);
-  const shown = (p.names ?? []).filter((n) => pkgs[n]).map((n) => `${n} ${pkgs[n]!.version}${pkgs[n]!.installed ? '' : ` (${pkgs[n]!.status.trim()})`}`);
-  const reason = p.names?.length ? [...shown, ...missing.filter((n) => !pkgs[n]).map((n) => `${n} not installed`)].join(', ') : `${Object.keys(pkgs).length} packages`;
+  const shown = (p.names ?? [])
+    .filter((n) => pkgs[n])
+    .map((n) => `${n} ${pkgs[n]!.version}${pkgs[n]!.installed ? '' : ` (${pkgs[n]!.status.trim()})`}`);
+  const reason = p.names?.length
+    ? [...shown, ...missing.filter((n) => !pkgs[n]).map((n) => `${n} not installed`)].join(', ')
+    : `${Object.keys(pkgs).length} packages`;
   return noop(reason, { packages: pkgs, missing });
 }

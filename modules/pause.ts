@@ -58,7 +58,9 @@ async function askOperator(host: string, p: PauseParams, lines: string[]): Promi
       message: `${host}: ${p.title}\n${lines.map((l) => `  - ${l}`).join('\n')}\n${(p.question ?? 'Done on {host}?').replaceAll('{host}', host)}`,
       choices: () => [
         { name: 'yes', message: `yes, on ${host}` },
-        ...(peers.size > 1 ? [{ name: 'all', message: `yes, on all ${peers.size} waiting: ${[...peers].map((w) => w.host).join(', ')}` }] : []),
+        ...(peers.size > 1
+          ? [{ name: 'all', message: `yes, on all ${peers.size} waiting: ${[...peers].map((w) => w.host).join(', ')}` }]
+          : []),
         { name: 'no', message: `no: fail this step on ${host}` },
       ],
       skip: () => me.confirmed === true,
@@ -88,12 +90,18 @@ export const pause = defineModule<PauseParams, undefined, PauseResult>({
         ctx.pending(`${p.title}:\n${lines.map((l) => `- ${l}`).join('\n')}`);
         return { changed: false, reason: `PENDING (no terminal to confirm): ${p.title}`, result: { confirmed: false, pending: true, at } };
       }
-      throw new TaskFailed(`pause: "${p.title}" needs an operator at a terminal, and this run has none; do it by hand and re-run with --resume, or set skipNonInteractive: true. The step: ${lines.join(' / ')}`);
+      throw new TaskFailed(
+        `pause: "${p.title}" needs an operator at a terminal, and this run has none; do it by hand and re-run with --resume, or set skipNonInteractive: true. The step: ${lines.join(' / ')}`,
+      );
     }
     const answer = await askOperator(ctx.host.name, p, lines);
     if (answer === undefined) throw new TaskFailed(`pause: no answer to "${p.title}" within ${p.timeoutSec} s`);
     if (answer === 'no') throw new TaskFailed(`pause: the operator answered "no" to "${p.title}" on ${ctx.host.name}`);
-    return { changed: false, reason: `confirmed by the operator: ${p.title}`, result: { confirmed: true, pending: false, at: new Date().toISOString() } };
+    return {
+      changed: false,
+      reason: `confirmed by the operator: ${p.title}`,
+      result: { confirmed: true, pending: false, at: new Date().toISOString() },
+    };
   },
 });
 

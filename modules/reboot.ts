@@ -10,7 +10,18 @@
  * reboot({ onlyIfRequired: true, upTimeoutSec: 900, postRebootDelaySec: 10 }, { become: true, id: 'reboot' })
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { defineModule, change, noop, retry, type Plan, CommandError, ParamError, TimeoutError, UnreachableError, sh } from '../runner/module.ts';
+import {
+  defineModule,
+  change,
+  noop,
+  retry,
+  type Plan,
+  CommandError,
+  ParamError,
+  TimeoutError,
+  UnreachableError,
+  sh,
+} from '../runner/module.ts';
 import { BOOT_ID_COMMAND, probeHost, waitUntilUp } from './lib/system.ts';
 
 export interface RebootParams {
@@ -60,14 +71,29 @@ export const reboot = defineModule<RebootParams, Facts, RebootResult>({
   name: 'reboot',
   summary: (p) => (p.onlyIfRequired ? 'if required' : 'now'),
   validate: (p) => {
-    for (const k of ['preRebootDelaySec', 'postRebootDelaySec', 'downTimeoutSec', 'upTimeoutSec', 'connectTimeoutSec', 'stableSec'] as const)
+    for (const k of [
+      'preRebootDelaySec',
+      'postRebootDelaySec',
+      'downTimeoutSec',
+      'upTimeoutSec',
+      'connectTimeoutSec',
+      'stableSec',
+    ] as const)
       if (p[k] !== undefined && !(p[k]! >= 0)) throw new ParamError(`reboot: "${k}" must be a number ≥ 0`);
   },
   facts: async (ctx) => {
     if (ctx.connection.kind === 'local') return { bootId: '', required: false, requiredBy: [], connection: 'local' };
-    const r = await ctx.run(`${BOOT_ID_COMMAND}; if [ -e /var/run/reboot-required ]; then echo required; cat /var/run/reboot-required.pkgs 2>/dev/null; fi`, { quiet: true, become: false });
+    const r = await ctx.run(
+      `${BOOT_ID_COMMAND}; if [ -e /var/run/reboot-required ]; then echo required; cat /var/run/reboot-required.pkgs 2>/dev/null; fi`,
+      { quiet: true, become: false },
+    );
     const [bootId = '', flag, ...pkgs] = r.stdout.trim().split('\n');
-    return { bootId: bootId.trim(), required: flag === 'required', requiredBy: [...new Set(pkgs.map((x) => x.trim()).filter(Boolean))], connection: 'ssh' };
+    return {
+      bootId: bootId.trim(),
+      required: flag === 'required',
+      requiredBy: [...new Set(pkgs.map((x) => x.trim()).filter(Boolean))],
+      connection: 'ssh',
+    };
   },
   plan,
   apply: async (ctx, p, f, pl) => {
@@ -87,10 +113,13 @@ export const reboot = defineModule<RebootParams, Facts, RebootResult>({
 
     // down: the old system stops answering (or a new boot id shows up already)
     const downTimeoutMs = (p.downTimeoutSec ?? 120) * 1000;
-    const down = await retry<string | undefined, string | undefined>({ timeoutMs: downTimeoutMs, waitFirst: true, baseMs: 250, capMs: 2000, jitterMs: 0 }, async () => {
-      const pr = await probeHost(ctx.connection, { connectTimeoutMs, bootIdNot: before });
-      return pr.ok || !pr.bootId ? { done: pr.ok ? pr.bootId : undefined } : { again: pr.error };
-    });
+    const down = await retry<string | undefined, string | undefined>(
+      { timeoutMs: downTimeoutMs, waitFirst: true, baseMs: 250, capMs: 2000, jitterMs: 0 },
+      async () => {
+        const pr = await probeHost(ctx.connection, { connectTimeoutMs, bootIdNot: before });
+        return pr.ok || !pr.bootId ? { done: pr.ok ? pr.bootId : undefined } : { again: pr.error };
+      },
+    );
     if (!down.ok) throw new TimeoutError(`${ctx.host.name} to go down after \`${p.command ?? 'reboot'}\``, downTimeoutMs, down.last);
     const early = down.value;
     const downAfterSec = (Date.now() - started) / 1000;
@@ -99,7 +128,11 @@ export const reboot = defineModule<RebootParams, Facts, RebootResult>({
 
     const upTimeoutMs = (p.upTimeoutSec ?? 600) * 1000;
     const w = await waitUntilUp(ctx.connection, {
-      timeoutMs: upTimeoutMs, connectTimeoutMs, bootIdNot: before, testCommand: p.testCommand ?? 'true', stableMs: (p.stableSec ?? 0) * 1000,
+      timeoutMs: upTimeoutMs,
+      connectTimeoutMs,
+      bootIdNot: before,
+      testCommand: p.testCommand ?? 'true',
+      stableMs: (p.stableSec ?? 0) * 1000,
       onTry: (pr, n) => !pr.ok && ctx.output(`try ${n}: ${pr.error}`),
     });
     if (!w.ok) throw new TimeoutError(`${ctx.host.name} to come back with a new boot id after the reboot`, upTimeoutMs, w.lastError);
@@ -113,7 +146,8 @@ export const reboot = defineModule<RebootParams, Facts, RebootResult>({
 
 /** Pure: refuse local, skip when not required, else reboot. */
 export function plan(p: RebootParams, f: Facts): Plan<RebootResult> {
-  if (f.connection === 'local') throw new ParamError('reboot: refusing to reboot through a local connection (that is the controller itself)');
+  if (f.connection === 'local')
+    throw new ParamError('reboot: refusing to reboot through a local connection (that is the controller itself)');
   const base = { rebooted: false, bootIdBefore: f.bootId, requiredBy: f.requiredBy };
   if (p.onlyIfRequired && !f.required) return noop('no reboot required (/var/run/reboot-required absent)', base);
   const why = f.required ? `reboot required${f.requiredBy.length ? ` by ${f.requiredBy.join(', ')}` : ''}` : 'reboot';

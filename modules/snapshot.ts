@@ -39,7 +39,10 @@ interface Facts {
 }
 
 export function providerFor(config: SnapshotConfig | undefined, host: string): SnapshotProvider | { waiver: string } {
-  if (!config) throw new RunnerError(`${host}: no snapshot provider configured (host var "snapshot": proxmox, vmware, or { provider: 'none', waiver: '…' })`);
+  if (!config)
+    throw new RunnerError(
+      `${host}: no snapshot provider configured (host var "snapshot": proxmox, vmware, or { provider: 'none', waiver: '…' })`,
+    );
   switch (config.provider) {
     case 'proxmox':
       return new ProxmoxProvider(config, host);
@@ -56,7 +59,8 @@ export const snapshot = defineModule<SnapshotParams, Facts, SnapshotResult>({
   name: 'snapshot',
   summary: (p) => `${p.rollback ? 'roll back to' : p.present === false ? 'delete' : 'take'} ${p.name}`,
   validate: (p) => {
-    if (!/^[A-Za-z][A-Za-z0-9_.-]{0,39}$/.test(p.name)) throw new ParamError(`snapshot: invalid name ${JSON.stringify(p.name)} (a letter, then letters, digits, - _ .; at most 40)`);
+    if (!/^[A-Za-z][A-Za-z0-9_.-]{0,39}$/.test(p.name))
+      throw new ParamError(`snapshot: invalid name ${JSON.stringify(p.name)} (a letter, then letters, digits, - _ .; at most 40)`);
   },
   facts: async (ctx) => {
     const p = providerFor(ctx.host.vars.snapshot as SnapshotConfig | undefined, ctx.host.name);

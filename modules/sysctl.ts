@@ -41,13 +41,19 @@ export const sysctl = defineModule<SysctlParams, SysctlFacts>({
   summary: (p) => `${p.name}${p.present === false ? ' (not persisted)' : ` = ${p.value}`}`,
   validate: (p) => {
     if (!KEY.test(p.name ?? '')) throw new ParamError(`sysctl: ${JSON.stringify(p.name)} is not a sysctl key`);
-    if (p.present !== false && (p.value === undefined || /[\n=]/.test(String(p.value)))) throw new ParamError('sysctl: "value" is required, one line without "="');
-    if (!fileOf(p).startsWith('/etc/sysctl.d/') || !fileOf(p).endsWith('.conf')) throw new ParamError('sysctl: "file" must be /etc/sysctl.d/*.conf (systemd-sysctl and procps read only *.conf there)');
+    if (p.present !== false && (p.value === undefined || /[\n=]/.test(String(p.value))))
+      throw new ParamError('sysctl: "value" is required, one line without "="');
+    if (!fileOf(p).startsWith('/etc/sysctl.d/') || !fileOf(p).endsWith('.conf'))
+      throw new ParamError('sysctl: "file" must be /etc/sysctl.d/*.conf (systemd-sysctl and procps read only *.conf there)');
   },
   facts: async (ctx, p) => {
     const r = await ctx.run(sh`sysctl -n ${p.name}`, { quiet: true, okExitCodes: 'any' });
     const stat = await statFile(ctx, fileOf(p));
-    return { running: r.exitCode === 0 ? r.stdout.replace(/\n$/, '') : null, stat, content: stat.exists ? await readFile(ctx, fileOf(p)) : null };
+    return {
+      running: r.exitCode === 0 ? r.stdout.replace(/\n$/, '') : null,
+      stat,
+      content: stat.exists ? await readFile(ctx, fileOf(p)) : null,
+    };
   },
   plan,
 });
@@ -70,19 +76,27 @@ export function plan(p: SysctlParams, f: SysctlFacts): Plan {
   const steps: Step[] = [];
   const why: string[] = [];
   let after: string;
-  if (p.present === false) after = lines.filter((l) => !isKey(l)).map((l) => l + '\n').join('');
+  if (p.present === false)
+    after = lines
+      .filter((l) => !isKey(l))
+      .map((l) => l + '\n')
+      .join('');
   else {
     if (f.running === null) throw new ParamError(`sysctl: the kernel has no ${p.name} (sysctl -n failed)`);
     const line = `${p.name} = ${norm(p.value!)}`;
     const i = lines.findIndex(isKey);
     const out = i >= 0 ? lines.filter((l, j) => j <= i || !isKey(l)).map((l, j) => (j === i ? line : l)) : [...lines, line];
     after = out.map((l) => l + '\n').join('');
-    if ((p.apply ?? true) && norm(f.running) !== norm(p.value!)) (steps.push(exec(sh`sysctl -q -w ${`${p.name}=${norm(p.value!)}`}`)), why.push(`${p.name} ${norm(f.running)} → ${norm(p.value!)}`));
+    if ((p.apply ?? true) && norm(f.running) !== norm(p.value!))
+      (steps.push(exec(sh`sysctl -q -w ${`${p.name}=${norm(p.value!)}`}`)), why.push(`${p.name} ${norm(f.running)} → ${norm(p.value!)}`));
   }
   const same = after === (f.content ?? '') || (f.content === null && p.present === false);
   const c = same ? { steps: [], why: [] } : fileChange(path, f.content, after, f.stat, { mode: f.stat.exists ? undefined : '0644' });
   steps.push(...c.steps);
   why.push(...c.why);
-  if (!steps.length) return noop(`${p.name} ${p.present === false ? `is not persisted in ${path}` : `is ${norm(f.running ?? '')} and persisted in ${path}`}`);
+  if (!steps.length)
+    return noop(
+      `${p.name} ${p.present === false ? `is not persisted in ${path}` : `is ${norm(f.running ?? '')} and persisted in ${path}`}`,
+    );
   return change(why.join(', '), { steps, diff: same ? undefined : [{ path, before: f.content, after }] });
 }

@@ -26,18 +26,25 @@ export interface SystemdParams {
   daemonReload?: boolean;
 }
 
-const unitOf = (n: string) => (/\.(service|socket|timer|mount|target|path|slice|scope|swap|automount|device)$/.test(n) ? n : `${n}.service`);
+const unitOf = (n: string) =>
+  /\.(service|socket|timer|mount|target|path|slice|scope|swap|automount|device)$/.test(n) ? n : `${n}.service`;
 const UP = ['active', 'reloading', 'activating'];
 const ENABLED = ['enabled', 'enabled-runtime', 'alias', 'indirect', 'generated'];
 
 export const systemd = defineModule<SystemdParams, UnitState>({
   name: 'systemd',
-  summary: (p) => [unitOf(p.name), p.state, p.enabled === undefined ? '' : p.enabled ? 'enabled' : 'disabled', p.masked ? 'masked' : ''].filter(Boolean).join(' '),
+  summary: (p) =>
+    [unitOf(p.name), p.state, p.enabled === undefined ? '' : p.enabled ? 'enabled' : 'disabled', p.masked ? 'masked' : '']
+      .filter(Boolean)
+      .join(' '),
   validate: (p) => {
     if (!/^[A-Za-z0-9:_.@\\-]+$/.test(p.name ?? '')) throw new ParamError(`systemd: ${JSON.stringify(p.name)} is not a unit name`);
-    if (p.state !== undefined && !['started', 'stopped', 'restarted', 'reloaded'].includes(p.state)) throw new ParamError(`systemd: "state" must be started, stopped, restarted or reloaded`);
-    if (p.masked && (p.enabled || (p.state && p.state !== 'stopped'))) throw new ParamError('systemd: a masked unit can be neither enabled nor started');
-    if (p.state === undefined && p.enabled === undefined && p.masked === undefined && !p.daemonReload) throw new ParamError('systemd: give state, enabled, masked or daemonReload');
+    if (p.state !== undefined && !['started', 'stopped', 'restarted', 'reloaded'].includes(p.state))
+      throw new ParamError(`systemd: "state" must be started, stopped, restarted or reloaded`);
+    if (p.masked && (p.enabled || (p.state && p.state !== 'stopped')))
+      throw new ParamError('systemd: a masked unit can be neither enabled nor started');
+    if (p.state === undefined && p.enabled === undefined && p.masked === undefined && !p.daemonReload)
+      throw new ParamError('systemd: give state, enabled, masked or daemonReload');
   },
   facts: async (ctx, p) => parseUnitShow((await ctx.run(unitShowCommand(unitOf(p.name)), { quiet: true })).stdout),
   plan,
@@ -49,7 +56,10 @@ export const systemd = defineModule<SystemdParams, UnitState>({
         if (!(e instanceof CommandError) || s.kind !== 'exec' || !/ (start|restart|reload|reload-or-restart) /.test(s.cmd + ' ')) throw e;
         const status = await ctx.run(unitStatusCommand(unitOf(p.name)), { quiet: true, okExitCodes: 'any' });
         const f = e.failure;
-        throw new CommandError({ ...f, stderr: `${f.stderr.trim()}\n--- systemctl status and journal:\n${status.stdout.trim()}`.trim() }, e);
+        throw new CommandError(
+          { ...f, stderr: `${f.stderr.trim()}\n--- systemctl status and journal:\n${status.stdout.trim()}`.trim() },
+          e,
+        );
       }
     }
     return {};
@@ -62,15 +72,19 @@ export function plan(p: SystemdParams, f: UnitState): Plan {
   const steps: Step[] = [];
   const why: string[] = [];
   const masked = f.loadState === 'masked' || f.unitFileState === 'masked';
-  if (f.loadState === 'not-found' && !(p.masked === true) && !(p.state === 'stopped' || p.enabled === false)) throw new ParamError(`systemd: unit ${u} not found (LoadState=not-found)`);
-  if (p.daemonReload || f.needDaemonReload) (steps.push(exec('systemctl daemon-reload')), why.push(f.needDaemonReload ? 'unit files changed: daemon-reload' : 'daemon-reload'));
+  if (f.loadState === 'not-found' && !(p.masked === true) && !(p.state === 'stopped' || p.enabled === false))
+    throw new ParamError(`systemd: unit ${u} not found (LoadState=not-found)`);
+  if (p.daemonReload || f.needDaemonReload)
+    (steps.push(exec('systemctl daemon-reload')), why.push(f.needDaemonReload ? 'unit files changed: daemon-reload' : 'daemon-reload'));
   if (p.masked === true && !masked) (steps.push(exec(sh`systemctl mask ${u}`)), why.push('mask'));
   if (p.masked === false && masked) (steps.push(exec(sh`systemctl unmask ${u}`)), why.push('unmask'));
   const stillMasked = p.masked ?? masked;
-  if (stillMasked && (p.enabled || (p.state && p.state !== 'stopped'))) throw new ParamError(`systemd: ${u} is masked; unmask it (masked: false) to enable or start it`);
+  if (stillMasked && (p.enabled || (p.state && p.state !== 'stopped')))
+    throw new ParamError(`systemd: ${u} is masked; unmask it (masked: false) to enable or start it`);
   if (p.enabled !== undefined && f.loadState !== 'not-found') {
     if (f.unitFileState === 'static' && p.enabled) why.push('static (no [Install]: started by others, nothing to enable)');
-    else if (p.enabled && !ENABLED.includes(f.unitFileState)) (steps.push(exec(sh`systemctl enable ${u}`)), why.push(`enable (was ${f.unitFileState || 'unknown'})`));
+    else if (p.enabled && !ENABLED.includes(f.unitFileState))
+      (steps.push(exec(sh`systemctl enable ${u}`)), why.push(`enable (was ${f.unitFileState || 'unknown'})`));
     else if (!p.enabled && ENABLED.includes(f.unitFileState)) (steps.push(exec(sh`systemctl disable ${u}`)), why.push('disable'));
   }
   const up = UP.includes(f.activeState);
@@ -82,6 +96,16 @@ export function plan(p: SystemdParams, f: UnitState): Plan {
     steps.push(exec(sh`systemctl ${cmd} ${u}`));
     why.push(!up ? `start (was ${f.activeState})` : f.canReload ? 'reload' : 'restart (the unit cannot reload)');
   }
-  if (!steps.length) return noop(`${u} is ${f.activeState}/${f.subState}, ${f.unitFileState || f.loadState}${why.length ? `; ${why.join('; ')}` : ''}`);
-  return change(`${u}: ${why.join(', ')}`, { steps, diff: [{ path: `(unit ${u})`, before: `${f.activeState} ${f.unitFileState}\n`, after: `${p.state === 'stopped' ? 'inactive' : p.state ? 'active' : f.activeState} ${p.masked ? 'masked' : p.enabled === undefined ? f.unitFileState : p.enabled ? (f.unitFileState === 'static' ? 'static' : 'enabled') : 'disabled'}\n` }] });
+  if (!steps.length)
+    return noop(`${u} is ${f.activeState}/${f.subState}, ${f.unitFileState || f.loadState}${why.length ? `; ${why.join('; ')}` : ''}`);
+  return change(`${u}: ${why.join(', ')}`, {
+    steps,
+    diff: [
+      {
+        path: `(unit ${u})`,
+        before: `${f.activeState} ${f.unitFileState}\n`,
+        after: `${p.state === 'stopped' ? 'inactive' : p.state ? 'active' : f.activeState} ${p.masked ? 'masked' : p.enabled === undefined ? f.unitFileState : p.enabled ? (f.unitFileState === 'static' ? 'static' : 'enabled') : 'disabled'}\n`,
+      },
+    ],
+  });
 }

@@ -43,30 +43,44 @@ export const unarchive = defineModule<UnarchiveParams, UnarchiveFacts>({
   name: 'unarchive',
   summary: (p) => `${p.src} → ${p.dest}`,
   validate: (p) => {
-    for (const k of ['src', 'dest'] as const) if (!p[k]?.startsWith('/')) throw new ParamError(`unarchive: "${k}" must be an absolute path`);
-    if (!/\.(zip|tar|tgz|tar\.(gz|xz|bz2|zst))$/i.test(p.src)) throw new ParamError(`unarchive: ${p.src}: not a .tar(.gz/.xz/.bz2/.zst), .tgz or .zip`);
+    for (const k of ['src', 'dest'] as const)
+      if (!p[k]?.startsWith('/')) throw new ParamError(`unarchive: "${k}" must be an absolute path`);
+    if (!/\.(zip|tar|tgz|tar\.(gz|xz|bz2|zst))$/i.test(p.src))
+      throw new ParamError(`unarchive: ${p.src}: not a .tar(.gz/.xz/.bz2/.zst), .tgz or .zip`);
   },
   facts: async (ctx, p) => {
     const dest = await statFile(ctx, p.dest);
     if (dest.kind !== 'directory') throw new ParamError(`unarchive: ${p.dest} on ${ctx.host.name} is not a directory`);
     const unzip = isZip(p.src) && (await ctx.run('command -v unzip', { quiet: true, okExitCodes: [0, 1, 127] })).exitCode === 0;
-    if (p.creates && (await ctx.run(sh`test -e ${p.creates}`, { quiet: true, okExitCodes: [0, 1] })).exitCode === 0) return { created: true, entries: [], missing: [], unzip };
+    if (p.creates && (await ctx.run(sh`test -e ${p.creates}`, { quiet: true, okExitCodes: [0, 1] })).exitCode === 0)
+      return { created: true, entries: [], missing: [], unzip };
     const list = isZip(p.src) ? (unzip ? sh`unzip -Z1 ${p.src}` : sh`python3 -c ${PY_LIST} ${p.src}`) : sh`tar -tf ${p.src}`;
     const entries = parseListing((await ctx.run(list, { quiet: true })).stdout);
-    const r = await ctx.run(sh`cd ${p.dest} && while IFS= read -r n; do [ -e "$n" ] || [ -L "$n" ] || printf '%s\\n' "$n"; done`, { quiet: true, stdin: entries.join('\n') + '\n' });
+    const r = await ctx.run(sh`cd ${p.dest} && while IFS= read -r n; do [ -e "$n" ] || [ -L "$n" ] || printf '%s\\n' "$n"; done`, {
+      quiet: true,
+      stdin: entries.join('\n') + '\n',
+    });
     return { created: false, entries, missing: parseListing(r.stdout), unzip };
   },
   plan,
 });
 
 /** One entry per line (tar -t, unzip -Z1, zipfile), `./` prefixes and the bare `./` dropped. */
-export const parseListing = (out: string) => out.split('\n').map((l) => l.replace(/^\.\//, '')).filter((l) => l !== '' && l !== '.');
+export const parseListing = (out: string) =>
+  out
+    .split('\n')
+    .map((l) => l.replace(/^\.\//, ''))
+    .filter((l) => l !== '' && l !== '.');
 
 /** Pure: the missing entries → the extract (and chown) line. */
 export function plan(p: UnarchiveParams, f: UnarchiveFacts): Plan {
   if (f.created) return noop(`${p.creates} exists`);
   if (!f.missing.length) return noop(`all ${f.entries.length} entries of ${p.src} are in ${p.dest}`);
-  const extract = isZip(p.src) ? (f.unzip ? sh`unzip -o -q ${p.src} -d ${p.dest}` : sh`python3 -m zipfile -e ${p.src} ${p.dest}`) : sh`tar -xf ${p.src} -C ${p.dest} --no-same-owner`;
+  const extract = isZip(p.src)
+    ? f.unzip
+      ? sh`unzip -o -q ${p.src} -d ${p.dest}`
+      : sh`python3 -m zipfile -e ${p.src} ${p.dest}`
+    : sh`tar -xf ${p.src} -C ${p.dest} --no-same-owner`;
   const top = [...new Set(f.entries.map((e) => e.split('/')[0]!))];
   const own = p.owner || p.group ? [exec(sh`cd ${p.dest} && chown -R ${(p.owner ?? '') + (p.group ? ':' + p.group : '')} -- ${top}`)] : [];
   return change(`unpack ${p.src} into ${p.dest} (${f.missing.length} of ${f.entries.length} entries missing)`, {

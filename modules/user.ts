@@ -10,7 +10,19 @@
  * user({ name: 'backup-agent', system: true, home: '/var/lib/backup-agent', shell: '/usr/sbin/nologin' }, { become: true })
  * user({ name: 'olduser', present: false, removeHome: true }, { become: true })
  */
-import { defineModule, change, noop, exec, ParamError, Secret, registerSecret, sh, type Plan, type Step, type FileDiff } from '../runner/module.ts';
+import {
+  defineModule,
+  change,
+  noop,
+  exec,
+  ParamError,
+  Secret,
+  registerSecret,
+  sh,
+  type Plan,
+  type Step,
+  type FileDiff,
+} from '../runner/module.ts';
 import { idGroupsCommand, parseIdGroups, parsePasswd, passwdCommand, sameHashCommand, type PasswdEntry } from './facts/accounts.ts';
 
 export interface UserParams {
@@ -59,10 +71,13 @@ export const user = defineModule<UserParams, UserFacts>({
   summary: (p) => `${p.name}${p.present === false ? ' absent' : ''}`,
   validate: (p) => {
     if (!NAME_RE.test(p.name ?? '')) throw new ParamError(`user: "name" ${JSON.stringify(p.name)} is not a valid user name`);
-    for (const g of [...(p.groups ?? []), ...(p.group ? [p.group] : [])]) if (!NAME_RE.test(g)) throw new ParamError(`user: group ${JSON.stringify(g)} is not a valid group name`);
+    for (const g of [...(p.groups ?? []), ...(p.group ? [p.group] : [])])
+      if (!NAME_RE.test(g)) throw new ParamError(`user: group ${JSON.stringify(g)} is not a valid group name`);
     if (p.uid !== undefined && !(Number.isInteger(p.uid) && p.uid >= 0)) throw new ParamError('user: "uid" must be a whole number ≥ 0');
-    if (p.passwordHash !== undefined && !(p.passwordHash instanceof Secret)) throw new ParamError('user: "passwordHash" must be a secret: secret(hash)');
-    for (const k of ['home', 'shell'] as const) if (p[k] !== undefined && !p[k]!.startsWith('/')) throw new ParamError(`user: "${k}" must be an absolute path`);
+    if (p.passwordHash !== undefined && !(p.passwordHash instanceof Secret))
+      throw new ParamError('user: "passwordHash" must be a secret: secret(hash)');
+    for (const k of ['home', 'shell'] as const)
+      if (p[k] !== undefined && !p[k]!.startsWith('/')) throw new ParamError(`user: "${k}" must be an absolute path`);
     if (p.comment?.includes(':')) throw new ParamError('user: "comment" cannot contain ":"');
   },
   facts: async (ctx, p) => {
@@ -77,13 +92,17 @@ export const user = defineModule<UserParams, UserFacts>({
   plan,
 });
 
-const passwdLine = (e: Partial<PasswdEntry> & { name: string }) => `${e.name}:x:${e.uid ?? '(next)'}:${e.gid ?? '(group)'}:${e.comment ?? ''}:${e.home ?? `/home/${e.name}`}:${e.shell ?? '(default)'}\n`;
+const passwdLine = (e: Partial<PasswdEntry> & { name: string }) =>
+  `${e.name}:x:${e.uid ?? '(next)'}:${e.gid ?? '(group)'}:${e.comment ?? ''}:${e.home ?? `/home/${e.name}`}:${e.shell ?? '(default)'}\n`;
 
 /** Pure: the passwd entry and groups → useradd / usermod / userdel, and chpasswd for the hash. */
 export function plan(p: UserParams, f: UserFacts): Plan {
   if (p.present === false) {
     if (!f.entry) return noop(`user ${p.name} does not exist`);
-    return change(`remove user ${p.name}${p.removeHome ? ` and ${f.entry.home}` : ''}`, { steps: [exec(sh`userdel ${p.removeHome ? ['-r'] : []} ${p.name}`)], diff: [{ path: '/etc/passwd', before: passwdLine(f.entry), after: null }] });
+    return change(`remove user ${p.name}${p.removeHome ? ` and ${f.entry.home}` : ''}`, {
+      steps: [exec(sh`userdel ${p.removeHome ? ['-r'] : []} ${p.name}`)],
+      diff: [{ path: '/etc/passwd', before: passwdLine(f.entry), after: null }],
+    });
   }
   const steps: Step[] = [];
   const why: string[] = [];
@@ -100,15 +119,25 @@ export function plan(p: UserParams, f: UserFacts): Plan {
       ...(p.comment !== undefined ? ['-c', p.comment] : []),
     ];
     steps.push(exec(sh`useradd ${args} ${p.name}`), ...setHash);
-    const diff: FileDiff[] = [{ path: '/etc/passwd', before: null, after: passwdLine({ name: p.name, uid: p.uid, comment: p.comment, home: p.home, shell: p.shell }) }];
-    return change(`create user ${p.name}${p.groups?.length ? ` in ${p.groups.join(', ')}` : ''}${setHash.length ? ', set password' : ''}`, { steps, diff });
+    const diff: FileDiff[] = [
+      {
+        path: '/etc/passwd',
+        before: null,
+        after: passwdLine({ name: p.name, uid: p.uid, comment: p.comment, home: p.home, shell: p.shell }),
+      },
+    ];
+    return change(`create user ${p.name}${p.groups?.length ? ` in ${p.groups.join(', ')}` : ''}${setHash.length ? ', set password' : ''}`, {
+      steps,
+      diff,
+    });
   }
   const e = f.entry;
   const mod: string[] = [];
   if (p.uid !== undefined && p.uid !== e.uid) (mod.push('-u', String(p.uid)), why.push(`uid ${e.uid} → ${p.uid}`));
   if (p.group && p.group !== f.groups[0]) (mod.push('-g', p.group), why.push(`primary group ${f.groups[0]} → ${p.group}`));
   if (p.shell && p.shell !== e.shell) (mod.push('-s', p.shell), why.push(`shell ${e.shell} → ${p.shell}`));
-  if (p.home && p.home !== e.home) (mod.push('-d', p.home, ...(p.moveHome ? ['-m'] : [])), why.push(`home ${e.home} → ${p.home}${p.moveHome ? ' (moved)' : ''}`));
+  if (p.home && p.home !== e.home)
+    (mod.push('-d', p.home, ...(p.moveHome ? ['-m'] : [])), why.push(`home ${e.home} → ${p.home}${p.moveHome ? ' (moved)' : ''}`));
   if (p.comment !== undefined && p.comment !== e.comment) (mod.push('-c', p.comment), why.push(`comment → ${JSON.stringify(p.comment)}`));
   if (p.groups) {
     const have = f.groups.slice(1);
@@ -116,12 +145,17 @@ export function plan(p: UserParams, f: UserFacts): Plan {
     const extra = p.exclusiveGroups ? have.filter((g) => !p.groups!.includes(g) && g !== (p.group ?? f.groups[0])) : [];
     if (missing.length || extra.length) {
       mod.push(...(p.exclusiveGroups ? ['-G', p.groups.join(',')] : ['-a', '-G', missing.join(',')]));
-      why.push([missing.length && `add to ${missing.join(', ')}`, extra.length && `drop from ${extra.join(', ')}`].filter(Boolean).join(', '));
+      why.push(
+        [missing.length && `add to ${missing.join(', ')}`, extra.length && `drop from ${extra.join(', ')}`].filter(Boolean).join(', '),
+      );
     }
   }
   if (mod.length) steps.push(exec(sh`usermod ${mod} ${p.name}`));
   if (setHash.length) (steps.push(...setHash), why.push('password hash changes'));
   if (!steps.length) return noop(`user ${p.name} is as wanted (uid ${e.uid}, groups ${f.groups.join(' ')})`);
   const after = { ...e, uid: p.uid ?? e.uid, shell: p.shell ?? e.shell, home: p.home ?? e.home, comment: p.comment ?? e.comment };
-  return change(`${p.name}: ${why.join('; ')}`, { steps, diff: mod.length ? [{ path: '/etc/passwd', before: passwdLine(e), after: passwdLine(after) }] : undefined });
+  return change(`${p.name}: ${why.join('; ')}`, {
+    steps,
+    diff: mod.length ? [{ path: '/etc/passwd', before: passwdLine(e), after: passwdLine(after) }] : undefined,
+  });
 }

@@ -61,7 +61,11 @@ export const waitForSsh = defineModule<WaitForSshParams, undefined, WaitForSshRe
       onTry: (pr, n) => !pr.ok && ctx.output(`try ${n}: ${pr.error}`),
     });
     if (!w.ok) throw new TimeoutError(`${ctx.host.name} (${ctx.connection.address}) to answer over SSH`, timeoutMs, w.lastError);
-    return { changed: false, reason: `up after ${(w.elapsedMs / 1000).toFixed(1)} s, ${w.attempts} ${w.attempts === 1 ? 'try' : 'tries'}${w.bootId ? `, boot id ${w.bootId}` : ''}`, result: { bootId: w.bootId, attempts: w.attempts, elapsedMs: w.elapsedMs } };
+    return {
+      changed: false,
+      reason: `up after ${(w.elapsedMs / 1000).toFixed(1)} s, ${w.attempts} ${w.attempts === 1 ? 'try' : 'tries'}${w.bootId ? `, boot id ${w.bootId}` : ''}`,
+      result: { bootId: w.bootId, attempts: w.attempts, elapsedMs: w.elapsedMs },
+    };
   },
 });
 
@@ -70,5 +74,7 @@ export const waitForSsh = defineModule<WaitForSshParams, undefined, WaitForSshRe
  * the apply, which waits and always reports `changed: false`.
  */
 export function plan(p: WaitForSshParams): Plan<WaitForSshResult> {
-  return change(`wait up to ${p.timeoutSec ?? 600} s for SSH${p.bootIdNot ? ` and a boot id other than ${p.bootIdNot}` : ''}`, { steps: [] });
+  return change(`wait up to ${p.timeoutSec ?? 600} s for SSH${p.bootIdNot ? ` and a boot id other than ${p.bootIdNot}` : ''}`, {
+    steps: [],
+  });
 }

@@ -42,7 +42,8 @@ const withSystemd = (h: HostView) => h.vars.baseline?.systemd !== false;
 
 // SYN flood protection, no ICMP redirects: per network namespace, so they also hold in containers
 const SYSCTLS = { 'net.ipv4.tcp_syncookies': 1, 'net.ipv4.conf.all.accept_redirects': 0 };
-const SSHD = 'PermitRootLogin prohibit-password\nPasswordAuthentication no\nKbdInteractiveAuthentication no\nX11Forwarding no\nMaxAuthTries 4';
+const SSHD =
+  'PermitRootLogin prohibit-password\nPasswordAuthentication no\nKbdInteractiveAuthentication no\nX11Forwarding no\nMaxAuthTries 4';
 
 export default playbook(
   {
@@ -51,20 +52,42 @@ export default playbook(
     handlers: [systemd({ name: 'ssh', state: 'reloaded' }, { name: 'reload sshd', become: true, when: withSystemd })],
   },
   [
-    aptPackages((h) => ({ names: v(h).packages ?? ['chrony', 'unattended-upgrades'], update: true, cacheValidTimeSec: 3600 }), { become: true, tags: ['packages'] }),
+    aptPackages((h) => ({ names: v(h).packages ?? ['chrony', 'unattended-upgrades'], update: true, cacheValidTimeSec: 3600 }), {
+      become: true,
+      tags: ['packages'],
+    }),
     block('admin user', { become: true, tags: ['admin'] }, [
       user((h) => ({ name: v(h).admin, groups: ['sudo'], shell: '/bin/bash' })),
       authorizedKey((h) => ({ user: v(h).admin, keys: v(h).adminKeys })),
-      lineInFile((h) => ({ path: `/etc/sudoers.d/baseline-${v(h).admin}`, line: `${v(h).admin} ALL=(ALL:ALL) NOPASSWD: ALL`, create: true, mode: '0440', validate: '/usr/sbin/visudo -cf %s' })),
+      lineInFile((h) => ({
+        path: `/etc/sudoers.d/baseline-${v(h).admin}`,
+        line: `${v(h).admin} ALL=(ALL:ALL) NOPASSWD: ALL`,
+        create: true,
+        mode: '0440',
+        validate: '/usr/sbin/visudo -cf %s',
+      })),
     ]),
     block('sshd', { become: true, tags: ['sshd'] }, [
       // before the first Match block, where sshd still reads global settings
-      blockInFile({ path: '/etc/ssh/sshd_config', marker: '# {mark} baseline', block: SSHD, insertBefore: /^Match /, validate: '/usr/sbin/sshd -t -f %s' }, { notify: 'reload sshd' }),
+      blockInFile(
+        {
+          path: '/etc/ssh/sshd_config',
+          marker: '# {mark} baseline',
+          block: SSHD,
+          insertBefore: /^Match /,
+          validate: '/usr/sbin/sshd -t -f %s',
+        },
+        { notify: 'reload sshd' },
+      ),
     ]),
     block('kernel and cron', { become: true, tags: ['system'] }, [
       ...Object.entries(SYSCTLS).map(([name, value]) => sysctl({ name, value, file: '/etc/sysctl.d/60-baseline.conf' })),
       cron({ name: 'baseline apt lists', cronFile: 'baseline', minute: '17', hour: '3', job: 'apt-get -qq update >/dev/null 2>&1' }),
     ]),
-    systemd((h) => ({ name: v(h).timeUnit ?? 'chrony', state: 'started', enabled: true }), { become: true, tags: ['services'], when: withSystemd }),
+    systemd((h) => ({ name: v(h).timeUnit ?? 'chrony', state: 'started', enabled: true }), {
+      become: true,
+      tags: ['services'],
+      when: withSystemd,
+    }),
   ],
 );

@@ -15,13 +15,16 @@ export default playbook(
   },
   [
     command({ argv: ['uname', '-sr'] }, { name: 'kernel', changedWhen: () => false, runInCheckMode: true, tags: ['info'] }),
-    command({ cmd: 'cat /proc/sys/kernel/random/boot_id' }, { name: 'boot id', id: 'bootId', changedWhen: () => false, runInCheckMode: true, tags: ['info'] }),
+    command(
+      { cmd: 'cat /proc/sys/kernel/random/boot_id' },
+      { name: 'boot id', id: 'bootId', changedWhen: () => false, runInCheckMode: true, tags: ['info'] },
+    ),
     block('managed files', { tags: ['files'] }, [
       file({ path: '/tmp/ucw-demo', kind: 'directory', mode: '0755' }),
-      copy(
-        (h) => ({ path: '/tmp/ucw-demo/motd', content: `Managed by ucw-runner.\nThis is ${h.name}.\n`, mode: '0644' }),
-        { name: 'write motd', notify: 'log the change' },
-      ),
+      copy((h) => ({ path: '/tmp/ucw-demo/motd', content: `Managed by ucw-runner.\nThis is ${h.name}.\n`, mode: '0644' }), {
+        name: 'write motd',
+        notify: 'log the change',
+      }),
     ]),
   ],
 );

@@ -19,9 +19,7 @@
  * After a failure past a snapshot, the failure names the snapshot and the rollback command.
  */
 import { playbook, block, quote, type HostView, type Task } from '../runner/index.ts';
-import {
-  aptSources, aptUpgrade, assertVersion, debconfKeep, httpCheck, mysqlExec, packageFacts, pause, reboot,
-} from '../modules/index.ts';
+import { aptSources, aptUpgrade, assertVersion, debconfKeep, httpCheck, mysqlExec, packageFacts, pause, reboot } from '../modules/index.ts';
 import { fail } from '../modules/fail.ts';
 import { snapshot, type SnapshotResult } from '../modules/snapshot.ts';
 import { ucwarePreflight, type PreflightResult } from '../modules/ucware/preflight.ts';
@@ -72,23 +70,64 @@ const todo = (h: HostView) => !h.result<PreflightResult>(preflight)?.result?.alr
  * resolved then are seeded after the ucware.list switch.
  */
 const prefetch = aptPrefetch(
-  (h) => ({ update: true, mode: 'full', next: { listFile: LIST, from: 'ucware-4.5', to: 'ucware-5' }, reserveMb: h.vars.minFreeMb?.var ?? 2048, concurrency: h.vars.prefetchConcurrency ?? 4 }),
-  { name: 'prefetch the packages of both phases', id: 'prefetch', become: true, when: (h) => todo(h) && !h.vars['no-prefetch'], timeoutSec: 3600 },
+  (h) => ({
+    update: true,
+    mode: 'full',
+    next: { listFile: LIST, from: 'ucware-4.5', to: 'ucware-5' },
+    reserveMb: h.vars.minFreeMb?.var ?? 2048,
+    concurrency: h.vars.prefetchConcurrency ?? 4,
+  }),
+  {
+    name: 'prefetch the packages of both phases',
+    id: 'prefetch',
+    become: true,
+    when: (h) => todo(h) && !h.vars['no-prefetch'],
+    timeoutSec: 3600,
+  },
 );
 /** Under --check the prefetch only planned: the window would still clean and refresh. */
 const prefetched = (h: HostView) => !h.check && h.changed(prefetch);
 /** Within a day of the prefetch its lists stand; without one, clean and refresh as the vendor says. */
-const upgradeParams = (h: HostView) => (prefetched(h) ? { update: true, cacheValidTimeSec: 86400, mode: 'full' as const } : { clean: true, update: true, mode: 'full' as const });
+const upgradeParams = (h: HostView) =>
+  prefetched(h) ? { update: true, cacheValidTimeSec: 86400, mode: 'full' as const } : { clean: true, update: true, mode: 'full' as const };
 
-const versionsBefore = packageFacts({ names: PACKAGES }, { name: 'versions before', id: 'versionsBefore', runInCheckMode: true, tags: ['always'] });
-const backup = ucwareBackup((h) => ({ stamp, paths: h.vars.backupPaths }), { name: 'back up MySQL and UCware data', id: 'backup', become: true, timeoutSec: 1800 });
-const snap1 = snapshot({ name: 'before-ubuntu-update', description: 'UCware 4.5 before apt full-upgrade (ucw-runner)' }, { id: 'snap1', tags: ['snapshot'], when: todo });
-const snap2 = snapshot({ name: 'before-ucware-5', description: 'UCware 4.5 up to date, before switching to 5 (ucw-runner)' }, { id: 'snap2', tags: ['snapshot'], when: todo });
-const keep45 = debconfKeep({ files: CONFFILES, verify: true }, { name: 'conffiles kept (4.5 update)', id: 'keep45', become: true, verifiesChanges: true });
-const keep5 = debconfKeep({ files: CONFFILES, verify: true }, { name: 'conffiles kept (5 update)', id: 'keep5', become: true, verifiesChanges: true });
-const upgrade45 = aptUpgrade(upgradeParams, { name: 'apt full-upgrade (Ubuntu + UCware 4.5)', id: 'upgrade45', become: true, timeoutSec: 3600 });
+const versionsBefore = packageFacts(
+  { names: PACKAGES },
+  { name: 'versions before', id: 'versionsBefore', runInCheckMode: true, tags: ['always'] },
+);
+const backup = ucwareBackup((h) => ({ stamp, paths: h.vars.backupPaths }), {
+  name: 'back up MySQL and UCware data',
+  id: 'backup',
+  become: true,
+  timeoutSec: 1800,
+});
+const snap1 = snapshot(
+  { name: 'before-ubuntu-update', description: 'UCware 4.5 before apt full-upgrade (ucw-runner)' },
+  { id: 'snap1', tags: ['snapshot'], when: todo },
+);
+const snap2 = snapshot(
+  { name: 'before-ucware-5', description: 'UCware 4.5 up to date, before switching to 5 (ucw-runner)' },
+  { id: 'snap2', tags: ['snapshot'], when: todo },
+);
+const keep45 = debconfKeep(
+  { files: CONFFILES, verify: true },
+  { name: 'conffiles kept (4.5 update)', id: 'keep45', become: true, verifiesChanges: true },
+);
+const keep5 = debconfKeep(
+  { files: CONFFILES, verify: true },
+  { name: 'conffiles kept (5 update)', id: 'keep5', become: true, verifiesChanges: true },
+);
+const upgrade45 = aptUpgrade(upgradeParams, {
+  name: 'apt full-upgrade (Ubuntu + UCware 4.5)',
+  id: 'upgrade45',
+  become: true,
+  timeoutSec: 3600,
+});
 const upgrade5 = aptUpgrade(upgradeParams, { name: 'apt full-upgrade (UCware 5)', id: 'upgrade5', become: true, timeoutSec: 3600 });
-const versionsAfter = packageFacts({ names: PACKAGES }, { name: 'versions after', id: 'versionsAfter', runInCheckMode: true, tags: ['always'] });
+const versionsAfter = packageFacts(
+  { names: PACKAGES },
+  { name: 'versions after', id: 'versionsAfter', runInCheckMode: true, tags: ['always'] },
+);
 const licence = pause(
   {
     title: 'Upload the UCware 5 licence key',
@@ -107,7 +146,10 @@ const licence = pause(
 const upgraded = (h: HostView) => todo(h) || h.changed(upgrade45) || h.changed(upgrade5);
 
 const taken = (h: HostView) =>
-  [snap1, snap2].map((t) => h.result<SnapshotResult>(t)).filter((o) => o && !o.skipped && !o.failed && o.result?.provider !== 'none').map((o) => o!.result!);
+  [snap1, snap2]
+    .map((t) => h.result<SnapshotResult>(t))
+    .filter((o) => o && !o.skipped && !o.failed && o.result?.provider !== 'none')
+    .map((o) => o!.result!);
 
 /** Seconds a group of tasks took on this host. */
 const secs = (h: HostView, tasks: Task<any>[]) => tasks.reduce((s, t) => s + (h.result(t)?.durationMs ?? 0), 0) / 1000;
@@ -118,7 +160,14 @@ const keptOf = (h: HostView): KeptConffile[] => {
   return files.map((path) => ({
     path,
     secret: h.vars.secretConffiles?.includes(path) ?? false,
-    leftovers: [...new Map(results.flatMap((r) => r.leftovers ?? []).filter((l) => l.of === path).map((l) => [l.path, { path: l.path, diff: `${l.differingLines} line(s) differ from the kept file` }])).values()],
+    leftovers: [
+      ...new Map(
+        results
+          .flatMap((r) => r.leftovers ?? [])
+          .filter((l) => l.of === path)
+          .map((l) => [l.path, { path: l.path, diff: `${l.differingLines} line(s) differ from the kept file` }]),
+      ).values(),
+    ],
   }));
 };
 
@@ -137,23 +186,29 @@ export default playbook(
     versionsBefore,
     block('backup', { tags: ['backup'], when: todo }, [backup]),
     block('MySQL root via unix socket (step 1)', { tags: ['mysql'] }, [
-      mysqlExec((h) => ({ socketAuthForRoot: true, removeMyCnfFor: [...new Set(['root', h.user])] }), { name: 'root by unix socket, .my.cnf removed', become: true }),
+      mysqlExec((h) => ({ socketAuthForRoot: true, removeMyCnfFor: [...new Set(['root', h.user])] }), {
+        name: 'root by unix socket, .my.cnf removed',
+        become: true,
+      }),
     ]),
     block(
       'update',
       {
         rescue: [
-          fail((h) => {
-            const s = taken(h).at(-1);
-            const snap = h.vars.snapshot;
-            return {
-              msg: s
-                ? `the upgrade failed after snapshot "${s.name}" (${s.provider}). To roll back: ${s.rollbackCommand}`
-                : snap?.provider === 'none'
-                  ? `the upgrade failed; snapshots are waived for this host (${snap.waiver}), so there is none to roll back to: restore from the backup`
-                  : 'the upgrade failed before any snapshot was taken; nothing to roll back to',
-            };
-          }, { name: 'say how to roll back' }),
+          fail(
+            (h) => {
+              const s = taken(h).at(-1);
+              const snap = h.vars.snapshot;
+              return {
+                msg: s
+                  ? `the upgrade failed after snapshot "${s.name}" (${s.provider}). To roll back: ${s.rollbackCommand}`
+                  : snap?.provider === 'none'
+                    ? `the upgrade failed; snapshots are waived for this host (${snap.waiver}), so there is none to roll back to: restore from the backup`
+                    : 'the upgrade failed before any snapshot was taken; nothing to roll back to',
+              };
+            },
+            { name: 'say how to roll back' },
+          ),
         ],
       },
       [
@@ -167,10 +222,15 @@ export default playbook(
         ]),
         snap2,
         block('UCware 5 (step 3)', { tags: ['ucware5'] }, [
-          aptSources({ file: LIST, replace: { field: 'uri', from: 'ucware-4.5', to: 'ucware-5' }, backup: true }, { name: 'ucware.list: ucware-4.5 → ucware-5', id: 'sources', become: true }),
+          aptSources(
+            { file: LIST, replace: { field: 'uri', from: 'ucware-4.5', to: 'ucware-5' }, backup: true },
+            { name: 'ucware.list: ucware-4.5 → ucware-5', id: 'sources', become: true },
+          ),
           debconfKeep({ files: CONFFILES }, { name: 'keep modified conffiles', become: true }),
           command(
-            (h) => ({ cmd: `for f in ${quote(h.result<AptPrefetchResult>(prefetch)?.result?.next?.lists ?? '/nonexistent')}/*; do [ -f "$f" ] && [ "\${f##*/}" != lock ] && cp -n -p -- "$f" /var/lib/apt/lists/; done; true` }),
+            (h) => ({
+              cmd: `for f in ${quote(h.result<AptPrefetchResult>(prefetch)?.result?.next?.lists ?? '/nonexistent')}/*; do [ -f "$f" ] && [ "\${f##*/}" != lock ] && cp -n -p -- "$f" /var/lib/apt/lists/; done; true`,
+            }),
             { name: 'ucware-5 lists from the prefetch', become: true, when: (h) => !!h.result<AptPrefetchResult>(prefetch)?.result?.next },
           ),
           upgrade5,
@@ -198,8 +258,11 @@ export default playbook(
     versionsAfter,
     ucwareReport(
       (h) => {
-        const v = (t: Task<PackageFactsResult>) => Object.fromEntries(PACKAGES.map((n) => [n, h.result<PackageFactsResult>(t)?.result?.packages[n]?.version ?? null]));
-        const pending = h.result<PauseResult>(licence)?.result?.pending ? ['upload the UCware 5 licence key (Administration → Lizenz)'] : [];
+        const v = (t: Task<PackageFactsResult>) =>
+          Object.fromEntries(PACKAGES.map((n) => [n, h.result<PackageFactsResult>(t)?.result?.packages[n]?.version ?? null]));
+        const pending = h.result<PauseResult>(licence)?.result?.pending
+          ? ['upload the UCware 5 licence key (Administration → Lizenz)']
+          : [];
         return {
           dir: `backups/${h.name}/${stamp}`,
           before: v(versionsBefore),
@@ -210,7 +273,7 @@ export default playbook(
           rollbackCommand: taken(h).at(-1)?.rollbackCommand,
           phases: {
             backup: secs(h, [backup]),
-            ubuntu: secs(h, [upgrade45]) ,
+            ubuntu: secs(h, [upgrade45]),
             ucware5: secs(h, [upgrade5]),
             snapshots: secs(h, [snap1, snap2]),
           },

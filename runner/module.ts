@@ -34,7 +34,22 @@ export function defineModule<P, F = undefined, R = unknown>(def: ModuleDef<P, F,
 }
 
 export { noop, change, exec, upload } from './model/plan.ts';
-export type { Plan, Step, ExecStep, UploadStep, LockWait, HeldLock, FileDiff, Progress, HostReport, ModuleContext, ModuleDef, Applied, CommandOptions, HostInfo } from './model/plan.ts';
+export type {
+  Plan,
+  Step,
+  ExecStep,
+  UploadStep,
+  LockWait,
+  HeldLock,
+  FileDiff,
+  Progress,
+  HostReport,
+  ModuleContext,
+  ModuleDef,
+  Applied,
+  CommandOptions,
+  HostInfo,
+} from './model/plan.ts';
 export type { HostView, Outcome, Task, TaskOptions } from './model/dsl.ts';
 export type { HostVars } from './model/vars.ts';
 export type { Connection, ExecResult } from './connection/connection.ts';
@@ -43,7 +58,15 @@ export { sh, quote, raw, secret, Secret, shC, type ShellValue } from './model/sh
 export { registerSecret, mask } from './model/secrets.ts';
 export { privateDir, writePrivateFile } from './output/privateFiles.ts';
 // Controller-side actions a module's custom apply may take, and the wait-and-retry loop.
-export { httpFetch, HttpError, normalizePin, pemFingerprint, type HttpRequest, type HttpResponse, type TlsTrust } from './connection/https.ts';
+export {
+  httpFetch,
+  HttpError,
+  normalizePin,
+  pemFingerprint,
+  type HttpRequest,
+  type HttpResponse,
+  type TlsTrust,
+} from './connection/https.ts';
 export { retry, backoffMs, type Backoff, type Retried, type RetryOptions, type Try } from './engine/backoff.ts';
 // Asking the operator (a guided step): the terminal's prompter, one question on screen at a time.
 export { prompter, PromptInterrupted, type Asker, type Choice, type Question } from './model/prompt.ts';

@@ -41,7 +41,10 @@ async function main([cmd, ...args]: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then((code) => process.exit(code), (e: unknown) => {
-  console.error(e instanceof LabError ? `lab vm: ${e.message}` : e);
-  process.exit(1);
-});
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    console.error(e instanceof LabError ? `lab vm: ${e.message}` : e);
+    process.exit(1);
+  },
+);

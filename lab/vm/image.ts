@@ -40,7 +40,13 @@ export interface VmImage {
 }
 
 const log = (msg: string) => process.stderr.write(`lab vm: ${msg}\n`);
-const readText = (f: string) => { try { return readFileSync(f, 'utf8').trim(); } catch { return undefined; } };
+const readText = (f: string) => {
+  try {
+    return readFileSync(f, 'utf8').trim();
+  } catch {
+    return undefined;
+  }
+};
 
 /** The lab key: created here if the lab never ran on this machine (same command as the lab's). */
 function ensureKey(keyFile: string): void {
@@ -59,14 +65,20 @@ function recipeHash(mirror: string, pubKey: string): string {
 /** Runs `fn` holding $LAB_DIR/vm/lock: one build or instance change at a time across processes. */
 export function withVmLock<T>(fn: () => Promise<T> | T): Promise<T> {
   const file = vmPaths().lock;
-  return withPidLock(file, { timeoutMs: 15 * 60_000, busy: (holder) => new LabError(`another lab vm command (pid ${holder}) holds ${file}`) }, fn);
+  return withPidLock(
+    file,
+    { timeoutMs: 15 * 60_000, busy: (holder) => new LabError(`another lab vm command (pid ${holder}) holds ${file}`) },
+    fn,
+  );
 }
 
 /** Pids of qemu processes of instances that are still running (their pid files under vm/run/). */
 export function runningQemuPids(): number[] {
   const dir = vmPaths().instances;
   if (!existsSync(dir)) return [];
-  return readdirSync(dir).map((n) => Number(readText(join(dir, n, 'qemu.pid')))).filter((p) => pidAlive(p));
+  return readdirSync(dir)
+    .map((n) => Number(readText(join(dir, n, 'qemu.pid'))))
+    .filter((p) => pidAlive(p));
 }
 
 /** Builds the image unless the cached one matches its recipe (script, configs, mirror, lab key). */
@@ -81,13 +93,17 @@ export function ensureVmImageLocked(): VmImage {
   let built = false;
   let buildSec = 0;
   if (readText(p.imageHash) !== hash || !existsSync(p.baseImage)) {
-    if (runningQemuPids().length) throw new LabError(`the VM image recipe changed while VMs run (qemu pids ${runningQemuPids().join(', ')}): stop them first`);
+    if (runningQemuPids().length)
+      throw new LabError(`the VM image recipe changed while VMs run (qemu pids ${runningQemuPids().join(', ')}): stop them first`);
     log(`building the VM image (about 100 s; log ${p.buildLog})`);
     const t = Date.now();
     mkdirSync(dirname(p.buildLog), { recursive: true });
     rmSync(p.imageHash, { force: true });
-    const r = spawnSync('bash', ['-c', `"$0" "$@" > "${p.buildLog}" 2>&1 < /dev/null`, join(VM_SRC, 'build-image.sh'), p.image, mirror, p.keyFile + '.pub'],
-      { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+    const r = spawnSync(
+      'bash',
+      ['-c', `"$0" "$@" > "${p.buildLog}" 2>&1 < /dev/null`, join(VM_SRC, 'build-image.sh'), p.image, mirror, p.keyFile + '.pub'],
+      { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } },
+    );
     if (r.status !== 0) {
       const tail = (readText(p.buildLog) ?? '').split('\n').slice(-30).join('\n');
       throw new LabError(`lab/vm/build-image.sh failed (exit ${r.status}); log ${p.buildLog}:\n${tail}`);

@@ -53,7 +53,13 @@ export interface Vm {
 }
 
 const MARKER = /UCW-VM-BOOTED ([0-9a-f-]{36})/g;
-const readText = (f: string) => { try { return readFileSync(f, 'utf8'); } catch { return ''; } };
+const readText = (f: string) => {
+  try {
+    return readFileSync(f, 'utf8');
+  } catch {
+    return '';
+  }
+};
 
 /** Every boot id the guest announced on its serial console, in order (one per boot). */
 export function bootMarkers(vm: Pick<Vm, 'serialLog'>): string[] {
@@ -71,8 +77,18 @@ export async function startVm(o: VmOptions = {}): Promise<Vm> {
   mkdirSync(dir, { recursive: true });
   const port = o.port ?? (await freePort());
   const vm: Vm = {
-    name, dir, address: '127.0.0.1', port, user: 'root', keyFile: image.keyFile,
-    knownHostsFile: join(dir, 'known_hosts'), serialLog: join(dir, 'serial.log'), pid: 0, bootId: '', bootSec: 0, image,
+    name,
+    dir,
+    address: '127.0.0.1',
+    port,
+    user: 'root',
+    keyFile: image.keyFile,
+    knownHostsFile: join(dir, 'known_hosts'),
+    serialLog: join(dir, 'serial.log'),
+    pid: 0,
+    bootId: '',
+    bootSec: 0,
+    image,
   };
   writeFileSync(vm.knownHostsFile, `[127.0.0.1]:${port} ${image.hostKey}\n`);
   const overlay = join(dir, 'overlay.qcow2');
@@ -81,12 +97,35 @@ export async function startVm(o: VmOptions = {}): Promise<Vm> {
   const t0 = Date.now();
   // -daemonize: qemu returns once it runs, so a bad option or a busy port fails here, with its message
   run('qemu-system-x86_64', [
-    '-name', `ucw-vm-${name}`, '-accel', 'tcg', '-m', String(o.memoryMb ?? 1024), '-smp', String(o.cpus ?? 2),
-    '-display', 'none', '-monitor', 'none', '-serial', `file:${vm.serialLog}`,
-    '-kernel', image.kernel, '-initrd', image.initrd, '-append', 'root=/dev/vda rw console=ttyS0 net.ifnames=0',
-    '-drive', `file=${overlay},format=qcow2,if=virtio`,
-    '-nic', `user,model=virtio-net-pci,restrict=on,hostfwd=tcp:127.0.0.1:${port}-:22`,
-    '-daemonize', '-pidfile', join(dir, 'qemu.pid'), '-D', join(dir, 'qemu.log'),
+    '-name',
+    `ucw-vm-${name}`,
+    '-accel',
+    'tcg',
+    '-m',
+    String(o.memoryMb ?? 1024),
+    '-smp',
+    String(o.cpus ?? 2),
+    '-display',
+    'none',
+    '-monitor',
+    'none',
+    '-serial',
+    `file:${vm.serialLog}`,
+    '-kernel',
+    image.kernel,
+    '-initrd',
+    image.initrd,
+    '-append',
+    'root=/dev/vda rw console=ttyS0 net.ifnames=0',
+    '-drive',
+    `file=${overlay},format=qcow2,if=virtio`,
+    '-nic',
+    `user,model=virtio-net-pci,restrict=on,hostfwd=tcp:127.0.0.1:${port}-:22`,
+    '-daemonize',
+    '-pidfile',
+    join(dir, 'qemu.pid'),
+    '-D',
+    join(dir, 'qemu.log'),
   ]);
   vm.pid = Number(readText(join(dir, 'qemu.pid')).trim());
 
@@ -113,7 +152,8 @@ export async function waitForBoot(vm: Pick<Vm, 'name' | 'serialLog' | 'pid'>, n:
     const ids = bootMarkers(vm);
     if (ids.length >= n) return ids[n - 1]!;
     if (!pidAlive(vm.pid)) throw new LabError(`lab vm ${vm.name}: qemu exited during boot; serial console:\n${tail(vm.serialLog)}`);
-    if (Date.now() > deadline) throw new LabError(`lab vm ${vm.name}: no boot marker on the serial console in time; its tail:\n${tail(vm.serialLog)}`);
+    if (Date.now() > deadline)
+      throw new LabError(`lab vm ${vm.name}: no boot marker on the serial console in time; its tail:\n${tail(vm.serialLog)}`);
     await sleep(200);
   }
 }
@@ -141,14 +181,33 @@ export async function stopVm(vm: Vm, o: { timeoutSec?: number } = {}): Promise<S
 
 /** Runs a command as root in the guest with the system ssh client, strict host key checking. */
 export function vmSsh(vm: Pick<Vm, 'port' | 'keyFile' | 'knownHostsFile'>, command: string, o: { timeoutSec?: number } = {}) {
-  const r = spawnSync('ssh', [...sshArgs(vm), command], { encoding: 'utf8', timeout: (o.timeoutSec ?? 30) * 1000, stdio: ['ignore', 'pipe', 'pipe'] });
+  const r = spawnSync('ssh', [...sshArgs(vm), command], {
+    encoding: 'utf8',
+    timeout: (o.timeoutSec ?? 30) * 1000,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   return { status: r.status, stdout: r.stdout ?? '', stderr: r.stderr || (r.error ? r.error.message : '') };
 }
 
 /** ssh's arguments up to the command (also for an interactive `ssh` from the CLI). */
 export function sshArgs(vm: Pick<Vm, 'port' | 'keyFile' | 'knownHostsFile'>): string[] {
-  return ['-i', vm.keyFile, '-p', String(vm.port), '-o', `UserKnownHostsFile=${vm.knownHostsFile}`, '-o', 'StrictHostKeyChecking=yes',
-    '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=10', '-o', 'LogLevel=ERROR', 'root@127.0.0.1'];
+  return [
+    '-i',
+    vm.keyFile,
+    '-p',
+    String(vm.port),
+    '-o',
+    `UserKnownHostsFile=${vm.knownHostsFile}`,
+    '-o',
+    'StrictHostKeyChecking=yes',
+    '-o',
+    'BatchMode=yes',
+    '-o',
+    'ConnectTimeout=10',
+    '-o',
+    'LogLevel=ERROR',
+    'root@127.0.0.1',
+  ];
 }
 
 /** The instance NAME as recorded on disk (for the CLI: stop/ssh a VM started by another process). */
@@ -160,9 +219,26 @@ export function readVm(name = 'vm'): Vm | undefined {
   const serialLog = join(dir, 'serial.log');
   const p = vmPaths();
   return {
-    name, dir, address: '127.0.0.1', port, user: 'root', keyFile: p.keyFile, knownHostsFile: join(dir, 'known_hosts'), serialLog,
-    pid: Number(readText(join(dir, 'qemu.pid')).trim()), bootId: bootMarkers({ serialLog })[0] ?? '', bootSec: 0,
-    image: { baseImage: p.baseImage, kernel: p.kernel, initrd: p.initrd, hostKey: kh.split(' ').slice(1, 3).join(' '), keyFile: p.keyFile, built: false, buildSec: 0 },
+    name,
+    dir,
+    address: '127.0.0.1',
+    port,
+    user: 'root',
+    keyFile: p.keyFile,
+    knownHostsFile: join(dir, 'known_hosts'),
+    serialLog,
+    pid: Number(readText(join(dir, 'qemu.pid')).trim()),
+    bootId: bootMarkers({ serialLog })[0] ?? '',
+    bootSec: 0,
+    image: {
+      baseImage: p.baseImage,
+      kernel: p.kernel,
+      initrd: p.initrd,
+      hostKey: kh.split(' ').slice(1, 3).join(' '),
+      keyFile: p.keyFile,
+      built: false,
+      buildSec: 0,
+    },
   };
 }
 
@@ -191,7 +267,10 @@ function freePort(): Promise<number> {
 
 function run(cmd: string, args: string[]): void {
   const r = spawnSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
-  if (r.error) throw new LabError(`${cmd}: ${r.error.message}${(r.error as NodeJS.ErrnoException).code === 'ENOENT' ? ' (install qemu-system-x86 qemu-utils: npm run setup)' : ''}`);
+  if (r.error)
+    throw new LabError(
+      `${cmd}: ${r.error.message}${(r.error as NodeJS.ErrnoException).code === 'ENOENT' ? ' (install qemu-system-x86 qemu-utils: npm run setup)' : ''}`,
+    );
   if (r.status !== 0) throw new LabError(`${cmd} failed (exit ${r.status}): ${(r.stderr || r.stdout).trim()}`);
 }
 

@@ -38,4 +38,5 @@ export function parseGroup(out: string): GroupEntry | null {
 export const parseIdGroups = (out: string) => out.trim().split(/\s+/).filter(Boolean);
 
 /** Compares the shadow hash with the one on stdin on the host, so the hash is never printed. */
-export const sameHashCommand = (name: string) => sh`IFS= read -r h; c=$(getent shadow ${name} | cut -d: -f2); if [ "$c" = "$h" ]; then echo same; else echo differs; fi`;
+export const sameHashCommand = (name: string) =>
+  sh`IFS= read -r h; c=$(getent shadow ${name} | cut -d: -f2); if [ "$c" = "$h" ]; then echo same; else echo differs; fi`;

@@ -26,7 +26,11 @@ export const KEEP_CONFFILES_OPTIONS = ['-o', 'Dpkg::Options::=--force-confdef', 
 
 /** `env K=V … ` prefix for a shell line. */
 export const envPrefix = (env: Readonly<Record<string, string>> = NONINTERACTIVE_ENV) =>
-  'env ' + Object.entries(env).map(([k, v]) => sh`${`${k}=${v}`}`).join(' ') + ' ';
+  'env ' +
+  Object.entries(env)
+    .map(([k, v]) => sh`${`${k}=${v}`}`)
+    .join(' ') +
+  ' ';
 
 /**
  * An apt-get (or dpkg) line that never asks: the env above, keep-conffile options,
@@ -38,7 +42,10 @@ export const envPrefix = (env: Readonly<Record<string, string>> = NONINTERACTIVE
  */
 export function noninteractiveApt(args: readonly string[], o: { lockTimeoutSec?: number; program?: 'apt-get' | 'dpkg' } = {}): string {
   const program = o.program ?? 'apt-get';
-  const opts = program === 'apt-get' ? [...KEEP_CONFFILES_OPTIONS, '-o', `DPkg::Lock::Timeout=${o.lockTimeoutSec ?? 60}`] : ['--force-confdef', '--force-confold'];
+  const opts =
+    program === 'apt-get'
+      ? [...KEEP_CONFFILES_OPTIONS, '-o', `DPkg::Lock::Timeout=${o.lockTimeoutSec ?? 60}`]
+      : ['--force-confdef', '--force-confold'];
   return envPrefix() + sh`${program} ${opts} ${args}` + raw(' </dev/null').text;
 }
 
@@ -65,7 +72,13 @@ export function parseDpkgQuery(out: string): Record<string, InstalledPackage> {
     if (line.trim() === '') continue;
     const [name = '', version = '', status = ''] = line.split('\t');
     const s = status.padEnd(3, ' ');
-    const pkg: InstalledPackage = { name, version, status: s, installed: s[1] === 'i', broken: 'UHFWt'.includes(s[1] ?? '') || s[2] === 'R' };
+    const pkg: InstalledPackage = {
+      name,
+      version,
+      status: s,
+      installed: s[1] === 'i',
+      broken: 'UHFWt'.includes(s[1] ?? '') || s[2] === 'R',
+    };
     const prev = res[name];
     if (!prev || (!prev.installed && pkg.installed)) res[name] = pkg;
   }
@@ -130,7 +143,8 @@ export const formatMoves = (moves: readonly PackageMove[]) =>
 export function parseLockError(stderr: string): { lock: string; pid?: number; holder?: string } | undefined {
   // dpkg itself: `dpkg: error: dpkg frontend lock was locked by another process with pid 406`
   const d = /dpkg: error: dpkg (frontend lock|status database|lock) (?:was|is) locked by another process(?: with pid (\d+))?/.exec(stderr);
-  if (d) return { lock: d[1] === 'frontend lock' ? '/var/lib/dpkg/lock-frontend' : '/var/lib/dpkg/lock', pid: d[2] ? Number(d[2]) : undefined };
+  if (d)
+    return { lock: d[1] === 'frontend lock' ? '/var/lib/dpkg/lock-frontend' : '/var/lib/dpkg/lock', pid: d[2] ? Number(d[2]) : undefined };
   const m = /Could not (?:get|open) lock (\S+?)\.?(?=\s|$)/.exec(stderr);
   if (!m) return undefined;
   const h = /held by process (\d+)(?: \(([^)]+)\))?/.exec(stderr);

@@ -91,11 +91,17 @@ export type VersionOp = '<' | '<=' | '=' | '>=' | '>' | '!=';
 export function debVersionSatisfies(a: string, op: VersionOp, b: string): boolean {
   const c = compareDebVersions(a, b);
   switch (op) {
-    case '<': return c < 0;
-    case '<=': return c <= 0;
-    case '=': return c === 0;
-    case '>=': return c >= 0;
-    case '>': return c > 0;
-    case '!=': return c !== 0;
+    case '<':
+      return c < 0;
+    case '<=':
+      return c <= 0;
+    case '=':
+      return c === 0;
+    case '>=':
+      return c >= 0;
+    case '>':
+      return c > 0;
+    case '!=':
+      return c !== 0;
   }
 }

@@ -17,7 +17,13 @@ export function parseStat(out: string): FileStat {
   const line = out.trim();
   if (line === 'missing' || line === '') return { exists: false };
   const [type = '', mode, owner, group, size] = line.split('|');
-  const kind = type.includes('directory') ? 'directory' : type.includes('symbolic link') ? 'symlink' : type.includes('regular') ? 'file' : 'other';
+  const kind = type.includes('directory')
+    ? 'directory'
+    : type.includes('symbolic link')
+      ? 'symlink'
+      : type.includes('regular')
+        ? 'file'
+        : 'other';
   return { exists: true, kind, mode, owner, group, size: Number(size) };
 }
 
@@ -37,7 +43,10 @@ export async function readFile(ctx: ModuleContext, path: string): Promise<string
 
 /** SHA-256 (hex) of the file, or null when it does not exist: compares without reading it over. */
 export async function fileSha256(ctx: ModuleContext, path: string): Promise<string | null> {
-  const r = await ctx.run(sh`if [ -f ${path} ]; then sha256sum < ${path} | cut -d' ' -f1; else exit 3; fi`, { okExitCodes: [0, 3], quiet: true });
+  const r = await ctx.run(sh`if [ -f ${path} ]; then sha256sum < ${path} | cut -d' ' -f1; else exit 3; fi`, {
+    okExitCodes: [0, 3],
+    quiet: true,
+  });
   return r.exitCode === 3 ? null : r.stdout.trim();
 }
 

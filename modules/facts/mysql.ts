@@ -39,7 +39,10 @@ export function optionFileValue(v: string): string {
  * the SQL (the password option file, read line by line by the shell — `read` never takes more
  * than one line — so the rest of stdin is the SQL for the client).
  */
-export function mysqlCommand(login: MysqlLogin = {}, o: { database?: string; noDefaults?: boolean } = {}): { cmd: string; stdinPrefix: string } {
+export function mysqlCommand(
+  login: MysqlLogin = {},
+  o: { database?: string; noDefaults?: boolean } = {},
+): { cmd: string; stdinPrefix: string } {
   const args: string[] = [];
   if (login.user) args.push(`--user=${login.user}`);
   if (login.host) args.push(`--host=${login.host}`);
@@ -62,11 +65,12 @@ export function mysqlCommand(login: MysqlLogin = {}, o: { database?: string; noD
 }
 
 const XML_ENT: Record<string, string> = { '&lt;': '<', '&gt;': '>', '&quot;': '"', '&apos;': "'", '&amp;': '&' };
-const unxml = (s: string) => s.replace(/&(lt|gt|quot|apos|amp|#\d+|#x[0-9a-f]+);/gi, (e) => {
-  if (XML_ENT[e]) return XML_ENT[e]!;
-  const hex = /^&#x/i.test(e);
-  return String.fromCodePoint(parseInt(e.slice(hex ? 3 : 2, -1), hex ? 16 : 10));
-});
+const unxml = (s: string) =>
+  s.replace(/&(lt|gt|quot|apos|amp|#\d+|#x[0-9a-f]+);/gi, (e) => {
+    if (XML_ENT[e]) return XML_ENT[e]!;
+    const hex = /^&#x/i.test(e);
+    return String.fromCodePoint(parseInt(e.slice(hex ? 3 : 2, -1), hex ? 16 : 10));
+  });
 
 export interface ResultSet {
   statement: string;
@@ -112,9 +116,19 @@ export const SERVER_INFO_SQL = `SELECT VERSION() AS version, @@version_comment A
 export function parseServerInfo(row: Row | undefined): ServerInfo {
   const version = row?.version ?? '';
   const comment = row?.comment ?? '';
-  return { flavour: /mariadb/i.test(version + ' ' + comment) ? 'mariadb' : 'mysql', version, comment, userTableIsView: row?.user_table === 'VIEW' };
+  return {
+    flavour: /mariadb/i.test(version + ' ' + comment) ? 'mariadb' : 'mysql',
+    version,
+    comment,
+    userTableIsView: row?.user_table === 'VIEW',
+  };
 }
 
 /** Joins statements so each ends with exactly one `;`. */
 export const joinSql = (sql: string | readonly string[]) =>
-  [sql].flat().map((s) => s.trim().replace(/;+$/, '')).filter(Boolean).map((s) => s + ';\n').join('');
+  [sql]
+    .flat()
+    .map((s) => s.trim().replace(/;+$/, ''))
+    .filter(Boolean)
+    .map((s) => s + ';\n')
+    .join('');

@@ -85,7 +85,10 @@ function parseOneLine(file: SourceFile): ParsedEntry[] {
     if (body[pos] === '[') {
       const close = body.indexOf(']', pos);
       if (close < 0) return;
-      for (const kv of body.slice(pos + 1, close).trim().split(/\s+/)) {
+      for (const kv of body
+        .slice(pos + 1, close)
+        .trim()
+        .split(/\s+/)) {
         const eq = kv.indexOf('=');
         if (eq > 0) options[kv.slice(0, eq)] = kv.slice(eq + 1);
       }
@@ -96,11 +99,27 @@ function parseOneLine(file: SourceFile): ParsedEntry[] {
     const toks: { text: string; start: number }[] = [];
     for (let t = rest.exec(body); t; t = rest.exec(body)) toks.push({ text: t[0], start: t.index });
     if (toks.length < 2) return;
-    toks.forEach((t, i) => words.push({ field: i === 0 ? 'uri' : i === 1 ? 'suite' : 'component', text: t.text, start: lineStart + t.start, end: lineStart + t.start + t.text.length }));
+    toks.forEach((t, i) =>
+      words.push({
+        field: i === 0 ? 'uri' : i === 1 ? 'suite' : 'component',
+        text: t.text,
+        start: lineStart + t.start,
+        end: lineStart + t.start + t.text.length,
+      }),
+    );
     out.push({
-      format: 'one-line', file: file.path, line: idx + 1, enabled: true, options, words,
-      types: [m[2]!], uris: [toks[0]!.text], suites: [toks[1]!.text], components: toks.slice(2).map((t) => t.text),
-      start: lineStart, end: lineStart + text.length,
+      format: 'one-line',
+      file: file.path,
+      line: idx + 1,
+      enabled: true,
+      options,
+      words,
+      types: [m[2]!],
+      uris: [toks[0]!.text],
+      suites: [toks[1]!.text],
+      components: toks.slice(2).map((t) => t.text),
+      start: lineStart,
+      end: lineStart + text.length,
     });
   });
   return out;
@@ -123,7 +142,20 @@ function parseDeb822(file: SourceFile): ParsedEntry[] {
     offset += text.length + 1;
     if (text.trim() === '') return finish();
     if (text.startsWith('#')) return;
-    cur ??= { format: 'deb822', file: file.path, line: idx + 1, types: [], uris: [], suites: [], components: [], options: {}, enabled: true, words: [], start: lineStart, end: lineStart };
+    cur ??= {
+      format: 'deb822',
+      file: file.path,
+      line: idx + 1,
+      types: [],
+      uris: [],
+      suites: [],
+      components: [],
+      options: {},
+      enabled: true,
+      words: [],
+      start: lineStart,
+      end: lineStart,
+    };
     cur.end = lineStart + text.length;
     if (/^\s/.test(text)) {
       if (lastKey && cur.options[lastKey] !== undefined) cur.options[lastKey] += '\n' + text.trim();
@@ -190,9 +222,15 @@ export function replaceInFile(file: SourceFile, r: SourceReplace): { content: st
 }
 
 /** The one-line entry as apt reads it, for equality: type, URI (no trailing slash), suite, sorted components. */
-export function sameEntry(a: Pick<SourceEntry, 'types' | 'uris' | 'suites' | 'components'>, b: Pick<SourceEntry, 'types' | 'uris' | 'suites' | 'components'>): boolean {
+export function sameEntry(
+  a: Pick<SourceEntry, 'types' | 'uris' | 'suites' | 'components'>,
+  b: Pick<SourceEntry, 'types' | 'uris' | 'suites' | 'components'>,
+): boolean {
   const key = (e: typeof a) =>
-    e.types.flatMap((t) => e.uris.flatMap((u) => e.suites.map((s) => `${t} ${normUri(u)} ${s} ${[...e.components].sort().join(' ')}`))).sort().join('|');
+    e.types
+      .flatMap((t) => e.uris.flatMap((u) => e.suites.map((s) => `${t} ${normUri(u)} ${s} ${[...e.components].sort().join(' ')}`)))
+      .sort()
+      .join('|');
   return key(a) === key(b);
 }
 

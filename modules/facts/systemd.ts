@@ -16,12 +16,26 @@ export interface UnitState {
   fragmentPath: string;
 }
 
-export const SHOW_PROPERTIES = ['Id', 'LoadState', 'ActiveState', 'SubState', 'UnitFileState', 'NeedDaemonReload', 'CanReload', 'FragmentPath'];
+export const SHOW_PROPERTIES = [
+  'Id',
+  'LoadState',
+  'ActiveState',
+  'SubState',
+  'UnitFileState',
+  'NeedDaemonReload',
+  'CanReload',
+  'FragmentPath',
+];
 
 export const unitShowCommand = (unit: string) => sh`systemctl show ${unit} --no-pager -p ${SHOW_PROPERTIES.join(',')}`;
 
 export function parseUnitShow(out: string): UnitState {
-  const kv = Object.fromEntries(out.split('\n').filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+  const kv = Object.fromEntries(
+    out
+      .split('\n')
+      .filter((l) => l.includes('='))
+      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+  );
   return {
     id: kv.Id ?? '',
     loadState: kv.LoadState ?? '',
@@ -35,4 +49,5 @@ export function parseUnitShow(out: string): UnitState {
 }
 
 /** What a failed start shows: the unit's status and its journal's last lines. */
-export const unitStatusCommand = (unit: string, lines = 20) => sh`systemctl status ${unit} --no-pager -l -n 0; journalctl -u ${unit} -n ${lines} --no-pager`;
+export const unitStatusCommand = (unit: string, lines = 20) =>
+  sh`systemctl status ${unit} --no-pager -l -n 0; journalctl -u ${unit} -n ${lines} --no-pager`;

@@ -15,7 +15,13 @@ export const sha256 = (b: Buffer | string) => createHash('sha256').update(b).dig
 const LINE = 48 * 1024;
 
 /** Copies `src` to `dest` if its bytes hash to `wantSha256`; otherwise writes nothing and fails. */
-export async function fetchVerified(ctx: ModuleContext, src: string, dest: string, wantSha256: string, mode = '0600'): Promise<{ sha256: string; size: number }> {
+export async function fetchVerified(
+  ctx: ModuleContext,
+  src: string,
+  dest: string,
+  wantSha256: string,
+  mode = '0600',
+): Promise<{ sha256: string; size: number }> {
   privateDir(dirname(dest));
   const tmp = `${dest}.tmp-${process.pid}`;
   const m = parseInt(mode, 8);
@@ -42,7 +48,9 @@ export async function fetchVerified(ctx: ModuleContext, src: string, dest: strin
   const got = hash.digest('hex');
   if (got !== wantSha256) {
     rmSync(tmp, { force: true });
-    throw new TaskFailed(`${src} on ${ctx.host.name} changed or arrived damaged: SHA-256 ${got} (${size} B), the host said ${wantSha256}; nothing written`);
+    throw new TaskFailed(
+      `${src} on ${ctx.host.name} changed or arrived damaged: SHA-256 ${got} (${size} B), the host said ${wantSha256}; nothing written`,
+    );
   }
   renameSync(tmp, dest);
   return { sha256: got, size };

@@ -43,7 +43,11 @@ export function freshLoginReport(firstError: string | undefined, secondError?: s
 
 type Ctx = Pick<ModuleContext, 'run' | 'proveFreshLogin' | 'output'>;
 
-const attempt = (ctx: Ctx): Promise<string | undefined> => ctx.proveFreshLogin().then(() => undefined, (e: Error) => e.message);
+const attempt = (ctx: Ctx): Promise<string | undefined> =>
+  ctx.proveFreshLogin().then(
+    () => undefined,
+    (e: Error) => e.message,
+  );
 
 /** Prove → (restart over the old connection → prove again, up to `waitMs`) → the report. */
 export async function ensureFreshLogin(ctx: Ctx, o: { waitMs?: number; everyMs?: number } = {}): Promise<FreshLogin> {
@@ -51,7 +55,8 @@ export async function ensureFreshLogin(ctx: Ctx, o: { waitMs?: number; everyMs?:
   if (first === undefined) return freshLoginReport(undefined);
   ctx.output(`new logins fail (${first}): restarting ssh over the existing connection`);
   const restart = await ctx.run(RESTART_SSH, { okExitCodes: 'any' });
-  if (restart.exitCode !== 0) return freshLoginReport(first, `${RESTART_SSH} exited ${restart.exitCode}: ${restart.stderr.trim().split('\n').at(-1) ?? ''}`);
+  if (restart.exitCode !== 0)
+    return freshLoginReport(first, `${RESTART_SSH} exited ${restart.exitCode}: ${restart.stderr.trim().split('\n').at(-1) ?? ''}`);
   const deadline = Date.now() + (o.waitMs ?? 10_000);
   let second = await attempt(ctx);
   while (second !== undefined && Date.now() < deadline) {

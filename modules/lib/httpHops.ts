@@ -64,13 +64,18 @@ export function nextHop(first: URL, hop: Hop, answer: HopAnswer, taken: number, 
   const method = toGet ? 'GET' : hop.method;
   const body = toGet ? undefined : hop.body;
   const sameOrigin = url.origin === first.origin;
-  if (!sameOrigin && body !== undefined) throw new RedirectRefused(`redirect from ${hop.url.href} to ${url.href} would send the request body to another origin: refused`);
+  if (!sameOrigin && body !== undefined)
+    throw new RedirectRefused(`redirect from ${hop.url.href} to ${url.href} would send the request body to another origin: refused`);
   // Credentials were given for the first origin: once the chain leaves it, none go along, not even back.
   return { url, method, headers: sameOrigin ? hop.headers : {}, body };
 }
 
 /** Follows redirects by the policy; the answer names the URL that gave it. */
-export async function follow(first: Hop, policy: HopPolicy, send: (hop: Hop) => Promise<HopAnswer>): Promise<HopAnswer & { url: string; hops: number }> {
+export async function follow(
+  first: Hop,
+  policy: HopPolicy,
+  send: (hop: Hop) => Promise<HopAnswer>,
+): Promise<HopAnswer & { url: string; hops: number }> {
   let hop = first;
   for (let taken = 0; ; taken++) {
     const answer = await send(hop);
@@ -85,9 +90,15 @@ export async function nodeHop(hop: Hop, o: { caFile?: string; pinSha256?: string
   const headers: Record<string, string> = { 'user-agent': 'ucw-runner httpCheck' };
   for (const [k, v] of Object.entries(hop.headers)) headers[k] = reveal(v);
   const r = await httpFetch({
-    url: hop.url.href, method: hop.method, headers, body: hop.body, caFile: o.caFile,
+    url: hop.url.href,
+    method: hop.method,
+    headers,
+    body: hop.body,
+    caFile: o.caFile,
     pinSha256: hop.url.protocol === 'https:' ? o.pinSha256 : undefined,
-    timeoutMs: Math.max(1, o.deadline - Date.now()), maxBodyBytes: o.maxBody, overLimit: 'truncate',
+    timeoutMs: Math.max(1, o.deadline - Date.now()),
+    maxBodyBytes: o.maxBody,
+    overLimit: 'truncate',
   });
   const h: Record<string, string> = {};
   for (const [k, v] of Object.entries(r.headers)) if (v !== undefined) h[k] = Array.isArray(v) ? v.join(', ') : String(v);
@@ -97,7 +108,8 @@ export async function nodeHop(hop: Hop, o: { caFile?: string; pinSha256?: string
 const HOST_FILE_CAP = 64 << 20;
 
 /** curl's config-file quoting: inside double quotes, backslash escapes `\\ \" \n \r \t`. */
-export const curlQuote = (s: string) => `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n').replace(/\r/g, '\\r').replace(/\t/g, '\\t')}"`;
+export const curlQuote = (s: string) =>
+  `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n').replace(/\r/g, '\\r').replace(/\t/g, '\\t')}"`;
 
 /** Pure: the curl config (read from stdin with `-K -`) for one hop: everything that could be secret. */
 export function curlConfig(hop: Hop, o: { timeoutSec: number; caFile?: string; pubkeyPin?: string; maxBody: number }): string {
@@ -121,11 +133,20 @@ export function curlConfig(hop: Hop, o: { timeoutSec: number; caFile?: string; p
  * body is read from a temp file with `head -c`, so a server that sends without end costs the
  * controller no more than the cap.
  */
-export async function curlHop(ctx: ModuleContext, hop: Hop, o: { timeoutSec: number; caFile?: string; pubkeyPin?: string; maxBody: number }): Promise<HopAnswer> {
+export async function curlHop(
+  ctx: ModuleContext,
+  hop: Hop,
+  o: { timeoutSec: number; caFile?: string; pubkeyPin?: string; maxBody: number },
+): Promise<HopAnswer> {
   const r = await ctx.run(curlCommand(o.maxBody), { stdin: curlConfig(hop, o), quiet: true, okExitCodes: 'any' });
   if (r.exitCode !== 0) throw new Error(`curl on ${ctx.host.name} exit ${r.exitCode}: ${r.stderr.trim().split('\n').at(-1) ?? ''}`);
   const parsed = parseCurl(r.stdout);
-  return { status: parsed.status, headers: parsed.headers, body: parsed.body, truncated: parsed.size !== undefined && parsed.size > o.maxBody };
+  return {
+    status: parsed.status,
+    headers: parsed.headers,
+    body: parsed.body,
+    truncated: parsed.size !== undefined && parsed.size > o.maxBody,
+  };
 }
 
 /** The host's side of one hop: curl reads its request from stdin; the body comes back cut at `maxBody` bytes. */
@@ -138,7 +159,8 @@ export function curlCommand(maxBody: number): string {
 }
 
 /** The certificate a host sees at host:port, as PEM (openssl), for the pin check. */
-export const certCommand = (url: URL) => sh`openssl s_client -connect ${`${url.hostname}:${url.port || 443}`} -servername ${url.hostname} </dev/null 2>/dev/null | openssl x509`;
+export const certCommand = (url: URL) =>
+  sh`openssl s_client -connect ${`${url.hostname}:${url.port || 443}`} -servername ${url.hostname} </dev/null 2>/dev/null | openssl x509`;
 
 /** Pure: curl's `-D` headers (one block per response: 100-continue, redirects) + body + the `@@ucw-http` trailer. */
 export function parseCurl(out: string): { status: number; url: string; headers: Record<string, string>; body: string; size?: number } {
@@ -173,7 +195,8 @@ export async function pubkeyPinFor(ctx: ModuleContext, url: URL, pin: string, no
   } catch {
     throw new Error(`no certificate from ${url.host} (seen from the host)`);
   }
-  if (normPin(cert.fingerprint256) !== normPin(pin)) throw new Error(`certificate of ${url.host} (seen from the host) has SHA-256 ${cert.fingerprint256}, not the pinned ${pin}`);
+  if (normPin(cert.fingerprint256) !== normPin(pin))
+    throw new Error(`certificate of ${url.host} (seen from the host) has SHA-256 ${cert.fingerprint256}, not the pinned ${pin}`);
   const spki = cert.publicKey.export({ type: 'spki', format: 'der' });
   return `sha256//${createHash('sha256').update(spki).digest('base64')}`;
 }

@@ -46,7 +46,10 @@ export interface Probe {
  * One try: TCP connect, then a fresh SSH session (the old one is reset) running the boot-id
  * command and, if given, the test command. Never throws: the result says what failed.
  */
-export async function probeHost(conn: Connection, o: { connectTimeoutMs: number; testCommand?: string; bootIdNot?: string }): Promise<Probe> {
+export async function probeHost(
+  conn: Connection,
+  o: { connectTimeoutMs: number; testCommand?: string; bootIdNot?: string },
+): Promise<Probe> {
   const { host, port } = endpointOf(conn.address);
   try {
     await tcpProbe(host, port, o.connectTimeoutMs);
@@ -58,10 +61,16 @@ export async function probeHost(conn: Connection, o: { connectTimeoutMs: number;
     const r = await conn.exec(BOOT_ID_COMMAND, { timeoutMs: o.connectTimeoutMs * 2 });
     if (r.exitCode !== 0) return { ok: false, error: `SSH: reading the boot id exited ${r.exitCode}: ${r.stderr.trim().slice(0, 200)}` };
     const bootId = r.stdout.trim();
-    if (o.bootIdNot !== undefined && bootId === o.bootIdNot) return { ok: false, bootId, error: `boot id is still ${bootId} (not rebooted yet)` };
+    if (o.bootIdNot !== undefined && bootId === o.bootIdNot)
+      return { ok: false, bootId, error: `boot id is still ${bootId} (not rebooted yet)` };
     if (o.testCommand) {
       const t = await conn.exec(o.testCommand, { timeoutMs: o.connectTimeoutMs * 6 });
-      if (t.exitCode !== 0) return { ok: false, bootId, error: `test command \`${o.testCommand}\` exited ${t.exitCode}: ${(t.stderr || t.stdout).trim().slice(0, 200)}` };
+      if (t.exitCode !== 0)
+        return {
+          ok: false,
+          bootId,
+          error: `test command \`${o.testCommand}\` exited ${t.exitCode}: ${(t.stderr || t.stdout).trim().slice(0, 200)}`,
+        };
     }
     return { ok: true, bootId };
   } catch (e) {
@@ -80,19 +89,35 @@ export interface WaitOutcome {
 /** Probes until one passes or the timeout; backoff with jitter between tries. */
 export async function waitUntilUp(
   conn: Connection,
-  o: { timeoutMs: number; connectTimeoutMs: number; testCommand?: string; bootIdNot?: string; baseMs?: number; capMs?: number; stableMs?: number; onTry?: (p: Probe, n: number) => void },
+  o: {
+    timeoutMs: number;
+    connectTimeoutMs: number;
+    testCommand?: string;
+    bootIdNot?: string;
+    baseMs?: number;
+    capMs?: number;
+    stableMs?: number;
+    onTry?: (p: Probe, n: number) => void;
+  },
 ): Promise<WaitOutcome> {
-  const w = await retry<{ bootId?: string; attempts: number }, string | undefined>({ timeoutMs: o.timeoutMs, baseMs: o.baseMs, capMs: o.capMs }, async (n, left) => {
-    const p = await probeHost(conn, { connectTimeoutMs: Math.max(500, Math.min(o.connectTimeoutMs, left)), testCommand: o.testCommand, bootIdNot: o.bootIdNot });
-    o.onTry?.(p, n + 1);
-    if (!p.ok) return { again: p.error };
-    if (!o.stableMs) return { done: { bootId: p.bootId, attempts: n + 1 } };
-    // stay up for a while: updates that reboot twice come back once, then go again
-    await sleep(o.stableMs);
-    const again = await probeHost(conn, { connectTimeoutMs: o.connectTimeoutMs, bootIdNot: o.bootIdNot });
-    if (again.ok && again.bootId === p.bootId) return { done: { bootId: p.bootId, attempts: n + 2 } };
-    return { again: again.error ?? `boot id changed again (${p.bootId} → ${again.bootId})` };
-  });
+  const w = await retry<{ bootId?: string; attempts: number }, string | undefined>(
+    { timeoutMs: o.timeoutMs, baseMs: o.baseMs, capMs: o.capMs },
+    async (n, left) => {
+      const p = await probeHost(conn, {
+        connectTimeoutMs: Math.max(500, Math.min(o.connectTimeoutMs, left)),
+        testCommand: o.testCommand,
+        bootIdNot: o.bootIdNot,
+      });
+      o.onTry?.(p, n + 1);
+      if (!p.ok) return { again: p.error };
+      if (!o.stableMs) return { done: { bootId: p.bootId, attempts: n + 1 } };
+      // stay up for a while: updates that reboot twice come back once, then go again
+      await sleep(o.stableMs);
+      const again = await probeHost(conn, { connectTimeoutMs: o.connectTimeoutMs, bootIdNot: o.bootIdNot });
+      if (again.ok && again.bootId === p.bootId) return { done: { bootId: p.bootId, attempts: n + 2 } };
+      return { again: again.error ?? `boot id changed again (${p.bootId} → ${again.bootId})` };
+    },
+  );
   if (w.ok) return { ok: true, bootId: w.value.bootId, attempts: w.value.attempts, elapsedMs: w.elapsedMs };
   return { ok: false, attempts: w.attempts, elapsedMs: w.elapsedMs, lastError: w.last };
 }

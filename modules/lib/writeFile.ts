@@ -20,12 +20,16 @@ export interface WriteOptions {
 
 /** `validate` must name the file to check: `%s` exactly where it goes. */
 export function checkValidate(module: string, v: string | undefined): void {
-  if (v !== undefined && !v.includes('%s')) throw new ParamError(`${module}: "validate" must contain %s where the new file goes, e.g. 'visudo -cf %s'`);
+  if (v !== undefined && !v.includes('%s'))
+    throw new ParamError(`${module}: "validate" must contain %s where the new file goes, e.g. 'visudo -cf %s'`);
 }
 
 /** The shell line (content on stdin). */
 export function writeLine(path: string, o: WriteOptions = {}): string {
-  const own = o.owner || o.group ? sh`chown ${(o.owner ?? '') + (o.group ? ':' + o.group : '')} "$t"` : sh`if [ -e ${path} ]; then chown --reference=${path} "$t"; fi`;
+  const own =
+    o.owner || o.group
+      ? sh`chown ${(o.owner ?? '') + (o.group ? ':' + o.group : '')} "$t"`
+      : sh`if [ -e ${path} ]; then chown --reference=${path} "$t"; fi`;
   const mode = o.mode ? sh`chmod ${o.mode} "$t"` : sh`if [ -e ${path} ]; then chmod --reference=${path} "$t"; else chmod 0644 "$t"; fi`;
   const lines = ['set -e', sh`t=$(mktemp ${path}.ucw.XXXXXX)`, raw(`trap 'rm -f "$t"' EXIT`).text, 'cat > "$t"', own, mode];
   if (o.validate) {
@@ -52,11 +56,23 @@ export interface FileState {
  * Pure: the steps that take a file from `before` to `after` content (the validated atomic write),
  * or, with equal content, the chmod/chown that its mode and owner still need.
  */
-export function fileChange(path: string, before: string | null, after: string, st: FileState, o: WriteOptions): { steps: Step[]; why: string[]; changesContent: boolean } {
-  if (before !== after) return { steps: [writeStep(path, after, o)], why: [`${before === null ? 'create' : 'update'} ${path}${o.validate ? ' (validated)' : ''}`], changesContent: true };
+export function fileChange(
+  path: string,
+  before: string | null,
+  after: string,
+  st: FileState,
+  o: WriteOptions,
+): { steps: Step[]; why: string[]; changesContent: boolean } {
+  if (before !== after)
+    return {
+      steps: [writeStep(path, after, o)],
+      why: [`${before === null ? 'create' : 'update'} ${path}${o.validate ? ' (validated)' : ''}`],
+      changesContent: true,
+    };
   const steps: Step[] = [];
   const why: string[] = [];
-  if (o.mode && !(st.mode !== undefined && parseInt(st.mode, 8) === parseInt(o.mode, 8))) (steps.push(exec(sh`chmod ${o.mode} -- ${path}`)), why.push(`mode ${st.mode} → ${o.mode}`));
+  if (o.mode && !(st.mode !== undefined && parseInt(st.mode, 8) === parseInt(o.mode, 8)))
+    (steps.push(exec(sh`chmod ${o.mode} -- ${path}`)), why.push(`mode ${st.mode} → ${o.mode}`));
   if ((o.owner && o.owner !== st.owner) || (o.group && o.group !== st.group)) {
     steps.push(exec(sh`chown ${(o.owner ?? '') + (o.group ? ':' + o.group : '')} -- ${path}`));
     why.push(`owner → ${o.owner ?? st.owner}:${o.group ?? st.group}`);
@@ -69,4 +85,6 @@ export const isSecretPath = (path: string) => /^\/etc\/apt\/auth\.conf(\.d\/.*)?
 
 /** The diff to show for `path`: the content itself, or for a secret file only that it changes. */
 export const shownDiff = (path: string, before: string | null, after: string) =>
-  isSecretPath(path) ? { path, before: before === null ? null : '(secret content)\n', after: '(secret content, changed)\n' } : { path, before, after };
+  isSecretPath(path)
+    ? { path, before: before === null ? null : '(secret content)\n', after: '(secret content, changed)\n' }
+    : { path, before, after };

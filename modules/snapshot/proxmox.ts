@@ -13,7 +13,10 @@ export class ProxmoxError extends RunnerError {}
 export class ProxmoxProvider implements SnapshotProvider {
   readonly label: string;
   readonly #secret: string;
-  constructor(private readonly c: ProxmoxConfig, host: string) {
+  constructor(
+    private readonly c: ProxmoxConfig,
+    host: string,
+  ) {
     this.label = `proxmox ${c.node}/qemu/${c.vmid}`;
     const secret = process.env[c.tokenSecretEnv];
     if (!secret) throw new ProxmoxError(`${host}: the Proxmox token secret is read from $${c.tokenSecretEnv}, which is not set`);
@@ -35,7 +38,8 @@ export class ProxmoxProvider implements SnapshotProvider {
       pinSha256: this.c.pinSha256,
     });
     if (res.status === 401) throw new ProxmoxError(`${this.label}: ${method} ${path}: 401 — token ${this.c.tokenId} rejected`);
-    if (res.status < 200 || res.status >= 300) throw new ProxmoxError(`${this.label}: ${method} ${path}: HTTP ${res.status} ${res.body.slice(0, 300)}`);
+    if (res.status < 200 || res.status >= 300)
+      throw new ProxmoxError(`${this.label}: ${method} ${path}: HTTP ${res.status} ${res.body.slice(0, 300)}`);
     return (JSON.parse(res.body) as { data: T }).data;
   }
 
@@ -46,7 +50,10 @@ export class ProxmoxProvider implements SnapshotProvider {
     const started = Date.now();
     let status: { status: string; exitstatus?: string } | undefined;
     while (Date.now() - started < limit) {
-      status = await this.#call<{ status: string; exitstatus?: string }>('GET', `/nodes/${encodeURIComponent(this.c.node)}/tasks/${encodeURIComponent(upid)}/status`);
+      status = await this.#call<{ status: string; exitstatus?: string }>(
+        'GET',
+        `/nodes/${encodeURIComponent(this.c.node)}/tasks/${encodeURIComponent(upid)}/status`,
+      );
       if (status.status === 'stopped') {
         if (status.exitstatus === 'OK') return;
         throw new ProxmoxError(`${this.label}: ${what} failed: task ${upid} ended with "${status.exitstatus}"`);

@@ -11,7 +11,10 @@ export class GovcError extends RunnerError {}
 export class VmwareProvider implements SnapshotProvider {
   readonly label: string;
   readonly #env: Record<string, string>;
-  constructor(private readonly c: VmwareConfig, host: string) {
+  constructor(
+    private readonly c: VmwareConfig,
+    host: string,
+  ) {
     this.label = `vmware ${c.vm}`;
     this.#env = { ...(c.env ?? {}) };
     if (c.passwordEnv) {
@@ -27,7 +30,10 @@ export class VmwareProvider implements SnapshotProvider {
     const { execa } = await import('execa'); // on first use: ~80 ms of start-up otherwise
     const r = await execa(bin, args, { env: this.#env, reject: false, stdin: 'ignore' });
     if (r.exitCode !== 0) {
-      const why = (r as { code?: string }).code === 'ENOENT' ? `${bin} not found (install govc or set snapshot.govc)` : `exit ${r.exitCode}: ${String(r.stderr).trim().split('\n').slice(-5).join(' | ')}`;
+      const why =
+        (r as { code?: string }).code === 'ENOENT'
+          ? `${bin} not found (install govc or set snapshot.govc)`
+          : `exit ${r.exitCode}: ${String(r.stderr).trim().split('\n').slice(-5).join(' | ')}`;
       throw new GovcError(`${this.label}: govc ${args[0]} failed: ${why}`);
     }
     return String(r.stdout);
@@ -35,7 +41,11 @@ export class VmwareProvider implements SnapshotProvider {
 
   async list(): Promise<SnapshotInfo[]> {
     const out = await this.#govc(['snapshot.tree', '-vm', this.c.vm, '-f']);
-    return out.split('\n').map((l) => l.trim()).filter(Boolean).map((path) => ({ name: path.split('/').at(-1)! }));
+    return out
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean)
+      .map((path) => ({ name: path.split('/').at(-1)! }));
   }
 
   async create(name: string, description: string): Promise<void> {

@@ -37,7 +37,10 @@ export interface UcwareGroup {
 }
 
 export class UcwareApiError extends RunnerError {
-  constructor(message: string, readonly code?: number) {
+  constructor(
+    message: string,
+    readonly code?: number,
+  ) {
     super(message);
   }
 }
@@ -83,7 +86,8 @@ export class UcwareApi {
   slots = () => this.call<UcwareSlot[]>('admin/slot', 'getAll');
   groups = async () => Object.values(await this.call<Record<string, UcwareGroup>>('admin/group', 'getAll'));
   deleteUser = (id: number) => this.call<unknown>('admin/user', 'deleteUser', [id]);
-  assignUserNumber = (userId: number, number: string, assign = true) => this.call<unknown>('admin/user', 'assignExtension', [userId, number, assign]);
+  assignUserNumber = (userId: number, number: string, assign = true) =>
+    this.call<unknown>('admin/user', 'assignExtension', [userId, number, assign]);
   newSlot = (slot: { deviceType: DeviceType; name: string; userId: number }) => this.call<UcwareSlot>('admin/slot', 'newSlot', [slot]);
   tickSlot = (slotId: number, number: string) => this.call<unknown>('admin/slot', 'assignExtension', [slotId, number]);
 }

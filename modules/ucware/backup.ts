@@ -57,8 +57,14 @@ export const ucwareBackup = defineModule<UcwareBackupParams, undefined, UcwareBa
       sh`cd ${hostDir} && { mysqldump --defaults-file=${p.mysqlDefaultsFile ?? '/etc/mysql/debian.cnf'} --single-transaction --routines --events --all-databases; echo $? > .dump-rc; } | gzip > mysql.sql.gz && test "$(cat .dump-rc)" = 0 && rm -f .dump-rc`,
     );
     const exist = await ctx.run(sh`for p in ${paths}; do if [ -e "$p" ]; then echo "+$p"; else echo "-$p"; fi; done`, { quiet: true });
-    const present = exist.stdout.split('\n').filter((l) => l.startsWith('+')).map((l) => l.slice(1));
-    const missing = exist.stdout.split('\n').filter((l) => l.startsWith('-')).map((l) => l.slice(1));
+    const present = exist.stdout
+      .split('\n')
+      .filter((l) => l.startsWith('+'))
+      .map((l) => l.slice(1));
+    const missing = exist.stdout
+      .split('\n')
+      .filter((l) => l.startsWith('-'))
+      .map((l) => l.slice(1));
     ctx.output(`archiving ${present.join(', ') || 'nothing'}`);
     if (present.length) await ctx.run(sh`cd / && tar -czf ${hostDir}/files.tar.gz ${present.map((x) => x.replace(/^\//, ''))}`);
     const sums = await ctx.run(sh`cd ${hostDir} && sha256sum -- *.gz && wc -c -- *.gz`, { quiet: true });
@@ -68,7 +74,11 @@ export const ucwareBackup = defineModule<UcwareBackupParams, undefined, UcwareBa
     for (const f of files) await fetchVerified(ctx, `${hostDir}/${f.name}`, join(dir, f.name), f.sha256);
     writePrivateFile(join(dir, 'SHA256SUMS'), files.map((f) => `${f.sha256}  ${f.name}\n`).join(''));
     ctx.report?.({ backups: files.map((f) => ({ path: join(dir, f.name), sha256: f.sha256, bytes: f.bytes })) });
-    return { changed: true, reason: `backup of ${files.map((f) => `${f.name} (${f.bytes} B)`).join(', ')} verified in ${dir}`, result: { dir, hostDir, files, missing } };
+    return {
+      changed: true,
+      reason: `backup of ${files.map((f) => `${f.name} (${f.bytes} B)`).join(', ')} verified in ${dir}`,
+      result: { dir, hostDir, files, missing },
+    };
   },
 });
 

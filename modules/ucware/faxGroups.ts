@@ -53,12 +53,19 @@ export const ucwareFaxGroups = defineModule<UcwareFaxGroupsParams, UcwareGroup[]
     const api = apiFor(ctx.host, p.api);
     for (const g of pl.result!.gaps) {
       if (g.kind === 'member' && g.groupId !== undefined) await api.call('admin/group', 'assignMember', [g.number, g.groupId]);
-      if (g.kind === 'create' && p.allowUnverified) await api.call(UNVERIFIED_METHODS.createGroup.path, UNVERIFIED_METHODS.createGroup.method, [g.group, g.title, 'fax']);
+      if (g.kind === 'create' && p.allowUnverified)
+        await api.call(UNVERIFIED_METHODS.createGroup.path, UNVERIFIED_METHODS.createGroup.method, [g.group, g.title, 'fax']);
     }
     const after = plan(p, await api.groups()).result!;
     if (after.manual.length) {
-      ctx.pending(`fax groups, in the admin client of ${ctx.host.name} (no API for this is known):\n${after.manual.map((m, i) => `${i + 1}. ${m}`).join('\n')}\nthen run configure-v5 again: it verifies through the API.`);
-      return { changed: after.gaps.length < pl.result!.gaps.length, reason: `PENDING: ${after.manual.length} manual step(s) for fax groups`, result: after };
+      ctx.pending(
+        `fax groups, in the admin client of ${ctx.host.name} (no API for this is known):\n${after.manual.map((m, i) => `${i + 1}. ${m}`).join('\n')}\nthen run configure-v5 again: it verifies through the API.`,
+      );
+      return {
+        changed: after.gaps.length < pl.result!.gaps.length,
+        reason: `PENDING: ${after.manual.length} manual step(s) for fax groups`,
+        result: after,
+      };
     }
     return { reason: 'fax groups as wanted (verified through admin/group getAll)', result: after };
   },
@@ -75,7 +82,9 @@ export function plan(p: UcwareFaxGroupsParams, groups: UcwareGroup[]): Plan<Ucwa
       manual.push(`Create a group of type "fax": name "${want.name}", title "${want.title}" (name and type cannot be changed later)`);
     } else if (g.type !== 'fax') {
       gaps.push({ kind: 'wrongType', group: want.name, type: g.type });
-      manual.push(`Group "${want.name}" exists with type "${g.type}", not "fax": create a fax group under another name and update the inventory`);
+      manual.push(
+        `Group "${want.name}" exists with type "${g.type}", not "fax": create a fax group under another name and update the inventory`,
+      );
       continue;
     }
     for (const n of want.numbers) {
@@ -88,9 +97,14 @@ export function plan(p: UcwareFaxGroupsParams, groups: UcwareGroup[]): Plan<Ucwa
       const ok = u && g && u.permissions.some((x) => x.permission === 'fax' && x.targetGroup === g.id);
       if (ok) continue;
       gaps.push({ kind: 'permission', group: want.name, userGroup: ug });
-      manual.push(`On user group "${ug}", add the permission "fax" on group "${want.name}" (its members will see every fax of these numbers)`);
+      manual.push(
+        `On user group "${ug}", add the permission "fax" on group "${want.name}" (its members will see every fax of these numbers)`,
+      );
     }
   }
   if (gaps.length === 0) return noop('fax groups as wanted (verified through admin/group getAll)', { gaps, manual });
-  return change(`${gaps.length} difference(s): ${manual.join('; ') || gaps.map((x) => `${x.kind} ${x.group}`).join(', ')}`, { steps: [], result: { gaps, manual } });
+  return change(`${gaps.length} difference(s): ${manual.join('; ') || gaps.map((x) => `${x.kind} ${x.group}`).join(', ')}`, {
+    steps: [],
+    result: { gaps, manual },
+  });
 }

@@ -70,7 +70,8 @@ export const ucwareMerge = defineModule<UcwareMergeParams, MergeFacts, UcwareMer
         if (seen.has(n)) throw new ParamError(`ucwareMerge: account "${n}" appears in more than one place of the desired state`);
         seen.add(n);
       }
-      if (m.remove.length === 0 && !m.slots?.length) throw new ParamError(`ucwareMerge: merge for "${m.keep}" removes nothing and adds no slot`);
+      if (m.remove.length === 0 && !m.slots?.length)
+        throw new ParamError(`ucwareMerge: merge for "${m.keep}" removes nothing and adds no slot`);
     }
   },
   facts: async (ctx, p) => {
@@ -129,7 +130,10 @@ export function plan(p: UcwareMergeParams, f: MergeFacts): Plan<UcwareMergeResul
   const byName = new Map(f.users.map((u) => [u.username, u]));
   for (const m of p.merges) {
     const keep = byName.get(m.keep);
-    if (!keep) throw new TaskFailed(`ucwareMerge: the account to keep, "${m.keep}", does not exist (users: ${f.users.map((u) => u.username).join(', ')})`);
+    if (!keep)
+      throw new TaskFailed(
+        `ucwareMerge: the account to keep, "${m.keep}", does not exist (users: ${f.users.map((u) => u.username).join(', ')})`,
+      );
     const has = new Set(numbersOf(keep));
     const gained: string[] = [];
     for (const r of m.remove) {
@@ -150,14 +154,19 @@ export function plan(p: UcwareMergeParams, f: MergeFacts): Plan<UcwareMergeResul
     const afterSlots = keptSlots.map((s) => ({ ...s, extensions: [...s.extensions] }));
     for (const s of m.slots ?? []) {
       const missing = s.numbers.filter((n) => !has.has(n));
-      if (missing.length) throw new TaskFailed(`ucwareMerge: slot "${s.name}" of ${m.keep} should carry ${missing.join(', ')}, which neither ${m.keep} nor the merged accounts have`);
+      if (missing.length)
+        throw new TaskFailed(
+          `ucwareMerge: slot "${s.name}" of ${m.keep} should carry ${missing.join(', ')}, which neither ${m.keep} nor the merged accounts have`,
+        );
       let slot = afterSlots.find((x) => x.name === s.name);
       if (!slot) {
         actions.push({ kind: 'slot', keep: m.keep, userId: keep.id, deviceType: s.deviceType, name: s.name });
         slot = { id: -1, deviceType: s.deviceType, name: s.name, userId: keep.id, extensions: [] };
         afterSlots.push(slot);
       } else if (slot.deviceType !== s.deviceType) {
-        throw new TaskFailed(`ucwareMerge: ${m.keep} has a slot "${s.name}" of type ${slot.deviceType}, the desired state says ${s.deviceType}; rename one of them`);
+        throw new TaskFailed(
+          `ucwareMerge: ${m.keep} has a slot "${s.name}" of type ${slot.deviceType}, the desired state says ${s.deviceType}; rename one of them`,
+        );
       }
       for (const n of s.numbers) {
         if (slot.extensions.includes(n)) continue;
@@ -169,7 +178,11 @@ export function plan(p: UcwareMergeParams, f: MergeFacts): Plan<UcwareMergeResul
       diff.push({
         path: `ucware:user/${m.keep}`,
         before: userText(keep, f.slots),
-        after: userText({ ...keep, extensions: [...(keep.extensions ?? []), ...gained.map((number) => ({ number }))] }, afterSlots, keep.id),
+        after: userText(
+          { ...keep, extensions: [...(keep.extensions ?? []), ...gained.map((number) => ({ number }))] },
+          afterSlots,
+          keep.id,
+        ),
       });
     }
   }
@@ -187,7 +200,10 @@ export function duplicates(users: UcwareUser[]): string[][] {
   const join = (a: string, b: string) => parent.set(find(a), find(b));
   const seen = new Map<string, string>();
   for (const u of users) {
-    const keys = [u.email ? `mail:${u.email.toLowerCase()}` : '', u.firstName || u.lastName ? `name:${`${u.firstName ?? ''} ${u.lastName ?? ''}`.trim().toLowerCase()}` : ''].filter(Boolean);
+    const keys = [
+      u.email ? `mail:${u.email.toLowerCase()}` : '',
+      u.firstName || u.lastName ? `name:${`${u.firstName ?? ''} ${u.lastName ?? ''}`.trim().toLowerCase()}` : '',
+    ].filter(Boolean);
     for (const k of keys) {
       const other = seen.get(k);
       if (other) join(u.username, other);

@@ -74,14 +74,23 @@ async function gather(ctx: ModuleContext, p: UcwarePreflightParams): Promise<Pre
   const q = { quiet: true, okExitCodes: 'any' as const };
   const osText = (await ctx.run('cat /etc/os-release', q)).stdout;
   const osRelease = Object.fromEntries(
-    osText.split('\n').map((l) => /^([A-Z_]+)=("?)(.*)\2$/.exec(l.trim())).filter((m): m is RegExpExecArray => !!m).map((m) => [m[1]!, m[3]!]),
+    osText
+      .split('\n')
+      .map((l) => /^([A-Z_]+)=("?)(.*)\2$/.exec(l.trim()))
+      .filter((m): m is RegExpExecArray => !!m)
+      .map((m) => [m[1]!, m[3]!]),
   );
   const packages = parseDpkgQuery((await ctx.run(dpkgQueryCommand(['ucware', 'ucware-core']), q)).stdout);
   const listFile = p.listFile ?? '/etc/apt/sources.list.d/ucware.list';
   const lr = await ctx.run(sh`cat -- ${listFile}`, q);
   const audit = (await ctx.run('dpkg --audit 2>&1', q)).stdout.trim();
   // dpkg and apt hold fcntl locks: /proc/locks names the inode and the holder's pid.
-  const lockOut = (await ctx.run(sh`for f in ${LOCKS}; do [ -e "$f" ] && echo "F $f $(stat -c %i "$f")"; done; cat /proc/locks; for p in /proc/[0-9]*; do echo "P \${p#/proc/} $(cat $p/comm 2>/dev/null)"; done`, q)).stdout;
+  const lockOut = (
+    await ctx.run(
+      sh`for f in ${LOCKS}; do [ -e "$f" ] && echo "F $f $(stat -c %i "$f")"; done; cat /proc/locks; for p in /proc/[0-9]*; do echo "P \${p#/proc/} $(cat $p/comm 2>/dev/null)"; done`,
+      q,
+    )
+  ).stdout;
   const df = (await ctx.run('df -Pm / /var', q)).stdout;
   const repos: PreflightFacts['repos'] = [];
   for (const line of (lr.stdout ?? '').split('\n')) {
@@ -125,7 +134,11 @@ export function judge(p: UcwarePreflightParams, f: PreflightFacts): Check[] {
   const want = p.expectRelease ?? ['18.04'];
   const rel = f.osRelease.VERSION_ID ?? '?';
   const c: Check[] = [];
-  c.push({ name: 'release', ok: want.includes(rel), detail: `${f.osRelease.PRETTY_NAME ?? f.osRelease.ID ?? '?'} (VERSION_ID ${rel}; expected ${want.join(' or ')})` });
+  c.push({
+    name: 'release',
+    ok: want.includes(rel),
+    detail: `${f.osRelease.PRETTY_NAME ?? f.osRelease.ID ?? '?'} (VERSION_ID ${rel}; expected ${want.join(' or ')})`,
+  });
   for (const name of ['ucware', 'ucware-core']) {
     const pkg = f.packages[name];
     const ok = !!pkg?.installed && (pkg.version === series || pkg.version.startsWith(`${series}.`)) && !pkg.broken;
@@ -133,24 +146,57 @@ export function judge(p: UcwarePreflightParams, f: PreflightFacts): Check[] {
   }
   const listFile = p.listFile ?? '/etc/apt/sources.list.d/ucware.list';
   const line = f.list?.split('\n').find((l) => /^\s*deb\s/.test(l) && l.includes(`ucware-${series}`));
-  c.push({ name: 'ucware.list', ok: !!line, detail: f.list === null ? `${listFile} missing` : line ? line.trim() : `no active line with ucware-${series} in ${listFile}` });
+  c.push({
+    name: 'ucware.list',
+    ok: !!line,
+    detail: f.list === null ? `${listFile} missing` : line ? line.trim() : `no active line with ucware-${series} in ${listFile}`,
+  });
   c.push({ name: 'dpkg healthy', ok: f.audit === '', detail: f.audit === '' ? 'dpkg --audit clean' : lastLine(f.audit) });
-  c.push({ name: 'no apt/dpkg lock', ok: f.locks.length === 0, detail: f.locks.length === 0 ? 'no lock held' : f.locks.map((l) => `${l.path} held by ${l.comm} (pid ${l.pid})`).join('; ') });
+  c.push({
+    name: 'no apt/dpkg lock',
+    ok: f.locks.length === 0,
+    detail: f.locks.length === 0 ? 'no lock held' : f.locks.map((l) => `${l.path} held by ${l.comm} (pid ${l.pid})`).join('; '),
+  });
   const min = { root: p.minFreeMb?.root ?? 2048, var: p.minFreeMb?.var ?? 2048 };
-  for (const [mount, need] of [['/', min.root], ['/var', min.var]] as const) {
+  for (const [mount, need] of [
+    ['/', min.root],
+    ['/var', min.var],
+  ] as const) {
     const have = f.freeMb[mount] ?? f.freeMb['/'];
     c.push({ name: `free space ${mount}`, ok: have !== undefined && have >= need, detail: `${have ?? '?'} MiB free, need ${need}` });
   }
-  c.push({ name: 'repository reachable', ok: f.repos.length > 0 && f.repos.every((r) => r.ok), detail: f.repos.length ? f.repos.map((r) => `${r.uri}: ${r.detail}`).join('; ') : 'no deb line to test' });
+  c.push({
+    name: 'repository reachable',
+    ok: f.repos.length > 0 && f.repos.every((r) => r.ok),
+    detail: f.repos.length ? f.repos.map((r) => `${r.uri}: ${r.detail}`).join('; ') : 'no deb line to test',
+  });
   c.push({ name: 'mysql via debian.cnf', ok: f.mysql.ok, detail: f.mysql.detail });
-  c.push({ name: 'v5 licence file', ok: f.licenceOnController === true, detail: p.licenceFile ? `${p.licenceFile}${f.licenceOnController ? '' : ' not found on the controller'}` : 'no licenceFile set for this host' });
+  c.push({
+    name: 'v5 licence file',
+    ok: f.licenceOnController === true,
+    detail: p.licenceFile
+      ? `${p.licenceFile}${f.licenceOnController ? '' : ' not found on the controller'}`
+      : 'no licenceFile set for this host',
+  });
   const snap = p.snapshot;
-  c.push({ name: 'snapshot provider', ok: !!snap, detail: !snap ? 'none configured (set snapshot, or { provider: "none", waiver } to waive)' : snap.provider === 'none' ? `WAIVED: ${snap.waiver}` : snap.provider });
+  c.push({
+    name: 'snapshot provider',
+    ok: !!snap,
+    detail: !snap
+      ? 'none configured (set snapshot, or { provider: "none", waiver } to waive)'
+      : snap.provider === 'none'
+        ? `WAIVED: ${snap.waiver}`
+        : snap.provider,
+  });
   const bad = unsupportedDevices(p.devices ?? []);
   c.push({
     name: 'v5 compatibility',
     ok: p.compatibilityConfirmed === true && bad.length === 0,
-    detail: bad.length ? `unsupported in v5: ${bad.join(', ')}` : p.compatibilityConfirmed ? 'confirmed by the operator' : `not confirmed: check and set compatibilityConfirmed: true — ${compatibilityChecklist().join(' · ')}`,
+    detail: bad.length
+      ? `unsupported in v5: ${bad.join(', ')}`
+      : p.compatibilityConfirmed
+        ? 'confirmed by the operator'
+        : `not confirmed: check and set compatibilityConfirmed: true — ${compatibilityChecklist().join(' · ')}`,
   });
   return c;
 }

@@ -53,14 +53,19 @@ export const ucwareReport = defineModule<UcwareReportParams, Record<string, stri
   },
   plan: (p) => change(`write ${join(p.dir, 'upgrade-report.md')}`, { steps: [] }),
   apply: async (ctx, params, diffs) => {
-    const p = { ...params, conffiles: params.conffiles.map((c) => ({ ...c, leftovers: c.leftovers.map((l) => ({ ...l, diff: diffs[l.path] || l.diff })) })) };
+    const p = {
+      ...params,
+      conffiles: params.conffiles.map((c) => ({ ...c, leftovers: c.leftovers.map((l) => ({ ...l, diff: diffs[l.path] || l.diff })) })),
+    };
     const file = writeReport(ctx.host.name, p);
     const text = renderReport(ctx.host.name, p);
     for (const l of summaryLines(p)) ctx.output(l);
     ctx.report?.({
       versionsBefore: p.before,
       versionsAfter: p.after,
-      conffiles: p.conffiles.map((c) => (c.secret ? { path: c.path, secret: true } : { path: c.path, diff: c.leftovers.map((l) => l.diff ?? '').join('\n') || undefined })),
+      conffiles: p.conffiles.map((c) =>
+        c.secret ? { path: c.path, secret: true } : { path: c.path, diff: c.leftovers.map((l) => l.diff ?? '').join('\n') || undefined },
+      ),
       snapshots: p.snapshots,
       ...(p.rollbackCommand ? { rollbackCommand: p.rollbackCommand } : {}),
     });
@@ -81,7 +86,10 @@ export function summaryLines(p: UcwareReportParams): string[] {
 
 /** Pure: the Markdown report. */
 export function renderReport(host: string, p: UcwareReportParams): string {
-  const v = (r: Record<string, string | null>) => Object.entries(r).map(([k, x]) => `${k} ${x ?? 'absent'}`).join(', ') || 'unknown';
+  const v = (r: Record<string, string | null>) =>
+    Object.entries(r)
+      .map(([k, x]) => `${k} ${x ?? 'absent'}`)
+      .join(', ') || 'unknown';
   const lines = [
     `# UCware upgrade report: ${host}`,
     '',
@@ -90,18 +98,34 @@ export function renderReport(host: string, p: UcwareReportParams): string {
     `- backup: ${p.backupDir ?? 'none taken in this run'}`,
     `- snapshots: ${p.snapshots.join(', ') || 'none'}`,
     ...(p.rollbackCommand ? [`- roll back: \`${p.rollbackCommand}\``] : []),
-    `- time per phase: ${Object.entries(p.phases).map(([k, s]) => `${k} ${s.toFixed(1)} s`).join(', ') || '-'}`,
+    `- time per phase: ${
+      Object.entries(p.phases)
+        .map(([k, s]) => `${k} ${s.toFixed(1)} s`)
+        .join(', ') || '-'
+    }`,
     '',
     '## Configuration files kept',
   ];
   if (p.conffiles.length === 0) lines.push('', 'none recorded');
   for (const c of p.conffiles) {
-    lines.push('', `### ${c.path}`, '', c.secret ? 'kept and changed; marked secret, so its contents are not shown.' : c.leftovers.length ? 'The package shipped a different version, left beside it:' : 'kept; no leftover from the packages.');
+    lines.push(
+      '',
+      `### ${c.path}`,
+      '',
+      c.secret
+        ? 'kept and changed; marked secret, so its contents are not shown.'
+        : c.leftovers.length
+          ? 'The package shipped a different version, left beside it:'
+          : 'kept; no leftover from the packages.',
+    );
     if (c.secret) continue;
     for (const l of c.leftovers) lines.push('', `- \`${l.path}\``, ...(l.diff ? ['', '```diff', l.diff.trimEnd(), '```'] : []));
   }
   lines.push('', '## Pending manual steps', '', ...(p.pending.length ? p.pending.map((x) => `- ${x}`) : ['none']), '');
-  lines.push('The whole fleet, with timelines and every host of this run: `report.html` in the run\'s log folder (`logs/<run>/report.html`, printed after the recap).', '');
+  lines.push(
+    "The whole fleet, with timelines and every host of this run: `report.html` in the run's log folder (`logs/<run>/report.html`, printed after the recap).",
+    '',
+  );
   return lines.join('\n');
 }
 

@@ -61,7 +61,6 @@ const USAGE = `usage: run <playbook> <inventory> [options]
                          certificate checks off (refused without it; said in the recap)
   -h, --help`;
 
-
 /** `--to before-ucware-5`: options the playbook declares (`params`) become extra vars. */
 function splitPlaybookParams(argv: string[]): { rest: string[]; params: Record<string, string | true> } {
   const rest: string[] = [];
@@ -150,7 +149,8 @@ function refuseRepeats(args: string[]): void {
     const spec = OPTIONS[t.name as keyof typeof OPTIONS] as { multiple?: boolean };
     if (spec.multiple) continue;
     const prev = seen.get(t.name);
-    if (prev !== undefined) throw new UsageError(`--${t.name} given twice (${prev} and ${t.rawName}${t.value !== undefined ? ` ${t.value}` : ''}): give it once`);
+    if (prev !== undefined)
+      throw new UsageError(`--${t.name} given twice (${prev} and ${t.rawName}${t.value !== undefined ? ` ${t.value}` : ''}): give it once`);
     seen.set(t.name, `${t.rawName}${t.value !== undefined ? ` ${t.value}` : ''}`);
   }
 }
@@ -208,12 +208,14 @@ async function passwords(v: Values): Promise<{ sshPassword?: string; becomePassw
   let sshPassword: string | undefined;
   if (v['ask-pass']) {
     sshPassword = await askSecret('SSH password: ');
-    if (sshPassword === undefined) throw new UsageError('--ask-pass needs a terminal; without one, name an env var in the inventory (passwordEnv)');
+    if (sshPassword === undefined)
+      throw new UsageError('--ask-pass needs a terminal; without one, name an env var in the inventory (passwordEnv)');
   }
   let becomePassword: string | undefined;
   if (v['ask-become-pass']) {
     becomePassword = await askSecret('BECOME password: ');
-    if (becomePassword === undefined) throw new UsageError('--ask-become-pass needs a terminal; without one, name an env var in the inventory (becomePasswordEnv)');
+    if (becomePassword === undefined)
+      throw new UsageError('--ask-become-pass needs a terminal; without one, name an env var in the inventory (becomePasswordEnv)');
   }
   return { sshPassword, becomePassword };
 }
@@ -257,7 +259,8 @@ function cfgInventory(cfg: AnsibleCfg): string | undefined {
 }
 
 async function main(args: string[]): Promise<number> {
-  if (args[0] === 'init' || args[0] === 'completion' || args[0] === '__complete') return (await import('./subcommands.ts')).runSubcommand(args[0], args.slice(1));
+  if (args[0] === 'init' || args[0] === 'completion' || args[0] === '__complete')
+    return (await import('./subcommands.ts')).runSubcommand(args[0], args.slice(1));
   const adhoc = args[0] === 'exec' ? (await import('./exec.ts')).parseExec(args.slice(1)) : undefined;
   const { rest: argv, params: playbookParams } = splitPlaybookParams(adhoc?.args ?? args);
   refuseRepeats(argv);
@@ -265,7 +268,10 @@ async function main(args: string[]): Promise<number> {
   const cfg = readAnsibleCfg();
   const defaults = cfgDefaults(cfg);
   const fromCfg = cfgInventory(cfg);
-  const wantsInventory = positionals[0] === 'inventory' ? positionals.length === 1 : !v['list-tasks'] && positionals[0] !== 'doc' && positionals.length === (v['list-hosts'] ? 0 : 1);
+  const wantsInventory =
+    positionals[0] === 'inventory'
+      ? positionals.length === 1
+      : !v['list-tasks'] && positionals[0] !== 'doc' && positionals.length === (v['list-hosts'] ? 0 : 1);
   if (wantsInventory && fromCfg) positionals.push(fromCfg);
   const extraVars = extraVarsOf(v.extra);
   if (v.help) {

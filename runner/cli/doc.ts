@@ -59,40 +59,28 @@ export function moduleFiles(dir = MODULE_DIR): { name: string; file: string }[] 
 }
 
 /** Parses one module file. Pure over the source text (given the compiler). */
-export async function moduleDoc(file: string, name = basename(file, '.ts')): Promise<ModuleDoc> {
-  const t = await ts();
-  const text = readFileSync(file, 'utf8');
-  const sf = t.createSourceFile(file, text, t.ScriptTarget.Latest, true);
-  const interfaces = new Map<string, import('typescript').InterfaceDeclaration>();
-  let head: { description: string; examples: string[] } | undefined;
-  let typeArgs: string[] = [];
+type Ts = TS;
 
-  const jsdocOf = (node: import('typescript').Node) => {
-    const docs = (node as unknown as { jsDoc?: import('typescript').JSDoc[] }).jsDoc ?? [];
-    const d = docs.at(-1);
-    const description = d ? (typeof d.comment === 'string' ? d.comment : t.getTextOfJSDocComment(d.comment) ?? '') : '';
-    const tags = (d?.tags ?? []).map((tag) => ({ name: tag.tagName.text, text: typeof tag.comment === 'string' ? tag.comment : t.getTextOfJSDocComment(tag.comment) ?? '' }));
-    return { description: description.trim(), tags };
-  };
-
-  // the module's TSDoc: the comment at the top of the file (before the imports), as the house style puts it
+/** The module's TSDoc: the comment at the top of the file (before the imports), as the house style puts it. */
+function fileHead(t: Ts, text: string): { description: string; examples: string[] } | undefined {
   const first = t.getLeadingCommentRanges(text, 0)?.find((c) => text.slice(c.pos, c.pos + 3) === '/**');
-  if (first) {
-    const body = text.slice(first.pos + 3, first.end - 2).split('\n').map((l) => l.replace(/^\s*\* ?/, '')).join('\n');
-    const [desc = '', ...rest] = body.split(/^@example\s*$/m);
-    head = { description: desc.trim(), examples: rest.map((e) => e.replace(/^@\w+[\s\S]*$/m, '').trim()).filter(Boolean) };
-  }
+  if (!first) return undefined;
+  const body = text
+    .slice(first.pos + 3, first.end - 2)
+    .split('\n')
+    .map((l) => l.replace(/^\s*\* ?/, ''))
+    .join('\n');
+  const [desc = '', ...rest] = body.split(/^@example\s*$/m);
+  return { description: desc.trim(), examples: rest.map((e) => e.replace(/^@\w+[\s\S]*$/m, '').trim()).filter(Boolean) };
+}
 
-  const visit = (node: import('typescript').Node) => {
-    if (t.isInterfaceDeclaration(node)) interfaces.set(node.name.text, node);
-    if (t.isCallExpression(node) && t.isIdentifier(node.expression) && node.expression.text === 'defineModule' && node.typeArguments) {
-      const decl = node.parent && t.isVariableDeclaration(node.parent) ? node.parent.name.getText(sf) : undefined;
-      if (!decl || decl === name) typeArgs = node.typeArguments.map((a) => a.getText(sf));
-    }
-    t.forEachChild(node, visit);
-  };
-  visit(sf);
-  // interfaces of the files it imports from (e.g. ./facts/sources.ts), for one level of nesting
+/** Interfaces of the files a module imports from (e.g. ./facts/sources.ts), for one level of nesting. */
+function importedInterfaces(
+  t: Ts,
+  sf: import('typescript').SourceFile,
+  file: string,
+  interfaces: Map<string, import('typescript').InterfaceDeclaration>,
+): void {
   for (const st of sf.statements) {
     if (!t.isImportDeclaration(st) && !t.isExportDeclaration(st)) continue;
     const spec = st.moduleSpecifier && t.isStringLiteral(st.moduleSpecifier) ? st.moduleSpecifier.text : undefined;
@@ -106,6 +94,38 @@ export async function moduleDoc(file: string, name = basename(file, '.ts')): Pro
     };
     walk(dsf);
   }
+}
+
+export async function moduleDoc(file: string, name = basename(file, '.ts')): Promise<ModuleDoc> {
+  const t = await ts();
+  const text = readFileSync(file, 'utf8');
+  const sf = t.createSourceFile(file, text, t.ScriptTarget.Latest, true);
+  const interfaces = new Map<string, import('typescript').InterfaceDeclaration>();
+  let typeArgs: string[] = [];
+
+  const jsdocOf = (node: import('typescript').Node) => {
+    const docs = (node as unknown as { jsDoc?: import('typescript').JSDoc[] }).jsDoc ?? [];
+    const d = docs.at(-1);
+    const description = d ? (typeof d.comment === 'string' ? d.comment : (t.getTextOfJSDocComment(d.comment) ?? '')) : '';
+    const tags = (d?.tags ?? []).map((tag) => ({
+      name: tag.tagName.text,
+      text: typeof tag.comment === 'string' ? tag.comment : (t.getTextOfJSDocComment(tag.comment) ?? ''),
+    }));
+    return { description: description.trim(), tags };
+  };
+
+  const head = fileHead(t, text);
+
+  const visit = (node: import('typescript').Node) => {
+    if (t.isInterfaceDeclaration(node)) interfaces.set(node.name.text, node);
+    if (t.isCallExpression(node) && t.isIdentifier(node.expression) && node.expression.text === 'defineModule' && node.typeArguments) {
+      const decl = node.parent && t.isVariableDeclaration(node.parent) ? node.parent.name.getText(sf) : undefined;
+      if (!decl || decl === name) typeArgs = node.typeArguments.map((a) => a.getText(sf));
+    }
+    t.forEachChild(node, visit);
+  };
+  visit(sf);
+  importedInterfaces(t, sf, file, interfaces);
 
   const members = (typeName: string | undefined, depth = 0): ParamDoc[] => {
     const i = typeName ? interfaces.get(typeName) : undefined;
@@ -129,11 +149,22 @@ export async function moduleDoc(file: string, name = basename(file, '.ts')): Pro
   const description = head?.description ?? '';
   const checkMode = /checkMode:\s*'none'/.test(text) ? 'none' : 'full';
   return {
-    name, file, description, checkMode, diff: /\bdiff(\s*:|\.push\()/.test(text),
-    summary: shorten(description.split(/\n\s*\n/)[0]?.split(/(?<=\.)\s|:\n/)[0]?.replace(/\s+/g, ' ') ?? ''),
+    name,
+    file,
+    description,
+    checkMode,
+    diff: /\bdiff(\s*:|\.push\()/.test(text),
+    summary: shorten(
+      description
+        .split(/\n\s*\n/)[0]
+        ?.split(/(?<=\.)\s|:\n/)[0]
+        ?.replace(/\s+/g, ' ') ?? '',
+    ),
     examples: head?.examples ?? [],
-    paramsType, params: members(paramsType),
-    resultType, result: members(resultType),
+    paramsType,
+    params: members(paramsType),
+    resultType,
+    result: members(resultType),
   };
 }
 
@@ -154,12 +185,17 @@ const wrap = (s: string, indent: string, width = 100) => {
 
 export function formatDoc(d: ModuleDoc): string[] {
   const out = [`${d.name} — ${d.file.replace(process.cwd() + '/', '')}`, ''];
-  for (const para of d.description.split(/\n\s*\n/)) out.push(...(para.split('\n').some((l) => /^\s*- /.test(l)) ? para.split('\n').map((l) => '  ' + l.trim()) : wrap(para, '  ')), '');
-  out.push(`  Check mode: ${d.checkMode === 'none' ? 'not supported (the task is skipped under --check)' : 'supported (--check plans without changing anything)'}`);
+  for (const para of d.description.split(/\n\s*\n/))
+    out.push(...(para.split('\n').some((l) => /^\s*- /.test(l)) ? para.split('\n').map((l) => '  ' + l.trim()) : wrap(para, '  ')), '');
+  out.push(
+    `  Check mode: ${d.checkMode === 'none' ? 'not supported (the task is skipped under --check)' : 'supported (--check plans without changing anything)'}`,
+  );
   out.push(`  Diff: ${d.diff ? 'yes (--diff shows the planned change)' : 'no'}`, '');
   const rows = (ps: ParamDoc[], indent: string, required: boolean) => {
     for (const p of ps) {
-      out.push(`${indent}${p.name}${p.optional ? '?' : ''}: ${p.type}${p.default !== undefined ? `   [default: ${p.default}]` : p.optional || !required ? '' : '   (required)'}`);
+      out.push(
+        `${indent}${p.name}${p.optional ? '?' : ''}: ${p.type}${p.default !== undefined ? `   [default: ${p.default}]` : p.optional || !required ? '' : '   (required)'}`,
+      );
       if (p.description) out.push(...wrap(p.description, indent + '    '));
       if (p.fields) rows(p.fields, indent + '    ', required);
     }
@@ -183,7 +219,11 @@ export function formatDoc(d: ModuleDoc): string[] {
  * The `run doc [module]` command; returns the exit code. Lists the packaged modules and, beside
  * them, the user's own: those under `modules/` of the working directory (a name of theirs wins).
  */
-export async function printDoc(name: string | undefined, write: (line: string) => void = console.log, ownDir = resolve('modules')): Promise<number> {
+export async function printDoc(
+  name: string | undefined,
+  write: (line: string) => void = console.log,
+  ownDir = resolve('modules'),
+): Promise<number> {
   const own = ownDir === MODULE_DIR ? [] : moduleFiles(ownDir);
   const mods = [...own, ...moduleFiles()];
   if (!name) {

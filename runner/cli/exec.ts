@@ -28,15 +28,24 @@ interface AdhocResult {
 
 /** Pure: the command always runs (an ad-hoc command cannot know its effect), its output is the result. */
 export function plan(p: AdhocParams): Plan<AdhocResult> {
-  const report = (r: ExecResult) => ({ result: { stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode }, reason: `ran: ${p.line.slice(0, 80)}` });
+  const report = (r: ExecResult) => ({
+    result: { stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode },
+    reason: `ran: ${p.line.slice(0, 80)}`,
+  });
   return change(`run ${p.line.slice(0, 80)}`, { steps: [exec(p.line, { report, keepOnFailure: true })] });
 }
 
-const adhoc = defineModule<AdhocParams, undefined, AdhocResult>({ name: 'exec', checkMode: 'none', summary: (p) => p.line.slice(0, 60), plan });
+const adhoc = defineModule<AdhocParams, undefined, AdhocResult>({
+  name: 'exec',
+  checkMode: 'none',
+  summary: (p) => p.line.slice(0, 60),
+  plan,
+});
 
 /** The words after `--` as one remote line: one word is a shell line, several are quoted argv. */
 export function commandLine(words: string[]): string {
-  if (!words.length || words.every((w) => !w.trim())) throw new UsageError('run exec: no command after "--" (run exec INV --limit HOSTS -- CMD…)');
+  if (!words.length || words.every((w) => !w.trim()))
+    throw new UsageError('run exec: no command after "--" (run exec INV --limit HOSTS -- CMD…)');
   return words.length === 1 ? words[0]! : words.map(quote).join(' ');
 }
 
@@ -50,6 +59,8 @@ export function parseExec(args: string[]): { args: string[]; playbook: Playbook 
   const before = args.slice(0, sep);
   const become = before.some((a) => a === '-b' || a === '--become');
   const line = commandLine(args.slice(sep + 1));
-  const pb = playbook({ name: 'exec', description: `ad-hoc: ${line.slice(0, 60)}` }, [adhoc({ line }, { name: line.slice(0, 80), become })]);
+  const pb = playbook({ name: 'exec', description: `ad-hoc: ${line.slice(0, 60)}` }, [
+    adhoc({ line }, { name: line.slice(0, 80), become }),
+  ]);
   return { args: before.filter((a) => a !== '-b' && a !== '--become'), playbook: pb };
 }

@@ -31,7 +31,8 @@ interface PackageJson {
 
 export async function initMain(args: string[], write: (l: string) => void = console.log): Promise<number> {
   const { values: v, positionals } = parseArgs({
-    args, allowPositionals: true,
+    args,
+    allowPositionals: true,
     options: { inventory: { type: 'string' }, ucware: { type: 'boolean' }, from: { type: 'string' } },
   });
   if (positionals.length > 1) throw new UsageError('run init [DIR] [--inventory ts|yaml] [--ucware] [--from SPEC]');
@@ -74,7 +75,14 @@ export async function initMain(args: string[], write: (l: string) => void = cons
 function completePackageJson(dest: string, spec: string, s: t.Scaffold): string {
   const file = join(dest, 'package.json');
   const had = existsSync(file);
-  const pkg: PackageJson = had ? (JSON.parse(readFileSync(file, 'utf8')) as PackageJson) : { name: basename(dest).toLowerCase().replace(/[^a-z0-9._-]/g, '-'), private: true };
+  const pkg: PackageJson = had
+    ? (JSON.parse(readFileSync(file, 'utf8')) as PackageJson)
+    : {
+        name: basename(dest)
+          .toLowerCase()
+          .replace(/[^a-z0-9._-]/g, '-'),
+        private: true,
+      };
   const added: string[] = [];
   const current = pkg.dependencies?.[t.PKG] ?? pkg.devDependencies?.[t.PKG];
   if (current === undefined || isBareRegistry(current)) {
@@ -125,7 +133,9 @@ export function installedSpec(dest: string): string {
     if (resolved && !isBareRegistry(resolved) && !resolved.startsWith('https://registry.')) return rebase(resolved, dir, dest);
   }
   if (existsSync(join(root, '.git')) && !root.includes('/node_modules/')) return rebase(`file:${root}`, process.cwd(), dest);
-  throw new UsageError(`cannot tell where ${t.PKG} was installed from; say it: run init --from ../${t.PKG}-0.1.0.tgz (a tarball path, file: path or git URL)`);
+  throw new UsageError(
+    `cannot tell where ${t.PKG} was installed from; say it: run init --from ../${t.PKG}-0.1.0.tgz (a tarball path, file: path or git URL)`,
+  );
 }
 
 function upFrom(dir: string): string[] {

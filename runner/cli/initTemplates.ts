@@ -10,7 +10,8 @@ export interface Scaffold {
   ucware: boolean;
 }
 
-export const inventoryFile = (s: Scaffold) => (s.ucware ? 'inventory/fleet.ts' : s.inventory === 'ts' ? 'inventory/hosts.ts' : 'inventory/hosts.yml');
+export const inventoryFile = (s: Scaffold) =>
+  s.ucware ? 'inventory/fleet.ts' : s.inventory === 'ts' ? 'inventory/hosts.ts' : 'inventory/hosts.yml';
 
 /** npm scripts: `run` here is the package's bin in node_modules/.bin, never fetched. */
 export function scripts(s: Scaffold): Record<string, string> {
@@ -26,7 +27,10 @@ export function scripts(s: Scaffold): Record<string, string> {
 export const tsconfig = () =>
   JSON.stringify({ extends: `${PKG}/tsconfig.base.json`, include: ['playbooks', 'inventory', 'modules', 'tests'] }, null, 2) + '\n';
 
-export const gitignore = () => ['node_modules/', '# run writes these: per-host logs and journals, backups, caches', 'logs/', 'backups/', '.cache/', '*.tgz', ''].join('\n');
+export const gitignore = () =>
+  ['node_modules/', '# run writes these: per-host logs and journals, backups, caches', 'logs/', 'backups/', '.cache/', '*.tgz', ''].join(
+    '\n',
+  );
 
 export const vars = () => `/**
  * Your host variables, typed: inventories that set them and playbooks that read them are

@@ -10,16 +10,22 @@ import { graphInventory, listInventory, pyJson } from '../inventory/listJson.ts'
 import { loadInventory } from '../inventory/load.ts';
 import type { Vault } from '../inventory/vault.ts';
 
-export async function inventoryCommand(args: string[], o: { list?: boolean; graph?: boolean; host?: string }, vault: Vault): Promise<number> {
+export async function inventoryCommand(
+  args: string[],
+  o: { list?: boolean; graph?: boolean; host?: string },
+  vault: Vault,
+): Promise<number> {
   const modes = [o.list, o.graph, o.host !== undefined].filter(Boolean).length;
   if (modes !== 1) throw new UsageError('run inventory needs exactly one of --list, --graph [GROUP], --host NAME');
   const [file, group, ...extra] = args;
-  if (!file || extra.length || (group && !o.graph)) throw new UsageError('usage: run inventory <inventory> --list | --graph [GROUP] | --host NAME');
+  if (!file || extra.length || (group && !o.graph))
+    throw new UsageError('usage: run inventory <inventory> --list | --graph [GROUP] | --host NAME');
   const inv = await ansibleView(file, vault);
   const out = (text: string) => process.stdout.write(mask(text) + (text.endsWith('\n') ? '' : '\n'));
   if (o.list) out(pyJson(listInventory(inv)));
   else if (o.graph) {
-    if (group && !inv.data.groups.has(group)) throw new UsageError(`--graph: no group "${group}" (Pattern must be valid group name when using --graph)`);
+    if (group && !inv.data.groups.has(group))
+      throw new UsageError(`--graph: no group "${group}" (Pattern must be valid group name when using --graph)`);
     out(graphInventory(inv, group));
   } else {
     const h = inv.data.hosts.get(o.host!) ?? inv.data.getHost(o.host!);

@@ -54,7 +54,12 @@ function inDir(ref: string, dir: string): string | undefined {
   return undefined;
 }
 
-const tsIn = (dir: string) => (existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.ts')).sort() : []);
+const tsIn = (dir: string) =>
+  existsSync(dir)
+    ? readdirSync(dir)
+        .filter((f) => f.endsWith('.ts'))
+        .sort()
+    : [];
 
 /** Every playbook name a user can type: the declared names in their playbooks/, then the packaged ones. */
 export function playbookNames(dir = 'playbooks'): string[] {

@@ -76,21 +76,55 @@ function strategyOf(hosts: Host[], channel?: 'persistent' | 'exec'): string {
   return `mixed (${each.map(([h, c]) => `${h}: ${c}`).join(', ')})`;
 }
 
-export async function runPlaybook(o: RunOptions): Promise<RunResult> {
-  const write = o.write ?? ((l: string) => process.stdout.write(mask(l) + '\n'));
-  const { file: playbookFile, playbook } = typeof o.playbook === 'string' ? await loadPlaybook(o.playbook) : { file: '(command line)', playbook: o.playbook };
-  const inventory = await loadInventory(o.inventory, { vault: o.vault, defaults: o.inventoryDefaults });
-  for (const w of inventory.warnings) write(`warning: ${w}`);
+/** The playbook's declared `--options`: none unknown, every required one given. */
+function checkParams(playbook: Playbook, o: RunOptions): void {
   const declared = playbook.options.params ?? {};
-  const accepts = Object.keys(declared).map((k) => `--${k}`).join(', ') || 'none';
+  const accepts =
+    Object.keys(declared)
+      .map((k) => `--${k}`)
+      .join(', ') || 'none';
   for (const k of Object.keys(o.params ?? {})) {
     if (!(k in declared)) throw new UsageError(`unknown option --${k} (playbook ${playbook.options.name} declares: ${accepts})`);
   }
   for (const [k, spec] of Object.entries(declared)) {
-    if (spec.required && o.params?.[k] === undefined && o.extraVars?.[k] === undefined) throw new UsageError(`playbook ${playbook.options.name} needs --${k} <${spec.description}>`);
+    if (spec.required && o.params?.[k] === undefined && o.extraVars?.[k] === undefined)
+      throw new UsageError(`playbook ${playbook.options.name} needs --${k} <${spec.description}>`);
   }
+}
+
+/** With --resume: the latest run of this playbook on this inventory, and what it completed. */
+function resumeFrom(o: RunOptions, logsDir: string, name: string, invRel: string) {
+  if (!o.resume) return { resumedFrom: undefined, resumed: undefined };
+  const prev = latestRun(logsDir, name, invRel);
+  if (!prev) throw new UsageError(`--resume: no earlier run of "${name}" on ${invRel} in ${logsDir}`);
+  return { resumedFrom: relative(logsDir, prev), resumed: completedTasks(prev) as Map<string, Map<string, JournalEntry>> };
+}
+
+/** Failed and unreachable tasks, and manual steps left, as the end of the run prints them. */
+function collectProblems(events: RunEvents): { failures: string[]; pending: string[] } {
+  const failures: string[] = [];
+  const pending: string[] = [];
+  events.on((e) => {
+    if (e.type === 'pending') pending.push(`${e.host} | ${e.task}\n${indent(e.message)}`);
+    if (e.type === 'task:done' && (e.status === 'failed' || e.status === 'unreachable'))
+      failures.push(`${e.host} | ${e.status}: ${e.task}\n${indent(e.error ?? e.reason)}`);
+  });
+  return { failures, pending };
+}
+
+export async function runPlaybook(o: RunOptions): Promise<RunResult> {
+  const write = o.write ?? ((l: string) => process.stdout.write(mask(l) + '\n'));
+  const { file: playbookFile, playbook } =
+    typeof o.playbook === 'string' ? await loadPlaybook(o.playbook) : { file: '(command line)', playbook: o.playbook };
+  const inventory = await loadInventory(o.inventory, { vault: o.vault, defaults: o.inventoryDefaults });
+  for (const w of inventory.warnings) write(`warning: ${w}`);
+  checkParams(playbook, o);
   for (const h of inventory.hosts) Object.assign(h.vars, o.extraVars ?? {}, o.params ?? {});
-  const hosts = selectHosts(inventory.hosts, inventory.groups, o.limit, { ansible: inventory.ansible?.data, warn: (w) => write(`warning: ${w}`), play: playbook.options.hosts });
+  const hosts = selectHosts(inventory.hosts, inventory.groups, o.limit, {
+    ansible: inventory.ansible?.data,
+    warn: (w) => write(`warning: ${w}`),
+    play: playbook.options.hosts,
+  });
   const insecure = checkInsecure(hosts, o.insecure);
   const tags: TagFilter = { tags: o.tags, skipTags: o.skipTags };
   const logsDir = resolve(o.logsDir ?? 'logs');
@@ -98,20 +132,17 @@ export async function runPlaybook(o: RunOptions): Promise<RunResult> {
   const name = playbook.options.name;
   const invRel = relative(process.cwd(), inventory.file);
 
-  let resumedFrom: string | undefined;
-  let resumed: Map<string, Map<string, JournalEntry>> | undefined;
-  if (o.resume) {
-    const prev = latestRun(logsDir, name, invRel);
-    if (!prev) throw new UsageError(`--resume: no earlier run of "${name}" on ${invRel} in ${logsDir}`);
-    resumedFrom = relative(logsDir, prev);
-    resumed = completedTasks(prev);
-  }
+  const { resumedFrom, resumed } = resumeFrom(o, logsDir, name, invRel);
 
   const runId = `${new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15)}-${name}-${randomBytes(2).toString('hex')}`;
   const logDir = join(logsDir, runId);
   const journal = new Journal(logDir, {
-    runId, playbook: name, playbookFile: relative(process.cwd(), playbookFile), inventory: invRel,
-    startedAt: new Date().toISOString(), resumedFrom,
+    runId,
+    playbook: name,
+    playbookFile: relative(process.cwd(), playbookFile),
+    inventory: invRel,
+    startedAt: new Date().toISOString(),
+    resumedFrom,
   });
   if (o.resume) journal.inherit(readNotes(join(logsDir, resumedFrom!)));
   const events = new RunEvents();
@@ -120,35 +151,63 @@ export async function runPlaybook(o: RunOptions): Promise<RunResult> {
   const reportFile = fleetReport(events, logDir, name, o.inventory);
   const view = o.view ?? (process.stdout.isTTY && !process.env.NO_COLOR && !process.env.CI ? 'listr' : 'plain');
   // listr2 is loaded only for a terminal view (plain runs start faster without it).
-  const listr = view === 'listr' ? (await import('../output/listr.ts')).attachListr(events, { diff: !!o.diff, log: write, discardTypeAhead: () => discardTypeAhead() }) : undefined;
+  const listr =
+    view === 'listr'
+      ? (await import('../output/listr.ts')).attachListr(events, { diff: !!o.diff, log: write, discardTypeAhead: () => discardTypeAhead() })
+      : undefined;
   if (view === 'plain') attachPlain(events, { write, diff: !!o.diff, verbose: !!o.verbose });
 
   if (insecure) events.emit({ type: 'warn', message: insecure });
-  events.emit({ type: 'run:start', runId, playbook: name, inventory: invRel, hosts: hosts.map((h) => h.name), check: !!o.check, resumedFrom, strategy: strategyOf(hosts, o.channel) });
-  const failures: string[] = [];
-  const pending: string[] = [];
-  events.on((e) => {
-    if (e.type === 'pending') pending.push(`${e.host} | ${e.task}\n${indent(e.message)}`);
-    if (e.type === 'task:done' && (e.status === 'failed' || e.status === 'unreachable')) failures.push(`${e.host} | ${e.status}: ${e.task}\n${indent(e.error ?? e.reason)}`);
+  events.emit({
+    type: 'run:start',
+    runId,
+    playbook: name,
+    inventory: invRel,
+    hosts: hosts.map((h) => h.name),
+    check: !!o.check,
+    resumedFrom,
+    strategy: strategyOf(hosts, o.channel),
   });
+  const { failures, pending } = collectProblems(events);
   const started = Date.now();
   const summary = await schedule({
-    playbook, hosts, events, check: !!o.check, tags,
+    playbook,
+    hosts,
+    events,
+    check: !!o.check,
+    tags,
     connect: o.connect ?? ((h) => connectionFor(h, (m) => events.emit({ type: 'warn', host: h.name, message: m }), o)),
     forks: o.forks ?? inventory.rollout?.forks,
     serial: o.serial ?? inventory.rollout?.serial,
     maxFailPercentage: o.maxFailPercentage ?? inventory.rollout?.maxFailPercentage,
-    journal, resumed, resumedFrom, abort: o.abort,
+    journal,
+    resumed,
+    resumedFrom,
+    abort: o.abort,
   });
   events.emit({ type: 'run:done', exitCode: summary.exitCode, recap: summary.recap, durationMs: Date.now() - started });
   journal.finish(summary.exitCode);
   await listr?.finish();
-  if (view !== 'silent') printEnd(write, { o, summary, name, logDir, insecure, failures, pending, listr: view === 'listr', report: reportFile() });
+  if (view !== 'silent')
+    printEnd(write, { o, summary, name, logDir, insecure, failures, pending, listr: view === 'listr', report: reportFile() });
   return { ...summary, runId, logDir, playbookName: name };
 }
 
 /** The recap and what follows it: failures, pending manual steps, how to resume, where the logs are. */
-function printEnd(write: (l: string) => void, e: { o: RunOptions; summary: RunSummary; name: string; logDir: string; insecure?: string; failures: string[]; pending: string[]; listr: boolean; report?: string }): void {
+function printEnd(
+  write: (l: string) => void,
+  e: {
+    o: RunOptions;
+    summary: RunSummary;
+    name: string;
+    logDir: string;
+    insecure?: string;
+    failures: string[];
+    pending: string[];
+    listr: boolean;
+    report?: string;
+  },
+): void {
   write('');
   write(formatRecap(e.summary.recap, e.listr));
   if (e.insecure) write(e.insecure);
@@ -156,9 +215,12 @@ function printEnd(write: (l: string) => void, e: { o: RunOptions; summary: RunSu
   if (e.pending.length) write(`\nPENDING MANUAL STEPS (not done by this run)\n${e.pending.join('\n')}`);
   for (const out of e.summary.outcomes.values()) if (out.error) write(out.error);
   if (e.summary.stopped) {
-    write(`\nROLLOUT STOPPED: ${e.summary.stopped}.${e.summary.notStarted.length ? ` Not started: ${e.summary.notStarted.join(', ')}.` : ''}`);
+    write(
+      `\nROLLOUT STOPPED: ${e.summary.stopped}.${e.summary.notStarted.length ? ` Not started: ${e.summary.notStarted.join(', ')}.` : ''}`,
+    );
   }
-  if (e.summary.exitCode !== 0) write(`\nTo continue where this run stopped: run ${e.name} ${e.o.inventory} --resume${e.o.limit ? ` --limit '${e.o.limit}'` : ''}`);
+  if (e.summary.exitCode !== 0)
+    write(`\nTo continue where this run stopped: run ${e.name} ${e.o.inventory} --resume${e.o.limit ? ` --limit '${e.o.limit}'` : ''}`);
   write(`Logs: ${relative(process.cwd(), e.logDir)}/`);
   if (e.report) write(`Report: ${relative(process.cwd(), e.report)}`);
 }
@@ -167,17 +229,27 @@ function printEnd(write: (l: string) => void, e: { o: RunOptions; summary: RunSu
 function fleetReport(events: RunEvents, dir: string, playbook: string, inventory: string): () => string | undefined {
   let file: string | undefined;
   const resumeCommand = `run ${playbook} ${inventory} --resume --limit HOST`;
-  attachReport(events, { dir, resumeCommand, rollbackCommand: `run rollback ${inventory} --limit HOST --to SNAPSHOT`, written: (f) => (file = f) });
+  attachReport(events, {
+    dir,
+    resumeCommand,
+    rollbackCommand: `run rollback ${inventory} --limit HOST --to SNAPSHOT`,
+    written: (f) => (file = f),
+  });
   return () => file;
 }
 
-const indent = (text: string) => text.split('\n').map((l) => `    ${l}`).join('\n');
+const indent = (text: string) =>
+  text
+    .split('\n')
+    .map((l) => `    ${l}`)
+    .join('\n');
 
 // ---- listings ----------------------------------------------------------------------------
 
 export function listHosts(inv: Inventory, limit?: string): string[] {
   return selectHosts(inv.hosts, inv.groups, limit, { ansible: inv.ansible?.data }).map(
-    (h) => `${h.name.padEnd(20)} ${h.unsupportedConnection ? `${h.unsupportedConnection} (not supported: tasks fail)` : h.connection === 'local' ? 'local' : `${h.user}@${h.address}:${h.port}`}${h.tags.length ? `  tags: ${h.tags.join(',')}` : ''}  groups: ${h.groups.filter((g) => g !== 'all').join(',') || '-'}`,
+    (h) =>
+      `${h.name.padEnd(20)} ${h.unsupportedConnection ? `${h.unsupportedConnection} (not supported: tasks fail)` : h.connection === 'local' ? 'local' : `${h.user}@${h.address}:${h.port}`}${h.tags.length ? `  tags: ${h.tags.join(',')}` : ''}  groups: ${h.groups.filter((g) => g !== 'all').join(',') || '-'}`,
   );
 }
 
@@ -185,7 +257,7 @@ export function listTasks(pb: Playbook, filter: TagFilter): string[] {
   const out: string[] = [`playbook: ${pb.options.name}${pb.options.description ? ` — ${pb.options.description}` : ''}`];
   const walk = (items: Item[], tags: string[], indent: string) => {
     for (const item of items) {
-      const t = [...tags, ...(item.kind === 'task' ? item.options.tags ?? [] : item.options.tags ?? [])];
+      const t = [...tags, ...(item.kind === 'task' ? (item.options.tags ?? []) : (item.options.tags ?? []))];
       if (item.kind === 'task') {
         if (tagsSelect(t, filter)) out.push(`${indent}${item.name}${t.length ? `  [${[...new Set(t)].join(', ')}]` : ''}`);
       } else {

@@ -130,13 +130,20 @@ export async function compileWithTypeScript(entries: string[], tsconfig: string)
   // A .ts file with no "type": "module" above it (a playbook in /tmp) is CommonJS to NodeNext, where
   // its import/export would be errors; tsx loads it as a module, so it is checked as one.
   host.getSourceFile = (file, how, ...rest) => {
-    const cjs = typeof how === 'object' && how.impliedNodeFormat === ts.ModuleKind.CommonJS && /\.tsx?$/.test(file) && !file.includes('/node_modules/');
+    const cjs =
+      typeof how === 'object' &&
+      how.impliedNodeFormat === ts.ModuleKind.CommonJS &&
+      /\.tsx?$/.test(file) &&
+      !file.includes('/node_modules/');
     return getSourceFile(file, cjs ? { ...how, impliedNodeFormat: ts.ModuleKind.ESNext } : how, ...rest);
   };
   const program = ts.createProgram({ rootNames: entries, options, host });
   const all = [...configErrors, ...ts.getPreEmitDiagnostics(program)].filter((d) => d.category === ts.DiagnosticCategory.Error);
   const own = program.getSourceFiles().filter((sf) => !program.isSourceFileDefaultLibrary(sf) && !sf.fileName.includes('/node_modules/'));
-  const diagnostics = [...all.map((d) => toDiagnostic(ts, d)), ...own.flatMap((sf) => excessParamsReturned(ts, program.getTypeChecker(), sf))];
+  const diagnostics = [
+    ...all.map((d) => toDiagnostic(ts, d)),
+    ...own.flatMap((sf) => excessParamsReturned(ts, program.getTypeChecker(), sf)),
+  ];
   // The nearest package.json decides whether NodeNext reads a file as ESM or CommonJS.
   const packageJsons = own.map((sf) => findUp(dirname(sf.fileName), 'package.json')).filter((f): f is string => !!f);
   return { diagnostics, files: [...own.map((sf) => resolve(sf.fileName)), tsconfig, ...extended.keys(), ...packageJsons], read };
@@ -168,7 +175,10 @@ function excessParamsReturned(ts: Ts, checker: TS.TypeChecker, sf: TS.SourceFile
       if (!known(want, name)) {
         const { line, character } = sf.getLineAndCharacterOfPosition(p.name.getStart(sf));
         out.push({
-          file: resolve(sf.fileName), line: line + 1, col: character + 1, code: 2353,
+          file: resolve(sf.fileName),
+          line: line + 1,
+          col: character + 1,
+          code: 2353,
           message: `Object literal may only specify known properties, and '${name}' does not exist in type '${checker.typeToString(want)}'.\n(returned by a per-host function; \`tsc\` does not check this, \`run\` does)`,
         });
       }
@@ -179,7 +189,11 @@ function excessParamsReturned(ts: Ts, checker: TS.TypeChecker, sf: TS.SourceFile
   const flows = (e: TS.Expression): void => {
     if (ts.isParenthesizedExpression(e)) flows(e.expression);
     else if (ts.isConditionalExpression(e)) (flows(e.whenTrue), flows(e.whenFalse));
-    else if (ts.isBinaryExpression(e) && [ts.SyntaxKind.BarBarToken, ts.SyntaxKind.QuestionQuestionToken, ts.SyntaxKind.AmpersandAmpersandToken].includes(e.operatorToken.kind)) flows(e.right);
+    else if (
+      ts.isBinaryExpression(e) &&
+      [ts.SyntaxKind.BarBarToken, ts.SyntaxKind.QuestionQuestionToken, ts.SyntaxKind.AmpersandAmpersandToken].includes(e.operatorToken.kind)
+    )
+      flows(e.right);
     else if (ts.isObjectLiteralExpression(e)) checkLiteral(e);
   };
   const returns = (body: TS.Node): void => {
@@ -187,7 +201,8 @@ function excessParamsReturned(ts: Ts, checker: TS.TypeChecker, sf: TS.SourceFile
     if (ts.isFunctionLike(body)) return;
     ts.forEachChild(body, returns);
   };
-  const known = (t: TS.Type, name: string): boolean => (t.isUnion() ? t.types.some((m) => known(m, name)) : !!checker.getPropertyOfType(t, name));
+  const known = (t: TS.Type, name: string): boolean =>
+    t.isUnion() ? t.types.some((m) => known(m, name)) : !!checker.getPropertyOfType(t, name);
   const isClosed = (t: TS.Type): boolean => {
     if (t.isUnion()) return t.types.every(isClosed);
     if (!(t.flags & ts.TypeFlags.Object) || checker.getIndexInfosOfType(t).length) return false;
@@ -228,7 +243,7 @@ const runnerTsconfig = () => [join(RUNNER_ROOT, 'tsconfig.json'), join(RUNNER_RO
 function defaultCacheFile(): string {
   const project = dirname(findUp(process.cwd(), 'package.json') ?? join(process.cwd(), 'package.json'));
   const modules = join(project, 'node_modules');
-  const base = existsSync(modules) ? join(modules, '.cache') : (process.env.XDG_CACHE_HOME || join(homedir(), '.cache'));
+  const base = existsSync(modules) ? join(modules, '.cache') : process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
   return join(base, 'ucw-run', 'typecheck.json');
 }
 
@@ -256,7 +271,9 @@ function readCache(file: string): CacheFile {
 }
 
 function writeCache(file: string, cache: CacheFile): void {
-  const keep = Object.entries(cache.checks).sort(([, a], [, b]) => b.checkedAt.localeCompare(a.checkedAt)).slice(0, CACHE_MAX_ENTRIES);
+  const keep = Object.entries(cache.checks)
+    .sort(([, a], [, b]) => b.checkedAt.localeCompare(a.checkedAt))
+    .slice(0, CACHE_MAX_ENTRIES);
   const text = JSON.stringify({ version: CACHE_VERSION, checks: Object.fromEntries(keep) }, null, 1);
   try {
     // 0700/0600 like everything under the cache; renamed into place, so a run reading at the

@@ -91,7 +91,9 @@ export async function runDetached(target: Target, cmd: string, opts: DetachedOpt
   const [pid, startTime] = pidLine.split(' ');
   if (r.exitCode !== 0 || !/^\d+$/.test(pid ?? '') || !startTime || !dir.startsWith('/')) {
     const where = opts.baseDir ?? 'the base folder';
-    throw new RunnerError(`${h.host}: could not start a detached command in ${where} (exit ${r.exitCode}): ${lastLine(r.stderr) || r.stdout.trim()}`);
+    throw new RunnerError(
+      `${h.host}: could not start a detached command in ${where} (exit ${r.exitCode}): ${lastLine(r.stderr) || r.stdout.trim()}`,
+    );
   }
   const job: DetachedJob = { id, dir, launcher: launcher === 'systemd-run' ? 'systemd-run' : 'setsid', pid: Number(pid), startTime };
   h.info(`detached as ${id} (${job.launcher}) in ${dir}: ${cmd}`);
@@ -188,7 +190,8 @@ class Follower {
     for (;;) {
       const r = await this.#exec(pollScript(ref, { stdout: this.#out.stdout.bytes, stderr: this.#out.stderr.bytes }));
       if (!r) continue;
-      if (r.exitCode === 5) throw new RunnerError(`${this.h.host}: the run folder ${this.job.dir} of detached command ${this.job.id} is gone`);
+      if (r.exitCode === 5)
+        throw new RunnerError(`${this.h.host}: the run folder ${this.job.dir} of detached command ${this.job.id} is gone`);
       const [out = '', err = '', rc = ''] = r.stdout.split('\n');
       this.#out.stdout.take(out);
       this.#out.stderr.take(err);
@@ -231,7 +234,9 @@ class Follower {
       this.#lostSince = now;
       this.#outages++;
       this.#backoff = 500;
-      this.h.warn(`link to ${this.h.host} lost while following detached command ${this.job.id}; it keeps running, reconnecting (${e.message})`);
+      this.h.warn(
+        `link to ${this.h.host} lost while following detached command ${this.job.id}; it keeps running, reconnecting (${e.message})`,
+      );
       this.opts.onLinkChange?.('lost', e.message);
     }
     if (now - this.#lostSince > reattachMs) {
@@ -266,9 +271,14 @@ class Follower {
     this.#out.stderr.end();
     const { job, h } = this;
     if (rc === undefined && !this.#timedOut) {
-      throw new RunnerError(`${h.host}: detached command ${job.id} ended without an exit status (killed, or the host rebooted); output so far in ${job.dir}`);
+      throw new RunnerError(
+        `${h.host}: detached command ${job.id} ended without an exit status (killed, or the host rebooted); output so far in ${job.dir}`,
+      );
     }
-    if (rc !== undefined && !/^\d+$/.test(rc)) throw new RunnerError(`${h.host}: detached command ${job.id} left an unreadable exit status in ${job.dir}: ${JSON.stringify(rc.slice(0, 40))}`);
+    if (rc !== undefined && !/^\d+$/.test(rc))
+      throw new RunnerError(
+        `${h.host}: detached command ${job.id} left an unreadable exit status in ${job.dir}: ${JSON.stringify(rc.slice(0, 40))}`,
+      );
     if (this.opts.cleanup ?? true) await h.exec(cleanupScript(job.dir)).catch(() => undefined);
     return {
       ...job,

@@ -10,14 +10,30 @@ import type { Capture } from './lines.ts';
 
 /** glibc's strsignal() texts, as `jobs` prints them, back to signal names. */
 const SIGNAL_TEXT: [RegExp, string][] = [
-  [/^Hangup/, 'SIGHUP'], [/^Interrupt/, 'SIGINT'], [/^Quit/, 'SIGQUIT'], [/^Illegal instruction/, 'SIGILL'],
-  [/^Trace\/breakpoint trap/, 'SIGTRAP'], [/^Abort/, 'SIGABRT'], [/^Bus error/, 'SIGBUS'],
-  [/^Floating point exception/, 'SIGFPE'], [/^Killed/, 'SIGKILL'], [/^User defined signal 1/, 'SIGUSR1'],
-  [/^Segmentation fault/, 'SIGSEGV'], [/^User defined signal 2/, 'SIGUSR2'], [/^Broken pipe/, 'SIGPIPE'],
-  [/^Alarm clock/, 'SIGALRM'], [/^Terminated/, 'SIGTERM'], [/^Stack fault/, 'SIGSTKFLT'],
-  [/^CPU time limit exceeded/, 'SIGXCPU'], [/^File size limit exceeded/, 'SIGXFSZ'],
-  [/^Virtual timer expired/, 'SIGVTALRM'], [/^Profiling timer expired/, 'SIGPROF'], [/^I\/O possible/, 'SIGIO'],
-  [/^Power failure/, 'SIGPWR'], [/^Bad system call/, 'SIGSYS'], [/^Signal (\d+)/, 'SIG$1'],
+  [/^Hangup/, 'SIGHUP'],
+  [/^Interrupt/, 'SIGINT'],
+  [/^Quit/, 'SIGQUIT'],
+  [/^Illegal instruction/, 'SIGILL'],
+  [/^Trace\/breakpoint trap/, 'SIGTRAP'],
+  [/^Abort/, 'SIGABRT'],
+  [/^Bus error/, 'SIGBUS'],
+  [/^Floating point exception/, 'SIGFPE'],
+  [/^Killed/, 'SIGKILL'],
+  [/^User defined signal 1/, 'SIGUSR1'],
+  [/^Segmentation fault/, 'SIGSEGV'],
+  [/^User defined signal 2/, 'SIGUSR2'],
+  [/^Broken pipe/, 'SIGPIPE'],
+  [/^Alarm clock/, 'SIGALRM'],
+  [/^Terminated/, 'SIGTERM'],
+  [/^Stack fault/, 'SIGSTKFLT'],
+  [/^CPU time limit exceeded/, 'SIGXCPU'],
+  [/^File size limit exceeded/, 'SIGXFSZ'],
+  [/^Virtual timer expired/, 'SIGVTALRM'],
+  [/^Profiling timer expired/, 'SIGPROF'],
+  [/^I\/O possible/, 'SIGIO'],
+  [/^Power failure/, 'SIGPWR'],
+  [/^Bad system call/, 'SIGSYS'],
+  [/^Signal (\d+)/, 'SIG$1'],
 ];
 
 /** Reads the loop's status field: `{ exitCode }` or `{ signal }`. Exported for the unit tests. */
@@ -150,7 +166,11 @@ export class TaskReader {
     private readonly done: (status: TaskStatus) => void,
     private readonly broken: (why: string) => void,
   ) {
-    this.#out = new FrameReader(`${marker} X `, (c) => capture.push('stdout', c), () => capture.held('stdout'));
+    this.#out = new FrameReader(
+      `${marker} X `,
+      (c) => capture.push('stdout', c),
+      () => capture.held('stdout'),
+    );
     // The sh loop ends stderr with a marker; the agent sends no marker but the byte count of
     // stderr with the status (one SSH packet fewer per task), so stderr is whole once that many
     // bytes arrived, whichever of the two streams sshd passes on first.

@@ -67,7 +67,10 @@ function pinnedSocket(url: URL, pin: string, pinText: string, timeoutMs: number)
   return new Promise((resolve, reject) => {
     const host = url.hostname.replace(/^\[|\]$/g, '');
     const sock = tlsConnect({ host, port: Number(url.port || 443), servername: isIP(host) ? undefined : host, rejectUnauthorized: false });
-    const timer = setTimeout(() => sock.destroy(new HttpError(`${url.host}: TLS handshake timed out after ${timeoutMs / 1000} s`)), timeoutMs);
+    const timer = setTimeout(
+      () => sock.destroy(new HttpError(`${url.host}: TLS handshake timed out after ${timeoutMs / 1000} s`)),
+      timeoutMs,
+    );
     sock.once('secureConnect', () => {
       clearTimeout(timer);
       const offered = certFingerprint(sock.getPeerCertificate());
@@ -84,7 +87,13 @@ function pinnedSocket(url: URL, pin: string, pinText: string, timeoutMs: number)
 }
 
 /** Reads a body up to `max` bytes; past that, stops the transfer and hands over the head. */
-function readCapped(res: IncomingMessage, max: number, onOver: (head: Buffer) => void, onEnd: (body: Buffer) => void, onError: (e: Error) => void): void {
+function readCapped(
+  res: IncomingMessage,
+  max: number,
+  onOver: (head: Buffer) => void,
+  onEnd: (body: Buffer) => void,
+  onError: (e: Error) => void,
+): void {
   const chunks: Buffer[] = [];
   let size = 0;
   let over = false;
@@ -119,15 +128,35 @@ export async function httpFetch(r: HttpRequest): Promise<HttpResponse> {
       (res) => {
         const cert = (res.socket as TLSSocket).getPeerCertificate?.();
         const answer = (body: string, truncated?: boolean) =>
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body, certSha256: cert?.raw ? certFingerprint(cert) : undefined, ...(truncated ? { truncated } : {}) });
-        readCapped(res, r.maxBodyBytes ?? MAX_BODY_BYTES, (over) => {
-          if (r.overLimit === 'truncate') return answer(over.toString(), true);
-          req.destroy(new HttpError(`${r.method ?? 'GET'} ${url.origin}${url.pathname}: the answer is larger than ${r.maxBodyBytes ?? MAX_BODY_BYTES} bytes; stopped reading`));
-        }, (body) => answer(body.toString()), reject);
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body,
+            certSha256: cert?.raw ? certFingerprint(cert) : undefined,
+            ...(truncated ? { truncated } : {}),
+          });
+        readCapped(
+          res,
+          r.maxBodyBytes ?? MAX_BODY_BYTES,
+          (over) => {
+            if (r.overLimit === 'truncate') return answer(over.toString(), true);
+            req.destroy(
+              new HttpError(
+                `${r.method ?? 'GET'} ${url.origin}${url.pathname}: the answer is larger than ${r.maxBodyBytes ?? MAX_BODY_BYTES} bytes; stopped reading`,
+              ),
+            );
+          },
+          (body) => answer(body.toString()),
+          reject,
+        );
       },
     );
-    req.on('timeout', () => req.destroy(new HttpError(`${r.method ?? 'GET'} ${url.origin}${url.pathname}: no answer within ${timeoutMs / 1000} s`)));
-    req.on('error', (e) => reject(e instanceof HttpError ? e : new HttpError(`${r.method ?? 'GET'} ${url.origin}${url.pathname}: ${e.message}`, { cause: e })));
+    req.on('timeout', () =>
+      req.destroy(new HttpError(`${r.method ?? 'GET'} ${url.origin}${url.pathname}: no answer within ${timeoutMs / 1000} s`)),
+    );
+    req.on('error', (e) =>
+      reject(e instanceof HttpError ? e : new HttpError(`${r.method ?? 'GET'} ${url.origin}${url.pathname}: ${e.message}`, { cause: e })),
+    );
     if (r.body !== undefined) req.write(r.body);
     req.end();
   });

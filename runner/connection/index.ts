@@ -26,7 +26,6 @@ export interface ConnectOptions {
   channel?: 'persistent' | 'exec';
 }
 
-
 /** The strategy a host's commands use (local hosts run processes directly: `exec`). */
 export function channelFor(host: Host, opts: ConnectOptions = {}): 'persistent' | 'exec' {
   if (host.connection === 'local') return 'exec';
@@ -35,7 +34,11 @@ export function channelFor(host: Host, opts: ConnectOptions = {}): 'persistent' 
 
 export function connectionFor(host: Host, warn: (message: string) => void, opts: ConnectOptions = {}): Connection {
   // Never SSH by accident to a switch or a Windows host an Ansible inventory describes.
-  if (host.unsupportedConnection) return refused(host, `${host.name}: ansible_connection "${host.unsupportedConnection}" is not supported (the runner speaks ssh and local only)`);
+  if (host.unsupportedConnection)
+    return refused(
+      host,
+      `${host.name}: ansible_connection "${host.unsupportedConnection}" is not supported (the runner speaks ssh and local only)`,
+    );
   const become = becomeSettings(host, opts);
   if (host.connection === 'local') {
     const local = new LocalConnection(host.name);
@@ -45,7 +48,9 @@ export function connectionFor(host: Host, warn: (message: string) => void, opts:
   let password = opts.sshPassword;
   if (host.passwordEnv && process.env[host.passwordEnv] !== undefined) password = process.env[host.passwordEnv];
   else if (host.passwordEnv && password === undefined) {
-    throw new RunnerError(`${host.name}: the inventory reads the SSH password from $${host.passwordEnv}, which is not set (or use --ask-pass)`);
+    throw new RunnerError(
+      `${host.name}: the inventory reads the SSH password from $${host.passwordEnv}, which is not set (or use --ask-pass)`,
+    );
   }
   registerSecret(password);
   const set = (k: keyof ConnectionSettings) => (host.explicit ? host.explicit.has(k) : true);
@@ -76,7 +81,13 @@ export function connectionFor(host: Host, warn: (message: string) => void, opts:
     identityFiles,
     password,
     jumps,
-    proxyCommand: proxyCommandFor(host, cfg.proxyCommand, { host: address, port, user, alias, localUser: userInfo().username }, configFile.join(', '), warn),
+    proxyCommand: proxyCommandFor(
+      host,
+      cfg.proxyCommand,
+      { host: address, port, user, alias, localUser: userInfo().username },
+      configFile.join(', '),
+      warn,
+    ),
     passphraseEnv: host.identityPassphraseEnv,
     askPassphrase: opts.askPassphrase,
     hostKeyChecking: set('hostKeyChecking') ? host.hostKeyChecking : (cfg.strictHostKeyChecking ?? host.hostKeyChecking),
@@ -96,7 +107,13 @@ export function connectionFor(host: Host, warn: (message: string) => void, opts:
  * ssh_config's ProxyCommand for this host, tokens expanded. The inventory's `jump` wins over it
  * (the inventory wins over the config everywhere), and says so: a proxy is never dropped silently.
  */
-function proxyCommandFor(host: Host, command: string | undefined, tokens: ProxyTokens, configFile: string, warn: (m: string) => void): string | undefined {
+function proxyCommandFor(
+  host: Host,
+  command: string | undefined,
+  tokens: ProxyTokens,
+  configFile: string,
+  warn: (m: string) => void,
+): string | undefined {
   if (command === undefined) return undefined;
   if (host.jump?.length) {
     warn(`${host.name}: the inventory's jump (${host.jump.join(', ')}) is used instead of the ProxyCommand in ${configFile}`);
@@ -130,5 +147,14 @@ function refused(host: Host, message: string): Connection {
   const fail = async (): Promise<never> => {
     throw new RunnerError(message);
   };
-  return { kind: 'ssh', host: host.name, address: `${host.address}:${host.port}`, user: host.user, connect: fail, exec: fail, reset: async () => {}, close: async () => {} };
+  return {
+    kind: 'ssh',
+    host: host.name,
+    address: `${host.address}:${host.port}`,
+    user: host.user,
+    connect: fail,
+    exec: fail,
+    reset: async () => {},
+    close: async () => {},
+  };
 }

@@ -53,7 +53,9 @@ async function loadKey(file: string, o: KeyOptions, authError: (msg: string) => 
     let pass = o.passphraseEnv ? process.env[o.passphraseEnv] : undefined;
     if (pass === undefined && o.askPassphrase) pass = await o.askPassphrase(`Passphrase for ${file}: `);
     if (pass === undefined) {
-      const how = o.passphraseEnv ? `$${o.passphraseEnv} is not set` : 'set identityPassphraseEnv in the inventory, or run on a terminal to be asked';
+      const how = o.passphraseEnv
+        ? `$${o.passphraseEnv} is not set`
+        : 'set identityPassphraseEnv in the inventory, or run on a terminal to be asked';
       throw authError(`identity file ${file} is encrypted and no passphrase was given (${how})`);
     }
     registerSecret(pass);

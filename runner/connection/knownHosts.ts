@@ -69,7 +69,14 @@ function patternMatches(pattern: string, token: string): boolean {
     if (!salt || !hash) return false;
     return createHmac('sha1', Buffer.from(salt, 'base64')).update(token).digest('base64') === hash;
   }
-  const re = new RegExp('^' + pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.') + '$');
+  const re = new RegExp(
+    '^' +
+      pattern
+        .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+        .replace(/\*/g, '.*')
+        .replace(/\?/g, '.') +
+      '$',
+  );
   return re.test(token);
 }
 
@@ -96,7 +103,8 @@ export function judge(entries: KnownHostEntry[], tokens: string[], keyBlob: Buff
   const known = entries.filter((e) => !e.marker && tokens.some((t) => entryMatches(e, t)));
   if (known.some((e) => e.key === b64)) return { ok: true };
   // Any known key, whatever its type: an impostor without the real key simply offers another type.
-  if (known.length > 0) return { ok: false, reason: 'changed', known, expected: known.map((e) => fingerprint(Buffer.from(e.key, 'base64'))) };
+  if (known.length > 0)
+    return { ok: false, reason: 'changed', known, expected: known.map((e) => fingerprint(Buffer.from(e.key, 'base64'))) };
   return { ok: false, reason: 'unknown' };
 }
 
@@ -117,7 +125,15 @@ const tokensOf = (o: HostKeyOptions) => [...new Set([hostToken(o.address, o.port
 const entriesOf = (o: HostKeyOptions) => readEntries([...o.files, ...(o.globalFiles ?? DEFAULT_GLOBAL_KNOWN_HOSTS)]);
 
 /** ssh2's host key algorithms (Node 20 has ed25519), in its order of preference. */
-const ALGORITHMS = ['ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521', 'rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'];
+const ALGORITHMS = [
+  'ssh-ed25519',
+  'ecdsa-sha2-nistp256',
+  'ecdsa-sha2-nistp384',
+  'ecdsa-sha2-nistp521',
+  'rsa-sha2-512',
+  'rsa-sha2-256',
+  'ssh-rsa',
+];
 const algorithmsFor = (keyType: string) => (keyType === 'ssh-rsa' ? ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'] : [keyType]);
 
 /**
@@ -127,12 +143,25 @@ const algorithmsFor = (keyType: string) => (keyType === 'ssh-rsa' ? ['rsa-sha2-5
 export function hostKeyAlgorithms(opts: HostKeyOptions): string[] {
   if (opts.mode === 'off') return ALGORITHMS;
   const tokens = tokensOf(opts);
-  const known = new Set(entriesOf(opts).filter((e) => !e.marker && tokens.some((t) => entryMatches(e, t))).flatMap((e) => algorithmsFor(e.keyType)));
+  const known = new Set(
+    entriesOf(opts)
+      .filter((e) => !e.marker && tokens.some((t) => entryMatches(e, t)))
+      .flatMap((e) => algorithmsFor(e.keyType)),
+  );
   return [...ALGORITHMS.filter((a) => known.has(a)), ...ALGORITHMS.filter((a) => !known.has(a))];
 }
 
 /** ED25519, RSA, ECDSA: the names OpenSSH prints. */
-const typeName = (keyType: string) => (/^ssh-ed25519/.test(keyType) ? 'ED25519' : /^ssh-rsa/.test(keyType) ? 'RSA' : /^ecdsa-/.test(keyType) ? 'ECDSA' : /^ssh-dss/.test(keyType) ? 'DSA' : keyType);
+const typeName = (keyType: string) =>
+  /^ssh-ed25519/.test(keyType)
+    ? 'ED25519'
+    : /^ssh-rsa/.test(keyType)
+      ? 'RSA'
+      : /^ecdsa-/.test(keyType)
+        ? 'ECDSA'
+        : /^ssh-dss/.test(keyType)
+          ? 'DSA'
+          : keyType;
 const hostKeyFile = (keyType: string) => `/etc/ssh/ssh_host_${typeName(keyType).toLowerCase()}_key.pub`;
 
 /**
@@ -151,11 +180,15 @@ export function verifyHostKey(opts: HostKeyOptions, keyBlob: Buffer): void {
   const v = judge(entriesOf(opts), tokens, keyBlob);
   if (v.ok) return;
   if (v.reason === 'changed') throw new HostKeyError(opts.host, where, changedMessage(opts, tokens, v.known, type, fp));
-  if (v.reason === 'revoked') throw new HostKeyError(opts.host, where, `host key ${fp} of ${opts.host} (${opts.address}) is marked @revoked`);
+  if (v.reason === 'revoked')
+    throw new HostKeyError(opts.host, where, `host key ${fp} of ${opts.host} (${opts.address}) is marked @revoked`);
   const file = opts.files[0];
   const line = `${tokens[0]} ${type} ${keyBlob.toString('base64')}`;
   if (opts.mode === 'strict' || file === undefined) {
-    const accept = file === undefined ? 'there is no known_hosts file to add it to (UserKnownHostsFile none)' : `accept it with: echo ${quote(line)} >> ${quote(file)}`;
+    const accept =
+      file === undefined
+        ? 'there is no known_hosts file to add it to (UserKnownHostsFile none)'
+        : `accept it with: echo ${quote(line)} >> ${quote(file)}`;
     throw new HostKeyError(
       opts.host,
       where,
@@ -172,9 +205,14 @@ export function verifyHostKey(opts: HostKeyOptions, keyBlob: Buffer): void {
 
 /** OpenSSH's warning, on one line, with the offending entries and the command that removes them. */
 function changedMessage(opts: HostKeyOptions, tokens: string[], known: KnownHostEntry[], type: string, fp: string): string {
-  const offending = known.map((e) => `Offending ${typeName(e.keyType)} key in ${e.file ?? 'known_hosts'}:${e.line ?? '?'} (${fingerprint(Buffer.from(e.key, 'base64'))})`);
+  const offending = known.map(
+    (e) =>
+      `Offending ${typeName(e.keyType)} key in ${e.file ?? 'known_hosts'}:${e.line ?? '?'} (${fingerprint(Buffer.from(e.key, 'base64'))})`,
+  );
   const remove = [...new Set(known.map((e) => e.file).filter((f): f is string => f !== undefined))].flatMap((f) =>
-    [...new Set(known.filter((e) => e.file === f).map((e) => tokens.find((t) => entryMatches(e, t))!))].map((t) => `ssh-keygen -f '${f}' -R '${t}'`),
+    [...new Set(known.filter((e) => e.file === f).map((e) => tokens.find((t) => entryMatches(e, t))!))].map(
+      (t) => `ssh-keygen -f '${f}' -R '${t}'`,
+    ),
   );
   return (
     `WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED! IT IS POSSIBLE THAT SOMEONE IS DOING SOMETHING NASTY! ` +

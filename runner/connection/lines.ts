@@ -93,7 +93,11 @@ class Kept {
     if (this.mode === 'full' || this.#tail.length === 0) return head;
     const tail = Buffer.concat(this.#tail);
     const cut = this.cut;
-    return head + (cut > 0 ? `\n[ucw-runner: ${cut} bytes of output cut here]\n` : '') + tail.subarray(tail.length - Math.min(tail.length, this.limit)).toString();
+    return (
+      head +
+      (cut > 0 ? `\n[ucw-runner: ${cut} bytes of output cut here]\n` : '') +
+      tail.subarray(tail.length - Math.min(tail.length, this.limit)).toString()
+    );
   }
 }
 
@@ -112,7 +116,8 @@ export class Capture {
 
   constructor(private readonly sinks: OutputSinks & KeepPolicy = {}) {
     const onLine = sinks.onLine;
-    if (onLine) this.#lines = { stdout: new LineSplitter((l) => onLine('stdout', l)), stderr: new LineSplitter((l) => onLine('stderr', l)) };
+    if (onLine)
+      this.#lines = { stdout: new LineSplitter((l) => onLine('stdout', l)), stderr: new LineSplitter((l) => onLine('stderr', l)) };
     const mode = sinks.keep ?? 'full';
     const limit = sinks.keepBytes ?? (mode === 'full' ? FULL_OUTPUT_CAP : BOUNDED_KEEP);
     this.#kept = { stdout: new Kept(mode, limit), stderr: new Kept(mode, limit) };

@@ -160,7 +160,10 @@ async function credentials(o: LinkOptions, ep: SshEndpoint): Promise<Credentials
   const methods: Credentials['methods'] = [];
   if (agentSock) methods.push({ m: { type: 'agent', username: ep.user, agent: agentSock }, label: `ssh-agent (${agentSock})` });
   for (const k of keys) {
-    methods.push({ m: { type: 'publickey', username: ep.user, key: k.key }, label: `key ${k.file} (${fingerprint(k.key.getPublicSSH())})` });
+    methods.push({
+      m: { type: 'publickey', username: ep.user, key: k.key },
+      label: `key ${k.file} (${fingerprint(k.key.getPublicSSH())})`,
+    });
   }
   if (ep.password !== undefined) methods.push({ m: { type: 'password', username: ep.user, password: ep.password }, label: 'password' });
   return { methods, agentSock, keyCount: keys.length };
@@ -192,7 +195,12 @@ function explain(o: LinkOptions, ep: SshEndpoint, cred: Credentials, a: Attempt,
     );
   }
   if (/Timed out while waiting for handshake/.test(e.message)) {
-    return unreachable(o, ep, `SSH handshake timed out after ${(o.connectTimeoutMs ?? 10_000) / 1000} s (the port answers but sshd does not)`, e);
+    return unreachable(
+      o,
+      ep,
+      `SSH handshake timed out after ${(o.connectTimeoutMs ?? 10_000) / 1000} s (the port answers but sshd does not)`,
+      e,
+    );
   }
   return classify(o, ep, e);
 }
@@ -200,7 +208,15 @@ function explain(o: LinkOptions, ep: SshEndpoint, cred: Credentials, a: Attempt,
 /** ssh2's connect settings for one hop: host key check, keepalives, the methods in order. */
 function connectConfig(o: LinkOptions, ep: SshEndpoint, sock: Duplex, isJump: boolean, cred: Credentials, a: Attempt) {
   let next = 0;
-  const hk: HostKeyOptions = { mode: o.hostKeyChecking, files: o.knownHostsFiles, globalFiles: o.globalKnownHostsFiles, host: ep.host, address: ep.address, port: ep.port, warn: o.warn };
+  const hk: HostKeyOptions = {
+    mode: o.hostKeyChecking,
+    files: o.knownHostsFiles,
+    globalFiles: o.globalKnownHostsFiles,
+    host: ep.host,
+    address: ep.address,
+    port: ep.port,
+    warn: o.warn,
+  };
   return {
     sock,
     username: ep.user,

@@ -125,7 +125,10 @@ export class ShellChannel {
         const nl = out.indexOf(0x0a, at);
         if (nl < 0) return;
         clearTimeout(timer);
-        const [pid, server, dump] = out.subarray(at + ready.length, nl).toString().split(' ');
+        const [pid, server, dump] = out
+          .subarray(at + ready.length, nl)
+          .toString()
+          .split(' ');
         sc.pid = Number(pid);
         sc.server = server === 'agent' ? 'agent' : 'sh';
         sc.dumpable = dump !== 'nodump';
@@ -190,7 +193,13 @@ export class ShellChannel {
           ),
       };
       const nonce = taskNonce();
-      const reader = new TaskReader(nonce, this.server, capture, (st: TaskStatus) => finish(st), (why) => this.#kill(why));
+      const reader = new TaskReader(
+        nonce,
+        this.server,
+        capture,
+        (st: TaskStatus) => finish(st),
+        (why) => this.#kill(why),
+      );
       this.#reader = reader;
       this.#onStdout = (d) => reader.stdout(d);
       this.#onStderr = (d) => reader.stderr(d);
@@ -202,7 +211,8 @@ export class ShellChannel {
           finish({ exitCode: null, signal: 'SIGKILL', timedOut: true });
         }, options.timeoutMs + 5000);
       }
-      const stdin = options.stdin === undefined ? Buffer.alloc(0) : Buffer.isBuffer(options.stdin) ? options.stdin : Buffer.from(options.stdin);
+      const stdin =
+        options.stdin === undefined ? Buffer.alloc(0) : Buffer.isBuffer(options.stdin) ? options.stdin : Buffer.from(options.stdin);
       // An argv task is exec'd by the agent with no shell; the sh loop runs its quoted line.
       const task = this.server === 'agent' && options.argv ? options.argv : command;
       if (!this.raw.write(frameTask(task, stdin, nonce, options.timeoutMs))) {

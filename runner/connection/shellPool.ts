@@ -121,7 +121,9 @@ export class ShellPool {
       // A link that died while the shell started is the link's failure, not the shell's.
       if (this.link.dead) throw this.link.unreachable(`cannot start the command shell: ${e.message}`, e);
       this.noShell = e.message;
-      this.options.warn?.(`${this.link.host}: no usable POSIX sh for the persistent command channel (${e.message}); using an exec channel per command`);
+      this.options.warn?.(
+        `${this.link.host}: no usable POSIX sh for the persistent command channel (${e.message}); using an exec channel per command`,
+      );
       return undefined;
     }
   }

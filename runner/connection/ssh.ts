@@ -75,7 +75,12 @@ export class SshConnection implements Connection {
         unreachable: (msg, cause) => unreachable(options, options, msg, cause),
         watch: (lost) => this.#watch(lost),
       },
-      { taskRunner: options.taskRunner, shell: options.shell, openTimeoutMs: Math.max(options.connectTimeoutMs ?? 10_000, 5000), warn: options.warn },
+      {
+        taskRunner: options.taskRunner,
+        shell: options.shell,
+        openTimeoutMs: Math.max(options.connectTimeoutMs ?? 10_000, 5000),
+        warn: options.warn,
+      },
     );
   }
 
@@ -127,7 +132,9 @@ export class SshConnection implements Connection {
     this.#clients = [];
     for (const c of clients) c.end();
     const why = this.#lastError?.message ?? 'connection closed by the remote side';
-    this.#lost(new UnreachableError(this.host, this.address, `connection lost while running a command (${why})`, { cause: this.#lastError }));
+    this.#lost(
+      new UnreachableError(this.host, this.address, `connection lost while running a command (${why})`, { cause: this.#lastError }),
+    );
   }
 
   #watch(lost: (e: UnreachableError) => void): () => void {

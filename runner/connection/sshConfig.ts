@@ -43,7 +43,9 @@ const cache = new Map<string, SSHConfig | null>();
 
 function load(file: string): SSHConfig | null {
   if (cache.has(file)) return cache.get(file)!;
-  const parsed = existsSync(file) ? withIncludes(parseFile(file), file, file === SYSTEM_SSH_CONFIG ? '/etc/ssh' : join(homedir(), '.ssh'), 0) : null;
+  const parsed = existsSync(file)
+    ? withIncludes(parseFile(file), file, file === SYSTEM_SSH_CONFIG ? '/etc/ssh' : join(homedir(), '.ssh'), 0)
+    : null;
   cache.set(file, parsed);
   return parsed;
 }
@@ -96,10 +98,14 @@ function expandInclude(pattern: string, relativeTo: string, file: string): strin
   const p = tilde(pattern);
   const path = isAbsolute(p) ? p : join(relativeTo, p);
   if (!/[*?[]/.test(path)) return existsSync(path) ? [path] : [];
-  if (/[*?[]/.test(dirname(path))) throw new RunnerError(`${file}: "Include ${pattern}": wildcards are supported in the file name only, not in ${dirname(path)}`);
+  if (/[*?[]/.test(dirname(path)))
+    throw new RunnerError(`${file}: "Include ${pattern}": wildcards are supported in the file name only, not in ${dirname(path)}`);
   if (!existsSync(dirname(path))) return [];
   const match = globName(basename(path));
-  return readdirSync(dirname(path)).filter((f) => match.test(f)).sort().map((f) => join(dirname(path), f));
+  return readdirSync(dirname(path))
+    .filter((f) => match.test(f))
+    .sort()
+    .map((f) => join(dirname(path), f));
 }
 
 /** glob(3) for one file name: `*`, `?`, `[…]` (`[!…]` negated); a leading dot is never matched by a wildcard. */
@@ -129,7 +135,10 @@ export function clearSshConfigCache(): void {
  * setting wins, as in ssh), or `{}` when none exists.
  */
 export function lookupSshConfig(host: string, files: string | string[] = defaultSshConfigFiles()): SshConfigEntry {
-  const loaded = [files].flat().map(load).filter((c): c is SSHConfig => c !== null);
+  const loaded = [files]
+    .flat()
+    .map(load)
+    .filter((c): c is SSHConfig => c !== null);
   if (loaded.length === 0) return {};
   const cfg = SSHConfig.parse('');
   for (const c of loaded) cfg.push(...c);
@@ -158,7 +167,11 @@ export function lookupSshConfig(host: string, files: string | string[] = default
   const ids = c['identityfile'];
   if (ids !== undefined) out.identityFiles = [ids].flat().map((f) => expandTilde(String(f)));
   const jump = one('proxyjump');
-  if (jump && jump.toLowerCase() !== 'none') out.proxyJump = jump.split(',').map((s) => s.trim()).filter(Boolean);
+  if (jump && jump.toLowerCase() !== 'none')
+    out.proxyJump = jump
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
   const proxy = proxyCommand(c['proxycommand']);
   if (proxy && proxy.toLowerCase() !== 'none') out.proxyCommand = proxy;
   // OpenSSH takes whichever of the two comes first; the parser does not keep that order.
@@ -177,7 +190,9 @@ export function lookupSshConfig(host: string, files: string | string[] = default
     const v = c[k];
     if (v === undefined) return undefined;
     const all = [v].flat().map(String);
-    return all.length === 1 && all[0]!.toLowerCase() === 'none' ? [] : all.map((f) => tilde(tokens(f, host, out.hostName ?? host, `${file}: ${k}`)));
+    return all.length === 1 && all[0]!.toLowerCase() === 'none'
+      ? []
+      : all.map((f) => tilde(tokens(f, host, out.hostName ?? host, `${file}: ${k}`)));
   };
   const ukh = list('userknownhostsfile');
   if (ukh) out.userKnownHostsFiles = ukh;

@@ -98,13 +98,24 @@ type Who = Pick<Connection, 'host' | 'user' | 'become'>;
 /** Why sudo ended without running anything: what it said, classified. */
 function noEscalation(conn: Who, said: string, exitCode: number | null, signal?: string): BecomeError {
   const settings = conn.become ?? {};
-  if (WRONG_PASSWORD.test(said)) return new BecomeError(conn.host, 'wrong-password', `incorrect sudo password for ${conn.user} (from ${settings.passwordSource})`);
-  if (NOT_ALLOWED.test(said)) return new BecomeError(conn.host, 'not-allowed', `${conn.user} may not use sudo (not in sudoers): ${lastLine(said)}`);
+  if (WRONG_PASSWORD.test(said))
+    return new BecomeError(conn.host, 'wrong-password', `incorrect sudo password for ${conn.user} (from ${settings.passwordSource})`);
+  if (NOT_ALLOWED.test(said))
+    return new BecomeError(conn.host, 'not-allowed', `${conn.user} may not use sudo (not in sudoers): ${lastLine(said)}`);
   if (NEEDS_PASSWORD.test(said)) {
-    return new BecomeError(conn.host, 'password-required', `sudo needs a password for ${conn.user} and none was given: ${settings.passwordSource ?? 'set becomePasswordEnv in the inventory or use --ask-become-pass'}`);
+    return new BecomeError(
+      conn.host,
+      'password-required',
+      `sudo needs a password for ${conn.user} and none was given: ${settings.passwordSource ?? 'set becomePasswordEnv in the inventory or use --ask-become-pass'}`,
+    );
   }
-  if (exitCode === 127) return new BecomeError(conn.host, 'no-sudo', `sudo is not installed (become as ${conn.user} needs it): ${lastLine(said)}`);
-  return new BecomeError(conn.host, 'failed', `sudo failed as ${conn.user} (exit ${exitCode ?? signal}): ${lastLine(said) || 'no message'}`);
+  if (exitCode === 127)
+    return new BecomeError(conn.host, 'no-sudo', `sudo is not installed (become as ${conn.user} needs it): ${lastLine(said)}`);
+  return new BecomeError(
+    conn.host,
+    'failed',
+    `sudo failed as ${conn.user} (exit ${exitCode ?? signal}): ${lastLine(said) || 'no message'}`,
+  );
 }
 
 /** A raw channel running a `becomeCommand` line, for `sudoHandshake`. */
@@ -139,7 +150,12 @@ class SudoDialog {
 
   start(): void {
     const timeoutMs = this.conn.become?.timeoutMs ?? 12_000;
-    const e = () => new BecomeError(this.conn.host, 'timeout', `timed out after ${timeoutMs / 1000} s waiting for sudo (no prompt and no success marker) as ${this.conn.user}`);
+    const e = () =>
+      new BecomeError(
+        this.conn.host,
+        'timeout',
+        `timed out after ${timeoutMs / 1000} s waiting for sudo (no prompt and no success marker) as ${this.conn.user}`,
+      );
     this.#timer = setTimeout(() => this.fail(e()), timeoutMs);
   }
 
@@ -200,7 +216,11 @@ class SudoDialog {
  * belongs to what sudo started) or rejects with a BecomeError. Call `ended` when the channel
  * ends.
  */
-export function sudoHandshake(conn: Who, b: BecomeLine, io: SudoIO): {
+export function sudoHandshake(
+  conn: Who,
+  b: BecomeLine,
+  io: SudoIO,
+): {
   onData(stream: 'stdout' | 'stderr', chunk: Buffer): void;
   ended(exitCode: number | null, signal?: string): void;
   done: Promise<void>;
@@ -213,4 +233,8 @@ export function sudoHandshake(conn: Who, b: BecomeLine, io: SudoIO): {
   return { done, onData: (stream, chunk) => dialog.onData(stream, chunk), ended: (code, sig) => dialog.ended(code, sig) };
 }
 
-const lastLine = (s: string) => s.split('\n').filter((l) => l.trim()).at(-1) ?? '';
+const lastLine = (s: string) =>
+  s
+    .split('\n')
+    .filter((l) => l.trim())
+    .at(-1) ?? '';

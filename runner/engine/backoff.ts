@@ -36,7 +36,8 @@ export interface RetryOptions<L> extends Backoff {
   onWait?: (last: L, waitMs: number, n: number) => void | Promise<void>;
 }
 
-export type Retried<T, L> = { ok: true; value: T; attempts: number; elapsedMs: number } | { ok: false; last: L; attempts: number; elapsedMs: number };
+export type Retried<T, L> =
+  { ok: true; value: T; attempts: number; elapsedMs: number } | { ok: false; last: L; attempts: number; elapsedMs: number };
 
 /** Calls `attempt(n, msLeft)` until it is done or the time is up. */
 export async function retry<T, L>(o: RetryOptions<L>, attempt: (n: number, msLeft: number) => Promise<Try<T, L>>): Promise<Retried<T, L>> {

@@ -49,11 +49,28 @@ async function runCommand(r: HostRun, task: Task<unknown>, become: boolean, cmd:
   // What a module parses is kept whole, up to the connection's cap (ExecOptions.keep); a stream
   // (a fetch) or output that is only shown (the host log has every line) as a head and a tail.
   const keep = o.keep ?? (o.onStdoutLine ? 'bounded' : 'full');
-  const execOptions: ExecOptions & { keep?: 'full' | 'bounded' } = { stdin: o.stdin, argv: o.argv, timeoutMs, onLine: lineSink(events, host.name, task.name, o), keep };
+  const execOptions: ExecOptions & { keep?: 'full' | 'bounded' } = {
+    stdin: o.stdin,
+    argv: o.argv,
+    timeoutMs,
+    onLine: lineSink(events, host.name, task.name, o),
+    keep,
+  };
   // sudo (with its password, prompt and markers) is sudo.ts's business; a refusal throws BecomeError.
   const res = asRoot ? await execAsRoot(conn, cmd, execOptions) : await conn.exec(cmd, execOptions);
   const stdout = o.secret ? '' : mask(lastBytes(res.stdout));
-  events.emit({ type: 'cmd:done', host: host.name, task: task.name, command: mask(cmd), exitCode: res.exitCode, signal: res.signal, stdout, stderr: mask(lastBytes(res.stderr)), durationMs: res.durationMs, ...(o.secret ? { secret: true } : {}) });
+  events.emit({
+    type: 'cmd:done',
+    host: host.name,
+    task: task.name,
+    command: mask(cmd),
+    exitCode: res.exitCode,
+    signal: res.signal,
+    stdout,
+    stderr: mask(lastBytes(res.stderr)),
+    durationMs: res.durationMs,
+    ...(o.secret ? { secret: true } : {}),
+  });
   const ok = o.okExitCodes === 'any' || (res.exitCode !== null && (o.okExitCodes ?? [0]).includes(res.exitCode));
   if (ok) return res;
   throw new CommandError({
@@ -86,7 +103,10 @@ async function proveFreshLogin(r: HostRun, become: boolean): Promise<void> {
   } finally {
     await fresh.close().catch(() => undefined);
   }
-  if (res.exitCode !== 0) throw new RunnerError(`${r.host.name}: \`true\` over a fresh connection exited ${res.exitCode ?? res.signal}${res.stderr.trim() ? `: ${mask(res.stderr.trim().split('\n').at(-1)!)}` : ''}`);
+  if (res.exitCode !== 0)
+    throw new RunnerError(
+      `${r.host.name}: \`true\` over a fresh connection exited ${res.exitCode ?? res.signal}${res.stderr.trim() ? `: ${mask(res.stderr.trim().split('\n').at(-1)!)}` : ''}`,
+    );
 }
 
 /**

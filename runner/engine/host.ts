@@ -4,9 +4,17 @@
  */
 import { UnreachableError } from '../model/errors.ts';
 import { describeError, runTask } from './task.ts';
-import { HostFailed, HostStopped, HostUnreachable, hostState, type HostOutcome, type HostRun, type HostState, type Scope } from './state.ts';
+import {
+  HostFailed,
+  HostStopped,
+  HostUnreachable,
+  hostState,
+  type HostOutcome,
+  type HostRun,
+  type HostState,
+  type Scope,
+} from './state.ts';
 import type { Block, Item } from '../model/dsl.ts';
-
 
 export async function runHost(r: HostRun): Promise<HostOutcome> {
   const s = hostState(r);
@@ -25,7 +33,12 @@ export async function runHost(r: HostRun): Promise<HostOutcome> {
   }
   const { counts, lastFailure } = s;
   events.emit({ type: 'host:done', host: host.name, counts, status, error });
-  return { counts, status, error, reason: status === 'failed' ? (lastFailure ?? error) : status === 'unreachable' ? (error ?? lastFailure) : undefined };
+  return {
+    counts,
+    status,
+    error,
+    reason: status === 'failed' ? (lastFailure ?? error) : status === 'unreachable' ? (error ?? lastFailure) : undefined,
+  };
 }
 
 /** How an error that reached the top ends the host; counts what no task counted. */

@@ -43,7 +43,10 @@ export class Journal {
   readonly #notes = new Map<string, Map<string, unknown>>();
   readonly #entries: Appender;
   readonly #noteFile: Appender;
-  constructor(readonly dir: string, readonly info: RunInfo) {
+  constructor(
+    readonly dir: string,
+    readonly info: RunInfo,
+  ) {
     privateDir(dir);
     this.file = join(dir, 'journal.jsonl');
     this.#entries = appender(this.file);
@@ -90,7 +93,9 @@ export const JOURNAL_STRING_MAX = 4096;
 function bounded(v: unknown, depth = 0): unknown {
   if (typeof v === 'string' && v.length > JOURNAL_STRING_MAX) {
     const m = mask(v); // before the cut, which could leave half a secret that mask() no longer knows
-    return m.length <= JOURNAL_STRING_MAX ? m : `${m.slice(0, JOURNAL_STRING_MAX)}…[${m.length - JOURNAL_STRING_MAX} more characters: see the host log]`;
+    return m.length <= JOURNAL_STRING_MAX
+      ? m
+      : `${m.slice(0, JOURNAL_STRING_MAX)}…[${m.length - JOURNAL_STRING_MAX} more characters: see the host log]`;
   }
   if (!v || typeof v !== 'object' || depth > 8) return v;
   if (Array.isArray(v)) return v.map((x) => bounded(x, depth + 1));

@@ -84,13 +84,22 @@ export async function schedule(o: ScheduleOptions): Promise<RunSummary> {
   const ordered: Record<string, RecapCounts> = {};
   for (const h of o.hosts) if (recap[h.name]) ordered[h.name] = recap[h.name]!;
   if (abort.stopped) o.events.emit({ type: 'run:stopped', reason: abort.reason ?? 'stopped', notStarted });
-  return { recap: ordered, outcomes: ro.outcomes, stopped: abort.stopped ? abort.reason : undefined, notStarted, exitCode: exitCodeOf(ordered, abort.stopped) };
+  return {
+    recap: ordered,
+    outcomes: ro.outcomes,
+    stopped: abort.stopped ? abort.reason : undefined,
+    notStarted,
+    exitCode: exitCodeOf(ordered, abort.stopped),
+  };
 }
 
 const memOf = (ro: Rollout, h: Host) => ro.memory.get(h.name) ?? ro.memory.set(h.name, newMemory()).get(h.name)!;
 const connOf = (ro: Rollout, h: Host) => ro.conns.get(h.name) ?? ro.conns.set(h.name, ro.o.connect(h)).get(h.name)!;
 async function closeConn(ro: Rollout, host: string): Promise<void> {
-  await ro.conns.get(host)?.close().catch(() => undefined);
+  await ro.conns
+    .get(host)
+    ?.close()
+    .catch(() => undefined);
   ro.conns.delete(host);
 }
 
@@ -112,8 +121,19 @@ async function preflight(ro: Rollout, pre: Item[]): Promise<Host[]> {
   const prePlay: Playbook = { kind: 'playbook', options: { ...o.playbook.options, handlers: [] }, steps: pre };
   await inParallel(ro, hosts, async (h) => {
     const out = await runHost({
-      host: h, conn: connOf(ro, h), freshConnection: () => ro.o.connect(h), playbook: prePlay, events: o.events, journal: o.journal, check: o.check, tags: { tags: undefined, skipTags: undefined },
-      shouldStop: () => abort.stopped, onFailure: () => {}, pathPrefix: 'pre', memory: memOf(ro, h), once: preOnce,
+      host: h,
+      conn: connOf(ro, h),
+      freshConnection: () => ro.o.connect(h),
+      playbook: prePlay,
+      events: o.events,
+      journal: o.journal,
+      check: o.check,
+      tags: { tags: undefined, skipTags: undefined },
+      shouldStop: () => abort.stopped,
+      onFailure: () => {},
+      pathPrefix: 'pre',
+      memory: memOf(ro, h),
+      once: preOnce,
     });
     outcomes.set(h.name, out);
     ro.recap[h.name] = out.counts;
@@ -121,9 +141,17 @@ async function preflight(ro: Rollout, pre: Item[]): Promise<Host[]> {
   });
   const noGo = hosts.filter((h) => outcomes.get(h.name)?.status !== 'ok');
   const go = hosts.filter((h) => !noGo.includes(h));
-  o.events.emit({ type: 'preflight:done', go: go.map((h) => h.name), noGo: noGo.map((h) => ({ host: h.name, reason: outcomes.get(h.name)?.reason ?? 'stopped' })), ...preflightNotes(ro, go) });
+  o.events.emit({
+    type: 'preflight:done',
+    go: go.map((h) => h.name),
+    noGo: noGo.map((h) => ({ host: h.name, reason: outcomes.get(h.name)?.reason ?? 'stopped' })),
+    ...preflightNotes(ro, go),
+  });
   if (noGo.length && (ro.anyErrorsFatal || exceedsMaxFail(noGo.length, hosts.length, maxFail))) {
-    stop(abort, `preflight: ${noGo.length} of ${hosts.length} hosts are NO-GO (${noGo.map((h) => h.name).join(', ')})${maxFail !== undefined ? `, over maxFailPercentage ${maxFail}%` : ''}; nothing was changed on any host`);
+    stop(
+      abort,
+      `preflight: ${noGo.length} of ${hosts.length} hosts are NO-GO (${noGo.map((h) => h.name).join(', ')})${maxFail !== undefined ? `, over maxFailPercentage ${maxFail}%` : ''}; nothing was changed on any host`,
+    );
   }
   return hosts.filter((h) => !noGo.includes(h));
 }
@@ -139,7 +167,9 @@ function preflightNotes(ro: Rollout, go: Host[]): { notes?: Record<string, strin
     const done = [...memOf(ro, h).byTask.values()];
     const changed = done.filter((d) => d.changed && !d.skipped).map((d) => d.reason);
     if (changed.length) notes[h.name] = changed.join('; ');
-    const b = done.map((d) => (d.result as { prefetchedBytes?: unknown } | undefined)?.prefetchedBytes).filter((x): x is number => typeof x === 'number');
+    const b = done
+      .map((d) => (d.result as { prefetchedBytes?: unknown } | undefined)?.prefetchedBytes)
+      .filter((x): x is number => typeof x === 'number');
     if (b.length) bytes[h.name] = b.reduce((a, x) => a + x, 0);
   }
   return { ...(Object.keys(notes).length ? { notes } : {}), ...(Object.keys(bytes).length ? { prefetchedBytes: bytes } : {}) };
@@ -165,8 +195,21 @@ async function runBatch(ro: Rollout, batch: Host[], bi: number, of: number): Pro
     }
     try {
       const out = await runHost({
-        host: h, conn: connOf(ro, h), freshConnection: () => ro.o.connect(h), playbook: o.playbook, events: o.events, journal: o.journal, check: o.check, tags: o.tags,
-        resumed: o.resumed?.get(h.name), resumedFrom: o.resumedFrom, shouldStop: () => abort.stopped, onFailure, counts: ro.recap[h.name], memory: memOf(ro, h), once,
+        host: h,
+        conn: connOf(ro, h),
+        freshConnection: () => ro.o.connect(h),
+        playbook: o.playbook,
+        events: o.events,
+        journal: o.journal,
+        check: o.check,
+        tags: o.tags,
+        resumed: o.resumed?.get(h.name),
+        resumedFrom: o.resumedFrom,
+        shouldStop: () => abort.stopped,
+        onFailure,
+        counts: ro.recap[h.name],
+        memory: memOf(ro, h),
+        once,
       });
       outcomes.set(h.name, out);
       ro.recap[h.name] = out.counts;

@@ -35,7 +35,15 @@ export function runStep(ctx: ModuleContext, s: Step): Promise<ExecResult> {
 const accepted = (r: ExecResult, ok: number[] = [0]) => r.exitCode !== null && ok.includes(r.exitCode);
 
 const failureOf = (ctx: ModuleContext, command: string, r: ExecResult) => ({
-  host: ctx.host.name, task: ctx.task, module: ctx.module, command, exitCode: r.exitCode, signal: r.signal, stdout: r.stdout, stderr: r.stderr, durationMs: r.durationMs,
+  host: ctx.host.name,
+  task: ctx.task,
+  module: ctx.module,
+  command,
+  exitCode: r.exitCode,
+  signal: r.signal,
+  stdout: r.stdout,
+  stderr: r.stderr,
+  durationMs: r.durationMs,
 });
 
 /** A step's progress lines become the row's bar instead of output. */
@@ -50,7 +58,8 @@ const progressOf = (ctx: ModuleContext, s: ExecStep) =>
 async function runExec(ctx: ModuleContext, s: ExecStep, okExitCodes: number[] | 'any' | undefined): Promise<ExecResult> {
   const keep = s.keep ?? (s.report ? 'full' : 'bounded');
   const onLine = progressOf(ctx, s);
-  if (!s.detached && !s.lockWait) return ctx.run(s.cmd, { stdin: s.stdin, okExitCodes, timeoutMs: s.timeoutMs, argv: s.argv, keep, onLine });
+  if (!s.detached && !s.lockWait)
+    return ctx.run(s.cmd, { stdin: s.stdin, okExitCodes, timeoutMs: s.timeoutMs, argv: s.argv, keep, onLine });
   const detachedLine = onLine && ((stream: 'stdout' | 'stderr', l: string) => void (onLine(stream, l) || ctx.output(l)));
   const once = (): Promise<ExecResult> =>
     s.detached
@@ -75,7 +84,12 @@ async function runExec(ctx: ModuleContext, s: ExecStep, okExitCodes: number[] | 
   );
   if (tried.ok) return tried.value;
   const { lock, r } = tried.last;
-  throw stepError(ctx, s, r, `\n${lock.lock} still locked${lock.pid ? ` by process ${heldBy(lock)}` : ''} after ${Math.round(lockWait.waitMs / 1000)} s of waiting`);
+  throw stepError(
+    ctx,
+    s,
+    r,
+    `\n${lock.lock} still locked${lock.pid ? ` by process ${heldBy(lock)}` : ''} after ${Math.round(lockWait.waitMs / 1000)} s of waiting`,
+  );
 }
 
 const heldBy = (l: HeldLock) => `${l.pid}${l.holder ? ` (${l.holder})` : ''}`;
@@ -83,7 +97,9 @@ const heldBy = (l: HeldLock) => `${l.pid}${l.holder ? ` (${l.holder})` : ''}`;
 /** Says who holds the lock (its `ps` line when the process is still there) and how long until the next try. */
 async function waitingFor(ctx: ModuleContext, lock: HeldLock, ms: number): Promise<void> {
   const who = lock.pid ? ` held by process ${heldBy(lock)}` : '';
-  const detail = lock.pid ? (await ctx.run(sh`ps -o pid=,etime=,args= -p ${String(lock.pid)} 2>/dev/null; true`, { quiet: true })).stdout.trim() : '';
+  const detail = lock.pid
+    ? (await ctx.run(sh`ps -o pid=,etime=,args= -p ${String(lock.pid)} 2>/dev/null; true`, { quiet: true })).stdout.trim()
+    : '';
   ctx.output(`${lock.lock} is locked${who}${detail ? ` [${detail}]` : ''}; trying again in ${Math.round(ms / 1000)} s`);
 }
 

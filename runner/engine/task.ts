@@ -39,13 +39,26 @@ export async function runTask(s: HostState, task: AnyTask, scope: Scope): Promis
   const t: Running = { task, id, scope, started: Date.now() };
   const prev = r.resumed?.get(id);
   if (prev && !task.options.rerunOnResume) {
-    const o: Outcome = { changed: prev.changed, failed: false, skipped: prev.status === 'skipped', reason: `done in an earlier run: ${prev.reason}`, result: prev.result };
+    const o: Outcome = {
+      changed: prev.changed,
+      failed: false,
+      skipped: prev.status === 'skipped',
+      reason: `done in an earlier run: ${prev.reason}`,
+      result: prev.result,
+    };
     remember(s, task, id, o);
     s.counts.skipped++;
     report(s, t, 'skipped', o, { durationMs: 0, resumed: true });
     return;
   }
-  r.events.emit({ type: 'task:start', host: r.host.name, task: task.name, taskId: id, module: task.module.name, ...(scope.phase ? { phase: scope.phase } : {}) });
+  r.events.emit({
+    type: 'task:start',
+    host: r.host.name,
+    task: task.name,
+    taskId: id,
+    module: task.module.name,
+    ...(scope.phase ? { phase: scope.phase } : {}),
+  });
   let skipReason: string | undefined;
   try {
     skipReason = whySkip(s, task, scope);
@@ -84,7 +97,8 @@ function whySkip(s: HostState, task: AnyTask, scope: Scope): string | undefined 
   if (!conds.every((c) => c(s.view))) return 'condition false';
   if (!s.run.check) return undefined;
   if (task.options.verifiesChanges) return 'check mode: this task verifies what earlier tasks change, and check mode changes nothing';
-  if (task.module.checkMode === 'none' && !task.options.runInCheckMode) return `check mode: ${task.module.name} cannot predict its effect, not run`;
+  if (task.module.checkMode === 'none' && !task.options.runInCheckMode)
+    return `check mode: ${task.module.name} cannot predict its effect, not run`;
   return undefined;
 }
 
@@ -117,7 +131,13 @@ async function retrying(s: HostState, t: Running): Promise<void> {
       last = undefined;
     }
     if (attempt < attempts) {
-      r.events.emit({ type: 'task:output', host: r.host.name, task: t.task.name, stream: 'info', line: `attempt ${attempt} of ${attempts} failed; retrying in ${delayMs / 1000} s` });
+      r.events.emit({
+        type: 'task:output',
+        host: r.host.name,
+        task: t.task.name,
+        stream: 'info',
+        line: `attempt ${attempt} of ${attempts} failed; retrying in ${delayMs / 1000} s`,
+      });
       await sleep(delayMs);
       if (r.shouldStop()) break;
     }
@@ -212,9 +232,28 @@ function report(s: HostState, t: Running, status: TaskStatus, o: Outcome, extra:
   const { host, events, journal } = s.run;
   const { task, id } = t;
   // A module's own failure text (a command's stderr) reaches here unmasked.
-  events.emit({ type: 'task:done', host: host.name, task: task.name, taskId: id, module: task.module.name, status, changed: o.changed, reason: mask(o.reason), ...extra });
+  events.emit({
+    type: 'task:done',
+    host: host.name,
+    task: task.name,
+    taskId: id,
+    module: task.module.name,
+    status,
+    changed: o.changed,
+    reason: mask(o.reason),
+    ...extra,
+  });
   if (!extra.resumed) {
-    journal?.record({ host: host.name, taskId: id, task: task.name, status, changed: o.changed, reason: o.reason, result: safeResult(o.result), at: new Date().toISOString() });
+    journal?.record({
+      host: host.name,
+      taskId: id,
+      task: task.name,
+      status,
+      changed: o.changed,
+      reason: o.reason,
+      result: safeResult(o.result),
+      at: new Date().toISOString(),
+    });
   } else {
     const prev = s.run.resumed!.get(id)!;
     journal?.record({ ...prev, from: prev.from ?? s.run.resumedFrom });

@@ -22,10 +22,25 @@ import { parseYamlInventory } from './yamlInventory.ts';
 
 /** Variables ansible-inventory never shows (its INTERNAL_VARS): magic, not inventory. */
 export const INTERNAL_VARS = new Set([
-  'ansible_diff_mode', 'ansible_config_file', 'ansible_facts', 'ansible_forks', 'ansible_inventory_sources',
-  'ansible_limit', 'ansible_playbook_python', 'ansible_run_tags', 'ansible_skip_tags', 'ansible_verbosity',
-  'ansible_version', 'inventory_dir', 'inventory_file', 'inventory_hostname', 'inventory_hostname_short',
-  'groups', 'group_names', 'omit', 'playbook_dir',
+  'ansible_diff_mode',
+  'ansible_config_file',
+  'ansible_facts',
+  'ansible_forks',
+  'ansible_inventory_sources',
+  'ansible_limit',
+  'ansible_playbook_python',
+  'ansible_run_tags',
+  'ansible_skip_tags',
+  'ansible_verbosity',
+  'ansible_version',
+  'inventory_dir',
+  'inventory_file',
+  'inventory_hostname',
+  'inventory_hostname_short',
+  'groups',
+  'group_names',
+  'omit',
+  'playbook_dir',
 ]);
 
 const YAML_EXTS = ['.yml', '.yaml', '.json'];
@@ -140,7 +155,10 @@ function parseFile(data: InventoryData, file: string, vault: Vault): void {
   const ext = extname(file);
   const raw = readFileSync(file, 'utf8');
   if (raw.startsWith('#!')) {
-    throw new InventoryError(file, 'is an executable inventory script: not supported (run it yourself and save its output as a YAML inventory)');
+    throw new InventoryError(
+      file,
+      'is an executable inventory script: not supported (run it yourself and save its output as a YAML inventory)',
+    );
   }
   const text = isVaultText(raw) ? vault.decrypt(raw, file) : raw;
   const failures: string[] = [];
@@ -154,7 +172,10 @@ function parseFile(data: InventoryData, file: string, vault: Vault): void {
     }
     if (!failures.length) {
       if (doc && typeof doc === 'object' && !Array.isArray(doc) && (doc as Vars).plugin) {
-        throw new InventoryError(file, `is an inventory plugin configuration (plugin: ${String((doc as Vars).plugin)}): inventory plugins are not supported; export the hosts with ansible-inventory -i ${basename(file)} --list -y`);
+        throw new InventoryError(
+          file,
+          `is an inventory plugin configuration (plugin: ${String((doc as Vars).plugin)}): inventory plugins are not supported; export the hosts with ansible-inventory -i ${basename(file)} --list -y`,
+        );
       }
       try {
         for (const w of warnings) data.warn(w);
@@ -197,7 +218,10 @@ function loadVarsDir(data: InventoryData, dir: string, name: string, vault: Vaul
     const v = loadVarsFile(data, f, vault);
     if (v === null || v === undefined || (typeof v === 'object' && Object.keys(v as object).length === 0)) continue;
     if (typeof v !== 'object' || Array.isArray(v) || v instanceof VaultValue) {
-      throw new InventoryError(f, `failed to combine variables, expected dicts but got a '${Array.isArray(v) ? 'list' : typeof v}' and a 'dict'`);
+      throw new InventoryError(
+        f,
+        `failed to combine variables, expected dicts but got a '${Array.isArray(v) ? 'list' : typeof v}' and a 'dict'`,
+      );
     }
     Object.assign(out, v);
   }

@@ -82,18 +82,26 @@ export function readAnsibleCfg(file = findAnsibleCfg()): AnsibleCfg {
   };
   const d = ini.get('defaults') ?? new Map<string, string>();
   const inv = d.get('inventory') ?? d.get('hostfile');
-  if (inv) cfg.inventory = inv.split(',').map((s) => s.trim()).filter(Boolean).map((s) => (s.includes(',') ? s : path(s)));
+  if (inv)
+    cfg.inventory = inv
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)
+      .map((s) => (s.includes(',') ? s : path(s)));
   if (d.get('remote_user')) cfg.remoteUser = d.get('remote_user')!.trim();
   if (d.get('private_key_file')) cfg.privateKeyFile = path(d.get('private_key_file')!);
   if (d.has('host_key_checking') && !truthy(d.get('host_key_checking')!)) cfg.hostKeyChecking = 'off';
   if (d.has('forks')) {
     const n = Number(d.get('forks'));
-    if (!Number.isInteger(n) || n < 1) throw new InventoryError(file, `[defaults] forks must be a whole number ≥ 1, not "${d.get('forks')}"`);
+    if (!Number.isInteger(n) || n < 1)
+      throw new InventoryError(file, `[defaults] forks must be a whole number ≥ 1, not "${d.get('forks')}"`);
     cfg.forks = n;
   }
   const pe = ini.get('privilege_escalation');
   if (pe?.has('become') || pe?.has('become_user')) {
-    cfg.warnings.push(`${file}: [privilege_escalation] become/become_user are ignored: the runner sets become per play, block or task and becomes root through sudo`);
+    cfg.warnings.push(
+      `${file}: [privilege_escalation] become/become_user are ignored: the runner sets become per play, block or task and becomes root through sudo`,
+    );
   }
   const ignored: string[] = [];
   for (const [name, keys] of ini) for (const k of keys.keys()) if (!USED[name]?.includes(k)) ignored.push(`[${name}] ${k}`);

@@ -37,7 +37,9 @@ export class InvGroup {
     const start = new Set(child.ancestors());
     const fresh = new Set(this.ancestors());
     if (fresh.has(child)) {
-      throw new InventoryError(file, `Adding group '${child.name}' as child to '${this.name}' creates a recursive dependency loop.`, { group: this.name });
+      throw new InventoryError(file, `Adding group '${child.name}' as child to '${this.name}' creates a recursive dependency loop.`, {
+        group: this.name,
+      });
     }
     fresh.add(this);
     for (const g of start) fresh.delete(g);
@@ -67,7 +69,8 @@ export class InvGroup {
         }
       }
       todo = next;
-      if (depth - start > seen.size) throw new InventoryError(file, `The group named '${this.name}' has a recursive dependency loop.`, { group: this.name });
+      if (depth - start > seen.size)
+        throw new InventoryError(file, `The group named '${this.name}' has a recursive dependency loop.`, { group: this.name });
     }
   }
 
@@ -87,8 +90,13 @@ export class InvGroup {
 
   setVariable(file: string, key: string, value: unknown): void {
     if (key === 'ansible_group_priority') {
-      const n = typeof value === 'number' ? Math.trunc(value) : typeof value === 'string' && /^\s*[-+]?\d+\s*$/.test(value) ? Number(value) : NaN;
-      if (Number.isNaN(n)) throw new InventoryError(file, `ansible_group_priority must be an integer, not ${JSON.stringify(value)}`, { group: this.name, field: key });
+      const n =
+        typeof value === 'number' ? Math.trunc(value) : typeof value === 'string' && /^\s*[-+]?\d+\s*$/.test(value) ? Number(value) : NaN;
+      if (Number.isNaN(n))
+        throw new InventoryError(file, `ansible_group_priority must be an integer, not ${JSON.stringify(value)}`, {
+          group: this.name,
+          field: key,
+        });
       this.priority = n;
     } else this.vars[key] = value;
   }

@@ -29,8 +29,12 @@ const NAMES: [keyof ConnectionSettings, string[]][] = [
 ];
 
 const PASSWORDS: Record<string, string> = {
-  ansible_become_password: 'becomePasswordEnv', ansible_become_pass: 'becomePasswordEnv', ansible_sudo_pass: 'becomePasswordEnv',
-  ansible_password: 'passwordEnv', ansible_ssh_pass: 'passwordEnv', ansible_ssh_password: 'passwordEnv',
+  ansible_become_password: 'becomePasswordEnv',
+  ansible_become_pass: 'becomePasswordEnv',
+  ansible_sudo_pass: 'becomePasswordEnv',
+  ansible_password: 'passwordEnv',
+  ansible_ssh_pass: 'passwordEnv',
+  ansible_ssh_password: 'passwordEnv',
 };
 
 const IGNORED: Record<string, string> = {
@@ -38,7 +42,7 @@ const IGNORED: Record<string, string> = {
   ansible_become: 'become is set per play, block or task (`become: true`)',
   ansible_become_user: 'the runner becomes root through sudo; another become user is not supported',
   ansible_become_method: 'the runner becomes root through sudo',
-  ansible_ssh_common_args: 'use the host\'s `jump` setting or ~/.ssh/config (ProxyJump) instead',
+  ansible_ssh_common_args: "use the host's `jump` setting or ~/.ssh/config (ProxyJump) instead",
   ansible_ssh_extra_args: 'use ~/.ssh/config instead',
 };
 
@@ -74,11 +78,18 @@ function toHost(file: string, base: string, h: InvHost, vars: Vars, warn: (w: st
     if (set.length > 1 && values[0] !== values[1]) warn(`${h.name}: both ${set[0]} and ${set[1]} are set; ${set[1]} wins, as in Ansible`);
     (conn as Record<string, unknown>)[key] = values[values.length - 1];
   }
-  if (conn.port !== undefined) conn.port = portOf(file, h.name, conn.port, ['ansible_ssh_port', 'ansible_port'].find((n) => vars[n] !== undefined) ?? 'port');
+  if (conn.port !== undefined)
+    conn.port = portOf(file, h.name, conn.port, ['ansible_ssh_port', 'ansible_port'].find((n) => vars[n] !== undefined) ?? 'port');
   if (conn.address !== undefined && typeof conn.address !== 'string') conn.address = String(conn.address);
-  if (typeof conn.connectTimeoutSec === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(conn.connectTimeoutSec)) conn.connectTimeoutSec = Number(conn.connectTimeoutSec);
-  const mixed = GENERIC.filter((k) => native[k] !== undefined && NAMES.some(([key, names]) => key === k && names.some((n) => vars[n] !== undefined)));
-  for (const k of mixed) warn(`${h.name}: both the runner's \`${k}\` and Ansible's name for it are set; Ansible's wins (rename \`${k}\` if it is an application variable)`);
+  if (typeof conn.connectTimeoutSec === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(conn.connectTimeoutSec))
+    conn.connectTimeoutSec = Number(conn.connectTimeoutSec);
+  const mixed = GENERIC.filter(
+    (k) => native[k] !== undefined && NAMES.some(([key, names]) => key === k && names.some((n) => vars[n] !== undefined)),
+  );
+  for (const k of mixed)
+    warn(
+      `${h.name}: both the runner's \`${k}\` and Ansible's name for it are set; Ansible's wins (rename \`${k}\` if it is an application variable)`,
+    );
   const kind = vars.ansible_connection;
   let unsupportedConnection: string | undefined;
   if (kind !== undefined && kind !== null) {
@@ -88,12 +99,24 @@ function toHost(file: string, base: string, h: InvHost, vars: Vars, warn: (w: st
   }
   for (const [k, setting] of Object.entries(PASSWORDS)) {
     if (vars[k] !== undefined) {
-      throw new InventoryError(file, `passwords don't belong in an inventory: name an environment variable with \`${setting}\` instead (or -${setting === 'passwordEnv' ? 'k' : 'K'} to be asked)`, where(k));
+      throw new InventoryError(
+        file,
+        `passwords don't belong in an inventory: name an environment variable with \`${setting}\` instead (or -${setting === 'passwordEnv' ? 'k' : 'K'} to be asked)`,
+        where(k),
+      );
     }
   }
   for (const [k, why] of Object.entries(IGNORED)) if (vars[k] !== undefined) warn(`${k} is ignored (${why})`);
-  for (const [k, v] of Object.entries(vars)) if (typeof v === 'string' && v.includes('{{')) warn(`variable ${k} holds Jinja ("${v}"): it is kept as written, not templated`);
-  const tags = Array.isArray(vars.tags) ? vars.tags.map(String) : typeof vars.tags === 'string' ? vars.tags.split(',').map((t) => t.trim()).filter(Boolean) : [];
+  for (const [k, v] of Object.entries(vars))
+    if (typeof v === 'string' && v.includes('{{')) warn(`variable ${k} holds Jinja ("${v}"): it is kept as written, not templated`);
+  const tags = Array.isArray(vars.tags)
+    ? vars.tags.map(String)
+    : typeof vars.tags === 'string'
+      ? vars.tags
+          .split(',')
+          .map((t) => t.trim())
+          .filter(Boolean)
+      : [];
   const groups = ['all', ...h.groups.filter((g) => g.name !== 'all').map((g) => g.name)];
   const host = resolveHost(file, base, h.name, conn, tags, groups, vars as HostVars);
   return unsupportedConnection ? { ...host, unsupportedConnection } : host;
@@ -101,7 +124,8 @@ function toHost(file: string, base: string, h: InvHost, vars: Vars, warn: (w: st
 
 function portOf(file: string, host: string, v: unknown, field: string): number {
   const n = typeof v === 'number' ? v : typeof v === 'string' && /^\s*\d+\s*$/.test(v) ? Number(v) : NaN;
-  if (!Number.isInteger(n) || n < 1 || n > 65535) throw new InventoryError(file, `must be a port number 1–65535, not ${JSON.stringify(v)}`, { host, field });
+  if (!Number.isInteger(n) || n < 1 || n > 65535)
+    throw new InventoryError(file, `must be a port number 1–65535, not ${JSON.stringify(v)}`, { host, field });
   return n;
 }
 
@@ -109,7 +133,11 @@ function decryptAll(host: string, vars: Vars, vault?: Vault): Vars {
   const walk = (v: unknown, name: string): unknown => {
     if (v instanceof VaultValue) {
       if (!vault?.hasPassword) {
-        throw new InventoryError(v.file, `line ${v.line}: variable ${name} is vault-encrypted and no vault password was given (--vault-password-file FILE or --ask-vault-pass)`, { host });
+        throw new InventoryError(
+          v.file,
+          `line ${v.line}: variable ${name} is vault-encrypted and no vault password was given (--vault-password-file FILE or --ask-vault-pass)`,
+          { host },
+        );
       }
       const plain = vault.decrypt(v.ciphertext, `${v.file}: variable ${name}`);
       registerSecret(plain);

@@ -9,7 +9,6 @@ import type { HostKeyChecking } from '../connection/knownHosts.ts';
 import type { HostVars } from '../model/vars.ts';
 import type { AnsibleInventory } from './ansible.ts';
 
-
 /** How to reach a host; every field may come from inventory defaults, a group or the host. */
 export interface ConnectionSettings {
   /** @default the host's name */
@@ -129,14 +128,43 @@ export interface Inventory {
 }
 
 export const CONNECTION_KEYS = [
-  'address', 'port', 'user', 'connection', 'identityFile', 'passwordEnv', 'becomePasswordEnv',
-  'hostKeyChecking', 'knownHostsFile', 'connectTimeoutSec', 'jump', 'sshConfigFile', 'identityPassphraseEnv',
-  'serverAliveIntervalSec', 'serverAliveCountMax', 'becomeTimeoutSec', 'channel', 'shell',
+  'address',
+  'port',
+  'user',
+  'connection',
+  'identityFile',
+  'passwordEnv',
+  'becomePasswordEnv',
+  'hostKeyChecking',
+  'knownHostsFile',
+  'connectTimeoutSec',
+  'jump',
+  'sshConfigFile',
+  'identityPassphraseEnv',
+  'serverAliveIntervalSec',
+  'serverAliveCountMax',
+  'becomeTimeoutSec',
+  'channel',
+  'shell',
 ] as const;
 
+/** `jump` as a list of "[user@]host[:port]" words. */
+function jumpOf(file: string, value: ConnectionSettings['jump'], where: { host: string; field: string }): string[] | undefined {
+  const jump = value === undefined ? undefined : Array.isArray(value) ? value : [value];
+  if (jump && !jump.every((j) => typeof j === 'string' && /^[^\s,]+$/.test(j))) {
+    throw new InventoryError(file, 'must be a jump host "[user@]host[:port]" or a list of them', where);
+  }
+  return jump;
+}
 
 export function resolveHost(
-  file: string, base: string, name: string, c: ConnectionSettings, tags: string[], groups: string[], vars: HostVars,
+  file: string,
+  base: string,
+  name: string,
+  c: ConnectionSettings,
+  tags: string[],
+  groups: string[],
+  vars: HostVars,
 ): Host {
   const where = (field: string) => ({ host: name, field });
   const str = (field: keyof ConnectionSettings) => {
@@ -149,30 +177,36 @@ export function resolveHost(
     if (v !== undefined && (typeof v !== 'number' || !(v > 0))) throw new InventoryError(file, 'must be a positive number', where(field));
     return v;
   };
-  const jump = c.jump === undefined ? undefined : Array.isArray(c.jump) ? c.jump : [c.jump];
-  if (jump && !jump.every((j) => typeof j === 'string' && /^[^\s,]+$/.test(j))) {
-    throw new InventoryError(file, 'must be a jump host "[user@]host[:port]" or a list of them', where('jump'));
-  }
+  const jump = jumpOf(file, c.jump, where('jump'));
   const list = (field: 'identityFile' | 'knownHostsFile') => {
     const v = c[field];
     if (v === undefined) return undefined;
     const arr = Array.isArray(v) ? v : [v];
-    if (!arr.every((x) => typeof x === 'string' && x !== '')) throw new InventoryError(file, 'must be a path or a list of paths', where(field));
+    if (!arr.every((x) => typeof x === 'string' && x !== ''))
+      throw new InventoryError(file, 'must be a path or a list of paths', where(field));
     return arr.map((p) => expandPath(base, p));
   };
   const port = c.port ?? 22;
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new InventoryError(file, `must be a port number 1–65535, not ${JSON.stringify(c.port)}`, where('port'));
+  if (!Number.isInteger(port) || port < 1 || port > 65535)
+    throw new InventoryError(file, `must be a port number 1–65535, not ${JSON.stringify(c.port)}`, where('port'));
   const connection = c.connection ?? 'ssh';
-  if (connection !== 'ssh' && connection !== 'local') throw new InventoryError(file, `must be 'ssh' or 'local', not ${JSON.stringify(connection)}`, where('connection'));
+  if (connection !== 'ssh' && connection !== 'local')
+    throw new InventoryError(file, `must be 'ssh' or 'local', not ${JSON.stringify(connection)}`, where('connection'));
   const hkc = c.hostKeyChecking ?? 'strict';
-  if (!['strict', 'accept-new', 'off'].includes(hkc)) throw new InventoryError(file, `must be 'strict', 'accept-new' or 'off', not ${JSON.stringify(hkc)}`, where('hostKeyChecking'));
+  if (!['strict', 'accept-new', 'off'].includes(hkc))
+    throw new InventoryError(file, `must be 'strict', 'accept-new' or 'off', not ${JSON.stringify(hkc)}`, where('hostKeyChecking'));
   const timeout = c.connectTimeoutSec ?? 10;
-  if (typeof timeout !== 'number' || !(timeout > 0)) throw new InventoryError(file, 'must be a positive number of seconds', where('connectTimeoutSec'));
+  if (typeof timeout !== 'number' || !(timeout > 0))
+    throw new InventoryError(file, 'must be a positive number of seconds', where('connectTimeoutSec'));
   if (c.channel !== undefined && c.channel !== 'persistent' && c.channel !== 'exec') {
     throw new InventoryError(file, `must be 'persistent' or 'exec', not ${JSON.stringify(c.channel)}`, where('channel'));
   }
   if (c.shell !== undefined && (typeof c.shell !== 'string' || !/^\/[^\0\n]*[^/\0\n]$/.test(c.shell))) {
-    throw new InventoryError(file, `must be an absolute path to a shell (e.g. '/bin/bash'), not ${JSON.stringify(c.shell)}`, where('shell'));
+    throw new InventoryError(
+      file,
+      `must be an absolute path to a shell (e.g. '/bin/bash'), not ${JSON.stringify(c.shell)}`,
+      where('shell'),
+    );
   }
   const ssh = join(homedir(), '.ssh');
   return {

@@ -51,7 +51,9 @@ export function parseIni(inv: InventoryData, file: string, text: string): void {
       continue;
     }
     if (line.startsWith('[') && line.endsWith(']')) {
-      fail(`Invalid section entry: '${line}'. Please make sure that there are no spaces in the section entry, and that there are no other invalid characters`);
+      fail(
+        `Invalid section entry: '${line}'. Please make sure that there are no spaces in the section entry, and that there are no other invalid characters`,
+      );
     }
     if (state === 'hosts') {
       let tokens: string[];
@@ -65,7 +67,8 @@ export function parseIni(inv: InventoryData, file: string, text: string): void {
       if (first.trim().endsWith(':') && port === undefined) {
         fail(`Invalid host pattern '${first}' supplied, ending in ':' is not allowed, this character is reserved to provide a port.`);
       }
-      if (names.some((n) => n.trim() === '---')) fail(`Invalid host pattern '${first}' supplied, '---' is normally a sign this is a YAML file.`);
+      if (names.some((n) => n.trim() === '---'))
+        fail(`Invalid host pattern '${first}' supplied, '---' is normally a sign this is a YAML file.`);
       const vars: Record<string, unknown> = {};
       for (const t of tokens!.slice(1)) {
         const eq = t.indexOf('=');

@@ -63,7 +63,13 @@ export function pyJson(value: unknown, indent = 4): string {
     }
     const keys = Object.keys(v as object).sort();
     if (!keys.length) return '{}';
-    return '{\n' + keys.map((k) => pad(d + 1) + JSON.stringify(k) + ': ' + enc((v as Record<string, unknown>)[k], d + 1)).join(',\n') + '\n' + pad(d) + '}';
+    return (
+      '{\n' +
+      keys.map((k) => pad(d + 1) + JSON.stringify(k) + ': ' + enc((v as Record<string, unknown>)[k], d + 1)).join(',\n') +
+      '\n' +
+      pad(d) +
+      '}'
+    );
   };
   return enc(value, 0);
 }

@@ -127,4 +127,3 @@ function checkObject(file: string, value: unknown, where: { host?: string; group
     throw new InventoryError(file, 'must be an object', { ...where, field: 'vars' });
   }
 }
-

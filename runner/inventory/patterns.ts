@@ -124,7 +124,11 @@ export class PatternMatcher {
         throw new UsageError(`Unable to find limit file ${f}`);
       }
       if (!st.isFile()) throw new UsageError(`Limit starting with "@" must be a file, not a directory: ${f}`);
-      out.push(...readFileSync(f, 'utf8').split('\n').map((l) => l.trim()));
+      out.push(
+        ...readFileSync(f, 'utf8')
+          .split('\n')
+          .map((l) => l.trim()),
+      );
     }
     return out;
   }
@@ -180,7 +184,10 @@ export class PatternMatcher {
   private enumerate(pattern: string): InvHost[] {
     if (pattern.startsWith('tag:') && this.opts.tagsOf) {
       const re = fnmatchRegExp(pattern.slice(4));
-      const hits = this.inv.groups.get('all')!.allHosts().filter((h) => this.opts.tagsOf!(h).some((t) => re.test(t)));
+      const hits = this.inv.groups
+        .get('all')!
+        .allHosts()
+        .filter((h) => this.opts.tagsOf!(h).some((t) => re.test(t)));
       if (!hits.length) this.warn(pattern);
       return hits;
     }

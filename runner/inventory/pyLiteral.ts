@@ -216,7 +216,20 @@ class LiteralParser {
           continue;
         }
         this.i += 2;
-        const simple: Record<string, string> = { n: '\n', t: '\t', r: '\r', '\\': '\\', "'": "'", '"': '"', a: '\x07', b: '\b', f: '\f', v: '\v', '0': '\0', '\n': '' };
+        const simple: Record<string, string> = {
+          n: '\n',
+          t: '\t',
+          r: '\r',
+          '\\': '\\',
+          "'": "'",
+          '"': '"',
+          a: '\x07',
+          b: '\b',
+          f: '\f',
+          v: '\v',
+          '0': '\0',
+          '\n': '',
+        };
         if (n === 'x' || n === 'u' || n === 'U') {
           const len = n === 'x' ? 2 : n === 'u' ? 4 : 8;
           const hex = this.s.slice(this.i, this.i + len);

@@ -29,7 +29,10 @@ export function selectHosts(
   const data = opts.ansible ?? flatInventory(hosts, groups);
   const byName = new Map(hosts.map((h) => [h.name, h]));
   const m = new PatternMatcher(data, { tagsOf: (h) => byName.get(h.name)?.tags ?? [] });
-  const out = m.select(play, limit).map((h) => byName.get(h.name)).filter((h): h is Host => !!h);
+  const out = m
+    .select(play, limit)
+    .map((h) => byName.get(h.name))
+    .filter((h): h is Host => !!h);
   for (const w of m.warnings) (opts.warn ?? ((x: string) => process.stderr.write(`warning: ${x}\n`)))(w);
   if (out.length === 0) {
     const what = play === 'all' ? `--limit "${limit}"` : `hosts "${play}"${limit ? ` with --limit "${limit}"` : ''}`;
@@ -70,7 +73,8 @@ export function tagsSelect(taskTags: readonly string[], f: TagFilter): boolean {
 /** Ansible's `pct_to_int`: floor, but at least 1. */
 function sizeOf(s: number | string, total: number, what: string): number {
   if (typeof s === 'number') {
-    if (!Number.isInteger(s) || s < 1) throw new UsageError(`invalid serial ${what}: ${s} (a whole number ≥ 1, a percentage like "25%", or a list)`);
+    if (!Number.isInteger(s) || s < 1)
+      throw new UsageError(`invalid serial ${what}: ${s} (a whole number ≥ 1, a percentage like "25%", or a list)`);
     return s;
   }
   const m = /^(\d+(?:\.\d+)?)%$/.exec(s);

@@ -121,14 +121,20 @@ function construct(ctx: Ctx, node: Node | null | undefined, depth = 0): unknown 
           `While constructing a mapping from ${ctx.file}, line ${line}, column ${col}, found a duplicate dict key (${key}). Using last defined value only.`,
         );
       }
-      Object.defineProperty(out, key, { value: construct(ctx, pair.value as Node, depth + 1), enumerable: true, writable: true, configurable: true });
+      Object.defineProperty(out, key, {
+        value: construct(ctx, pair.value as Node, depth + 1),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
     }
     return out;
   }
   fail(ctx, node, 'unexpected node');
 }
 
-const isMergeKey = (k: unknown) => isScalar(k) && (k as { type?: string }).type === 'PLAIN' && (k as { value: unknown }).value === '<<' && !(k as { tag?: string }).tag;
+const isMergeKey = (k: unknown) =>
+  isScalar(k) && (k as { type?: string }).type === 'PLAIN' && (k as { value: unknown }).value === '<<' && !(k as { tag?: string }).tag;
 
 /** PyYAML's flatten_mapping: merged pairs first (later sources lose), then the mapping's own. */
 function flatten(ctx: Ctx, items: Pair[], depth: number): Pair[] {
@@ -193,7 +199,14 @@ export function parseYaml11(text: string, file: string, warn: (message: string) 
     }
   }
   const lines = new LineCounter();
-  const doc = parseDocument(text, { version: '1.1', schema: 'failsafe', uniqueKeys: false, merge: false, lineCounter: lines, prettyErrors: false });
+  const doc = parseDocument(text, {
+    version: '1.1',
+    schema: 'failsafe',
+    uniqueKeys: false,
+    merge: false,
+    lineCounter: lines,
+    prettyErrors: false,
+  });
   const ctx: Ctx = { file, doc, lines, warn };
   const err = doc.errors[0];
   if (err) {

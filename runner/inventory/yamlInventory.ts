@@ -20,17 +20,27 @@ const pyType = (v: unknown) =>
       : typeof v === 'boolean'
         ? "<class 'bool'>"
         : typeof v === 'number'
-          ? Number.isInteger(v) ? "<class 'int'>" : "<class 'float'>"
+          ? Number.isInteger(v)
+            ? "<class 'int'>"
+            : "<class 'float'>"
           : v instanceof VaultValue
             ? "<class 'ansible.parsing.yaml.objects.AnsibleVaultEncryptedUnicode'>"
             : `<class '${typeof v}'>`;
 
 /** Fills `inv` from a parsed YAML inventory document; `plugin:` files are refused by the caller. */
 export function parseYamlInventory(inv: InventoryData, file: string, data: unknown): void {
-  if (data === null || data === undefined || (isMapping(data) && Object.keys(data).length === 0) || data === '' || data === false || data === 0) {
+  if (
+    data === null ||
+    data === undefined ||
+    (isMapping(data) && Object.keys(data).length === 0) ||
+    data === '' ||
+    data === false ||
+    data === 0
+  ) {
     throw new InventoryError(file, 'Parsed empty YAML file');
   }
-  if (!isMapping(data)) throw new InventoryError(file, `YAML inventory has invalid structure, it should be a dictionary, got: ${pyType(data)}`);
+  if (!isMapping(data))
+    throw new InventoryError(file, `YAML inventory has invalid structure, it should be a dictionary, got: ${pyType(data)}`);
   for (const [name, body] of Object.entries(data)) parseGroup(inv, file, name, body);
 }
 
@@ -45,7 +55,11 @@ function parseGroup(inv: InventoryData, file: string, name: string, body: unknow
     if (!(section in body)) continue;
     if (typeof body[section] === 'string') body[section] = { [body[section] as string]: null };
     if (!(body[section] === null || isMapping(body[section]))) {
-      throw new InventoryError(file, `Invalid "${section}" entry for "${group}" group, requires a dictionary, found "${pyType(body[section])}" instead.`, { group, field: section });
+      throw new InventoryError(
+        file,
+        `Invalid "${section}" entry for "${group}" group, requires a dictionary, found "${pyType(body[section])}" instead.`,
+        { group, field: section },
+      );
     }
   }
   for (const [key, value] of Object.entries(body)) {
@@ -61,7 +75,11 @@ function parseGroup(inv: InventoryData, file: string, name: string, body: unknow
       for (const [pattern, hostVars] of Object.entries(value)) {
         const { names, port } = expandHostPattern(file, pattern);
         const vars = hostVars || {};
-        if (!isMapping(vars)) throw new InventoryError(file, `Invalid data from file, expected dictionary and got:\n\n${String(vars)}`, { group, host: pattern });
+        if (!isMapping(vars))
+          throw new InventoryError(file, `Invalid data from file, expected dictionary and got:\n\n${String(vars)}`, {
+            group,
+            host: pattern,
+          });
         for (const h of names) {
           inv.addHost(file, h, group, port);
           for (const [k, v] of Object.entries(vars)) inv.setVariable(file, h, k, v);

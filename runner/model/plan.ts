@@ -218,7 +218,11 @@ export const change = <R>(reason: string, rest: { steps: Step[]; diff?: FileDiff
 
 export const exec = (cmd: string, options: Omit<ExecStep, 'kind' | 'cmd'> = {}): ExecStep => ({ kind: 'exec', cmd, ...options });
 
-export const upload = (path: string, content: string | Buffer, options: Omit<UploadStep, 'kind' | 'path' | 'content'> = {}): UploadStep => ({
+export const upload = (
+  path: string,
+  content: string | Buffer,
+  options: Omit<UploadStep, 'kind' | 'path' | 'content'> = {},
+): UploadStep => ({
   kind: 'upload',
   path,
   content,

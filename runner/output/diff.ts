@@ -15,7 +15,11 @@ export function unifiedDiff(d: FileDiff): string {
     { context: 3 },
   );
   // drop the "=====" banner line jsdiff puts first
-  return patch.split('\n').filter((l) => !/^=+$/.test(l)).join('\n').trimEnd();
+  return patch
+    .split('\n')
+    .filter((l) => !/^=+$/.test(l))
+    .join('\n')
+    .trimEnd();
 }
 
 /** `a/etc/x` for files, as git prints them; other names (`ucware:user/x`) as they are. */

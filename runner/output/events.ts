@@ -15,9 +15,24 @@ export interface RecapCounts {
 }
 
 export type RunEvent =
-  | { type: 'run:start'; runId: string; playbook: string; inventory: string; hosts: string[]; check: boolean; resumedFrom?: string; strategy: string }
+  | {
+      type: 'run:start';
+      runId: string;
+      playbook: string;
+      inventory: string;
+      hosts: string[];
+      check: boolean;
+      resumedFrom?: string;
+      strategy: string;
+    }
   | { type: 'batch:start'; index: number; of: number; hosts: string[]; phase?: 'preflight' }
-  | { type: 'preflight:done'; go: string[]; noGo: { host: string; reason: string }[]; notes?: Record<string, string>; prefetchedBytes?: Record<string, number> }
+  | {
+      type: 'preflight:done';
+      go: string[];
+      noGo: { host: string; reason: string }[];
+      notes?: Record<string, string>;
+      prefetchedBytes?: Record<string, number>;
+    }
   | { type: 'host:start'; host: string }
   | { type: 'task:start'; host: string; task: string; taskId: string; module: string; phase?: string }
   /** Every output line of a command (never secret stdout); `quiet` lines (fact reads) are for the host log, not the live views. */
@@ -25,8 +40,33 @@ export type RunEvent =
   | { type: 'task:progress'; host: string; task: string; percent: number; label: string }
   | { type: 'cmd:start'; host: string; task: string; command: string; become: boolean }
   /** `stdout`/`stderr`: the last few KiB only (the lines came as task:output); `secret`: stdout was secret and is left out. */
-  | { type: 'cmd:done'; host: string; task: string; command: string; exitCode: number | null; signal?: string; stdout: string; stderr: string; durationMs: number; secret?: true }
-  | { type: 'task:done'; host: string; task: string; taskId: string; module: string; status: TaskStatus; changed: boolean; reason: string; diff?: FileDiff[]; error?: string; durationMs: number; attempts?: number; resumed?: boolean }
+  | {
+      type: 'cmd:done';
+      host: string;
+      task: string;
+      command: string;
+      exitCode: number | null;
+      signal?: string;
+      stdout: string;
+      stderr: string;
+      durationMs: number;
+      secret?: true;
+    }
+  | {
+      type: 'task:done';
+      host: string;
+      task: string;
+      taskId: string;
+      module: string;
+      status: TaskStatus;
+      changed: boolean;
+      reason: string;
+      diff?: FileDiff[];
+      error?: string;
+      durationMs: number;
+      attempts?: number;
+      resumed?: boolean;
+    }
   | { type: 'host:done'; host: string; counts: RecapCounts; status: 'ok' | 'failed' | 'unreachable' | 'stopped'; error?: string }
   | { type: 'warn'; host?: string; message: string }
   | { type: 'host:report'; host: string; report: HostReport }

@@ -25,7 +25,11 @@ export function attachHostLogs(events: RunEvents, dir: string, o: { diff?: boole
   events.on((e: RunEvent) => {
     switch (e.type) {
       case 'run:start':
-        for (const h of e.hosts) write(h, `${ts()} run ${e.runId}: playbook ${e.playbook}, inventory ${e.inventory}${e.check ? ' (check mode)' : ''}, channel strategy ${e.strategy}\n`);
+        for (const h of e.hosts)
+          write(
+            h,
+            `${ts()} run ${e.runId}: playbook ${e.playbook}, inventory ${e.inventory}${e.check ? ' (check mode)' : ''}, channel strategy ${e.strategy}\n`,
+          );
         break;
       case 'task:start':
         write(e.host, `\n${ts()} TASK [${e.task}] (${e.module}, ${e.taskId})\n`);
@@ -37,11 +41,17 @@ export function attachHostLogs(events: RunEvents, dir: string, o: { diff?: boole
         write(e.host, `${PREFIX[e.stream]}${e.line}\n`);
         break;
       case 'cmd:done':
-        write(e.host, `${ts()} exit ${e.exitCode ?? e.signal ?? 'unknown'} in ${e.durationMs} ms${e.secret ? ' (stdout is secret: not logged)' : ''}\n`);
+        write(
+          e.host,
+          `${ts()} exit ${e.exitCode ?? e.signal ?? 'unknown'} in ${e.durationMs} ms${e.secret ? ' (stdout is secret: not logged)' : ''}\n`,
+        );
         break;
       case 'task:done': {
         const diff = o.diff ? e.diff?.map(unifiedDiff).join('\n') : undefined;
-        write(e.host, `${ts()} ${e.status.toUpperCase()}: ${e.task} — ${e.reason}${e.error && e.error !== e.reason ? `\n${e.error}` : ''} (${e.durationMs} ms)\n${diff ? diff + '\n' : ''}`);
+        write(
+          e.host,
+          `${ts()} ${e.status.toUpperCase()}: ${e.task} — ${e.reason}${e.error && e.error !== e.reason ? `\n${e.error}` : ''} (${e.durationMs} ms)\n${diff ? diff + '\n' : ''}`,
+        );
         break;
       }
       case 'warn':

@@ -67,13 +67,16 @@ export function attachListr(events: RunEvents, o: ListrOptions): ListrView {
           r.since = Date.now();
           r.progress = undefined;
           // the previous task's last line must not stand under this one
-          if (r.wrapper) (r.wrapper.title = title(e.host, r)), (r.wrapper.output = '');
+          if (r.wrapper) ((r.wrapper.title = title(e.host, r)), (r.wrapper.output = ''));
         }
         return;
       }
       case 'task:output': {
         const r = view.rows.get(e.host);
-        const last = e.line.split('\r').filter((l) => l.trim()).at(-1);
+        const last = e.line
+          .split('\r')
+          .filter((l) => l.trim())
+          .at(-1);
         if (r?.wrapper && last && !e.quiet && !r.progress) r.wrapper.output = last;
         return;
       }
@@ -89,7 +92,8 @@ export function attachListr(events: RunEvents, o: ListrOptions): ListrView {
         if (!r) return;
         if (e.status === 'failed' || e.status === 'unreachable') r.notes.push(`${e.status}: ${e.task}\n${e.error ?? e.reason}`);
         // a bar stops where the command ended: full when it succeeded
-        if (r.progress && r.wrapper && (e.status === 'ok' || e.status === 'changed')) r.wrapper.output = progressLine({ percent: 100, label: `${e.task}: done` });
+        if (r.progress && r.wrapper && (e.status === 'ok' || e.status === 'changed'))
+          r.wrapper.output = progressLine({ percent: 100, label: `${e.task}: done` });
         if (view.diff && e.diff) r.notes.push(...e.diff.map(unifiedDiff));
         return;
       }
@@ -114,7 +118,8 @@ export function attachListr(events: RunEvents, o: ListrOptions): ListrView {
   };
 }
 
-const title = (host: string, r: Row) => `${host.padEnd(14)} ${r.task ?? 'connecting'}  ${dim(`${Math.round((Date.now() - r.since) / 1000)}s`)}`;
+const title = (host: string, r: Row) =>
+  `${host.padEnd(14)} ${r.task ?? 'connecting'}  ${dim(`${Math.round((Date.now() - r.since) / 1000)}s`)}`;
 
 function finalize(host: string, r: Row): void {
   r.wrapper!.title = r.finalTitle ?? host;
@@ -127,17 +132,20 @@ function startBatch(view: View, hosts: string[]): void {
   for (const host of hosts) view.rows.set(host, { since: Date.now(), notes: [] });
   const rolloutRow = view.rollout.total > 1 ? [rolloutTask(view, hosts)] : [];
   const batch = new Listr(
-    [...rolloutRow, ...hosts.map((host) => ({
-      title: host,
-      task: (_ctx: unknown, wrapper: Wrapper) =>
-        new Promise<void>((resolve, reject) => {
-          const row = view.rows.get(host)!;
-          row.wrapper = wrapper;
-          row.settle = (err) => (err ? reject(err) : resolve());
-          if (row.finished !== undefined) finalize(host, row);
-          else wrapper.title = title(host, row);
-        }),
-    }))],
+    [
+      ...rolloutRow,
+      ...hosts.map((host) => ({
+        title: host,
+        task: (_ctx: unknown, wrapper: Wrapper) =>
+          new Promise<void>((resolve, reject) => {
+            const row = view.rows.get(host)!;
+            row.wrapper = wrapper;
+            row.settle = (err) => (err ? reject(err) : resolve());
+            if (row.finished !== undefined) finalize(host, row);
+            else wrapper.title = title(host, row);
+          }),
+      })),
+    ],
     {
       concurrent: true,
       exitOnError: false,
@@ -147,7 +155,12 @@ function startBatch(view: View, hosts: string[]): void {
       rendererOptions: { outputBar: 1, persistentOutput: true, collapseErrors: false, showErrorMessage: true },
     },
   );
-  view.drawing = view.drawing.then(() => batch.run().then(() => undefined, () => undefined));
+  view.drawing = view.drawing.then(() =>
+    batch.run().then(
+      () => undefined,
+      () => undefined,
+    ),
+  );
 }
 
 function hostDone(view: View, e: Extract<RunEvent, { type: 'host:done' }>): void {
@@ -256,7 +269,10 @@ function rowPrompter(view: View, discardTypeAhead: () => Promise<void>, fallback
   const hasRow = (host?: string) => rowFor(host) !== undefined;
   return {
     interactive: () => !!process.stdin.isTTY && !process.env.CI,
-    select: (q) => (hasRow(q.host) ? ask<string>(q.host, q.message.split('\n')[0]!, { type: 'select', message: q.message, choices: q.choices }, q.timeoutMs) : fallback().select(q)),
+    select: (q) =>
+      hasRow(q.host)
+        ? ask<string>(q.host, q.message.split('\n')[0]!, { type: 'select', message: q.message, choices: q.choices }, q.timeoutMs)
+        : fallback().select(q),
     secret: async (q) => {
       if (!hasRow(q.host)) return fallback().secret(q);
       const value = await ask<string>(q.host, q.message, { type: 'password', message: q.message });

@@ -21,7 +21,9 @@ export function attachPlain(events: RunEvents, o: PlainOptions): void {
   events.on((e) => {
     switch (e.type) {
       case 'run:start':
-        o.write(`${t()} PLAY [${e.playbook}] on ${e.hosts.length} host(s)${e.check ? ' — CHECK MODE, nothing is changed' : ''}${e.resumedFrom ? ` — resuming ${e.resumedFrom}` : ''}`);
+        o.write(
+          `${t()} PLAY [${e.playbook}] on ${e.hosts.length} host(s)${e.check ? ' — CHECK MODE, nothing is changed' : ''}${e.resumedFrom ? ` — resuming ${e.resumedFrom}` : ''}`,
+        );
         break;
       case 'batch:start':
         if (e.phase === 'preflight') o.write(`${t()} PREFLIGHT on ${e.hosts.join(', ')}: read-only checks before anything changes`);
@@ -35,7 +37,10 @@ export function attachPlain(events: RunEvents, o: PlainOptions): void {
         break;
       case 'task:output': {
         // `(Reading database ... 5%\r(Reading database ... 10%\r…`: only where it ended up
-        const line = e.line.split('\r').filter((l) => l.trim()).at(-1);
+        const line = e.line
+          .split('\r')
+          .filter((l) => l.trim())
+          .at(-1);
         if (line && !e.quiet && (o.verbose || e.stream === 'info')) o.write(`${t()} ${e.host} |   ${line}`);
         break;
       }
@@ -73,7 +78,11 @@ export function attachPlain(events: RunEvents, o: PlainOptions): void {
 }
 
 /** The GO / NO-GO table printed after the preflight phase; per GO host what preflight did (a prefetch), and the bytes prefetched in all. */
-export function preflightTable(go: string[], noGo: { host: string; reason: string }[], more: { notes?: Record<string, string>; prefetchedBytes?: Record<string, number> } = {}): string[] {
+export function preflightTable(
+  go: string[],
+  noGo: { host: string; reason: string }[],
+  more: { notes?: Record<string, string>; prefetchedBytes?: Record<string, number> } = {},
+): string[] {
   const w = Math.max(4, ...go.map((h) => h.length), ...noGo.map((n) => n.host.length));
   const bytes = Object.values(more.prefetchedBytes ?? {});
   const total = bytes.length ? `; prefetched ${(bytes.reduce((a, b) => a + b, 0) / 1e6).toFixed(1)} MB on ${bytes.length} host(s)` : '';

@@ -26,7 +26,17 @@ export interface ReportOptions {
 
 /** Collects the run's events and writes the report on `run:done`. */
 export function attachReport(events: RunEvents, o: ReportOptions): void {
-  const r: FleetReport = { runId: '', playbook: '', inventory: '', check: false, start: Date.now(), end: Date.now(), hosts: [], resumeCommand: o.resumeCommand, rollbackCommand: o.rollbackCommand };
+  const r: FleetReport = {
+    runId: '',
+    playbook: '',
+    inventory: '',
+    check: false,
+    start: Date.now(),
+    end: Date.now(),
+    hosts: [],
+    resumeCommand: o.resumeCommand,
+    rollbackCommand: o.rollbackCommand,
+  };
   const byName = new Map<string, HostEntry>();
   const hostOf = (name: string) => {
     let h = byName.get(name);
@@ -85,7 +95,8 @@ function collect(r: FleetReport, e: RunEvent, hostOf: (name: string) => HostEntr
 export function mergeReport(into: HostReport, add: HostReport): void {
   if (add.versionsBefore) into.versionsBefore = { ...into.versionsBefore, ...add.versionsBefore };
   if (add.versionsAfter) into.versionsAfter = { ...into.versionsAfter, ...add.versionsAfter };
-  if (add.conffiles) into.conffiles = [...(into.conffiles ?? []).filter((c) => !add.conffiles!.some((a) => a.path === c.path)), ...add.conffiles];
+  if (add.conffiles)
+    into.conffiles = [...(into.conffiles ?? []).filter((c) => !add.conffiles!.some((a) => a.path === c.path)), ...add.conffiles];
   if (add.backups) into.backups = [...(into.backups ?? []), ...add.backups];
   if (add.snapshots) into.snapshots = [...new Set([...(into.snapshots ?? []), ...add.snapshots])];
   if (add.rollbackCommand) into.rollbackCommand = add.rollbackCommand;

@@ -44,8 +44,8 @@ export interface FleetReport {
   rollbackCommand?: string;
 }
 
-
-const esc = (s: unknown) => String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+const esc = (s: unknown) =>
+  String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 const secs = (ms: number) => (ms < 90_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms / 60_000)} min`);
 
 export interface Phase {
@@ -85,7 +85,12 @@ function timeline(h: HostEntry, r: FleetReport): string {
   return `<svg class="timeline" viewBox="0 0 ${W} 22" width="${W}" height="22" role="img" aria-label="phases of ${esc(h.name)}"><rect x="0" y="2" width="${W}" height="18" fill="#eee"/>${bars.join('')}</svg>`;
 }
 
-const versions = (v?: Record<string, string | null>) => (v ? Object.entries(v).map(([k, x]) => `${esc(k)} ${esc(x ?? 'absent')}`).join('<br>') : '—');
+const versions = (v?: Record<string, string | null>) =>
+  v
+    ? Object.entries(v)
+        .map(([k, x]) => `${esc(k)} ${esc(x ?? 'absent')}`)
+        .join('<br>')
+    : '—';
 
 function changedTasks(h: HostEntry): string {
   const changed = h.tasks.filter((t) => t.changed && t.status !== 'skipped');
@@ -95,7 +100,14 @@ function changedTasks(h: HostEntry): string {
 
 function diffBlock(diff: string): string {
   const lines = diff.split('\n').map((l) => {
-    const cls = l.startsWith('+') && !l.startsWith('+++') ? 'add' : l.startsWith('-') && !l.startsWith('---') ? 'del' : l.startsWith('@@') ? 'hunk' : '';
+    const cls =
+      l.startsWith('+') && !l.startsWith('+++')
+        ? 'add'
+        : l.startsWith('-') && !l.startsWith('---')
+          ? 'del'
+          : l.startsWith('@@')
+            ? 'hunk'
+            : '';
     return cls ? `<span class="${cls}">${esc(l)}</span>` : esc(l);
   });
   return `<pre class="diff">${lines.join('\n')}</pre>`;
@@ -115,7 +127,10 @@ function conffiles(h: HostEntry): string {
 function backups(h: HostEntry): string {
   const b = h.report.backups ?? [];
   if (!b.length) return '';
-  const rows = b.map((f) => `<tr class="backup"><td><code>${esc(f.path)}</code></td><td>${f.bytes !== undefined ? esc(f.bytes) + ' B' : ''}</td><td><code class="sha256">${esc(f.sha256)}</code></td></tr>`);
+  const rows = b.map(
+    (f) =>
+      `<tr class="backup"><td><code>${esc(f.path)}</code></td><td>${f.bytes !== undefined ? esc(f.bytes) + ' B' : ''}</td><td><code class="sha256">${esc(f.sha256)}</code></td></tr>`,
+  );
   return `<h4>Backups</h4><table class="backups"><thead><tr><th>file</th><th>size</th><th>SHA-256</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }
 
@@ -124,15 +139,25 @@ function failure(h: HostEntry, r: FleetReport): string {
   const failed = [...h.tasks].reverse().find((t) => t.status === 'failed' || t.status === 'unreachable');
   const resume = r.resumeCommand.replace('HOST', h.name);
   const snap = h.report.snapshots?.at(-1);
-  const rollback = h.report.rollbackCommand ?? (snap && r.rollbackCommand ? r.rollbackCommand.replace('HOST', h.name).replace('SNAPSHOT', snap) : undefined);
-  return `<div class="failure"><h4>${esc(h.status)}${failed ? `: ${esc(failed.task)}` : ''}</h4><pre class="error">${esc(failed?.error ?? h.error ?? failed?.reason ?? '')}</pre>` +
-    (h.tail.length ? `<details><summary>last ${h.tail.length} output lines</summary><pre class="log">${esc(h.tail.join('\n'))}</pre></details>` : '') +
-    `<p>To continue: <code class="resume">${esc(resume)}</code></p>${rollback ? `<p>To roll back: <code class="rollback">${esc(rollback)}</code></p>` : ''}</div>`;
+  const rollback =
+    h.report.rollbackCommand ??
+    (snap && r.rollbackCommand ? r.rollbackCommand.replace('HOST', h.name).replace('SNAPSHOT', snap) : undefined);
+  return (
+    `<div class="failure"><h4>${esc(h.status)}${failed ? `: ${esc(failed.task)}` : ''}</h4><pre class="error">${esc(failed?.error ?? h.error ?? failed?.reason ?? '')}</pre>` +
+    (h.tail.length
+      ? `<details><summary>last ${h.tail.length} output lines</summary><pre class="log">${esc(h.tail.join('\n'))}</pre></details>`
+      : '') +
+    `<p>To continue: <code class="resume">${esc(resume)}</code></p>${rollback ? `<p>To roll back: <code class="rollback">${esc(rollback)}</code></p>` : ''}</div>`
+  );
 }
 
 function hostRow(h: HostEntry, r: FleetReport): string {
-  const snaps = h.report.snapshots?.length ? `<h4>Snapshots</h4><ul class="snapshots">${h.report.snapshots.map((s) => `<li><code>${esc(s)}</code></li>`).join('')}</ul>` : '';
-  const pending = h.pending.length ? `<h4>Pending manual steps</h4><ul class="pending">${h.pending.map((p) => `<li><pre>${esc(p)}</pre></li>`).join('')}</ul>` : '';
+  const snaps = h.report.snapshots?.length
+    ? `<h4>Snapshots</h4><ul class="snapshots">${h.report.snapshots.map((s) => `<li><code>${esc(s)}</code></li>`).join('')}</ul>`
+    : '';
+  const pending = h.pending.length
+    ? `<h4>Pending manual steps</h4><ul class="pending">${h.pending.map((p) => `<li><pre>${esc(p)}</pre></li>`).join('')}</ul>`
+    : '';
   const c = h.counts;
   return `<tr class="host status-${esc(h.status.replace(' ', '-'))}" id="host-${esc(h.name)}" data-host="${esc(h.name)}">
 <th scope="row">${esc(h.name)}<br><span class="badge">${esc(h.status)}</span>${c ? `<br><small>ok=${c.ok} changed=${c.changed} failed=${c.failed} skipped=${c.skipped}</small>` : ''}</th>

@@ -22,7 +22,10 @@ const write = (task: string) =>
       `export default playbook({ name: 'bundle-probe' }, [command({ cmd: 'true' }, { name: '${task}', tags: ['t'] })]);\n`,
   );
 const cli = (env: Record<string, string> = {}) => {
-  const r = spawnSync(process.execPath, ['bin/run.js', '--list-tasks', '--no-type-check', pb], { encoding: 'utf8', env: { ...process.env, ...env } });
+  const r = spawnSync(process.execPath, ['bin/run.js', '--list-tasks', '--no-type-check', pb], {
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+  });
   return { code: r.status, out: r.stdout + r.stderr };
 };
 const bundlesFor = () =>

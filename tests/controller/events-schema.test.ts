@@ -15,13 +15,23 @@ test('the schema is versioned and every event of a real run validates', async ()
   const dir = mkdtempSync(join(tmpdir(), 'ucw-events-'));
   try {
     const inv = join(dir, 'inv.yml');
-    writeFileSync(inv, `all:\n  hosts:\n    a: { connection: local, dir: ${dir} }\n    b: { connection: local, dir: ${dir}/missing/deeper }\n`);
+    writeFileSync(
+      inv,
+      `all:\n  hosts:\n    a: { connection: local, dir: ${dir} }\n    b: { connection: local, dir: ${dir}/missing/deeper }\n`,
+    );
     const json = join(dir, 'events.jsonl');
-    const r = await runPlaybook({ playbook: 'tests/fixtures/playbooks/guided.ts', inventory: inv, logsDir: join(dir, 'logs'), view: 'silent', json });
+    const r = await runPlaybook({
+      playbook: 'tests/fixtures/playbooks/guided.ts',
+      inventory: inv,
+      logsDir: join(dir, 'logs'),
+      view: 'silent',
+      json,
+    });
     assert.is(r.exitCode, 2);
     const { types, errors } = checkEvents(json);
     assert.equal(errors, []);
-    for (const t of ['run:start', 'task:start', 'task:output', 'cmd:start', 'cmd:done', 'task:done', 'host:done', 'run:done']) assert.ok(types.has(t), t);
+    for (const t of ['run:start', 'task:start', 'task:output', 'cmd:start', 'cmd:done', 'task:done', 'host:done', 'run:done'])
+      assert.ok(types.has(t), t);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -33,7 +43,11 @@ test('the checker rejects what the schema forbids', () => {
   assert.ok(validate({ ...ok, v: 2 }, schema).length);
   assert.ok(validate({ ...ok, extra: 1 }, schema).some((e) => /unexpected "extra"/.test(e)));
   assert.ok(validate({ ...ok, type: 'nope' }, schema).some((e) => /none of the schema's events/.test(e)));
-  assert.ok(validate({ v: 1, time: 't', type: 'task:progress', host: 'h', task: 't', percent: 140, label: 'x' }, schema).some((e) => /out of range/.test(e)));
+  assert.ok(
+    validate({ v: 1, time: 't', type: 'task:progress', host: 'h', task: 't', percent: 140, label: 'x' }, schema).some((e) =>
+      /out of range/.test(e),
+    ),
+  );
 });
 
 test.run();

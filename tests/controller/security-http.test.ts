@@ -27,17 +27,43 @@ writeFileSync(inventory, 'all:\n  hosts:\n    me: { connection: local }\n');
 function makeCert(name: string) {
   const key = join(dir, `${name}.key`);
   const cert = join(dir, `${name}.pem`);
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', cert, '-days', '2',
-    '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1'], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+      '-days',
+      '2',
+      '-subj',
+      '/CN=localhost',
+      '-addext',
+      'subjectAltName=DNS:localhost,IP:127.0.0.1',
+    ],
+    { stdio: 'ignore' },
+  );
   const pem = readFileSync(cert, 'utf8');
   return { key: readFileSync(key, 'utf8'), cert: pem, file: cert, pin: new X509Certificate(pem).fingerprint256 };
 }
 const good = makeCert('good');
 const evil = makeCert('evil');
 
-interface Seen { path: string; headers: IncomingMessage['headers']; cert: 'good' | 'evil' | 'none' }
+interface Seen {
+  path: string;
+  headers: IncomingMessage['headers'];
+  cert: 'good' | 'evil' | 'none';
+}
 const seen: Seen[] = [];
-const credentialsSeen = (where: (s: Seen) => boolean) => seen.filter((s) => where(s) && (s.headers.authorization || s.headers['x-api-key'])).map((s) => `${s.cert} ${s.path}`);
+const credentialsSeen = (where: (s: Seen) => boolean) =>
+  seen.filter((s) => where(s) && (s.headers.authorization || s.headers['x-api-key'])).map((s) => `${s.cert} ${s.path}`);
 
 let tlsServer: HttpsServer;
 let plain: Server;
@@ -52,11 +78,16 @@ function routes(kind: Seen['cert'], req: IncomingMessage, res: ServerResponse) {
   seen.push({ path: req.url ?? '', headers: req.headers, cert: kind });
   const go = (to: string) => res.writeHead(302, { location: to }).end();
   switch (req.url) {
-    case '/downgrade': return go(`http://127.0.0.1:${plainPort}/steal`);
-    case '/elsewhere': return go(`http://127.0.0.2:${otherPort}/steal`);
-    case '/hop': return go('/ok');
-    case '/loop': return go('/loop');
-    case '/slow': return void setTimeout(() => res.end('slow ok'), 1500);
+    case '/downgrade':
+      return go(`http://127.0.0.1:${plainPort}/steal`);
+    case '/elsewhere':
+      return go(`http://127.0.0.2:${otherPort}/steal`);
+    case '/hop':
+      return go('/ok');
+    case '/loop':
+      return go('/loop');
+    case '/slow':
+      return void setTimeout(() => res.end('slow ok'), 1500);
     case '/big': {
       res.writeHead(200, { 'content-type': 'text/plain' });
       const chunk = Buffer.alloc(256 * 1024, 'x');
@@ -69,14 +100,18 @@ function routes(kind: Seen['cert'], req: IncomingMessage, res: ServerResponse) {
       };
       return pump();
     }
-    default: return void res.end('ok');
+    default:
+      return void res.end('ok');
   }
 }
 
-const listen = (s: Server | HttpsServer, host: string) => new Promise<number>((r) => s.listen(0, host, () => r((s.address() as AddressInfo).port)));
+const listen = (s: Server | HttpsServer, host: string) =>
+  new Promise<number>((r) => s.listen(0, host, () => r((s.address() as AddressInfo).port)));
 
 test.before(async () => {
-  tlsServer = createHttps({ key: good.key, cert: good.cert }, (req, res) => routes((req.socket as unknown as { ucwCert: Seen['cert'] }).ucwCert, req, res));
+  tlsServer = createHttps({ key: good.key, cert: good.cert }, (req, res) =>
+    routes((req.socket as unknown as { ucwCert: Seen['cert'] }).ucwCert, req, res),
+  );
   // The second attack: the first TLS connection sees the pinned certificate, every later one another.
   tlsServer.on('secureConnection', (sock) => {
     (sock as unknown as { ucwCert: Seen['cert'] }).ucwCert = swapCert ? 'evil' : 'good';
@@ -120,7 +155,11 @@ test('item 6: with a pin, a redirect from https to http is refused and the token
     const r = await run([httpCheck({ url: `https://localhost:${tlsPort}/downgrade`, pinSha256: good.pin, headers: auth, from })]);
     assert.is(r.exitCode, 2, `${from}: the check must fail\n${r.out}`);
     assert.match(r.out, /leaves TLS, and a pin or CA file is set: refused/);
-    assert.equal(credentialsSeen((s) => s.cert === 'none'), [], `${from}: the token reached the plain-http server`);
+    assert.equal(
+      credentialsSeen((s) => s.cert === 'none'),
+      [],
+      `${from}: the token reached the plain-http server`,
+    );
   }
 });
 
@@ -129,9 +168,21 @@ test('item 6: a redirect to another origin carries no credentials; the redirect 
     seen.length = 0;
     const r = await run([httpCheck({ url: `http://127.0.0.1:${plainPort}/elsewhere`, headers: auth, from })]);
     assert.is(r.exitCode, 0, r.out);
-    assert.ok(seen.some((s) => s.path === '/steal'), 'the redirect was followed');
-    assert.equal(credentialsSeen((s) => s.path === '/steal'), [], `${from}: credentials went to another origin`);
-    assert.match(r.out, new RegExp(`200 from http://127\\.0\\.0\\.2:${otherPort}/steal \\(after 1 redirect from http://127\\.0\\.0\\.1:${plainPort}/elsewhere\\)`));
+    assert.ok(
+      seen.some((s) => s.path === '/steal'),
+      'the redirect was followed',
+    );
+    assert.equal(
+      credentialsSeen((s) => s.path === '/steal'),
+      [],
+      `${from}: credentials went to another origin`,
+    );
+    assert.match(
+      r.out,
+      new RegExp(
+        `200 from http://127\\.0\\.0\\.2:${otherPort}/steal \\(after 1 redirect from http://127\\.0\\.0\\.1:${plainPort}/elsewhere\\)`,
+      ),
+    );
     const loop = await run([httpCheck({ url: `http://127.0.0.1:${plainPort}/loop`, from })]);
     assert.is(loop.exitCode, 2);
     assert.match(loop.out, /more than 5 redirects/);
@@ -148,7 +199,11 @@ test('item 7: from the host, the pin is enforced on the connection that carries 
   tlsServer.setSecureContext({ key: good.key, cert: good.cert });
   swapCert = false;
   assert.is(r.exitCode, 2, `a connection with another certificate must fail the check\n${r.out}`);
-  assert.equal(credentialsSeen((s) => s.cert === 'evil'), [], 'the token went to the server with the other certificate');
+  assert.equal(
+    credentialsSeen((s) => s.cert === 'evil'),
+    [],
+    'the token went to the server with the other certificate',
+  );
 });
 
 test('item 10: header values from the host go to curl on stdin: not in any argv, not in any log', async () => {
@@ -168,11 +223,16 @@ test('item 10: header values from the host go to curl on stdin: not in any argv,
     }
   })();
   seen.length = 0;
-  const r = await run([httpCheck({ url: `https://localhost:${tlsPort}/slow`, pinSha256: good.pin, headers: auth, from: 'target', contains: 'slow ok' })]);
+  const r = await run([
+    httpCheck({ url: `https://localhost:${tlsPort}/slow`, pinSha256: good.pin, headers: auth, from: 'target', contains: 'slow ok' }),
+  ]);
   polling = false;
   await poll;
   assert.is(r.exitCode, 0, r.out);
-  assert.ok(seen.some((s) => s.path === '/slow' && s.headers.authorization === `Bearer ${TOKEN}` && s.headers['x-api-key'] === TOKEN), 'the headers arrived');
+  assert.ok(
+    seen.some((s) => s.path === '/slow' && s.headers.authorization === `Bearer ${TOKEN}` && s.headers['x-api-key'] === TOKEN),
+    'the headers arrived',
+  );
   assert.equal([...argvHits], [], 'the token was in a process argv');
   assert.not.ok(r.written.includes(TOKEN) || r.out.includes(TOKEN), 'the token is in a log');
 });

@@ -12,10 +12,13 @@ const dir = mkdtempSync(join(tmpdir(), 'ucw-insecure-'));
 const ROOT = resolve('.');
 const marker = join(dir, 'ran');
 const pb = join(dir, 'touch.ts');
-writeFileSync(pb, `import { playbook } from ${JSON.stringify(join(ROOT, 'runner/index.ts'))};
+writeFileSync(
+  pb,
+  `import { playbook } from ${JSON.stringify(join(ROOT, 'runner/index.ts'))};
 import { command } from ${JSON.stringify(join(ROOT, 'modules/index.ts'))};
 export default playbook({ name: 'insecure-probe' }, [command({ argv: ['touch', ${JSON.stringify(marker)}] })]);
-`);
+`,
+);
 const inv = join(dir, 'inv.yml');
 writeFileSync(inv, 'all:\n  hosts:\n    me: { connection: local }\n');
 
@@ -24,13 +27,21 @@ function cli(env: Record<string, string>, ...extra: string[]) {
   const clean = { ...process.env };
   delete clean.NODE_TLS_REJECT_UNAUTHORIZED;
   delete clean.GOVC_INSECURE;
-  const r = spawnSync(process.execPath, [join(ROOT, 'bin/run.js'), pb, inv, '--plain', ...extra], { cwd: dir, encoding: 'utf8', env: { ...clean, NO_COLOR: '1', ...env }, timeout: 120_000 });
+  const r = spawnSync(process.execPath, [join(ROOT, 'bin/run.js'), pb, inv, '--plain', ...extra], {
+    cwd: dir,
+    encoding: 'utf8',
+    env: { ...clean, NO_COLOR: '1', ...env },
+    timeout: 120_000,
+  });
   return { code: r.status, out: `${r.stdout}\n${r.stderr}`, ran: existsSync(marker) };
 }
 
 test.after(() => rmSync(dir, { recursive: true, force: true }));
 
-for (const [name, value] of [['NODE_TLS_REJECT_UNAUTHORIZED', '0'], ['GOVC_INSECURE', '1']] as const) {
+for (const [name, value] of [
+  ['NODE_TLS_REJECT_UNAUTHORIZED', '0'],
+  ['GOVC_INSECURE', '1'],
+] as const) {
   test(`${name}=${value}: refused without --insecure, nothing runs; with it, the recap says so`, () => {
     const refused = cli({ [name]: value });
     assert.is(refused.code, 1, refused.out);

@@ -33,7 +33,14 @@ function inventory(extra: { pin?: string; tokenEnv?: string; action?: string } =
 async function run(o: Partial<RunOptions> & { inventory: string }) {
   const lines: string[] = [];
   const json = join(dir, `ev-${Math.random().toString(36).slice(2)}.jsonl`);
-  const r = await runPlaybook({ playbook: 'tests/fixtures/playbooks/snap.ts', logsDir: join(dir, 'logs'), view: 'plain', write: (l) => lines.push(l), json, ...o });
+  const r = await runPlaybook({
+    playbook: 'tests/fixtures/playbooks/snap.ts',
+    logsDir: join(dir, 'logs'),
+    view: 'plain',
+    write: (l) => lines.push(l),
+    json,
+    ...o,
+  });
   return { ...r, out: lines.join('\n'), json };
 }
 
@@ -52,17 +59,26 @@ test('--check lists snapshots but creates none', async () => {
   assert.is(r.recap.pve1!.changed, 1);
   assert.equal(pve.snapshots.get(101) ?? [], []);
   assert.not.ok(existsSync(govcState) && readFileSync(govcState, 'utf8').trim());
-  assert.not.ok(pve.calls.some((c) => c.startsWith('POST')), 'no write call in check mode');
+  assert.not.ok(
+    pve.calls.some((c) => c.startsWith('POST')),
+    'no write call in check mode',
+  );
 });
 
 test('takes the snapshot through each provider; the waiver is a no-op that says why', async () => {
   const r = await run({ inventory: inventory() });
   assert.is(r.exitCode, 0, r.out);
-  assert.equal(pve.snapshots.get(101)!.map((s) => s.name), ['before-ubuntu-update']);
+  assert.equal(
+    pve.snapshots.get(101)!.map((s) => s.name),
+    ['before-ubuntu-update'],
+  );
   assert.is(readFileSync(govcState, 'utf8'), 'before-ubuntu-update\n');
   assert.match(readFileSync(govcState + '.calls', 'utf8'), /^snapshot\.create -vm pbx -d test -m=false before-ubuntu-update$/m);
   assert.match(r.out, /none1 \| ok: .* — snapshots waived for this host: lab VM without hypervisor access/);
-  assert.ok(pve.calls.some((c) => /GET \/api2\/json\/nodes\/pve\/tasks\/UPID%3Apve%3A/.test(c)), 'polled the task status');
+  assert.ok(
+    pve.calls.some((c) => /GET \/api2\/json\/nodes\/pve\/tasks\/UPID%3Apve%3A/.test(c)),
+    'polled the task status',
+  );
 });
 
 test('a second run changes nothing', async () => {
@@ -101,14 +117,20 @@ test('a rejected token and a wrong certificate pin are refused, naming what to f
 
 test('the rollback playbook: --to is required; without a terminal it refuses unless --yes; with --yes it reverts', async () => {
   const inv = inventory();
-  const noTo = await run({ playbook: 'rollback', inventory: inv, limit: 'pve1' }).then(() => '', (e: Error) => e.message);
+  const noTo = await run({ playbook: 'rollback', inventory: inv, limit: 'pve1' }).then(
+    () => '',
+    (e: Error) => e.message,
+  );
   assert.match(noTo, /playbook rollback needs --to/);
   await run({ inventory: inv, limit: 'pve1' }); // make sure the snapshot exists
   const calls = pve.calls.length;
   const refused = await run({ playbook: 'rollback', inventory: inv, limit: 'pve1', params: { to: 'before-ubuntu-update' } });
   assert.is(refused.exitCode, 2);
   assert.match(refused.out, /pause: "Confirm the rollback" needs an operator at a terminal/);
-  assert.not.ok(pve.calls.slice(calls).some((c) => c.includes('/rollback')), 'nothing reverted without confirmation');
+  assert.not.ok(
+    pve.calls.slice(calls).some((c) => c.includes('/rollback')),
+    'nothing reverted without confirmation',
+  );
   const done = await run({ playbook: 'rollback', inventory: inv, limit: 'pve1', params: { to: 'before-ubuntu-update', yes: true } });
   assert.is(done.exitCode, 0, done.out);
   assert.ok(pve.calls.slice(calls).some((c) => c === 'POST /api2/json/nodes/pve/qemu/101/snapshot/before-ubuntu-update/rollback'));
@@ -121,7 +143,8 @@ test('the token secret and the vSphere password appear in no log, event or outpu
   const r = await run({ inventory: inventory() });
   const logsRoot = join(dir, 'logs');
   const texts = [r.out, readFileSync(r.json, 'utf8')];
-  for (const run of readdirSync(logsRoot)) for (const f of readdirSync(join(logsRoot, run))) texts.push(readFileSync(join(logsRoot, run, f), 'utf8'));
+  for (const run of readdirSync(logsRoot))
+    for (const f of readdirSync(join(logsRoot, run))) texts.push(readFileSync(join(logsRoot, run, f), 'utf8'));
   for (const t of texts) {
     assert.not.ok(t.includes(SECRET), 'PVE secret leaked');
     assert.not.ok(t.includes(GOVC_PW), 'govc password leaked');

@@ -21,19 +21,27 @@ const lines = async (file: string) => (await typeCheck([file], { cacheFile })).d
 
 test('a type error in a playbook: file:line:col and the TS code', async () => {
   const out = await lines(broken('type-error.ts'));
-  assert.equal(out, ["tests/fixtures/typecheck-broken/type-error.ts:10:13: error TS2322: Type 'string[]' is not assignable to type 'string'."]);
+  assert.equal(out, [
+    "tests/fixtures/typecheck-broken/type-error.ts:10:13: error TS2322: Type 'string[]' is not assignable to type 'string'.",
+  ]);
 });
 
 test('an unknown module parameter, literal: tsc reports it', async () => {
   const out = await lines(broken('unknown-param.ts'));
   assert.is(out.length, 1);
-  assert.match(out[0]!, /^tests\/fixtures\/typecheck-broken\/unknown-param\.ts:9:26: error TS2353: .*'bogus' does not exist in type 'ParamsOf<CommandParams>'/);
+  assert.match(
+    out[0]!,
+    /^tests\/fixtures\/typecheck-broken\/unknown-param\.ts:9:26: error TS2353: .*'bogus' does not exist in type 'ParamsOf<CommandParams>'/,
+  );
 });
 
 test('unknown module parameters returned by per-host functions: the runner reports them, valid ones pass', async () => {
   const out = await lines(broken('unknown-param-per-host.ts'));
   assert.is(out.length, 1);
-  assert.match(out[0]!, /^tests\/fixtures\/typecheck-broken\/unknown-param-per-host\.ts:10:60: error TS2353: .*'mod' does not exist in type 'CopyParams'/);
+  assert.match(
+    out[0]!,
+    /^tests\/fixtures\/typecheck-broken\/unknown-param-per-host\.ts:10:60: error TS2353: .*'mod' does not exist in type 'CopyParams'/,
+  );
 
   const pb = write(
     'per-host.ts',
@@ -50,7 +58,9 @@ export default playbook({ name: 'per-host' }, [
 ]);
 `,
   );
-  const found = (await typeCheck([pb], { cacheFile })).diagnostics.map((d) => `${d.line}:${d.message.split('\n')[0]!.replace(/.*'(\w+)' does not exist.*/, '$1')}`);
+  const found = (await typeCheck([pb], { cacheFile })).diagnostics.map(
+    (d) => `${d.line}:${d.message.split('\n')[0]!.replace(/.*'(\w+)' does not exist.*/, '$1')}`,
+  );
   assert.equal(found, ['5:bogusA', '6:bogusB', '7:bogusC']);
 });
 
@@ -71,7 +81,10 @@ export default playbook({ name: 'cached' }, [copy({ path: where, content: 'hi' }
   write('helper.ts', 'export const where = 42;\n');
   const third = await typeCheck([pb], { cacheFile });
   assert.equal([third.ok, third.cached], [false, false]);
-  assert.match(formatDiagnostic(third.diagnostics[0]!, dir), /^cached\.ts:4:\d+: error TS2322: Type 'number' is not assignable to type 'string'/);
+  assert.match(
+    formatDiagnostic(third.diagnostics[0]!, dir),
+    /^cached\.ts:4:\d+: error TS2322: Type 'number' is not assignable to type 'string'/,
+  );
 });
 
 test.after(() => rmSync(dir, { recursive: true, force: true }));

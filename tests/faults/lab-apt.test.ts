@@ -35,7 +35,9 @@ function inHost(name: string, script: string): string {
 
 /** the command lines of the host's processes (read from here, so it works while the link is down) */
 function hostProcesses(name: string): string[] {
-  const pids = spawnSync('ip', ['netns', 'pids', host(name).netns], { encoding: 'utf8' }).stdout.split(/\s+/).filter(Boolean);
+  const pids = spawnSync('ip', ['netns', 'pids', host(name).netns], { encoding: 'utf8' })
+    .stdout.split(/\s+/)
+    .filter(Boolean);
   return pids.flatMap((p) => {
     try {
       return [readFileSync(`/proc/${p}/cmdline`, 'utf8').replace(/\0/g, ' ').trim()];
@@ -56,7 +58,10 @@ async function until<T>(what: string, f: () => T | undefined | false, timeoutMs 
 }
 
 const host = (name: string) => lab.hosts.find((h) => h.name === name)!;
-const versions = (name: string) => sshOk(lab, host(name), "dpkg-query -W -f='${Package} ${Version} ${db:Status-Abbrev}\\n' ucware ucware-core").replace(/ +\n/g, '\n').trim();
+const versions = (name: string) =>
+  sshOk(lab, host(name), "dpkg-query -W -f='${Package} ${Version} ${db:Status-Abbrev}\\n' ucware ucware-core")
+    .replace(/ +\n/g, '\n')
+    .trim();
 const audit = (name: string) => sshOk(lab, host(name), 'dpkg --audit; true');
 const upgrade = () => aptUpgrade({ mode: 'full', update: true }, { name: 'upgrade ucware', timeoutSec: 600 });
 const secs = (ms: number) => (ms / 1000).toFixed(1);
@@ -84,24 +89,38 @@ test.after(async () => {
 test('/var/cache/apt/archives full: the download fails naming the host, the task and "No space left"; nothing half-installed; after freeing the space the next run upgrades', async () => {
   const H = 'lab1';
   // 256 KB tmpfs with apt's lock and partial/ in it, then filled to the last block
-  inHost(H, [
-    'mount -t tmpfs -o size=256k,mode=755 ucw-fault-full /var/cache/apt/archives',
-    'mkdir -m 700 /var/cache/apt/archives/partial; chown _apt:root /var/cache/apt/archives/partial',
-    'touch /var/cache/apt/archives/lock; chmod 640 /var/cache/apt/archives/lock',
-    'dd if=/dev/zero of=/var/cache/apt/archives/filler bs=4k 2>/dev/null || true',
-  ].join('\n'));
+  inHost(
+    H,
+    [
+      'mount -t tmpfs -o size=256k,mode=755 ucw-fault-full /var/cache/apt/archives',
+      'mkdir -m 700 /var/cache/apt/archives/partial; chown _apt:root /var/cache/apt/archives/partial',
+      'touch /var/cache/apt/archives/lock; chmod 640 /var/cache/apt/archives/lock',
+      'dd if=/dev/zero of=/var/cache/apt/archives/filler bs=4k 2>/dev/null || true',
+    ].join('\n'),
+  );
   assert.match(sshOk(lab, host(H), 'df -k --output=avail /var/cache/apt/archives | tail -1').trim(), /^0$/);
 
   const r1 = await timed(H);
   const err1 = r1.done[0]?.error ?? ''; // the error as the user sees it under the failed task
   const v1 = versions(H);
   const audit1 = audit(H);
-  const pass1 = r1.exitCode !== 0 && r1.done[0]?.status === 'failed' && /aptUpgrade failed on lab1 \(task "upgrade ucware"\): exit code 100/.test(err1) &&
-    /stderr:\n.*No space left on device/s.test(err1) && audit1 === '' && /ucware-core 4\.5\.0\.9 ii/.test(v1);
+  const pass1 =
+    r1.exitCode !== 0 &&
+    r1.done[0]?.status === 'failed' &&
+    /aptUpgrade failed on lab1 \(task "upgrade ucware"\): exit code 100/.test(err1) &&
+    /stderr:\n.*No space left on device/s.test(err1) &&
+    audit1 === '' &&
+    /ucware-core 4\.5\.0\.9 ii/.test(v1);
   record({
     fault: '/var full during the upgrade: /var/cache/apt/archives a 256 KB tmpfs, full (aptUpgrade 4.5.0.9 → 4.5.0.10 on lab1)',
     expected: 'the task fails clearly: host, task, "No space left", stderr tail; nothing half-installed',
-    observed: `exit ${r1.exitCode} after ${secs(r1.ms)} s; ${err1.split('\n')[0]}; stderr tail: ${err1.split('\n').filter((l) => /No space/.test(l)).at(-1)?.trim() ?? '(none)'}; dpkg --audit ${audit1 ? 'NOT empty' : 'empty'}; ${v1.replace(/\n/g, ', ')}`,
+    observed: `exit ${r1.exitCode} after ${secs(r1.ms)} s; ${err1.split('\n')[0]}; stderr tail: ${
+      err1
+        .split('\n')
+        .filter((l) => /No space/.test(l))
+        .at(-1)
+        ?.trim() ?? '(none)'
+    }; dpkg --audit ${audit1 ? 'NOT empty' : 'empty'}; ${v1.replace(/\n/g, ', ')}`,
     pass: pass1,
   });
 
@@ -109,7 +128,8 @@ test('/var/cache/apt/archives full: the download fails naming the host, the task
   const r2 = await timed(H);
   const v2 = versions(H);
   const audit2 = audit(H);
-  const pass2 = r2.exitCode === 0 && r2.done[0]?.status === 'changed' && audit2 === '' && /ucware 4\.5\.0\.10 ii\nucware-core 4\.5\.0\.10 ii/.test(v2);
+  const pass2 =
+    r2.exitCode === 0 && r2.done[0]?.status === 'changed' && audit2 === '' && /ucware 4\.5\.0\.10 ii\nucware-core 4\.5\.0\.10 ii/.test(v2);
   record({
     fault: '… after freeing the space (tmpfs unmounted): the next run',
     expected: 'succeeds; dpkg --audit empty; packages at the new version',
@@ -123,24 +143,34 @@ test('/var/cache/apt/archives full: the download fails naming the host, the task
 test('/var/lib/dpkg full: the packages unpack, then dpkg cannot write its status (left iU); the task fails clearly; after enlarging, the next run repairs with dpkg --configure -a and finishes', async () => {
   const H = 'lab2';
   // dpkg's database moved onto a tmpfs with 48 KB to spare: enough to unpack, not to rewrite the status file
-  const df = inHost(H, [
-    'rm -rf /tmp/ucw-dpkg; cp -a /var/lib/dpkg /tmp/ucw-dpkg',
-    'kb=$(du -sk /tmp/ucw-dpkg | cut -f1)',
-    'mount -t tmpfs -o size=$((kb + 48))k,mode=755 ucw-fault-full /var/lib/dpkg',
-    'cp -a /tmp/ucw-dpkg/. /var/lib/dpkg/; rm -rf /tmp/ucw-dpkg',
-    'echo "$(du -sk /var/lib/dpkg | cut -f1) KB used, $(($(stat -f -c %a*%S /var/lib/dpkg) / 1024)) KB free"',
-  ].join('\n'));
+  const df = inHost(
+    H,
+    [
+      'rm -rf /tmp/ucw-dpkg; cp -a /var/lib/dpkg /tmp/ucw-dpkg',
+      'kb=$(du -sk /tmp/ucw-dpkg | cut -f1)',
+      'mount -t tmpfs -o size=$((kb + 48))k,mode=755 ucw-fault-full /var/lib/dpkg',
+      'cp -a /tmp/ucw-dpkg/. /var/lib/dpkg/; rm -rf /tmp/ucw-dpkg',
+      'echo "$(du -sk /var/lib/dpkg | cut -f1) KB used, $(($(stat -f -c %a*%S /var/lib/dpkg) / 1024)) KB free"',
+    ].join('\n'),
+  );
 
   const r1 = await timed(H);
   const err1 = r1.done[0]?.error ?? '';
   const v1 = versions(H);
   const audit1 = audit(H);
-  const pass1 = r1.exitCode !== 0 && r1.done[0]?.status === 'failed' && /aptUpgrade failed on lab2 \(task "upgrade ucware"\): exit code 100/.test(err1) &&
+  const pass1 =
+    r1.exitCode !== 0 &&
+    r1.done[0]?.status === 'failed' &&
+    /aptUpgrade failed on lab2 \(task "upgrade ucware"\): exit code 100/.test(err1) &&
     /stderr:\n.*dpkg: error: .*No space left on device/s.test(err1);
   record({
     fault: `/var full during the upgrade: /var/lib/dpkg on a tmpfs (${df}) — unpacking works, writing dpkg's status does not (lab2)`,
     expected: 'the task fails clearly: host, task, "No space left", stderr tail',
-    observed: `exit ${r1.exitCode} after ${secs(r1.ms)} s; ${err1.split('\n')[0]}; stderr tail: ${err1.split('\n').filter((l) => /No space|E: /.test(l)).map((l) => l.trim()).join(' / ')}; left behind: ${v1.replace(/\n/g, ', ')}${audit1 ? ' (dpkg --audit: unpacked, not configured)' : ''}`,
+    observed: `exit ${r1.exitCode} after ${secs(r1.ms)} s; ${err1.split('\n')[0]}; stderr tail: ${err1
+      .split('\n')
+      .filter((l) => /No space|E: /.test(l))
+      .map((l) => l.trim())
+      .join(' / ')}; left behind: ${v1.replace(/\n/g, ', ')}${audit1 ? ' (dpkg --audit: unpacked, not configured)' : ''}`,
     pass: pass1,
   });
 
@@ -148,7 +178,11 @@ test('/var/lib/dpkg full: the packages unpack, then dpkg cannot write its status
   const r2 = await timed(H);
   const v2 = versions(H);
   const audit2 = audit(H);
-  const pass2 = r2.exitCode === 0 && r2.done[0]?.status === 'changed' && /^dpkg repaired; /.test(r2.done[0]?.reason ?? '') && audit2 === '' &&
+  const pass2 =
+    r2.exitCode === 0 &&
+    r2.done[0]?.status === 'changed' &&
+    /^dpkg repaired; /.test(r2.done[0]?.reason ?? '') &&
+    audit2 === '' &&
     /ucware 4\.5\.0\.10 ii\nucware-core 4\.5\.0\.10 ii/.test(v2);
   record({
     fault: '… after enlarging the filesystem (remount size=64m): the next run',
@@ -171,14 +205,28 @@ test('link cut while dpkg configures: dpkg finishes on the host, the runner reat
   const live: string[] = [];
   let ended: string | undefined;
   const running = timed(H, { inventory: inv }, live);
-  running.then((r) => (ended = `the run ended (exit ${r.exitCode}) before the cut:\n${r.out}`), (e: unknown) => (ended = String(e)));
-  const check = <T>(v: T) => { if (ended) throw new Error(ended); return v; };
+  running.then(
+    (r) => (ended = `the run ended (exit ${r.exitCode}) before the cut:\n${r.out}`),
+    (e: unknown) => (ended = String(e)),
+  );
+  const check = <T>(v: T) => {
+    if (ended) throw new Error(ended);
+    return v;
+  };
   try {
-    await until('ucware-core postinst running on lab3', () => check(hostProcesses(H).some((c) => /ucware-core\.postinst configure/.test(c))), 120_000);
+    await until(
+      'ucware-core postinst running on lab3',
+      () => check(hostProcesses(H).some((c) => /ucware-core\.postinst configure/.test(c))),
+      120_000,
+    );
     const tCut = Date.now();
     spawnSync('ip', ['link', 'set', VETH, 'down'], { encoding: 'utf8' });
     // the runner notices (keepalive), tries to reconnect and says so; dpkg keeps going on the host
-    await until('the runner to report the lost link', () => live.find((l) => /WARNING: link to lab3 lost while following detached command/.test(l)), 60_000);
+    await until(
+      'the runner to report the lost link',
+      () => live.find((l) => /WARNING: link to lab3 lost while following detached command/.test(l)),
+      60_000,
+    );
     const tLost = Date.now();
     const dpkgWhileCut = hostProcesses(H).some((c) => /\bdpkg\b|apt-get/.test(c));
     // wait until apt has exited on the host (its exit status is written in the run directory), link still down
@@ -191,12 +239,19 @@ test('link cut while dpkg configures: dpkg finishes on the host, the runner reat
     const v = versions(H);
     const a = audit(H);
     const reattach = /reattached to detached command \S+ after (\d+) s/.exec(r.out);
-    const pass = r.exitCode === 0 && r.done[0]?.status === 'changed' && !!reattach && rcOnHost === '0' && dpkgWhileCut && a === '' &&
+    const pass =
+      r.exitCode === 0 &&
+      r.done[0]?.status === 'changed' &&
+      !!reattach &&
+      rcOnHost === '0' &&
+      dpkgWhileCut &&
+      a === '' &&
       /ucware 4\.5\.0\.10 ii\nucware-core 4\.5\.0\.10 ii/.test(v);
     record({
       fault: `SSH link to lab3 cut (veth down) while aptUpgrade's dpkg runs ucware-core's postinst (slowed to ${DELAY} s)`,
       expected: 'dpkg finishes on the host; the runner reattaches and reports the real result; dpkg --audit empty, new version',
-      observed: `runner said the link was lost ${secs(tLost - tCut)} s after the cut; dpkg still running then: ${dpkgWhileCut ? 'yes' : 'no'}; apt-get exited ${rcOnHost} on the host ${secs(tDone - tCut)} s after the cut, link still down; link up after ${secs(tUp - tCut)} s; ` +
+      observed:
+        `runner said the link was lost ${secs(tLost - tCut)} s after the cut; dpkg still running then: ${dpkgWhileCut ? 'yes' : 'no'}; apt-get exited ${rcOnHost} on the host ${secs(tDone - tCut)} s after the cut, link still down; link up after ${secs(tUp - tCut)} s; ` +
         `${reattach ? `runner reattached (after ${reattach[1]} s)` : 'NO reattach line'}, exit ${r.exitCode}, ${r.done[0]?.status}: ${r.done[0]?.reason}; whole run ${secs(r.ms)} s; dpkg --audit ${a ? `NOT empty: ${a}` : 'empty'}; ${v.replace(/\n/g, ', ')}`,
       pass,
     });

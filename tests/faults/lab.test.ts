@@ -32,7 +32,11 @@ test.after(async () => {
 test('a host that does not come back: its reboot fails naming it and the last error; serial 1 + maxFail 0 stops the rollout; without serial the others finish', async () => {
   set('lab2', 'no-return', 'on');
   const stops = await run({ limit: 'lab2,lab3' });
-  const pass1 = stops.exitCode === 2 && /lab2 \| failed: reboot — .*lab2/.test(stops.out) && /last error/i.test(stops.out) && stops.notStarted.includes('lab3');
+  const pass1 =
+    stops.exitCode === 2 &&
+    /lab2 \| failed: reboot — .*lab2/.test(stops.out) &&
+    /last error/i.test(stops.out) &&
+    stops.notStarted.includes('lab3');
   record({
     fault: 'a host does not come back after reboot (rollout with serial 1, maxFailPercentage 0)',
     expected: 'the reboot fails after its timeout naming the host and the last error; the rollout stops',
@@ -43,7 +47,12 @@ test('a host that does not come back: its reboot fails naming it and the last er
   set('lab2', 'no-return', 'on');
   const others = await run({ limit: 'lab2,lab3', serial: '100%', maxFailPercentage: 100 });
   const pass2 = others.recap.lab2!.failed === 1 && others.recap.lab3!.failed === 0 && others.recap.lab3!.changed === 1;
-  record({ fault: 'a host does not come back, others in the same batch', expected: 'other hosts are unaffected', observed: `lab2 failed=${others.recap.lab2!.failed}; lab3 rebooted (changed=${others.recap.lab3!.changed}, failed=${others.recap.lab3!.failed})`, pass: pass2 });
+  record({
+    fault: 'a host does not come back, others in the same batch',
+    expected: 'other hosts are unaffected',
+    observed: `lab2 failed=${others.recap.lab2!.failed}; lab3 rebooted (changed=${others.recap.lab3!.changed}, failed=${others.recap.lab3!.failed})`,
+    pass: pass2,
+  });
   set('lab2', 'no-return', 'off');
   assert.ok(pass1 && pass2, stops.out + '\n---\n' + others.out);
 });
@@ -54,7 +63,12 @@ test('slow shutdown: SSH keeps answering with the old boot id for 4 s; not taken
   const r = await run({ limit: 'lab3' });
   const m = /rebooted in ([\d.]+) s \(down after ([\d.]+) s\); boot id (\S+) → (\S+)/.exec(r.out);
   const pass = r.exitCode === 0 && !!m && Number(m[2]) >= 4 && m[3] !== m[4];
-  record({ fault: 'slow shutdown: the old boot id still answers SSH for 4 s after `reboot`', expected: 'not taken as rebooted', observed: m ? `down only after ${m[2]} s, rebooted in ${m[1]} s, boot id changed` : `exit ${r.exitCode}, no reboot line`, pass });
+  record({
+    fault: 'slow shutdown: the old boot id still answers SSH for 4 s after `reboot`',
+    expected: 'not taken as rebooted',
+    observed: m ? `down only after ${m[2]} s, rebooted in ${m[1]} s, boot id changed` : `exit ${r.exitCode}, no reboot line`,
+    pass,
+  });
   assert.ok(pass, r.out);
 });
 

@@ -19,12 +19,15 @@ let startError: unknown;
 
 function writeInventory(v: Vm): string {
   const file = join(root, 'vm.yml');
-  writeFileSync(file, [
-    'all:',
-    '  hosts:',
-    `    vm: { address: ${v.address}, port: ${v.port}, user: ${v.user}, identityFile: ${v.keyFile}, knownHostsFile: ${v.knownHostsFile}, hostKeyChecking: strict, connectTimeoutSec: 10 }`,
-    '',
-  ].join('\n'));
+  writeFileSync(
+    file,
+    [
+      'all:',
+      '  hosts:',
+      `    vm: { address: ${v.address}, port: ${v.port}, user: ${v.user}, identityFile: ${v.keyFile}, knownHostsFile: ${v.knownHostsFile}, hostKeyChecking: strict, connectTimeoutSec: 10 }`,
+      '',
+    ].join('\n'),
+  );
   return file;
 }
 
@@ -50,7 +53,7 @@ test.after(async () => {
 });
 
 test('real kernel reboot (qemu, systemd): the reboot module sees the boot id change and the host come back', async () => {
-  const fault = 'a real reboot: Debian 12 kernel + systemd under qemu (TCG), the runner\'s reboot module over SSH (strict host key)';
+  const fault = "a real reboot: Debian 12 kernel + systemd under qemu (TCG), the runner's reboot module over SSH (strict host key)";
   const expected = 'task changed, run exit 0; /proc boot_id differs before/after; systemd `running` and a small uptime after';
   if (!vm) {
     record({ fault, expected, observed: `the VM did not start: ${(startError as Error)?.message?.split('\n')[0]}`, pass: false });
@@ -61,11 +64,21 @@ test('real kernel reboot (qemu, systemd): the reboot module sees the boot id cha
   const json = join(root, 'events.jsonl');
   const t0 = Date.now();
   // the runner's logs stay next to the serial console log ($LAB_DIR/vm/run/faults/) for diagnosis
-  const r = await runPlaybook({ playbook: PLAY, inventory: writeInventory(vm), logsDir: join(vm.dir, 'logs'), view: 'plain', json, write: (l) => lines.push(l) });
+  const r = await runPlaybook({
+    playbook: PLAY,
+    inventory: writeInventory(vm),
+    logsDir: join(vm.dir, 'logs'),
+    view: 'plain',
+    json,
+    write: (l) => lines.push(l),
+  });
   const runSec = (Date.now() - t0) / 1000;
   const out = lines.join('\n');
   writeFileSync(join(vm.dir, 'runner-output.txt'), out + '\n');
-  const events = readFileSync(json, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as RunEvent);
+  const events = readFileSync(json, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as RunEvent);
   const done = events.find((e): e is Extract<RunEvent, { type: 'task:done' }> => e.type === 'task:done' && e.taskId === 'reboot');
   const m = /rebooted in ([\d.]+) s \(down after ([\d.]+) s\); boot id (\S+) → (\S+)/.exec(done?.reason ?? '');
 
@@ -75,7 +88,9 @@ test('real kernel reboot (qemu, systemd): the reboot module sees the boot id cha
   const uptimeSec = Number(sh('cut -d" " -f1 /proc/uptime').stdout);
   const sinceRunSec = (Date.now() - t0) / 1000;
   const markers = bootMarkers(vm);
-  const runnerAfter = events.find((e): e is Extract<RunEvent, { type: 'cmd:done' }> => e.type === 'cmd:done' && e.task === 'boot id after')?.stdout.trim();
+  const runnerAfter = events
+    .find((e): e is Extract<RunEvent, { type: 'cmd:done' }> => e.type === 'cmd:done' && e.task === 'boot id after')
+    ?.stdout.trim();
 
   const checks: [string, boolean][] = [
     ['exit 0', r.exitCode === 0],
@@ -92,14 +107,22 @@ test('real kernel reboot (qemu, systemd): the reboot module sees the boot id cha
   const failed = checks.filter(([, ok]) => !ok).map(([name]) => name);
   const image = vm.image.built ? `image built in ${vm.image.buildSec.toFixed(0)} s` : 'image cached';
   record({
-    fault, expected,
-    observed: `${image}; first boot ${vm.bootSec.toFixed(1)} s; reboot task ${m ? `${m[1]} s (down after ${m[2]} s)` : `no reboot line (${done?.status ?? 'no task:done'})`}, run ${runSec.toFixed(1)} s; ` +
+    fault,
+    expected,
+    observed:
+      `${image}; first boot ${vm.bootSec.toFixed(1)} s; reboot task ${m ? `${m[1]} s (down after ${m[2]} s)` : `no reboot line (${done?.status ?? 'no task:done'})`}, run ${runSec.toFixed(1)} s; ` +
       `boot id ${before.slice(0, 8)}… → ${after.slice(0, 8)}…; systemd ${state || '?'}; uptime ${uptimeSec.toFixed(1)} s of ${sinceRunSec.toFixed(1)} s since the run started` +
       (failed.length ? `; failed: ${failed.join(', ')}` : ''),
     pass: !failed.length,
   });
-  process.stderr.write(`qemu reboot: ${before} → ${after}; runner said ${runnerAfter ?? '?'}; reboot ${m?.[1]} s; first boot ${vm.bootSec.toFixed(1)} s\n`);
-  assert.equal(failed, [], `${failed.join(', ')}\n${out}\n--- serial tail ---\n${readFileSync(vm.serialLog, 'utf8').split('\n').slice(-30).join('\n')}`);
+  process.stderr.write(
+    `qemu reboot: ${before} → ${after}; runner said ${runnerAfter ?? '?'}; reboot ${m?.[1]} s; first boot ${vm.bootSec.toFixed(1)} s\n`,
+  );
+  assert.equal(
+    failed,
+    [],
+    `${failed.join(', ')}\n${out}\n--- serial tail ---\n${readFileSync(vm.serialLog, 'utf8').split('\n').slice(-30).join('\n')}`,
+  );
 });
 
 test.run();

@@ -18,7 +18,10 @@ const ELSEWHERE: [string, string][] = [
   ['dpkg interrupted before the run: repaired with dpkg --configure -a, reported', 'tests/lab/modules-upgrade.test.ts'],
   ['wrong / missing sudo password, user not in sudoers: distinct errors', 'tests/ssh/transport-sudo.test.ts'],
   ['host key changed, unknown host (strict), connection refused, auth refused, handshake timeout', 'tests/ssh/transport-connect.test.ts'],
-  ['sudo password, MySQL password, API token, Proxmox/vSphere secrets absent from logs, JSON events, journal, output', 'tests/ssh/transport-sudo.test.ts, tests/lab/modules-mysql.test.ts, tests/lab/upgrade.test.ts, tests/lab/configure.test.ts, tests/controller/snapshot.test.ts'],
+  [
+    'sudo password, MySQL password, API token, Proxmox/vSphere secrets absent from logs, JSON events, journal, output',
+    'tests/ssh/transport-sudo.test.ts, tests/lab/modules-mysql.test.ts, tests/lab/upgrade.test.ts, tests/lab/configure.test.ts, tests/controller/snapshot.test.ts',
+  ],
   ['UCware API crash between delete and reassign: --resume finishes, no number lost', 'tests/lab/configure.test.ts'],
   ['a host failing preflight: untouched; the default stops the rollout', 'tests/lab/upgrade.test.ts'],
 ];

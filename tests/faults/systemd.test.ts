@@ -37,12 +37,19 @@ const bootId = (h: string) => sshRoot(lab, h, 'cat /proc/sys/kernel/random/boot_
 
 test.before(async () => {
   lab = await ensureLab(3);
-  if (lab.hosts.slice(0, 3).some((h) => h.init !== 'systemd')) throw new Error('these faults need systemd hosts (LAB_INIT=lab-init was set when they were made)');
+  if (lab.hosts.slice(0, 3).some((h) => h.init !== 'systemd'))
+    throw new Error('these faults need systemd hosts (LAB_INIT=lab-init was set when they were made)');
   await reset(HOSTS);
   lab = readLab();
 });
 test.after(async () => {
-  for (const h of HOSTS) for (const [k, v] of [['shutdown-delay', 'off'], ['fail-unit', 'off'], ['os-updates', 'off']]) set(h, k!, v!);
+  for (const h of HOSTS)
+    for (const [k, v] of [
+      ['shutdown-delay', 'off'],
+      ['fail-unit', 'off'],
+      ['os-updates', 'off'],
+    ])
+      set(h, k!, v!);
   await reset(HOSTS);
   writeResults();
 });
@@ -51,15 +58,23 @@ test('unattended-upgrades holds the dpkg lock when the upgrade starts: we wait, 
   const H = 'lab1';
   set(H, 'os-updates', 'on');
   // as on a server where the daily job is on, installing the suite's updates in one dpkg run
-  sshOk(lab, H, [
-    "printf 'APT::Periodic::Update-Package-Lists \"1\";\\nAPT::Periodic::Unattended-Upgrade \"1\";\\n' > /etc/apt/apt.conf.d/20auto-upgrades",
-    "printf 'Unattended-Upgrade::Origins-Pattern { \"origin=Debian-lab\"; };\\nUnattended-Upgrade::MinimalSteps \"false\";\\n' > /etc/apt/apt.conf.d/51lab-unattended",
-    'systemctl start apt-daily.service',   // its lists first, as the timers order it
-    'systemctl start --no-block apt-daily-upgrade.service',
-  ].join('; '));
+  sshOk(
+    lab,
+    H,
+    [
+      'printf \'APT::Periodic::Update-Package-Lists "1";\\nAPT::Periodic::Unattended-Upgrade "1";\\n\' > /etc/apt/apt.conf.d/20auto-upgrades',
+      'printf \'Unattended-Upgrade::Origins-Pattern { "origin=Debian-lab"; };\\nUnattended-Upgrade::MinimalSteps "false";\\n\' > /etc/apt/apt.conf.d/51lab-unattended',
+      'systemctl start apt-daily.service', // its lists first, as the timers order it
+      'systemctl start --no-block apt-daily-upgrade.service',
+    ].join('; '),
+  );
   let holder = '';
   for (let t = Date.now(); Date.now() - t < 120_000 && !holder; await sleep(200)) {
-    holder = sshRoot(lab, H, 'pgrep -a -f "^/usr/bin/python3 /usr/bin/unattended-upgrade" | head -1; pgrep -x dpkg >/dev/null && echo dpkg').stdout.trim();
+    holder = sshRoot(
+      lab,
+      H,
+      'pgrep -a -f "^/usr/bin/python3 /usr/bin/unattended-upgrade" | head -1; pgrep -x dpkg >/dev/null && echo dpkg',
+    ).stdout.trim();
     if (!holder.includes('dpkg')) holder = '';
   }
   assert.ok(holder, 'unattended-upgrades started dpkg');
@@ -76,14 +91,28 @@ test('unattended-upgrades holds the dpkg lock when the upgrade starts: we wait, 
   // `dpkg --configure -a` fails at once on "dpkg frontend lock was locked by another process".
   const moduleKnowsDpkgLock = !!parseLockError('dpkg: error: dpkg frontend lock was locked by another process with pid 1');
   record({
-    fault: 'unattended-upgrades (via apt-daily-upgrade.service) holds the dpkg lock, installing the suite\'s real updates, when the upgrade starts (lab1, systemd)',
+    fault:
+      "unattended-upgrades (via apt-daily-upgrade.service) holds the dpkg lock, installing the suite's real updates, when the upgrade starts (lab1, systemd)",
     expected: 'we wait, the output names the holder, we go on; both its updates and ours installed',
-    observed: `exit ${r.exitCode} after ${secs(ms)} s; holder named: ${named ?? 'NO'}; apt-daily-upgrade.service ${uuActive} afterwards; ${versions}; u-u log: ${uuLog}` +
-      (pass ? '' : `; ${r.done.find((d) => d.status === 'failed')?.error?.split('\n').filter((l) => /lock|failed/.test(l)).slice(0, 2).map((l) => l.trim()).join(' / ') ?? ''}`),
+    observed:
+      `exit ${r.exitCode} after ${secs(ms)} s; holder named: ${named ?? 'NO'}; apt-daily-upgrade.service ${uuActive} afterwards; ${versions}; u-u log: ${uuLog}` +
+      (pass
+        ? ''
+        : `; ${
+            r.done
+              .find((d) => d.status === 'failed')
+              ?.error?.split('\n')
+              .filter((l) => /lock|failed/.test(l))
+              .slice(0, 2)
+              .map((l) => l.trim())
+              .join(' / ') ?? ''
+          }`),
     pass,
   });
   if (!moduleKnowsDpkgLock && !pass) {
-    console.log('  KNOWN GAP (recorded as FAIL in RESULTS.md): aptUpgrade does not wait on dpkg\'s own lock message; see lab/patches/NEEDS-runner.md §4');
+    console.log(
+      "  KNOWN GAP (recorded as FAIL in RESULTS.md): aptUpgrade does not wait on dpkg's own lock message; see lab/patches/NEEDS-runner.md §4",
+    );
     return;
   }
   assert.ok(pass, r.out);
@@ -103,9 +132,11 @@ test('openssh-server upgraded during the run: sshd restarted under our open conn
   // the task's reason abbreviates a long list; its output has every package it moved
   const ssh = r.out.includes(`Setting up openssh-server (${v1})`) ? `openssh-server ${v0} → ${v1}` : undefined;
   const fresh = sshRoot(lab, H, 'echo fresh').stdout.trim();
-  const pass = r.exitCode === 0 && r.done[1]?.status === 'changed' && !!ssh && v1 !== v0 && after !== before && after !== '0' && fresh === 'fresh';
+  const pass =
+    r.exitCode === 0 && r.done[1]?.status === 'changed' && !!ssh && v1 !== v0 && after !== before && after !== '0' && fresh === 'fresh';
   record({
-    fault: 'openssh-server upgraded by the run itself (lab2: its postinst restarts ssh.service while our connection and the detached apt job are open)',
+    fault:
+      'openssh-server upgraded by the run itself (lab2: its postinst restarts ssh.service while our connection and the detached apt job are open)',
     expected: 'the run finishes and reports the truth; sshd is the new process; a fresh connection logs in',
     observed: `exit ${r.exitCode} after ${secs(ms)} s, ${r.done[1]?.status}: ${(r.done[1]?.reason ?? '').split(':')[0]}, among them ${ssh ?? `openssh-server NOT reported (${v0} → ${v1})`}; sshd main pid ${before} → ${after}; fresh login: ${fresh || 'FAILED'}`,
     pass,
@@ -119,34 +150,67 @@ test('restarts deferred: the old sshd keeps the upgrading connection, new connec
   // openssh-server's upgrade with the restart deferred (policy-rc.d), and a /usr/sbin/sshd the
   // running 9.x listener can no longer re-execute for a new connection (as OpenSSH 10's sshd,
   // which moved that into sshd-session); the diversion makes dpkg put the new sshd under it
-  const defer = shell({
-    cmd: [
-      "printf '#!/bin/sh\\nexit 101\\n' > /usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d",
-      'dpkg-divert --local --rename --divert /usr/sbin/sshd.lab-real --add /usr/sbin/sshd >/dev/null',
-      "printf '#!/bin/sh\\n# lab: serves no connection for an old listener (re-exec with -R), starts a new one\\ncase \" $* \" in *\" -R \"*) exit 255;; esac\\nexec /usr/sbin/sshd.lab-real \"$@\"\\n' > /usr/sbin/sshd",
-      'chmod 755 /usr/sbin/sshd',
-    ].join(' && '),
-  }, { name: 'restarts deferred, old listener cannot serve new logins' });
+  const defer = shell(
+    {
+      cmd: [
+        "printf '#!/bin/sh\\nexit 101\\n' > /usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d",
+        'dpkg-divert --local --rename --divert /usr/sbin/sshd.lab-real --add /usr/sbin/sshd >/dev/null',
+        'printf \'#!/bin/sh\\n# lab: serves no connection for an old listener (re-exec with -R), starts a new one\\ncase " $* " in *" -R "*) exit 255;; esac\\nexec /usr/sbin/sshd.lab-real "$@"\\n\' > /usr/sbin/sshd',
+        'chmod 755 /usr/sbin/sshd',
+      ].join(' && '),
+    },
+    { name: 'restarts deferred, old listener cannot serve new logins' },
+  );
   const h = lab.hosts.find((x) => x.name === H)!;
   /** a NEW connection (the runner's stays open meanwhile) */
-  const fresh = () => new Promise<string>((resolve) => {
-    const p = spawn('ssh', ['-i', lab.keyFile, '-o', `UserKnownHostsFile=${lab.knownHostsFile}`, '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes',
-      '-o', 'ConnectTimeout=3', '-o', 'LogLevel=ERROR', `root@${h.address}`, 'echo fresh'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    p.stdout.on('data', (d) => (out += d));
-    p.stderr.on('data', (d) => (out += d));
-    p.on('close', (code) => resolve(code === 0 ? 'logs in' : `fails (exit ${code}: ${out.trim().split('\n').at(-1)})`));
-  });
+  const fresh = () =>
+    new Promise<string>((resolve) => {
+      const p = spawn(
+        'ssh',
+        [
+          '-i',
+          lab.keyFile,
+          '-o',
+          `UserKnownHostsFile=${lab.knownHostsFile}`,
+          '-o',
+          'StrictHostKeyChecking=yes',
+          '-o',
+          'BatchMode=yes',
+          '-o',
+          'ConnectTimeout=3',
+          '-o',
+          'LogLevel=ERROR',
+          `root@${h.address}`,
+          'echo fresh',
+        ],
+        { stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      let out = '';
+      p.stdout.on('data', (d) => (out += d));
+      p.stderr.on('data', (d) => (out += d));
+      p.on('close', (code) => resolve(code === 0 ? 'logs in' : `fails (exit ${code}: ${out.trim().split('\n').at(-1)})`));
+    });
   const before = mainPid(H, 'ssh');
   const r1 = await run(lab, H, [defer, ...upgrade(), shell({ cmd: 'echo still here' }, { name: 'the old connection after the upgrade' })]);
   const after = await fresh();
   const pidAfter = mainPid(H, 'ssh');
   const up = r1.done.find((d) => d.task === 'upgrade');
-  const report = /openssh-server moved; new logins failed \((.*)\); restarted ssh over the existing connection; a fresh login works now/.exec(r1.out)?.[0];
-  const pass = r1.exitCode === 0 && up?.status === 'changed' && !!report && (up?.reason ?? '').includes(report) && after === 'logs in' && pidAfter !== before;
+  const report =
+    /openssh-server moved; new logins failed \((.*)\); restarted ssh over the existing connection; a fresh login works now/.exec(
+      r1.out,
+    )?.[0];
+  const pass =
+    r1.exitCode === 0 &&
+    up?.status === 'changed' &&
+    !!report &&
+    (up?.reason ?? '').includes(report) &&
+    after === 'logs in' &&
+    pidAfter !== before;
   record({
-    fault: 'openssh-server upgraded with its restart deferred (lab3: policy-rc.d 101; the old listener can no longer start sessions for new connections, as a 9.2 sshd after OpenSSH 10 split out sshd-session)',
-    expected: 'the connection that ran the upgrade stays fine; new connections fail until sshd restarts; aptUpgrade proves a fresh login before it lets go, restarts ssh over the old connection and says so',
+    fault:
+      'openssh-server upgraded with its restart deferred (lab3: policy-rc.d 101; the old listener can no longer start sessions for new connections, as a 9.2 sshd after OpenSSH 10 split out sshd-session)',
+    expected:
+      'the connection that ran the upgrade stays fine; new connections fail until sshd restarts; aptUpgrade proves a fresh login before it lets go, restarts ssh over the old connection and says so',
     observed: `exit ${r1.exitCode} (${r1.done.map((d) => `${d.task}: ${d.status}`).join(', ')}); the runner reported: ${report ?? 'NOTHING'}; sshd main pid ${before} → ${pidAfter}; a fresh connection afterwards ${after}`,
     pass,
   });
@@ -174,19 +238,30 @@ test('a unit that takes 20 s to stop during reboot: the reboot waits it out, the
   assert.ok(pass, r.out);
 });
 
-test('a server fails to start after the upgrade\'s reboot: verify fails naming the unit, the host fails, the rollout stops', async () => {
+test("a server fails to start after the upgrade's reboot: verify fails naming the unit, the host fails, the rollout stops", async () => {
   set('lab2', 'fail-unit', 'nginx');
-  const verify = httpCheck((h) => ({ url: `https://${h.address}/admin/`, caFile: lab.caFile, retries: 3, delaySec: 1 }), { name: 'verify: admin page' });
+  const verify = httpCheck((h) => ({ url: `https://${h.address}/admin/`, caFile: lab.caFile, retries: 3, delaySec: 1 }), {
+    name: 'verify: admin page',
+  });
   const t0 = Date.now();
   // the playbook's verify block: failed units first, then the admin URL
-  const r = await run(lab, 'lab2,lab3', [...upgrade(), reboot({}, { name: 'reboot' }), noFailedUnits, verify], { options: { serial: 1, maxFailPercentage: 0 } });
+  const r = await run(lab, 'lab2,lab3', [...upgrade(), reboot({}, { name: 'reboot' }), noFailedUnits, verify], {
+    options: { serial: 1, maxFailPercentage: 0 },
+  });
   const ms = Date.now() - t0;
   const failed = sshRoot(lab, 'lab2', 'systemctl --failed --no-legend --plain | cut -d" " -f1').stdout.trim();
   const lab3 = sshOk(lab, 'lab3', "dpkg-query -W -f='${Version}' ucware-core");
   const verr = r.done.find((d) => d.host === 'lab2' && d.task === noFailedUnits.name);
-  const pass = r.exitCode !== 0 && verr?.status === 'failed' && /failed units: nginx\.service/.test(verr?.error ?? '') && /nginx\.service/.test(failed) && lab3 === '4.5.0.9' && !r.done.some((d) => d.host === 'lab3');
+  const pass =
+    r.exitCode !== 0 &&
+    verr?.status === 'failed' &&
+    /failed units: nginx\.service/.test(verr?.error ?? '') &&
+    /nginx\.service/.test(failed) &&
+    lab3 === '4.5.0.9' &&
+    !r.done.some((d) => d.host === 'lab3');
   record({
-    fault: 'a server fails to start after the upgrade\'s reboot (lab2: nginx.service made to fail; rollout lab2, lab3 with serial 1, maxFailPercentage 0)',
+    fault:
+      "a server fails to start after the upgrade's reboot (lab2: nginx.service made to fail; rollout lab2, lab3 with serial 1, maxFailPercentage 0)",
     expected: 'the verify step fails naming nginx.service, the host fails, the rollout stops before lab3',
     observed: `exit ${r.exitCode} after ${secs(ms)} s; verify (${noFailedUnits.name}) on lab2 ${verr?.status}: ${/failed units: [\w@.-]+\.\w+( [\w@.-]+\.\w+)*/.exec(verr?.error ?? '')?.[0] ?? (verr?.error ?? verr?.reason ?? '').split('\n')[0]}; failed units on lab2: ${failed || 'none'}; lab3 untouched: ucware-core ${lab3}`,
     pass,

@@ -12,11 +12,20 @@ test.before(async () => {
   lab = await ensureLab(3);
   // other tests may have upgraded the scratch host: start from a fresh 4.5.0.9 host
   const h = host(lab, SCRATCH);
-  const fresh = ssh(lab, h, "dpkg-query -W -f='${Version} ${db:Status-Abbrev}' ucware-core; grep -c ucware-4.5 /etc/apt/sources.list.d/ucware.list");
-  if (!/^4\.5\.0\.9 ii\s+1$/.test(fresh.stdout.trim())) { await reset([SCRATCH]); lab = readLab(); }
+  const fresh = ssh(
+    lab,
+    h,
+    "dpkg-query -W -f='${Version} ${db:Status-Abbrev}' ucware-core; grep -c ucware-4.5 /etc/apt/sources.list.d/ucware.list",
+  );
+  if (!/^4\.5\.0\.9 ii\s+1$/.test(fresh.stdout.trim())) {
+    await reset([SCRATCH]);
+    lab = readLab();
+  }
 });
 let dirty = true;
-test.after(async () => { if (dirty) await reset([SCRATCH]); });   // safety net if a test failed midway
+test.after(async () => {
+  if (dirty) await reset([SCRATCH]);
+}); // safety net if a test failed midway
 
 const KEEP = '-o Dpkg::Options::=--force-confold -o Dpkg::Options::=--force-confdef';
 const versions = (h = host(lab, SCRATCH)) => sshOk(lab, h, "dpkg-query -W -f='${Package}=${Version} ${db:Status-Abbrev}\\n' 'ucware*'");
@@ -41,7 +50,11 @@ test('full-upgrade WITHOUT keep options stops at the conffile prompt (exit 100),
 
 test('recovery with confold keeps the local edit; 4.5.0.10 configured; admin page follows without reboot', async () => {
   const h = host(lab, SCRATCH);
-  sshOk(lab, h, `DEBIAN_FRONTEND=noninteractive dpkg --configure -a --force-confold --force-confdef && apt-get -y ${KEEP} full-upgrade < /dev/null`);
+  sshOk(
+    lab,
+    h,
+    `DEBIAN_FRONTEND=noninteractive dpkg --configure -a --force-confold --force-confdef && apt-get -y ${KEEP} full-upgrade < /dev/null`,
+  );
   const v = versions();
   assert.match(v, /ucware=4\.5\.0\.10 ii/);
   assert.match(v, /ucware-core=4\.5\.0\.10 ii/);

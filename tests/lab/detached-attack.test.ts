@@ -20,8 +20,15 @@ let systemd = false;
 
 function conn(): SshConnection {
   const c = new SshConnection({
-    host: host!.name, address: host!.address, port: 22, user: 'root', identityFiles: [lab!.keyFile], agent: false,
-    hostKeyChecking: 'strict', knownHostsFiles: [lab!.knownHostsFile], connectTimeoutMs: 5000,
+    host: host!.name,
+    address: host!.address,
+    port: 22,
+    user: 'root',
+    identityFiles: [lab!.keyFile],
+    agent: false,
+    hostKeyChecking: 'strict',
+    knownHostsFiles: [lab!.knownHostsFile],
+    connectTimeoutMs: 5000,
   });
   opened.push(c);
   return c;
@@ -36,7 +43,9 @@ function spawnRemote(line: string): number {
 
 function attacker(mode: 'forge' | 'pid', victim = 1): string {
   const log = `/tmp/ucw-attacker-${mode}-${Date.now()}.log`;
-  spawnRemote(`exec setpriv --reuid=${ATTACKER} --regid=${ATTACKER} --clear-groups sh -c ${quote(ATTACK)} attacker ${mode} /nonexistent ${victim} ${log}`);
+  spawnRemote(
+    `exec setpriv --reuid=${ATTACKER} --regid=${ATTACKER} --clear-groups sh -c ${quote(ATTACK)} attacker ${mode} /nonexistent ${victim} ${log}`,
+  );
   sshOk(lab!, host!, `i=0; until grep -q ready ${log} 2>/dev/null; do i=$((i+1)); [ $i -lt 100 ] || exit 1; sleep 0.05; done`);
   return log;
 }

@@ -12,18 +12,25 @@ test.before(async () => {
   lab = await ensureLab(3);
   // other test files upgrade hosts or change MariaDB auth: start lab1/lab2 fresh when they are not
   const pristine = (name: string, check: string) => ssh(lab, host(lab, name), check).stdout.trim() === 'fresh';
-  const base = "[ \"$(dpkg-query -W -f='${Version}${db:Status-Abbrev}' ucware-core)\" = '4.5.0.9ii ' ] && grep -q ucware-4.5 /etc/apt/sources.list.d/ucware.list";
+  const base =
+    "[ \"$(dpkg-query -W -f='${Version}${db:Status-Abbrev}' ucware-core)\" = '4.5.0.9ii ' ] && grep -q ucware-4.5 /etc/apt/sources.list.d/ucware.list";
   const dirty = [
     pristine('lab1', `${base} && mysql --no-defaults -u root -e 'select 1' >/dev/null 2>&1 && echo fresh`) ? [] : ['lab1'],
     pristine('lab2', `${base} && grep -q '^password' /etc/mysql/debian.cnf && test -f /root/.my.cnf && echo fresh`) ? [] : ['lab2'],
   ].flat();
-  if (dirty.length) { await reset(dirty); lab = readLab(); }
+  if (dirty.length) {
+    await reset(dirty);
+    lab = readLab();
+  }
 });
 
 test('lab.json describes 3 hosts lab1..lab3 at .11..13 of the lab subnet (10.250.0.0/16 for instance 0)', () => {
   const prefix = lab.network.replace(/\.0\.0\/16$/, '');
   assert.is(lab.network, `10.${250 - lab.instance}.0.0/16`);
-  assert.equal(lab.hosts.slice(0, 3).map((h) => [h.name, h.address]), [1, 2, 3].map((i) => [`lab${i}`, `${prefix}.0.${10 + i}`]));
+  assert.equal(
+    lab.hosts.slice(0, 3).map((h) => [h.name, h.address]),
+    [1, 2, 3].map((i) => [`lab${i}`, `${prefix}.0.${10 + i}`]),
+  );
   assert.is(lab.controllerAddress, `${prefix}.0.1`);
 });
 

@@ -15,7 +15,12 @@ const lab = labOrSkip();
 const H = 'lab3';
 const next = { listFile: '/etc/apt/sources.list.d/ucware.list', from: 'ucware-4.5', to: 'ucware-5' };
 /** What must not change: installed packages, sources, the host's own lists. */
-const state = () => sshOk(lab!, H, "dpkg-query -W -f='${Package} ${Version} ${db:Status-Abbrev}\\n'; sha256sum /etc/apt/sources.list.d/*; ls /var/lib/apt/lists | grep -v -e lock -e partial | grep -c ucware-5 || true");
+const state = () =>
+  sshOk(
+    lab!,
+    H,
+    "dpkg-query -W -f='${Package} ${Version} ${db:Status-Abbrev}\\n'; sha256sum /etc/apt/sources.list.d/*; ls /var/lib/apt/lists | grep -v -e lock -e partial | grep -c ucware-5 || true",
+  );
 const printUris = () => sshOk(lab!, H, 'apt-get -qq -y --print-uris -o Debug::NoLocking=1 dist-upgrade </dev/null');
 
 function inHost(script: string): void {
@@ -47,7 +52,7 @@ test('prefetch downloads both phases, verified; nothing installed, sources and l
   assert.ok(res.next!.packages >= 3, JSON.stringify(res));
   assert.is(res.prefetchedBytes, res.ubuntu.bytes + res.next!.bytes);
   assert.match(d.reason, /^lists refreshed; prefetched \d+ package\(s\), [\d.]+ MB, hashes verified \(ucware-5: \d+/);
-  assert.is(state(), before, 'installed packages, sources and the host\'s ucware-5 lists unchanged');
+  assert.is(state(), before, "installed packages, sources and the host's ucware-5 lists unchanged");
   assert.is(printUris(), '', 'the Ubuntu phase finds everything in the cache');
   assert.match(sshOk(lab, H, 'ls /var/cache/apt/archives'), /ucware-admin-client_5\.0\.2_all\.deb/);
   assert.match(sshOk(lab, H, `ls ${res.next!.lists}`), /ucware-5_dists_bionic/);
@@ -57,12 +62,17 @@ test('prefetch downloads both phases, verified; nothing installed, sources and l
 
 test('not enough space on /var/cache/apt/archives: fails before downloading, names the sizes; nothing else changed', async () => {
   if (!lab) return;
-  inHost('rm -f /var/cache/apt/archives/*.deb; mount -t tmpfs -o size=2m,mode=755 ucw-prefetch-full /var/cache/apt/archives; mkdir -m 700 /var/cache/apt/archives/partial; chown _apt:root /var/cache/apt/archives/partial');
+  inHost(
+    'rm -f /var/cache/apt/archives/*.deb; mount -t tmpfs -o size=2m,mode=755 ucw-prefetch-full /var/cache/apt/archives; mkdir -m 700 /var/cache/apt/archives/partial; chown _apt:root /var/cache/apt/archives/partial',
+  );
   try {
     const before = state();
     const r = await run(lab, H, [aptPrefetch({ next, reserveMb: 1 }, { name: 'prefetch' })]);
     assert.is(r.exitCode, 2, r.out);
-    assert.match(r.done[0]!.error ?? '', /not enough space to prefetch: \d+ MiB free on \/var\/cache\/apt\/archives, the packages need [\d.]+ MiB plus 1 MiB kept free; nothing downloaded/);
+    assert.match(
+      r.done[0]!.error ?? '',
+      /not enough space to prefetch: \d+ MiB free on \/var\/cache\/apt\/archives, the packages need [\d.]+ MiB plus 1 MiB kept free; nothing downloaded/,
+    );
     assert.is(sshOk(lab, H, 'ls /var/cache/apt/archives /var/cache/apt/archives/partial | grep -c deb || true').trim(), '0');
     assert.is(state(), before);
   } finally {

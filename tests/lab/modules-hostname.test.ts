@@ -17,12 +17,18 @@ test('check, rename, no-op, and back', async () => {
   try {
     const check = await run(lab, H, [hostname({ name: `${H}-renamed`, domain: 'pbx.example.com' })], { check: true, diff: true });
     assert.is(check.done[0]!.status, 'changed', check.out);
-    assert.equal(check.done[0]!.diff!.map((d) => d.path), ['/etc/hostname', '/etc/hosts']);
+    assert.equal(
+      check.done[0]!.diff!.map((d) => d.path),
+      ['/etc/hostname', '/etc/hosts'],
+    );
     assert.is(state(), before, '--check changed nothing');
 
     const r = await run(lab, H, [hostname({ name: `${H}-renamed`, domain: 'pbx.example.com' })]);
     assert.is(r.exitCode, 0, r.out);
-    assert.is(r.done[0]!.reason, `/etc/hostname ${H} → ${H}-renamed, /etc/hosts 127.0.1.1 → ${H}-renamed.pbx.example.com ${H}-renamed, running name ${H} → ${H}-renamed`);
+    assert.is(
+      r.done[0]!.reason,
+      `/etc/hostname ${H} → ${H}-renamed, /etc/hosts 127.0.1.1 → ${H}-renamed.pbx.example.com ${H}-renamed, running name ${H} → ${H}-renamed`,
+    );
     assert.is(state(), `${H}-renamed\n${H}-renamed\n127.0.1.1\t${H}-renamed.pbx.example.com\t${H}-renamed\n`);
 
     const again = await run(lab, H, [hostname({ name: `${H}-renamed`, domain: 'pbx.example.com' })]);

@@ -10,14 +10,26 @@ const lab = labOrSkip();
 const H = 'lab1';
 const addr = lab?.hosts.find((h) => h.name === H)?.address ?? '';
 const fingerprint = () =>
-  /=([0-9A-F:]+)/.exec(spawnSync('sh', ['-c', `openssl s_client -connect ${addr}:443 </dev/null 2>/dev/null | openssl x509 -noout -fingerprint -sha256`], { encoding: 'utf8' }).stdout)?.[1] ?? '';
+  /=([0-9A-F:]+)/.exec(
+    spawnSync('sh', ['-c', `openssl s_client -connect ${addr}:443 </dev/null 2>/dev/null | openssl x509 -noout -fingerprint -sha256`], {
+      encoding: 'utf8',
+    }).stdout,
+  )?.[1] ?? '';
 
 test('admin page with the lab CA; with the pinned certificate; a wrong pin and a missing CA fail', async () => {
   if (!lab) return;
   const pin = fingerprint();
   assert.is(pin.length, 95);
   const r = await run(lab, H, [
-    httpCheck({ url: `https://${addr}/admin/`, caFile: lab.caFile, contains: 'UCware Admin', matches: /version: <span id="ucware-version">\d+\.\d+\.\d+/ }, { name: 'ca' }),
+    httpCheck(
+      {
+        url: `https://${addr}/admin/`,
+        caFile: lab.caFile,
+        contains: 'UCware Admin',
+        matches: /version: <span id="ucware-version">\d+\.\d+\.\d+/,
+      },
+      { name: 'ca' },
+    ),
     httpCheck({ url: `https://${addr}/admin/`, pinSha256: pin }, { name: 'pinned' }),
     httpCheck({ url: `https://${addr}/`, caFile: lab.caFile }, { name: 'redirect followed' }),
     httpCheck({ url: `https://${addr}/`, caFile: lab.caFile, followRedirects: false, status: [302] }, { name: 'redirect seen' }),
@@ -25,7 +37,10 @@ test('admin page with the lab CA; with the pinned certificate; a wrong pin and a
     httpCheck({ url: `https://${addr}/admin/` }, { name: 'no CA', ignoreErrors: true }),
     httpCheck({ url: `https://${addr}/nope`, caFile: lab.caFile, retries: 1, delaySec: 0.2 }, { name: 'missing page', ignoreErrors: true }),
   ]);
-  assert.equal(r.done.map((d) => `${d.task}:${d.status}`), ['ca:ok', 'pinned:ok', 'redirect followed:ok', 'redirect seen:ok', 'wrong pin:ignored', 'no CA:ignored', 'missing page:ignored']);
+  assert.equal(
+    r.done.map((d) => `${d.task}:${d.status}`),
+    ['ca:ok', 'pinned:ok', 'redirect followed:ok', 'redirect seen:ok', 'wrong pin:ignored', 'no CA:ignored', 'missing page:ignored'],
+  );
   assert.ok(r.done[1]!.reason.includes(`200 from https://${addr}/admin/ (pinned certificate)`), r.done[1]!.reason);
   assert.match(r.done[2]!.reason, /200 from https:\/\/.*\/admin\//);
   assert.match(r.done[4]!.error!, new RegExp(`has SHA-256 ${pin}, not the pinned 0000`));
@@ -37,12 +52,20 @@ test('admin page with the lab CA; with the pinned certificate; a wrong pin and a
 test('from the host through curl: plain http, a pinned certificate, curl errors reported', async () => {
   if (!lab) return;
   const pin = fingerprint();
-  const r = await run(lab, H, [
-    httpCheck({ url: 'http://127.0.0.1/admin/', from: 'target', contains: 'UCware Admin' }, { name: 'http' }),
-    httpCheck({ url: `https://${addr}/`, from: 'target', pinSha256: pin, contains: 'UCware Admin' }, { name: 'pinned' }),
-    httpCheck({ url: `https://${addr}/admin/`, from: 'target' }, { name: 'unverified', ignoreErrors: true }),
-  ], { check: true });
-  assert.equal(r.done.map((d) => `${d.task}:${d.status}`), ['http:ok', 'pinned:ok', 'unverified:ignored']);
+  const r = await run(
+    lab,
+    H,
+    [
+      httpCheck({ url: 'http://127.0.0.1/admin/', from: 'target', contains: 'UCware Admin' }, { name: 'http' }),
+      httpCheck({ url: `https://${addr}/`, from: 'target', pinSha256: pin, contains: 'UCware Admin' }, { name: 'pinned' }),
+      httpCheck({ url: `https://${addr}/admin/`, from: 'target' }, { name: 'unverified', ignoreErrors: true }),
+    ],
+    { check: true },
+  );
+  assert.equal(
+    r.done.map((d) => `${d.task}:${d.status}`),
+    ['http:ok', 'pinned:ok', 'unverified:ignored'],
+  );
   assert.match(r.done[2]!.error!, /curl on lab1 exit 60/);
 });
 

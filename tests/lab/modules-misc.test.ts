@@ -42,10 +42,17 @@ test('pause: refuses without a terminal, records pending with skipNonInteractive
   assert.equal((Object.values(r2.results)[0] as { pending: boolean }).pending, true);
   const asked: string[] = [];
   const answers = ['y', 'n'];
-  const prev = setPrompter({ interactive: () => true, secret: async () => undefined, select: async (q) => (asked.push(q.message), answers.shift() === 'y' ? 'yes' : 'no') });
+  const prev = setPrompter({
+    interactive: () => true,
+    secret: async () => undefined,
+    select: async (q) => (asked.push(q.message), answers.shift() === 'y' ? 'yes' : 'no'),
+  });
   try {
     const r3 = await run(lab, H, [pause(step, { name: 'yes' }), pause(step, { name: 'no' })]);
-    assert.equal(r3.done.map((d) => `${d.task}:${d.status}`), ['yes:ok', 'no:failed']);
+    assert.equal(
+      r3.done.map((d) => `${d.task}:${d.status}`),
+      ['yes:ok', 'no:failed'],
+    );
     assert.match(asked[0]!, /lab1: Upload the licence\n  - Open https:\/\/lab1\/admin\/ and upload it\nDone on lab1\?/);
     assert.match(r3.out, /the operator answered "no"/);
   } finally {

@@ -17,11 +17,24 @@ test('readOnly SQL with user/password: rows typed, NULL kept, no temp file left,
   const pwFile = lab.hosts.find((h) => h.name === H)?.mysqlRootPasswordFile;
   if (!pwFile) return console.log('lab2 has no MariaDB root password file: skipped');
   const pw = readFileSync(pwFile, 'utf8').trim();
-  const r = await run(lab, H, [
-    mysqlExec({ sql: ["SELECT 'a\tb' AS t, NULL AS n, 'NULL' AS s", 'SELECT CURRENT_USER() AS who'], readOnly: true, login: { user: 'root', password: secret(pw) } }, { id: 'q' }),
-  ], { check: true });
+  const r = await run(
+    lab,
+    H,
+    [
+      mysqlExec(
+        {
+          sql: ["SELECT 'a\tb' AS t, NULL AS n, 'NULL' AS s", 'SELECT CURRENT_USER() AS who'],
+          readOnly: true,
+          login: { user: 'root', password: secret(pw) },
+        },
+        { id: 'q' },
+      ),
+    ],
+    { check: true },
+  );
   assert.is(r.exitCode, 0, r.out);
-  const any = Object.values(r.results)[0] as { rows: unknown[]; resultSets: { rows: unknown[] }[]; server: { flavour: string } } | undefined;
+  const any = Object.values(r.results)[0] as
+    { rows: unknown[]; resultSets: { rows: unknown[] }[]; server: { flavour: string } } | undefined;
   assert.equal(any!.resultSets[0]!.rows, [{ t: 'a\tb', n: null, s: 'NULL' }]);
   assert.equal(any!.rows, [{ who: 'root@localhost' }]);
   assert.is(any!.server.flavour, 'mariadb');
@@ -37,8 +50,14 @@ test('socketAuthForRoot on lab2: changes once (ALTER USER, .my.cnf removed), the
   const pw = readFileSync(pwFile, 'utf8').trim();
   // lab2 as the lab makes it: root on password auth, and a /root/.my.cnf with that password
   const passwordState = () => {
-    for (let i = 0; i < 60 && sshRoot(lab, H, 'echo "SELECT 1;" | mysql --no-defaults -u root || mysql -e "SELECT 1"').code !== 0; i++) spawnSync('sleep', ['1']);
-    sshOk(lab, H, 'mysql --no-defaults -u root 2>/dev/null || mysql', `ALTER USER root@localhost IDENTIFIED BY '${pw}';\nFLUSH PRIVILEGES;\n`);
+    for (let i = 0; i < 60 && sshRoot(lab, H, 'echo "SELECT 1;" | mysql --no-defaults -u root || mysql -e "SELECT 1"').code !== 0; i++)
+      spawnSync('sleep', ['1']);
+    sshOk(
+      lab,
+      H,
+      'mysql --no-defaults -u root 2>/dev/null || mysql',
+      `ALTER USER root@localhost IDENTIFIED BY '${pw}';\nFLUSH PRIVILEGES;\n`,
+    );
     sshOk(lab, H, 'umask 077; cat > /root/.my.cnf', `[client]\nuser=root\npassword=${pw}\n`);
   };
   passwordState();

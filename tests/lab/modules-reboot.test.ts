@@ -46,7 +46,12 @@ test('waitForSsh times out with the last error (the boot id never changes)', asy
   const took = Date.now() - t0;
   assert.ok(took < 15_000, `took ${took} ms`);
   assert.is(r.exitCode, 2, r.out);
-  assert.match(r.out, new RegExp(`timed out after 3 s waiting for ${H} \\(${lab!.network.split('.').slice(0, 2).join('\\.')}\\.0\\.\\d+:22\\) to answer over SSH; last error: boot id is still ${id} \\(not rebooted yet\\)`));
+  assert.match(
+    r.out,
+    new RegExp(
+      `timed out after 3 s waiting for ${H} \\(${lab!.network.split('.').slice(0, 2).join('\\.')}\\.0\\.\\d+:22\\) to answer over SSH; last error: boot id is still ${id} \\(not rebooted yet\\)`,
+    ),
+  );
 });
 
 test('reboot refuses a local connection', async () => {

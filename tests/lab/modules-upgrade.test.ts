@@ -21,7 +21,8 @@ const resetHost = () => {
   const r = spawnSync('npm', ['run', '--silent', 'lab', '--', 'reset', H], { encoding: 'utf8', timeout: 300_000 });
   if (r.status !== 0) throw new Error(`npm run lab -- reset ${H} failed: ${r.stderr}${r.stdout}`);
   // the host boots after reset returns: wait until it answers (and MariaDB etc. had a moment)
-  for (let i = 0; i < 120 && sshRoot(lab, H, 'test -S /run/mysqld/mysqld.sock || test -e /etc/ucw-lab-light || true').code !== 0; i++) spawnSync('sleep', ['0.5']);
+  for (let i = 0; i < 120 && sshRoot(lab, H, 'test -S /run/mysqld/mysqld.sock || test -e /etc/ucw-lab-light || true').code !== 0; i++)
+    spawnSync('sleep', ['0.5']);
   if (sshRoot(lab, H, 'true').code !== 0) throw new Error(`${H} does not answer over ssh 60 s after reset`);
 };
 test.before(resetHost);
@@ -49,7 +50,10 @@ test('4.5.0.9 → 4.5.0.10 with the conffiles kept (checksums unchanged, .dpkg-d
   ];
   const r1 = await run(lab, H, tasks(), { diff: true });
   assert.is(r1.exitCode, 0, r1.out);
-  assert.equal(r1.done.map((d) => `${d.task}:${d.status}`), ['keep:changed', 'upgrade:changed', 'verify:ok', 'version:ok']);
+  assert.equal(
+    r1.done.map((d) => `${d.task}:${d.status}`),
+    ['keep:changed', 'upgrade:changed', 'verify:ok', 'version:ok'],
+  );
   assert.match(r1.done[1]!.reason, /^\d+ upgraded: .*ucware 4\.5\.0\.9 → 4\.5\.0\.10/, r1.done[1]!.reason);
   assert.match(r1.done[2]!.reason, /2 kept; package version left as \/etc\/ucware\/ucware\.php\.dpkg-dist \(\d+ lines differ\)/);
   assert.match(r1.out, /\+ucware-core 4\.5\.0\.10/);
@@ -58,7 +62,10 @@ test('4.5.0.9 → 4.5.0.10 with the conffiles kept (checksums unchanged, .dpkg-d
 
   const r2 = await run(lab, H, tasks());
   assert.is(r2.exitCode, 0, r2.out);
-  assert.equal(r2.done.map((d) => `${d.task}:${d.status}`), ['keep:ok', 'upgrade:ok', 'verify:ok', 'version:ok']);
+  assert.equal(
+    r2.done.map((d) => `${d.task}:${d.status}`),
+    ['keep:ok', 'upgrade:ok', 'verify:ok', 'version:ok'],
+  );
   assert.match(r2.done[1]!.reason, /lists updated; nothing to upgrade/);
   assert.is(r2.recap[H]!.changed, 0);
 });
@@ -67,12 +74,20 @@ test('to 5 after an interrupted dpkg: sources edited, dpkg repaired, 5.0.x insta
   if (!lab) return;
   const sum = sshOk(lab, H, `sha256sum ${PHP}`);
   const r1 = await run(lab, H, [
-    aptSources({ file: '/etc/apt/sources.list.d/ucware.list', replace: { field: 'uri', from: 'ucware-4.5', to: 'ucware-5' }, update: true }),
+    aptSources({
+      file: '/etc/apt/sources.list.d/ucware.list',
+      replace: { field: 'uri', from: 'ucware-4.5', to: 'ucware-5' },
+      update: true,
+    }),
   ]);
   assert.is(r1.exitCode, 0, r1.out);
   // what a plain `apt-get -y install` over ssh does: fails at the conffile prompt, leaves dpkg half done
   // (debconfKeep's apt.conf.d drop-in from the test before would make even that keep the file: take it away)
-  const broken = sshRoot(lab, H, 'rm -f /etc/apt/apt.conf.d/90ucw-keep-conffiles; DEBIAN_FRONTEND=noninteractive apt-get -y install ucware-core </dev/null');
+  const broken = sshRoot(
+    lab,
+    H,
+    'rm -f /etc/apt/apt.conf.d/90ucw-keep-conffiles; DEBIAN_FRONTEND=noninteractive apt-get -y install ucware-core </dev/null',
+  );
   assert.is.not(broken.code, 0, 'the plain apt-get was expected to fail at the conffile prompt');
   assert.ok(sshOk(lab, H, 'dpkg --audit; true').trim().length > 0, 'dpkg left unfinished');
   const r = await run(lab, H, [
@@ -82,7 +97,10 @@ test('to 5 after an interrupted dpkg: sources edited, dpkg repaired, 5.0.x insta
     assertVersion({ packages: ['ucware', 'ucware-core'], atLeast: '5' }, { name: 'version' }),
   ]);
   assert.is(r.exitCode, 0, r.out);
-  assert.equal(r.done.map((d) => `${d.task}:${d.status}`), ['keep:changed', 'upgrade:changed', 'verify:ok', 'version:ok']);
+  assert.equal(
+    r.done.map((d) => `${d.task}:${d.status}`),
+    ['keep:changed', 'upgrade:changed', 'verify:ok', 'version:ok'],
+  );
   assert.match(r.done[1]!.reason, /^dpkg repaired; /, r.done[1]!.reason);
   assert.match(r.out, /dpkg was interrupted: dpkg --configure -a/);
   assert.is(sshOk(lab, H, `sha256sum ${PHP}`), sum);

@@ -17,15 +17,23 @@ import { aptUpgrade, debconfKeep } from '../../modules/index.ts';
 let lab: LabState;
 let H = 'lab3';
 const CNF = '/etc/mysql/mariadb.conf.d/50-server.cnf';
-const EDIT = '# local change by the customer\'s admin (kept across updates)';
+const EDIT = "# local change by the customer's admin (kept across updates)";
 /** the servers whose packages move and whose restart we check: unit → binary package */
 const SERVERS = { mariadb: 'mariadb-server', ssh: 'openssh-server', nginx: 'nginx-common' } as const;
 
-interface Update { pkg: string; old: string; next: string; source: 'mirror' | 'lab-repack' }
+interface Update {
+  pkg: string;
+  old: string;
+  next: string;
+  source: 'mirror' | 'lab-repack';
+}
 const updates = (): Update[] => {
   const h = lab.hosts.find((x) => x.name === H)!;
-  return readFileSync(join(lab.dir, 'updates', h.suite, 'lab-updates.txt'), 'utf8').trim().split('\n')
-    .map((l) => l.split(' ')).map(([pkg, old, next, source]) => ({ pkg, old, next, source: source as Update['source'] }));
+  return readFileSync(join(lab.dir, 'updates', h.suite, 'lab-updates.txt'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => l.split(' '))
+    .map(([pkg, old, next, source]) => ({ pkg, old, next, source: source as Update['source'] }));
 };
 /** main pid of a unit, and whether that process still runs a binary that is still on disk */
 const mainPid = (unit: string) => sshOk(lab, H, `systemctl show -p MainPID --value ${unit}`).trim();
@@ -42,11 +50,14 @@ test.after(async () => {
   await reset([H]);
 });
 
-test('the lab repo serves the suite\'s real updates; the servers the test restarts are among them', () => {
+test("the lab repo serves the suite's real updates; the servers the test restarts are among them", () => {
   const u = updates();
   const by = new Map(u.map((x) => [x.pkg, x]));
   for (const p of Object.values(SERVERS)) assert.ok(by.has(p) || by.has(p.replace(/-common$/, '')), `${p} has an update`);
-  const said = Object.values(SERVERS).map((p) => by.get(p)).filter((x): x is Update => !!x).map((x) => `${x.pkg} ${x.old} → ${x.next} (${x.source})`);
+  const said = Object.values(SERVERS)
+    .map((p) => by.get(p))
+    .filter((x): x is Update => !!x)
+    .map((x) => `${x.pkg} ${x.old} → ${x.next} (${x.source})`);
   console.log(`  ${u.length} updates (${u.filter((x) => x.source === 'mirror').length} from the mirror); servers: ${said.join(', ')}`);
   const policy = sshOk(lab, H, 'apt-get -qq update && apt-cache policy mariadb-server');
   assert.ok(policy.includes(`${lab.debianUrl}/`), policy);
@@ -62,9 +73,17 @@ test('debconfKeep + aptUpgrade move every update; each server restarted on its n
   ];
   const r1 = await run(lab, H, tasks());
   assert.is(r1.exitCode, 0, r1.out);
-  assert.equal(r1.done.map((d) => `${d.task}:${d.status}`), ['keep:changed', 'os updates:changed']);
+  assert.equal(
+    r1.done.map((d) => `${d.task}:${d.status}`),
+    ['keep:changed', 'os updates:changed'],
+  );
 
-  const installed = new Map(sshOk(lab, H, "dpkg-query -W -f='${Package} ${Version}\\n'").trim().split('\n').map((l) => l.split(' ') as [string, string]));
+  const installed = new Map(
+    sshOk(lab, H, "dpkg-query -W -f='${Package} ${Version}\\n'")
+      .trim()
+      .split('\n')
+      .map((l) => l.split(' ') as [string, string]),
+  );
   for (const u of updates()) assert.is(installed.get(u.pkg), u.next, `${u.pkg} at ${u.next} (${u.source})`);
   for (const [unit] of Object.entries(SERVERS)) {
     const pid = mainPid(unit);
@@ -75,7 +94,10 @@ test('debconfKeep + aptUpgrade move every update; each server restarted on its n
   const versionAfter = sshOk(lab, H, 'mysql -Nse "select version()"').trim();
   if (mariadb.source === 'mirror') {
     // e.g. 1:10.11.19-0+deb12u1 → the server answers 10.11.19-MariaDB-0+deb12u1
-    assert.ok(versionAfter.startsWith(mariadb.next.replace(/^\d+:/, '').replace(/-.*/, '')), `running MariaDB ${versionAfter}, package ${mariadb.next}`);
+    assert.ok(
+      versionAfter.startsWith(mariadb.next.replace(/^\d+:/, '').replace(/-.*/, '')),
+      `running MariaDB ${versionAfter}, package ${mariadb.next}`,
+    );
     assert.is.not(versionAfter, versionBefore);
   }
   console.log(`  MariaDB ${versionBefore} → ${versionAfter} (${mariadb.source})`);
@@ -85,7 +107,10 @@ test('debconfKeep + aptUpgrade move every update; each server restarted on its n
 
   const r2 = await run(lab, H, tasks());
   assert.is(r2.exitCode, 0, r2.out);
-  assert.equal(r2.done.map((d) => `${d.task}:${d.status}`), ['keep:ok', 'os updates:ok']);
+  assert.equal(
+    r2.done.map((d) => `${d.task}:${d.status}`),
+    ['keep:ok', 'os updates:ok'],
+  );
 });
 
 test.run();

@@ -19,7 +19,10 @@ const user = join(base, 'fleet');
 mkdirSync(user);
 // Nothing of the repository's npm run may leak in: its npm_* config, its node_modules/.bin on PATH.
 const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('npm_')));
-env.PATH = (process.env.PATH ?? '').split(delimiter).filter((p) => !p.startsWith(repo)).join(delimiter);
+env.PATH = (process.env.PATH ?? '')
+  .split(delimiter)
+  .filter((p) => !p.startsWith(repo))
+  .join(delimiter);
 delete env.CI;
 env.NO_COLOR = '1';
 
@@ -63,7 +66,10 @@ test('npm install <tarball> and run init scaffold a repository that depends on t
   // A second init completes and names, never replaces.
   const again = ok('npx', ['--no-install', 'run', 'init']);
   assert.match(again, 'completed package.json: nothing was missing');
-  assert.match(again, 'left alone (already there): tsconfig.json, .gitignore, README.md, playbooks/vars.ts, inventory/hosts.ts, playbooks/site.ts');
+  assert.match(
+    again,
+    'left alone (already there): tsconfig.json, .gitignore, README.md, playbooks/vars.ts, inventory/hosts.ts, playbooks/site.ts',
+  );
 });
 
 const packed = (f: string) => f.slice(base.length + 1);
@@ -82,7 +88,10 @@ test("the user's tsc checks the playbook and names a wrong module parameter by f
 });
 
 test('--list-tasks and --list-hosts from the user directory', () => {
-  assert.is(ok('npx', ['--no-install', 'run', 'site', 'inventory/hosts.ts', '--list-tasks']), 'playbook: site — A first playbook: a fact, a directory, a file\n  kernel\n  file: /tmp/site\n  write hello\n');
+  assert.is(
+    ok('npx', ['--no-install', 'run', 'site', 'inventory/hosts.ts', '--list-tasks']),
+    'playbook: site — A first playbook: a fact, a directory, a file\n  kernel\n  file: /tmp/site\n  write hello\n',
+  );
   assert.match(ok('npx', ['--no-install', 'run', '--list-hosts', 'inventory/hosts.ts']), /^web1 +admin@192\.0\.2\.10:22 +groups: web/);
   assert.match(ok('npx', ['--no-install', 'run', 'upgrade', '--list-tasks']), /^playbook: upgrade — /);
 });
@@ -90,9 +99,15 @@ test('--list-tasks and --list-hosts from the user directory', () => {
 test('the scaffolded playbook runs on a lab host for real; run exec reads what it wrote', () => {
   const h = lab.hosts[lab.hosts.length - 1]!;
   // As the user would: the scaffolded inventory, pointed at a real host.
-  writeFileSync(join(user, 'inventory/hosts.ts'), file('inventory/hosts.ts')
-    .replace(`defaults: { user: 'admin', becomePasswordEnv: 'SUDO_PASS' }`, `defaults: { user: 'root', identityFile: ${JSON.stringify(lab.keyFile)}, knownHostsFile: ${JSON.stringify(lab.knownHostsFile)}, hostKeyChecking: 'strict' }`)
-    .replace(`web1: { address: '192.0.2.10'`, `${h.name}: { address: '${h.address}'`));
+  writeFileSync(
+    join(user, 'inventory/hosts.ts'),
+    file('inventory/hosts.ts')
+      .replace(
+        `defaults: { user: 'admin', becomePasswordEnv: 'SUDO_PASS' }`,
+        `defaults: { user: 'root', identityFile: ${JSON.stringify(lab.keyFile)}, knownHostsFile: ${JSON.stringify(lab.knownHostsFile)}, hostKeyChecking: 'strict' }`,
+      )
+      .replace(`web1: { address: '192.0.2.10'`, `${h.name}: { address: '${h.address}'`),
+  );
   ok('npx', ['--no-install', 'tsc', '--noEmit']);
   sh('npx', ['--no-install', 'run', 'exec', 'inventory/hosts.ts', '--', 'rm -rf /tmp/site']);
   const out = ok('npx', ['--no-install', 'run', 'site', 'inventory/hosts.ts']);
@@ -123,12 +138,20 @@ test('bash completion: subcommands, playbooks, options, --limit hosts and groups
   const script = ok('npx', ['--no-install', 'run', 'completion', 'bash']);
   writeFileSync(join(base, 'completion.bash'), script);
   const words = (line: string, cword: number) => `COMP_WORDS=(${line}); COMP_CWORD=${cword}; _ucw_run; echo "[\${COMPREPLY[*]}]"`;
-  const out = ok('bash', ['-c', [
-    `source ${join(base, 'completion.bash')}`, 'complete -p run',
-    words(`run ''`, 1), words(`run up`, 1), words(`run site inventory/hosts.ts --limit ''`, 4),
-    words(`run exec inventory/hosts.ts -l 'web,'`, 4), words(`run site inventory/hosts.ts --ch`, 3), words(`run completion ''`, 2),
-    `compgen -W "$(npx --no-install run __complete 1 run d)" -- d`,
-  ].join('\n')]);
+  const out = ok('bash', [
+    '-c',
+    [
+      `source ${join(base, 'completion.bash')}`,
+      'complete -p run',
+      words(`run ''`, 1),
+      words(`run up`, 1),
+      words(`run site inventory/hosts.ts --limit ''`, 4),
+      words(`run exec inventory/hosts.ts -l 'web,'`, 4),
+      words(`run site inventory/hosts.ts --ch`, 3),
+      words(`run completion ''`, 2),
+      `compgen -W "$(npx --no-install run __complete 1 run d)" -- d`,
+    ].join('\n'),
+  ]);
   const h = lab.hosts[lab.hosts.length - 1]!.name;
   assert.equal(out.trim().split('\n'), [
     'complete -o default -F _ucw_run run',
@@ -138,7 +161,8 @@ test('bash completion: subcommands, playbooks, options, --limit hosts and groups
     `[web,all web,${h} web,web]`,
     '[--check --channel]',
     '[bash zsh]',
-    'doc', 'demo',
+    'doc',
+    'demo',
   ]);
 });
 
@@ -152,9 +176,15 @@ test('a newer tarball: the edited playbook still type-checks, the packaged playb
   writeFileSync(demo, readFileSync(demo, 'utf8').replace(`description: 'A tour:`, `description: 'Release 0.1.1. A tour:`));
   const newer = join(base, 'ucw-runner-0.1.1.tgz');
   ok('tar', ['-czf', newer, '-C', stage, 'package']);
-  writeFileSync(join(user, 'playbooks/site.ts'), file('playbooks/site.ts').replace(`{ name: 'write hello' }`, `{ name: 'write the greeting' }`));
+  writeFileSync(
+    join(user, 'playbooks/site.ts'),
+    file('playbooks/site.ts').replace(`{ name: 'write hello' }`, `{ name: 'write the greeting' }`),
+  );
   install(newer);
-  assert.is((JSON.parse(file('package.json')) as { dependencies: Record<string, string> }).dependencies['ucw-runner'], 'file:../ucw-runner-0.1.1.tgz');
+  assert.is(
+    (JSON.parse(file('package.json')) as { dependencies: Record<string, string> }).dependencies['ucw-runner'],
+    'file:../ucw-runner-0.1.1.tgz',
+  );
   ok('npm', ['run', '--silent', 'typecheck']);
   assert.match(ok('npx', ['--no-install', 'run', 'site', 'inventory/hosts.ts', '--list-tasks']), '  write the greeting\n');
   assert.match(ok('npx', ['--no-install', 'run', 'demo', '--list-tasks']), /^playbook: demo — Release 0\.1\.1\. A tour/);

@@ -28,7 +28,7 @@ test.after(async () => {
   await reset(['lab3']);
 });
 
-test('the row shows dpkg\'s status per package and a percentage rising to 100', async () => {
+test("the row shows dpkg's status per package and a percentage rising to 100", async () => {
   const cmd = `cd ${resolve('.')} && node bin/run.js tests/fixtures/playbooks/aptOnly.ts inventory/lab.ts --limit lab3; echo EXIT=$?; sleep 300`;
   tmux('new-session', '-d', '-s', 't', '-x', '160', '-y', '45', 'env', '-u', 'NO_COLOR', '-u', 'CI', 'sh', '-c', cmd);
   const seen: { percent: number; line: string }[] = [];
@@ -51,11 +51,20 @@ test('the row shows dpkg\'s status per package and a percentage rising to 100', 
   assert.match(screen, /EXIT=0/, screen);
   const percents = seen.map((s) => s.percent);
   assert.ok(seen.length >= 3, `several captures with a bar: ${JSON.stringify(seen)}`);
-  assert.ok(seen.some((s) => /(Unpacking|Configuring|Installing|Preparing).*ucware-core/.test(s.line)), `dpkg's status per package: ${JSON.stringify(seen)}`);
-  assert.ok(percents.every((p, i) => i === 0 || p >= percents[i - 1]! || /download/.test(seen[i - 1]!.line)), `rising: ${percents}`);
+  assert.ok(
+    seen.some((s) => /(Unpacking|Configuring|Installing|Preparing).*ucware-core/.test(s.line)),
+    `dpkg's status per package: ${JSON.stringify(seen)}`,
+  );
+  assert.ok(
+    percents.every((p, i) => i === 0 || p >= percents[i - 1]! || /download/.test(seen[i - 1]!.line)),
+    `rising: ${percents}`,
+  );
   assert.ok(new Set(percents).size >= 3, `several values: ${percents}`);
   // dpkg's own reports climb past half (the last capture may be the bar left full when apt succeeded)
-  assert.ok(seen.some((s) => s.percent >= 50 && s.percent < 100 && /ucware/.test(s.line) && !/download/.test(s.line)), `dpkg past half: ${JSON.stringify(seen)}`);
+  assert.ok(
+    seen.some((s) => s.percent >= 50 && s.percent < 100 && /ucware/.test(s.line) && !/download/.test(s.line)),
+    `dpkg past half: ${JSON.stringify(seen)}`,
+  );
   assert.is(Math.max(...percents), 100, `reaches 100: ${percents}`);
 });
 

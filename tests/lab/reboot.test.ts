@@ -7,13 +7,20 @@ import type { LabState } from '../../lab/state.ts';
 import { bootId, ensureLab, host, https, sleep, ssh, waitNewBoot } from '../../lab/testkit.ts';
 
 let lab: LabState;
-test.before(async () => { lab = await ensureLab(3); });
+test.before(async () => {
+  lab = await ensureLab(3);
+});
 test.after(async () => {
-  for (const h of ['lab1', 'lab2', 'lab3']) for (const k of ['no-return', 'reboot-delay', 'shutdown-delay', 'silent-when-down']) set(h, k, 'off');
-  await ensureLab(3);   // leave every host booted for the next test file
+  for (const h of ['lab1', 'lab2', 'lab3'])
+    for (const k of ['no-return', 'reboot-delay', 'shutdown-delay', 'silent-when-down']) set(h, k, 'off');
+  await ensureLab(3); // leave every host booted for the next test file
 });
 
-for (const [name, cmd] of [['reboot', 'reboot; sleep 10; echo survived'], ['shutdown -r now', 'shutdown -r now; sleep 10; echo survived'], ['systemctl reboot', 'systemctl reboot; sleep 10; echo survived']]) {
+for (const [name, cmd] of [
+  ['reboot', 'reboot; sleep 10; echo survived'],
+  ['shutdown -r now', 'shutdown -r now; sleep 10; echo survived'],
+  ['systemctl reboot', 'systemctl reboot; sleep 10; echo survived'],
+]) {
   test(`${name}: the session dies, the host comes back with a new boot id, sshd before nginx`, async () => {
     const h = host(lab, 'lab1');
     set('lab1', 'reboot-delay', '1');
@@ -28,13 +35,20 @@ for (const [name, cmd] of [['reboot', 'reboot; sleep 10; echo survived'], ['shut
     assert.ok(tBack >= 1000, `came back after ${tBack} ms (reboot-delay 1 s)`);
     let web = false;
     for (let i = 0; i < 100 && !web; i++) {
-      try { web = (await https(lab, h, '/admin/')).status === 200; } catch { /* nginx not yet */ }
+      try {
+        web = (await https(lab, h, '/admin/')).status === 200;
+      } catch {
+        /* nginx not yet */
+      }
       if (!web) await sleep(100);
     }
     assert.ok(web, 'nginx came back');
     if (ssh(lab, h, 'cat /proc/1/comm').stdout.trim() === 'systemd') {
       // this boot's units: systemd's monotonic activation times
-      const [sshd, nginx] = ssh(lab, h, 'systemctl show -p ActiveEnterTimestampMonotonic --value ssh nginx').stdout.split('\n').filter(Boolean).map(Number);
+      const [sshd, nginx] = ssh(lab, h, 'systemctl show -p ActiveEnterTimestampMonotonic --value ssh nginx')
+        .stdout.split('\n')
+        .filter(Boolean)
+        .map(Number);
       assert.ok(sshd > 0 && nginx > sshd, `sshd (${sshd} µs) is active before nginx (${nginx} µs)`);
     } else {
       const log = ssh(lab, h, 'cat /var/log/lab-init.log').stdout;
@@ -69,7 +83,8 @@ test('silent-when-down: while the host is down, connects time out instead of bei
     const errors: string[] = [];
     for (let t = Date.now(); Date.now() - t < 15_000 && !/timed out|No route to host/.test(errors.at(-1) ?? '');) {
       const r = ssh(lab, h, 'true', { timeoutMs: 10_000 });
-      if (r.code === 255) errors.push(r.stderr); else await sleep(200);
+      if (r.code === 255) errors.push(r.stderr);
+      else await sleep(200);
     }
     assert.match(errors.at(-1) ?? '', /timed out|No route to host/, errors.join(' | '));
     await waitNewBoot(lab, h, old);
@@ -100,7 +115,7 @@ test('poweroff: the host stays down until `up`', async () => {
   const old = bootId(lab, h)!;
   ssh(lab, h, 'poweroff');
   for (let t = Date.now(); Date.now() - t < 15_000 && bootId(lab, h) !== undefined;) await sleep(200);
-  await sleep(2500);   // longer than reboot-delay: a reboot would be back by now
+  await sleep(2500); // longer than reboot-delay: a reboot would be back by now
   assert.is(bootId(lab, h), undefined, 'powered off');
   await up();
   const id = await waitNewBoot(lab, h, old);

@@ -26,7 +26,16 @@ test.before(async () => {
   await reset(HOSTS);
   const lines: string[] = [];
   json = join(logsDir, 'events.jsonl');
-  const r = await runPlaybook({ playbook: 'upgrade', inventory: 'inventory/lab.ts', limit: HOSTS.join(','), logsDir, view: 'plain', write: (l) => lines.push(l), json, extraVars: { secretConffiles: [SECRET] } });
+  const r = await runPlaybook({
+    playbook: 'upgrade',
+    inventory: 'inventory/lab.ts',
+    limit: HOSTS.join(','),
+    logsDir,
+    view: 'plain',
+    write: (l) => lines.push(l),
+    json,
+    extraVars: { secretConffiles: [SECRET] },
+  });
   out = lines.join('\n');
   if (r.exitCode !== 0) throw new Error(`upgrade failed (exit ${r.exitCode}):\n${out}`);
   report = join(r.logDir, 'report.html');
@@ -47,19 +56,27 @@ test('the recap names the report; 0600 in a 0700 run folder; the per-host Markdo
 test('--json events of the upgrade validate against the schema', () => {
   const { types, errors } = checkEvents(json);
   assert.equal(errors.slice(0, 5), []);
-  for (const t of ['run:start', 'batch:start', 'preflight:done', 'task:progress', 'host:report', 'pending', 'run:done']) assert.ok(types.has(t), t);
+  for (const t of ['run:start', 'batch:start', 'preflight:done', 'task:progress', 'host:report', 'pending', 'run:done'])
+    assert.ok(types.has(t), t);
 });
 
 test('chromium: a row per host, phases, a conffile diff, a secret conffile, backups with checksums, the pending licence', async () => {
   if (!hasChromium()) throw new Error('chromium is missing: npm run setup installs it');
   await withPage(report, { scripts: true }, async (page, requests) => {
-    assert.equal(requests.filter((u) => !u.startsWith('file://')), [], 'nothing is fetched from anywhere');
+    assert.equal(
+      requests.filter((u) => !u.startsWith('file://')),
+      [],
+      'nothing is fetched from anywhere',
+    );
     assert.is(await page.locator('table.hosts > tbody > tr.host').count(), HOSTS.length);
     for (const h of HOSTS) {
       const row = page.locator(`tr.host[data-host="${h}"]`);
       assert.is(await row.getAttribute('class'), 'host status-ok');
       const phases = await row.locator('g.phase').evaluateAll((gs) => gs.map((g) => g.getAttribute('data-phase')));
-      assert.ok(phases.includes('backup') && phases.some((p) => /step 2/.test(p ?? '')) && phases.some((p) => /step 3/.test(p ?? '')), JSON.stringify(phases));
+      assert.ok(
+        phases.includes('backup') && phases.some((p) => /step 2/.test(p ?? '')) && phases.some((p) => /step 3/.test(p ?? '')),
+        JSON.stringify(phases),
+      );
       assert.match((await row.locator('td.versions.before').innerText()).replace(/\s+/g, ' '), /ucware 4\.5/);
       assert.match((await row.locator('td.versions.after').innerText()).replace(/\s+/g, ' '), /ucware 5\./);
       const diff = await row.locator('li.conffile pre.diff').first().innerText();
@@ -67,7 +84,9 @@ test('chromium: a row per host, phases, a conffile diff, a secret conffile, back
       const secret = row.locator('li.conffile.secret');
       assert.match(await secret.innerText(), new RegExp(`${SECRET}.*marked secret`));
       assert.is(await secret.locator('pre').count(), 0);
-      const sums = await row.locator('tr.backup').evaluateAll((trs) => trs.map((tr) => [tr.querySelector('td code')!.textContent, tr.querySelector('code.sha256')!.textContent]));
+      const sums = await row
+        .locator('tr.backup')
+        .evaluateAll((trs) => trs.map((tr) => [tr.querySelector('td code')!.textContent, tr.querySelector('code.sha256')!.textContent]));
       assert.ok(sums.length >= 2, JSON.stringify(sums));
       const onDisk = readFileSync(join(dirname(sums[0]![0]!), 'SHA256SUMS'), 'utf8');
       for (const [path, sha] of sums) assert.ok(onDisk.includes(`${sha}  ${path!.split('/').at(-1)}`), `${path} ${sha}`);

@@ -53,7 +53,12 @@ export default playbook({ name: 'modes-${Date.now().toString(36)}' }, [
   const old = process.umask(0o022);
   let r;
   try {
-    r = spawnSync(process.execPath, [join(ROOT, 'bin/run.js'), pb, inv, '--limit', H, '--json', 'events.jsonl'], { cwd, encoding: 'utf8', timeout: 180_000, env: { ...process.env, NO_COLOR: '1' } });
+    r = spawnSync(process.execPath, [join(ROOT, 'bin/run.js'), pb, inv, '--limit', H, '--json', 'events.jsonl'], {
+      cwd,
+      encoding: 'utf8',
+      timeout: 180_000,
+      env: { ...process.env, NO_COLOR: '1' },
+    });
   } finally {
     process.umask(old);
   }
@@ -61,10 +66,16 @@ export default playbook({ name: 'modes-${Date.now().toString(36)}' }, [
   const written = [...walk(join(cwd, 'logs')), ...walk(join(cwd, 'backups')), join(cwd, 'events.jsonl')];
   const kinds = written.map((p) => p.slice(cwd.length + 1));
   for (const want of [/^logs$/, /journal\.jsonl$/, /notes\.jsonl$/, /run\.json$/, /lab1\.log$/, /^backups$/, /ucware\.php$/]) {
-    assert.ok(kinds.some((k) => want.test(k)), `nothing matching ${want} was written: ${kinds.join(', ')}`);
+    assert.ok(
+      kinds.some((k) => want.test(k)),
+      `nothing matching ${want} was written: ${kinds.join(', ')}`,
+    );
   }
   const cached = walk(CACHE, started);
-  assert.ok(cached.some((p) => p.endsWith('.bundle.json')) && cached.some((p) => p.endsWith('typecheck.json')), `the run rebuilt the caches: ${cached.join(', ')}`);
+  assert.ok(
+    cached.some((p) => p.endsWith('.bundle.json')) && cached.some((p) => p.endsWith('typecheck.json')),
+    `the run rebuilt the caches: ${cached.join(', ')}`,
+  );
   const wrong: string[] = [];
   for (const p of [...written, ...cached]) {
     const want = statSync(p).isDirectory() ? 0o700 : 0o600;
@@ -74,7 +85,20 @@ export default playbook({ name: 'modes-${Date.now().toString(36)}' }, [
   assert.equal(wrong, []);
   // The attack: another local user reads whatever the runner left.
   const files = [...written, ...cached].filter((p) => statSync(p).isFile());
-  const read = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'sh', '-c', 'for f; do cat -- "$f" >/dev/null 2>&1 && echo "$f"; done; true', 'sh', ...files], { encoding: 'utf8' });
+  const read = spawnSync(
+    'setpriv',
+    [
+      '--reuid=65534',
+      '--regid=65534',
+      '--clear-groups',
+      'sh',
+      '-c',
+      'for f; do cat -- "$f" >/dev/null 2>&1 && echo "$f"; done; true',
+      'sh',
+      ...files,
+    ],
+    { encoding: 'utf8' },
+  );
   assert.is(read.status, 0, read.stderr);
   assert.equal(read.stdout.split('\n').filter(Boolean), [], 'nobody could read these');
 });

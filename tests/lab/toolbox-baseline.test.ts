@@ -30,7 +30,15 @@ function inventory(): string {
 
 const runIt = async (inv: string, check = false) => {
   const lines: string[] = [];
-  const r = await runPlaybook({ playbook: 'playbooks/baseline.ts', inventory: inv, limit: H, logsDir: join(root, 'logs'), view: 'plain', write: (l) => lines.push(l), check });
+  const r = await runPlaybook({
+    playbook: 'playbooks/baseline.ts',
+    inventory: inv,
+    limit: H,
+    logsDir: join(root, 'logs'),
+    view: 'plain',
+    write: (l) => lines.push(l),
+    check,
+  });
   return { ...r, out: lines.join('\n'), counts: r.recap[H] as { ok: number; changed: number; failed: number } };
 };
 
@@ -55,7 +63,10 @@ test('baseline: --check changes nothing, first run changes, second run changes n
       "id -Gn opsadmin; stat -c '%a %U' /home/opsadmin/.ssh/authorized_keys /etc/sudoers.d/baseline-opsadmin; visudo -c >/dev/null && echo sudoers-ok; " +
         "sshd -t && echo sshd-ok; grep -c '^# BEGIN baseline' /etc/ssh/sshd_config; sysctl -n net.ipv4.tcp_syncookies net.ipv4.conf.all.accept_redirects; cat /etc/cron.d/baseline; dpkg-query -W -f='${Version}\\n' ucware-firmware-yealink",
     );
-    assert.is(state, 'opsadmin sudo\n600 opsadmin\n440 root\nsudoers-ok\nsshd-ok\n1\n1\n0\n# ucw-runner: baseline apt lists\n17 3 * * * root apt-get -qq update >/dev/null 2>&1\n1.0.1\n');
+    assert.is(
+      state,
+      'opsadmin sudo\n600 opsadmin\n440 root\nsudoers-ok\nsshd-ok\n1\n1\n0\n# ucw-runner: baseline apt lists\n17 3 * * * root apt-get -qq update >/dev/null 2>&1\n1.0.1\n',
+    );
     assert.is(sshOk(lab, H, 'su - opsadmin -c "sudo -n true && echo sudo-ok"').trim(), 'sudo-ok');
   } finally {
     await reset([H]);

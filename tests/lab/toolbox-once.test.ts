@@ -15,7 +15,10 @@ test('runOnce: exactly one host runs it; the others report its outcome', async (
   for (const h of lab.hosts.slice(0, 3)) sshRoot(lab, h, `rm -f ${F}`);
   const r = await run(lab, ALL, [command({ argv: ['sh', '-c', `echo ran > ${F}`] }, { runOnce: true, name: 'once' })]);
   assert.is(r.exitCode, 0, r.out);
-  const ran = lab.hosts.slice(0, 3).filter((h) => sshRoot(lab, h, `test -e ${F}`).code === 0).map((h) => h.name);
+  const ran = lab.hosts
+    .slice(0, 3)
+    .filter((h) => sshRoot(lab, h, `test -e ${F}`).code === 0)
+    .map((h) => h.name);
   assert.is(ran.length, 1, `ran on ${ran.join(', ')}`);
   const others = r.done.filter((d) => d.host !== ran[0]);
   assert.is(others.length, 2);
@@ -32,11 +35,33 @@ test('httpRequest POST with runOnce: sent once, the token in no log', async () =
   if (!lab || lab.hosts.length < 3) return;
   const h = lab.hosts[0]!;
   const token = 'ucw-secret-header-value-123';
-  const r = await run(lab, ALL, [httpRequest({ url: `https://${h.address}/api/2/admin/user`, method: 'POST', caFile: lab.caFile, headers: { authorization: secret(`Bearer ${token}`) }, json: { jsonrpc: '2.0', method: 'getAll', params: [], id: 1 }, status: [401] }, { runOnce: true })]);
+  const r = await run(lab, ALL, [
+    httpRequest(
+      {
+        url: `https://${h.address}/api/2/admin/user`,
+        method: 'POST',
+        caFile: lab.caFile,
+        headers: { authorization: secret(`Bearer ${token}`) },
+        json: { jsonrpc: '2.0', method: 'getAll', params: [], id: 1 },
+        status: [401],
+      },
+      { runOnce: true },
+    ),
+  ]);
   assert.is(r.exitCode, 0, r.out);
   assert.equal(r.done.map((d) => d.status).sort(), ['changed', 'ok', 'ok']);
   assert.ok(!r.written.includes(token));
-  const c = await run(lab, ALL, [httpRequest({ url: `https://${h.address}/api/2/admin/user`, method: 'POST', caFile: lab.caFile, json: {}, status: [401] }, { runOnce: true })], { check: true });
+  const c = await run(
+    lab,
+    ALL,
+    [
+      httpRequest(
+        { url: `https://${h.address}/api/2/admin/user`, method: 'POST', caFile: lab.caFile, json: {}, status: [401] },
+        { runOnce: true },
+      ),
+    ],
+    { check: true },
+  );
   assert.match(c.done[0]!.reason, /POST https:/);
 });
 

@@ -14,15 +14,27 @@ const U = 'ucwtool-demo.service';
 
 test('stop, start, disable, enable: changed once each, then ok', async () => {
   if (!lab || !real) return;
-  sshOk(lab, H, `printf '[Unit]\\nDescription=ucw toolbox demo\\n[Service]\\nExecStart=/bin/sleep infinity\\n[Install]\\nWantedBy=multi-user.target\\n' > /usr/lib/systemd/system/${U}`);
+  sshOk(
+    lab,
+    H,
+    `printf '[Unit]\\nDescription=ucw toolbox demo\\n[Service]\\nExecStart=/bin/sleep infinity\\n[Install]\\nWantedBy=multi-user.target\\n' > /usr/lib/systemd/system/${U}`,
+  );
   const up = systemd({ name: U, state: 'started', enabled: true });
   const r1 = await run(lab, H, [up, up]);
-  assert.equal(r1.done.map((d) => d.status), ['changed', 'ok'], r1.out);
+  assert.equal(
+    r1.done.map((d) => d.status),
+    ['changed', 'ok'],
+    r1.out,
+  );
   assert.match(r1.done[0]!.reason, /daemon-reload/);
   assert.is(sshOk(lab, H, `systemctl is-active ${U}; systemctl is-enabled ${U}`), 'active\nenabled\n');
   const down = systemd({ name: U, state: 'stopped', enabled: false });
   const r2 = await run(lab, H, [down, down]);
-  assert.equal(r2.done.map((d) => d.status), ['changed', 'ok'], r2.out);
+  assert.equal(
+    r2.done.map((d) => d.status),
+    ['changed', 'ok'],
+    r2.out,
+  );
   const masked = await run(lab, H, [systemd({ name: U, masked: true }), systemd({ name: U, state: 'started' })]);
   assert.match(masked.out, /is masked; unmask it/);
   await run(lab, H, [systemd({ name: U, masked: false })]);
@@ -30,7 +42,11 @@ test('stop, start, disable, enable: changed once each, then ok', async () => {
 
 test('a unit that cannot start: the failure carries systemctl status and the journal', async () => {
   if (!lab || !real) return;
-  sshOk(lab, H, `printf '[Service]\\nType=oneshot\\nExecStart=/bin/sh -c "echo ucwtool-broken-start >&2; exit 3"\\n' > /etc/systemd/system/ucwtool-broken.service`);
+  sshOk(
+    lab,
+    H,
+    `printf '[Service]\\nType=oneshot\\nExecStart=/bin/sh -c "echo ucwtool-broken-start >&2; exit 3"\\n' > /etc/systemd/system/ucwtool-broken.service`,
+  );
   const r = await run(lab, H, [systemd({ name: 'ucwtool-broken', state: 'started', daemonReload: true })]);
   assert.is(r.exitCode, 2);
   assert.match(r.out, /systemctl status and journal/);

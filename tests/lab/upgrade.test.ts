@@ -3,7 +3,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureLab, host, ssh, sshOk, https } from '../../lab/testkit.ts';
@@ -38,8 +38,20 @@ const state = (name: string): HostState => {
 async function upgrade(o: Partial<RunOptions> = {}) {
   const lines: string[] = [];
   const json = join(logsDir, `events-${Date.now()}.jsonl`);
-  const r = await runPlaybook({ playbook: 'upgrade', inventory: 'inventory/lab.ts', limit: HOSTS.join(','), logsDir, view: 'plain', write: (l) => lines.push(l), json, ...o });
-  const events = readFileSync(json, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  const r = await runPlaybook({
+    playbook: 'upgrade',
+    inventory: 'inventory/lab.ts',
+    limit: HOSTS.join(','),
+    logsDir,
+    view: 'plain',
+    write: (l) => lines.push(l),
+    json,
+    ...o,
+  });
+  const events = readFileSync(json, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
   return { ...r, out: lines.join('\n'), events };
 }
 
@@ -86,7 +98,10 @@ test('the upgrade takes every host to UCware 5, one at a time', async () => {
   assert.is(full.exitCode, 0, full.out);
   for (const h of HOSTS) assert.is(state(h).versions, 'ucware=5.0.2 ucware-core=5.0.2', h);
   const batches = full.events.filter((e) => e.type === 'batch:start' && e.phase !== 'preflight');
-  assert.equal(batches.map((b) => b.hosts), [['lab1'], ['lab2'], ['lab3']]);
+  assert.equal(
+    batches.map((b) => b.hosts),
+    [['lab1'], ['lab2'], ['lab3']],
+  );
 });
 
 test('ucware.list: exactly the one line changed, the firmware line untouched', () => {
@@ -101,15 +116,18 @@ test('ucware.list: exactly the one line changed, the firmware line untouched', (
   }
 });
 
-test('modified conffiles are byte-identical; the packages\' versions are reported as .dpkg-dist', () => {
+test("modified conffiles are byte-identical; the packages' versions are reported as .dpkg-dist", () => {
   for (const h of HOSTS) {
     assert.is(state(h).sums, before[h]!.sums, `${h} conffiles kept`);
     assert.is(ssh(lab, host(lab, h), `test -e /etc/ucware/ucware.php.dpkg-dist`).code, 0);
   }
-  assert.match(full.out, /lab1 \| ok: conffiles kept \(5 update\) — 2 kept; package version left as \/etc\/init\/asterisk\.conf\.dpkg-dist/);
+  assert.match(
+    full.out,
+    /lab1 \| ok: conffiles kept \(5 update\) — 2 kept; package version left as \/etc\/init\/asterisk\.conf\.dpkg-dist/,
+  );
 });
 
-test('root authenticates by unix socket everywhere; lab2\'s .my.cnf is gone', () => {
+test("root authenticates by unix socket everywhere; lab2's .my.cnf is gone", () => {
   for (const h of HOSTS) {
     const u = sshOk(lab, host(lab, h), 'mysql -N -B -e "SHOW CREATE USER root@localhost"');
     assert.match(u, /IDENTIFIED VIA .*unix_socket/, `${h}: ${u}`);
@@ -123,11 +141,15 @@ test('root authenticates by unix socket everywhere; lab2\'s .my.cnf is gone', ()
 test('each host rebooted twice, with a new boot id each time', () => {
   for (const h of HOSTS) {
     const reboots = full.events.filter((e) => e.type === 'task:done' && e.host === h && e.module === 'reboot');
-    assert.equal(reboots.map((e) => e.status), ['changed', 'changed'], h);
+    assert.equal(
+      reboots.map((e) => e.status),
+      ['changed', 'changed'],
+      h,
+    );
     const ids = reboots.map((e) => /boot id (\S+) → (\S+)$/.exec(String(e.reason).replace(/\s*$/, '')));
     assert.ok(ids.every(Boolean), `${h} reboot reasons name the boot ids`);
     assert.is.not(ids[0]![1], ids[0]![2]);
-    assert.is(ids[1]![1], ids[0]![2], 'second reboot starts from the first one\'s new boot');
+    assert.is(ids[1]![1], ids[0]![2], "second reboot starts from the first one's new boot");
     assert.is(state(h).bootId, ids[1]![2]);
     assert.is.not(state(h).bootId, before[h]!.bootId);
   }
@@ -150,7 +172,12 @@ test('backups exist on the controller and match their checksums; the report name
     assert.is(sums.length, 2);
     for (const line of sums) {
       const [sum, name] = line.split(/\s+/);
-      assert.is(createHash('sha256').update(readFileSync(join(dir, name!))).digest('hex'), sum);
+      assert.is(
+        createHash('sha256')
+          .update(readFileSync(join(dir, name!)))
+          .digest('hex'),
+        sum,
+      );
     }
     const report = readFileSync(join(dir, 'upgrade-report.md'), 'utf8');
     assert.match(report, /versions before: ucware 4\.5\.0\.9/);

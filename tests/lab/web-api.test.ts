@@ -7,7 +7,9 @@ import type { LabState } from '../../lab/state.ts';
 import { ensureLab, host, https, rpc, sleep, sshOk } from '../../lab/testkit.ts';
 
 let lab: LabState;
-test.before(async () => { lab = await ensureLab(3); });
+test.before(async () => {
+  lab = await ensureLab(3);
+});
 
 test('HTTPS /admin/ verifies against the lab CA (IP SAN) and shows the installed version', async () => {
   for (const h of lab.hosts) {
@@ -24,7 +26,10 @@ test('HTTPS /admin/ verifies against the lab CA (IP SAN) and shows the installed
 test('HTTPS without the lab CA is rejected (certificate not publicly trusted)', async () => {
   const h = host(lab, 'lab1');
   const err = await new Promise<Error | undefined>((resolve) => {
-    const req = request({ host: h.address, port: 443, path: '/admin/' }, (res) => { res.resume(); resolve(undefined); });
+    const req = request({ host: h.address, port: 443, path: '/admin/' }, (res) => {
+      res.resume();
+      resolve(undefined);
+    });
     req.on('error', resolve);
     req.end();
   });
@@ -48,7 +53,10 @@ test('API stand-in: groups map, getGroupByName, errors for unknown methods and b
   const h = host(lab, 'lab1');
   const groups = (await rpc(lab, h, 'admin/group', 'getAll')).result as Record<string, { name: string; permissions: unknown[] }>;
   assert.equal(Object.keys(groups).sort(), ['1', '2', '3', '4']);
-  const vertrieb = (await rpc(lab, h, 'admin/group', 'getGroupByName', ['vertrieb'])).result as { id: number; permissions: { permission: string; targetGroup: null }[] };
+  const vertrieb = (await rpc(lab, h, 'admin/group', 'getGroupByName', ['vertrieb'])).result as {
+    id: number;
+    permissions: { permission: string; targetGroup: null }[];
+  };
   assert.equal(vertrieb.permissions, [{ permission: 'fax', targetGroup: null }]);
   assert.is((await rpc(lab, h, 'admin/user', 'noSuchMethod')).error?.code, -32601);
   assert.is((await rpc(lab, h, 'admin/user', 'getUser', ['x'])).error?.code, -32602);

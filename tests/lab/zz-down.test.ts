@@ -15,7 +15,10 @@ test('a second up is a no-op (same boot ids)', async () => {
   const t0 = Date.now();
   await up();
   assert.ok(Date.now() - t0 < 3000, 'warm no-op up is fast');
-  assert.equal(lab.hosts.map((h) => bootId(lab, h)), before);
+  assert.equal(
+    lab.hosts.map((h) => bootId(lab, h)),
+    before,
+  );
 });
 
 test('npm run lab -- status --json lists the running hosts with version and boot id', async () => {
@@ -41,7 +44,7 @@ test('up 4 --light adds one light host (sshd + nginx, no MariaDB)', async () => 
   assert.is(sshOk(lab, h, 'hostname'), h.name);
   assert.is.not(ssh(lab, h, 'pgrep mariadbd').code, 0);
   assert.is(sshOk(lab, h, "dpkg-query -W -f='${Version}' ucware-core"), '4.5.0.9');
-  await reset([h.name]);                       // per-host reset keeps it light
+  await reset([h.name]); // per-host reset keeps it light
   assert.ok(readLab().hosts[n].light);
 });
 
@@ -62,7 +65,7 @@ test('up again after down: hosts keep their state (same host keys), extra hosts 
   const ms = Date.now() - t0;
   assert.is(lab.hosts.length, 3);
   assert.ok(ms < 20_000, `warm up took ${ms} ms`);
-  assert.is(sshOk(lab, host(lab, 'lab1'), 'hostname'), 'lab1');   // known_hosts still valid
+  assert.is(sshOk(lab, host(lab, 'lab1'), 'hostname'), 'lab1'); // known_hosts still valid
 });
 
 test.run();

@@ -62,7 +62,13 @@ print $L "forged\n";
 chmodSync(forger, 0o644);
 
 function conn(taskRunner: 'agent' | 'sh'): SshConnection {
-  const c = loopbackConnection(key, join(root, 'known_hosts'), { host: `atk-${taskRunner}`, address: s.address, port, user: USER, taskRunner });
+  const c = loopbackConnection(key, join(root, 'known_hosts'), {
+    host: `atk-${taskRunner}`,
+    address: s.address,
+    port,
+    user: USER,
+    taskRunner,
+  });
   opened.push(c);
   return c;
 }

@@ -38,7 +38,11 @@ const alive = (pid: number) => {
     return false;
   }
 };
-const fails = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e as Error);
+const fails = (p: Promise<unknown>) =>
+  p.then(
+    () => undefined,
+    (e: unknown) => e as Error,
+  );
 
 function conn(user = 'root'): SshConnection {
   const c = loopbackConnection(key, join(scratch, 'known_hosts'), { host: `pbx-det-${user}`, address: s.address, port, user });
@@ -48,9 +52,27 @@ function conn(user = 'root'): SshConnection {
 
 async function attacker(mode: 'forge' | 'pid', victim = 1): Promise<{ proc: ChildProcess; log: string }> {
   const log = join(scratch, `attacker-${mode}-${Date.now()}.log`);
-  const proc = spawn('setpriv', ['--reuid', ATTACKER, '--regid', ATTACKER, '--init-groups', 'sh', '-c', ATTACK, 'attacker', mode, `/home/${LOGIN}`, String(victim), log], {
-    stdio: 'ignore',
-  });
+  const proc = spawn(
+    'setpriv',
+    [
+      '--reuid',
+      ATTACKER,
+      '--regid',
+      ATTACKER,
+      '--init-groups',
+      'sh',
+      '-c',
+      ATTACK,
+      'attacker',
+      mode,
+      `/home/${LOGIN}`,
+      String(victim),
+      log,
+    ],
+    {
+      stdio: 'ignore',
+    },
+  );
   started.push(proc);
   for (let i = 0; i < 100 && !(existsSync(log) && readFileSync(log, 'utf8').includes('ready')); i++) await sleep(50);
   assert.ok(existsSync(OLD_BASE) && lstatSync(OLD_BASE).uid === uid(ATTACKER), 'the attacker holds the old shared base');
@@ -128,17 +150,28 @@ test('a planted pid file never aims the timeout kill at another process group', 
 
 test('a pid file rewritten after the start (by the job itself) is not trusted either', async () => {
   const victim = victimProcess();
-  const r = await runDetached(conn(), `sleep 1; echo ${victim.pid} > pid; echo "${victim.pid} 1" > pid; sleep 30`, { pollMs: 200, timeoutMs: 2500 });
+  const r = await runDetached(conn(), `sleep 1; echo ${victim.pid} > pid; echo "${victim.pid} 1" > pid; sleep 30`, {
+    pollMs: 200,
+    timeoutMs: 2500,
+  });
   assert.ok(r.timedOut);
   assert.ok(alive(victim.pid!), 'the victim was killed through the rewritten pid file');
   assert.ok(r.durationMs < 25_000, `the job itself was killed (ran ${r.durationMs} ms)`);
 });
 
 const tampered: [string, (base: string) => void, RegExp][] = [
-  ['owned by another user', (b) => (mkdirSync(b, { mode: 0o700 }), execFileSync('chown', [ATTACKER, b])), new RegExp(`is owned by ${ATTACKER} \\(uid \\d+\\)`)],
+  [
+    'owned by another user',
+    (b) => (mkdirSync(b, { mode: 0o700 }), execFileSync('chown', [ATTACKER, b])),
+    new RegExp(`is owned by ${ATTACKER} \\(uid \\d+\\)`),
+  ],
   ['a symlink', (b) => (mkdirSync(b + '.real', { mode: 0o700 }), symlinkSync(b + '.real', b)), /is a symbolic link/],
   ['world-writable', (b) => (mkdirSync(b), chmodSync(b, 0o777)), /writable by group or others \(mode 777\)/],
-  ['sticky and world-writable, as the old shared base', (b) => (mkdirSync(b), chmodSync(b, 0o1777)), /writable by group or others \(mode 1777\)/],
+  [
+    'sticky and world-writable, as the old shared base',
+    (b) => (mkdirSync(b), chmodSync(b, 0o1777)),
+    /writable by group or others \(mode 1777\)/,
+  ],
   ['group-writable', (b) => (mkdirSync(b), chmodSync(b, 0o770)), /writable by group or others \(mode 770\)/],
 ];
 for (const [what, make, why] of tampered) {

@@ -41,7 +41,11 @@ function conn(channel: 'persistent' | 'exec', user = SUDOER, become: BecomeSetti
 
 /** sudo invocations so far, from sudo's own log file (one entry per command it runs). */
 const sudoCount = () => (existsSync(sudoLog) ? readFileSync(sudoLog, 'utf8').split('COMMAND=').length - 1 : 0);
-const fails = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e);
+const fails = (p: Promise<unknown>) =>
+  p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
 const norm = (r: ExecResult) => ({ stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode, signal: r.signal ?? null });
 
 test.before(async () => {
@@ -52,7 +56,9 @@ test.before(async () => {
     execFileSync('useradd', ['-m', '-s', '/bin/sh', u]);
     execFileSync('chpasswd', { input: `${u}:${PASSWORD}\n` });
   }
-  writeFileSync(sudoersFile, `${SUDOER} ALL=(ALL) ALL\nDefaults:${SUDOER},${NOSUDO} !lecture\nDefaults:${SUDOER} logfile=${sudoLog}\n`, { mode: 0o440 });
+  writeFileSync(sudoersFile, `${SUDOER} ALL=(ALL) ALL\nDefaults:${SUDOER},${NOSUDO} !lecture\nDefaults:${SUDOER} logfile=${sudoLog}\n`, {
+    mode: 0o440,
+  });
   execFileSync('visudo', ['-c', '-f', sudoersFile], { stdio: 'ignore' });
 });
 

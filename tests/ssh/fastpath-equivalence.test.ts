@@ -76,8 +76,20 @@ const norm = (r: ExecResult) => ({ stdout: r.stdout, stderr: r.stderr, exitCode:
 async function same(cmd: string, stdin?: string | Buffer): Promise<ExecResult> {
   let first: ExecResult | undefined;
   const ways = [
-    [`exec -a sh /bin/sh -c ${quote(cmd)}`, [['agent', P], ['sh loop', L]]],
-    [cmd, [['agent, shell bash', PB], ['sh loop, shell bash', LB]]],
+    [
+      `exec -a sh /bin/sh -c ${quote(cmd)}`,
+      [
+        ['agent', P],
+        ['sh loop', L],
+      ],
+    ],
+    [
+      cmd,
+      [
+        ['agent, shell bash', PB],
+        ['sh loop, shell bash', LB],
+      ],
+    ],
   ] as const;
   for (const [line, servers] of ways) {
     const b = norm(await E.exec(line, { stdin }));
@@ -85,7 +97,10 @@ async function same(cmd: string, stdin?: string | Buffer): Promise<ExecResult> {
       const p = await c.exec(cmd, { stdin });
       first ??= p;
       const a = norm(p);
-      if (a.stdout !== b.stdout) assert.unreachable(`${JSON.stringify(cmd)}: stdout differs (${name} ${a.stdout.length} chars ${JSON.stringify(a.stdout.slice(0, 80))}, exec ${b.stdout.length} chars ${JSON.stringify(b.stdout.slice(0, 80))})`);
+      if (a.stdout !== b.stdout)
+        assert.unreachable(
+          `${JSON.stringify(cmd)}: stdout differs (${name} ${a.stdout.length} chars ${JSON.stringify(a.stdout.slice(0, 80))}, exec ${b.stdout.length} chars ${JSON.stringify(b.stdout.slice(0, 80))})`,
+        );
       assert.equal(a, b, `${name}: ${JSON.stringify(cmd)}`);
     }
   }
@@ -94,7 +109,7 @@ async function same(cmd: string, stdin?: string | Buffer): Promise<ExecResult> {
 
 /** A deterministic PRNG, so a failing random case can be replayed. */
 function rng(seed: number) {
-  return () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+  return () => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
 }
 const oct = (bytes: number[]) => bytes.map((b) => '\\' + b.toString(8).padStart(3, '0')).join('');
 
@@ -123,7 +138,10 @@ test('the persistent strategy really uses one shell for many commands', async ()
   assert.ok(P.shells()[0]!.tasks >= 5);
   assert.is(P.shellsOpened.user, 1);
   // sshd runs on this machine: what serves each channel is visible in /proc.
-  const comm = (c: SshConnection) => execFileSync('cat', [`/proc/${c.shells()[0]!.pid}/comm`]).toString().trim();
+  const comm = (c: SshConnection) =>
+    execFileSync('cat', [`/proc/${c.shells()[0]!.pid}/comm`])
+      .toString()
+      .trim();
   await L.exec('true');
   assert.is(comm(P), 'perl', 'the default is the task agent');
   assert.is(comm(L), 'sh', 'taskRunner sh keeps the sh loop');
@@ -152,7 +170,7 @@ const hostile: [string, string | Buffer | undefined][] = [
   ['kill -HUP $$', undefined],
   ['kill -USR1 $$', undefined],
   ['kill -INT $$', undefined],
-  ["{ sh -c 'kill -9 $$'; echo \"inner $?\"; } 2>/dev/null", undefined],
+  ['{ sh -c \'kill -9 $$\'; echo "inner $?"; } 2>/dev/null', undefined],
   ['echo before; exec echo replaced; echo never', undefined],
   ["exec sh -c 'echo in-exec; exit 7'", undefined],
   ['echo a; exit 5; echo never', undefined],
@@ -188,7 +206,9 @@ test(`hostile cases (${hostile.length}): identical stdout, stderr and exit statu
 
 test('cd, export, variables, umask, functions and traps do not leak into the next task', async () => {
   await same('cd /tmp; export FOO=leaked; X=1; umask 077; f() { echo f; }; trap "echo bye" EXIT; set -e');
-  const r = await same('pwd; echo "${FOO-unset} ${X-unset}"; umask; type f >/dev/null 2>&1 && echo f-defined || echo no-f; false; echo "not -e"');
+  const r = await same(
+    'pwd; echo "${FOO-unset} ${X-unset}"; umask; type f >/dev/null 2>&1 && echo f-defined || echo no-f; false; echo "not -e"',
+  );
   assert.match(r.stdout, /unset unset/);
   assert.match(r.stdout, /no-f/);
   assert.match(r.stdout, /not -e/);
@@ -222,7 +242,7 @@ test('random cases (60): random bytes on both streams, random stdin, random exit
   }
 });
 
-test('shell-form tasks run under /bin/sh by default, under the host\'s shell when set, for the agent and the sh loop', async () => {
+test("shell-form tasks run under /bin/sh by default, under the host's shell when set, for the agent and the sh loop", async () => {
   const sh = execFileSync('readlink', ['-f', '/bin/sh']).toString().trim();
   const bash = execFileSync('readlink', ['-f', '/bin/bash']).toString().trim();
   // `; :` keeps the shell itself running (bash execs a last simple command in its place).
@@ -251,7 +271,11 @@ test(`argv tasks (${argvCases.length}): the agent execs them with no shell; ever
   for (const argv of argvCases) {
     const line = argv.map(quote).join(' ');
     const b = norm(await E.exec(line, { stdin: 'in\n' }));
-    for (const [name, c] of [['agent', P], ['sh loop', L], ['agent, shell bash', PB]] as const) {
+    for (const [name, c] of [
+      ['agent', P],
+      ['sh loop', L],
+      ['agent, shell bash', PB],
+    ] as const) {
       assert.equal(norm(await c.exec(line, { stdin: 'in\n', argv: { argv } })), b, `${name}: ${JSON.stringify(argv)}`);
     }
   }
@@ -273,7 +297,10 @@ test('streamed lines arrive as on an exec channel, and no marker text leaks into
   assert.equal(got.p!.sort(), got.e!.sort());
 });
 
-for (const [name, of] of [['agent', () => P], ['sh loop', () => L]] as const) {
+for (const [name, of] of [
+  ['agent', () => P],
+  ['sh loop', () => L],
+] as const) {
   test(`${name}: a timeout kills the task and its process group; the shell stays and serves the next task`, async () => {
     const P = of();
     const shellPid = (await P.exec('true'), P.shells()[0]!.pid);
@@ -317,7 +344,10 @@ for (const [name, of] of [['agent', () => P], ['sh loop', () => L]] as const) {
 
 test('concurrent commands on one connection each get a shell of their own', async () => {
   const rs = await Promise.all([1, 2, 3].map((i) => P.exec(`sleep 0.3; echo ${i}`)));
-  assert.equal(rs.map((r) => r.stdout), ['1\n', '2\n', '3\n']);
+  assert.equal(
+    rs.map((r) => r.stdout),
+    ['1\n', '2\n', '3\n'],
+  );
   assert.ok(P.shells().length >= 3);
 });
 

@@ -40,8 +40,19 @@ async function run(extra: Partial<RunOptions> = {}) {
   for (const h of ['p', 'e']) mkdirSync(hostDir(h), { recursive: true });
   const json = join(root, `events-${Date.now()}.jsonl`);
   const lines: string[] = [];
-  const res = await runPlaybook({ playbook: 'tests/fixtures/playbooks/steps.ts', inventory, logsDir: join(root, 'logs'), view: 'plain', write: (l) => lines.push(l), json, ...extra });
-  const events = readFileSync(json, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const res = await runPlaybook({
+    playbook: 'tests/fixtures/playbooks/steps.ts',
+    inventory,
+    logsDir: join(root, 'logs'),
+    view: 'plain',
+    write: (l) => lines.push(l),
+    json,
+    ...extra,
+  });
+  const events = readFileSync(json, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   return { ...res, events, out: lines.join('\n') };
 }
 

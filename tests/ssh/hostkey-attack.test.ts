@@ -28,18 +28,35 @@ const realHome = process.env.HOME;
 const pub = (file: string) => readFileSync(file, 'utf8').split(' ').slice(0, 2).join(' ');
 const blob = (file: string) => Buffer.from(pub(file).split(' ')[1]!, 'base64');
 const token = (s: TestSshd) => `[${s.address}]:${port}`;
-const fails = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e as Error);
+const fails = (p: Promise<unknown>) =>
+  p.then(
+    () => undefined,
+    (e: unknown) => e as Error,
+  );
 
 function conn(o: Partial<SshOptions> & { address: string }): SshConnection {
-  const c = loopbackConnection(key, join(root, 'unused_known_hosts'), { host: o.host ?? o.address, port, globalKnownHostsFiles: [], ...o } as SshOptions);
+  const c = loopbackConnection(key, join(root, 'unused_known_hosts'), {
+    host: o.host ?? o.address,
+    port,
+    globalKnownHostsFiles: [],
+    ...o,
+  } as SshOptions);
   opened.push(c);
   return c;
 }
 
 /** A host from an inventory that leaves host key settings to the defaults and ssh_config. */
-function fromInventory(name: string, sshConfig: string, host: Record<string, unknown> = {}, warn: (m: string) => void = () => {}): Connection {
+function fromInventory(
+  name: string,
+  sshConfig: string,
+  host: Record<string, unknown> = {},
+  warn: (m: string) => void = () => {},
+): Connection {
   clearSshConfigCache();
-  const spec = { defaults: { user: 'root', identityFile: key.key, sshConfigFile: sshConfig, connectTimeoutSec: 3 }, hosts: { [name]: host } } as InventorySpec;
+  const spec = {
+    defaults: { user: 'root', identityFile: key.key, sshConfigFile: sshConfig, connectTimeoutSec: 3 },
+    hosts: { [name]: host },
+  } as InventorySpec;
   const c = connectionFor(buildInventory(join(root, 'inv.ts'), spec).hosts[0]!, warn);
   opened.push(c);
   return c;
@@ -72,11 +89,16 @@ test('a host known by its ed25519 key that comes back with only an RSA key is re
     await s.rekey('rsa'); // the impostor: same address, no ed25519 key, an RSA key of its own
     const marker = join(root, 'ran-on-impostor');
     for (const mode of ['accept-new', 'strict'] as const) {
-      const e = await fails(conn({ host: 'pbx-swap', address: s.address, knownHostsFiles: [file], hostKeyChecking: mode }).exec(`touch ${marker}`));
+      const e = await fails(
+        conn({ host: 'pbx-swap', address: s.address, knownHostsFiles: [file], hostKeyChecking: mode }).exec(`touch ${marker}`),
+      );
       assert.ok(e, `${mode}: connected to a host whose key changed`);
       assert.match(e!.message, /WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED!/);
       assert.match(e!.message, /IT IS POSSIBLE THAT SOMEONE IS DOING SOMETHING NASTY!/);
-      assert.ok(e!.message.includes(`The fingerprint for the RSA key sent by the remote host is ${fingerprint(blob(s.hostKey + '.pub'))}`), e!.message);
+      assert.ok(
+        e!.message.includes(`The fingerprint for the RSA key sent by the remote host is ${fingerprint(blob(s.hostKey + '.pub'))}`),
+        e!.message,
+      );
       assert.ok(e!.message.includes(`Offending ED25519 key in ${file}:1`), e!.message);
       assert.ok(e!.message.includes(`ssh-keygen -f '${file}' -R '${token(s)}'`), e!.message);
     }
@@ -118,7 +140,12 @@ test('/etc/ssh/ssh_known_hosts is read', async () => {
   if (had) copyFileSync(global, backup);
   try {
     writeFileSync(global, `${had ? readFileSync(backup, 'utf8') : ''}${token(dual)} ${pub(dual.hostKey + '.pub')}\n`, { mode: 0o644 });
-    const c = fromInventory('pbx-global', join(root, 'no_config'), { address: dual.address, port, knownHostsFile: join(root, 'empty_known'), hostKeyChecking: 'strict' });
+    const c = fromInventory('pbx-global', join(root, 'no_config'), {
+      address: dual.address,
+      port,
+      knownHostsFile: join(root, 'empty_known'),
+      hostKeyChecking: 'strict',
+    });
     assert.is((await c.exec('echo global')).stdout, 'global\n');
   } finally {
     if (had) copyFileSync(backup, global);
@@ -160,7 +187,9 @@ test('ssh_config: StrictHostKeyChecking, UserKnownHostsFile and GlobalKnownHosts
   assert.not.ok(existsSync(join(root, 'cfg_other_known')));
   assert.is((await fromInventory('pbx-global-cfg', cfg).exec('echo from-global')).stdout, 'from-global\n');
   // The inventory still wins over ssh_config.
-  const e2 = await fails(fromInventory('pbx-learn', cfg, { hostKeyChecking: 'strict', knownHostsFile: join(root, 'inv_known') }).exec('true'));
+  const e2 = await fails(
+    fromInventory('pbx-learn', cfg, { hostKeyChecking: 'strict', knownHostsFile: join(root, 'inv_known') }).exec('true'),
+  );
   assert.match(e2?.message ?? 'connected', /unknown host key/);
 });
 

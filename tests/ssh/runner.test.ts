@@ -47,7 +47,10 @@ async function run(extra: Partial<RunOptions> = {}) {
   const lines: string[] = [];
   const json = join(root, `events-${Date.now()}.jsonl`);
   const res = await runPlaybook({ playbook: STEPS, inventory, logsDir, view: 'plain', write: (l) => lines.push(l), json, ...extra });
-  const events = readFileSync(json, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const events = readFileSync(json, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   return { ...res, out: lines.join('\n'), events };
 }
 
@@ -62,7 +65,10 @@ test('hosts run in parallel; an unreachable host does not stop the others (exit 
   for (const h of ['a', 'b']) assert.is(readFileSync(join(hostDir(h), 'work/hello'), 'utf8'), `hello from ${h}\n`);
   const types = r.events.map((e: { type: string; host?: string }) => `${e.type}:${e.host ?? ''}`);
   const firstDone = types.findIndex((t: string) => t.startsWith('host:done:a') || t.startsWith('host:done:b'));
-  assert.ok(types.indexOf('host:start:a') < firstDone && types.indexOf('host:start:b') < firstDone, 'both hosts started before either finished');
+  assert.ok(
+    types.indexOf('host:start:a') < firstDone && types.indexOf('host:start:b') < firstDone,
+    'both hosts started before either finished',
+  );
   const log = readFileSync(join(r.logDir, 'a.log'), 'utf8');
   assert.match(log, /\$ echo run >> .*\/work\/count/);
   assert.match(log, /exit 0 in \d+ ms/);
@@ -144,7 +150,10 @@ test('preflight with maxFailPercentage 0: one NO-GO host stops the rollout befor
   const r = await run({ playbook: 'tests/fixtures/playbooks/gated.ts', limit: 'a,b', maxFailPercentage: 0 });
   assert.is(r.exitCode, 2);
   assert.not.ok(existsSync(join(hostDir('a'), 'done')) || existsSync(join(hostDir('b'), 'done')), 'nothing changed anywhere');
-  assert.match(r.out, /ROLLOUT STOPPED: preflight: 1 of 2 hosts are NO-GO \(b\), over maxFailPercentage 0%; nothing was changed on any host/);
+  assert.match(
+    r.out,
+    /ROLLOUT STOPPED: preflight: 1 of 2 hosts are NO-GO \(b\), over maxFailPercentage 0%; nothing was changed on any host/,
+  );
   assert.equal(r.notStarted, ['a']);
 });
 
@@ -162,7 +171,8 @@ test('control flow: ignoreErrors, rescue/always, when on results, retries/until,
 
 test('the CLI: plain output without a TTY, recap, exit code, --list-hosts, --list-tasks, bad input', () => {
   fresh();
-  const cli = (...args: string[]) => spawnSync('node', ['bin/run.js', ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  const cli = (...args: string[]) =>
+    spawnSync('node', ['bin/run.js', ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
   const r = cli(STEPS, inventory, '--limit', 'a', '--plain');
   assert.is(r.status, 0, r.stderr + r.stdout);
   assert.match(r.stdout, /PLAY \[steps\] on 1 host/);

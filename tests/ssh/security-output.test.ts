@@ -99,7 +99,9 @@ test('item 5: secrets with quotes, backslashes, newlines, control and non-ASCII 
     notes({ value: { all: Object.values(SECRETS), [SECRETS.nonAscii]: 1 } }, { name: 'note the secrets' }),
   ]);
   assert.is(r.exitCode, 0, r.out);
-  assert.ok(Object.keys(r.written).some((f) => f.endsWith('journal.jsonl')) && Object.keys(r.written).some((f) => f.endsWith('notes.jsonl')));
+  assert.ok(
+    Object.keys(r.written).some((f) => f.endsWith('journal.jsonl')) && Object.keys(r.written).some((f) => f.endsWith('notes.jsonl')),
+  );
   for (const [name, s] of Object.entries(SECRETS)) assert.equal(leaks(r, s), [], `${name} leaked in:\n${r.out}`);
   assert.equal(leaks(r, '-and-its-longer-tail'), [], 'the longer secret was masked around the shorter one');
   assert.match(r.written[Object.keys(r.written).find((f) => f.endsWith('sec.log'))!]!, /\*\*\*/);
@@ -134,7 +136,11 @@ test('item 8 (engine side): output streams to the host log line by line; the jou
   assert.ok(log.includes('out| 1\n') && log.includes('out| 150000\n') && log.includes('out| 300000\n'), 'every line is in the host log');
   assert.match(log, /err\| done-marker/);
   assert.ok(file('journal.jsonl').length < 16_384, `journal.jsonl is ${file('journal.jsonl').length} characters`);
-  const events = Object.entries(r.written).find(([f]) => f.startsWith('events-'))![1].trim().split('\n').map((l) => JSON.parse(l));
+  const events = Object.entries(r.written)
+    .find(([f]) => f.startsWith('events-'))![1]
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   const done = events.find((e: { type: string }) => e.type === 'cmd:done');
   assert.ok(done.stdout.length < 8192, `cmd:done carries ${done.stdout.length} characters of stdout`);
   assert.match(done.stdout, /300000\n$/);

@@ -95,7 +95,7 @@ test('hashed known_hosts entries are honoured', async () => {
   assert.is((await c.exec('echo ok')).stdout, 'ok\n');
 });
 
-test('a changed host key is refused with OpenSSH\'s warning, both fingerprints and what to do', async () => {
+test("a changed host key is refused with OpenSSH's warning, both fingerprints and what to do", async () => {
   const file = known('rekey');
   const s = await startSshd({ name: 'trk', address: '127.0.0.54', port, client: key });
   try {
@@ -177,7 +177,10 @@ test('no agent and no usable key: auth refused, naming host, address, what was t
   delete process.env.SSH_AUTH_SOCK;
   try {
     const c = conn({ host: 'pbx-nokey', address: a.address, identityFiles: [join(root, 'missing')], agent: true });
-    const e = await c.exec('true').then(() => undefined, (x: unknown) => x);
+    const e = await c.exec('true').then(
+      () => undefined,
+      (x: unknown) => x,
+    );
     assert.instance(e, SshAuthError);
     const m = (e as Error).message;
     assert.match(m, /^pbx-nokey \(127\.0\.0\.51:\d+\) unreachable: authentication refused for user root/);
@@ -190,7 +193,10 @@ test('no agent and no usable key: auth refused, naming host, address, what was t
 
 test('a wrong key is refused and named with its fingerprint', async () => {
   const c = conn({ host: 'pbx-wrongkey', address: a.address, identityFiles: [other.key] });
-  const e = await c.exec('true').then(() => undefined, (x: unknown) => x);
+  const e = await c.exec('true').then(
+    () => undefined,
+    (x: unknown) => x,
+  );
   assert.instance(e, SshAuthError);
   assert.match((e as Error).message, new RegExp(`tried key ${other.key} \\(SHA256:[A-Za-z0-9+/]+\\)`));
 });
@@ -215,7 +221,12 @@ test('an encrypted key takes its passphrase from the env var, once; a wrong one 
     assert.is(prompts, 1, 'asked once for three connections');
     clearKeyCache();
     process.env.UCW_TEST_KEYPASS = 'wrong';
-    const e = await conn({ address: a.address, identityFiles: [k], passphraseEnv: 'UCW_TEST_KEYPASS' }).exec('true').then(() => undefined, (x: unknown) => x);
+    const e = await conn({ address: a.address, identityFiles: [k], passphraseEnv: 'UCW_TEST_KEYPASS' })
+      .exec('true')
+      .then(
+        () => undefined,
+        (x: unknown) => x,
+      );
     assert.match((e as Error).message, /wrong passphrase for identity file .*id_enc/);
   } finally {
     delete process.env.UCW_TEST_KEYPASS;
@@ -229,7 +240,10 @@ test('password authentication; a wrong password is refused', async () => {
   const c = conn({ address: pw.address, user: PWUSER, identityFiles: [], password: PASSWORD });
   assert.is((await c.exec('id -un')).stdout, `${PWUSER}\n`);
   const bad = conn({ host: 'pbx-pw', address: pw.address, user: PWUSER, identityFiles: [], password: 'nope-nope' });
-  const e = await bad.exec('true').then(() => undefined, (x: unknown) => x);
+  const e = await bad.exec('true').then(
+    () => undefined,
+    (x: unknown) => x,
+  );
   assert.instance(e, SshAuthError);
   assert.match((e as Error).message, /pbx-pw \(127\.0\.0\.53:\d+\) unreachable: authentication refused for user ucwpw\d+: tried password/);
 });
@@ -237,8 +251,16 @@ test('password authentication; a wrong password is refused', async () => {
 test('password from the env var the inventory names (or --ask-pass); registered as a secret', async () => {
   const { mask } = await import('../../runner/model/secrets.ts');
   const inv = buildInventory(join(root, 'inv-pw.ts'), {
-    defaults: { knownHostsFile: known('pwenv'), hostKeyChecking: 'accept-new', sshConfigFile: join(root, 'none'), identityFile: join(root, 'none') },
-    hosts: { viaenv: { address: pw.address, port, user: PWUSER, passwordEnv: 'UCW_T_SSH_PW' }, viaask: { address: pw.address, port, user: PWUSER } },
+    defaults: {
+      knownHostsFile: known('pwenv'),
+      hostKeyChecking: 'accept-new',
+      sshConfigFile: join(root, 'none'),
+      identityFile: join(root, 'none'),
+    },
+    hosts: {
+      viaenv: { address: pw.address, port, user: PWUSER, passwordEnv: 'UCW_T_SSH_PW' },
+      viaask: { address: pw.address, port, user: PWUSER },
+    },
   });
   process.env.UCW_T_SSH_PW = PASSWORD;
   try {
@@ -256,7 +278,12 @@ test('password from the env var the inventory names (or --ask-pass); registered 
 });
 
 test('unreachable and timeout errors name host and address', async () => {
-  const refused = await conn({ host: 'pbx-down', address: '127.0.0.59' }).exec('true').then(() => undefined, (x: unknown) => x);
+  const refused = await conn({ host: 'pbx-down', address: '127.0.0.59' })
+    .exec('true')
+    .then(
+      () => undefined,
+      (x: unknown) => x,
+    );
   assert.instance(refused, UnreachableError);
   assert.match((refused as Error).message, /^pbx-down \(127\.0\.0\.59:\d+\) unreachable: connection refused/);
   // A port that accepts TCP but never speaks SSH: the handshake times out.
@@ -265,7 +292,12 @@ test('unreachable and timeout errors name host and address', async () => {
   await new Promise<void>((r) => mute.listen(port, '127.0.0.58', r));
   try {
     const t0 = Date.now();
-    const e = await conn({ host: 'pbx-mute', address: '127.0.0.58', connectTimeoutMs: 1000 }).exec('true').then(() => undefined, (x: unknown) => x);
+    const e = await conn({ host: 'pbx-mute', address: '127.0.0.58', connectTimeoutMs: 1000 })
+      .exec('true')
+      .then(
+        () => undefined,
+        (x: unknown) => x,
+      );
     assert.instance(e, UnreachableError);
     assert.match((e as Error).message, /^pbx-mute \(127\.0\.0\.58:\d+\) unreachable: SSH handshake timed out after 1 s/);
     assert.ok(Date.now() - t0 < 3000);
@@ -281,16 +313,33 @@ test('a jump through one sshd to another; through two hops; a hop that cannot fo
   const two = conn({ host: 'pbx-behind2', address: b.address, jumps: [hop(a), hop(pw)] });
   assert.is((await two.exec('echo two hops')).stdout, 'two hops\n');
   // b refuses forwarding: going through it must fail, which proves the hop is really used.
-  const e = await conn({ host: 'pbx-via-b', address: a.address, jumps: [hop(a), hop(b)] }).exec('true').then(() => undefined, (x: unknown) => x);
+  const e = await conn({ host: 'pbx-via-b', address: a.address, jumps: [hop(a), hop(b)] })
+    .exec('true')
+    .then(
+      () => undefined,
+      (x: unknown) => x,
+    );
   assert.instance(e, UnreachableError);
-  assert.match((e as Error).message, /^pbx-via-b \(127\.0\.0\.51:\d+\) unreachable: jump host root@127\.0\.0\.52:\d+ \(127\.0\.0\.52:\d+\) could not connect to it/);
+  assert.match(
+    (e as Error).message,
+    /^pbx-via-b \(127\.0\.0\.51:\d+\) unreachable: jump host root@127\.0\.0\.52:\d+ \(127\.0\.0\.52:\d+\) could not connect to it/,
+  );
 });
 
 test('inventory `jump` is used by connectionFor', async () => {
   clearSshConfigCache();
   const inv = buildInventory(join(root, 'inv2.ts'), {
-    defaults: { knownHostsFile: known('inv-jump'), hostKeyChecking: 'accept-new', sshConfigFile: join(root, 'none'), user: 'root', identityFile: key.key },
-    hosts: { behind: { address: pw.address, port, jump: `root@${a.address}:${port}` }, blocked: { address: a.address, port, jump: [`root@${b.address}:${port}`] } },
+    defaults: {
+      knownHostsFile: known('inv-jump'),
+      hostKeyChecking: 'accept-new',
+      sshConfigFile: join(root, 'none'),
+      user: 'root',
+      identityFile: key.key,
+    },
+    hosts: {
+      behind: { address: pw.address, port, jump: `root@${a.address}:${port}` },
+      blocked: { address: a.address, port, jump: [`root@${b.address}:${port}`] },
+    },
   });
   const c = connectionFor(inv.hosts[0]!, () => {}) as SshConnection;
   opened.push(c);
@@ -298,7 +347,10 @@ test('inventory `jump` is used by connectionFor', async () => {
   assert.is((await c.exec('echo jumped')).stdout, 'jumped\n');
   const blocked = connectionFor(inv.hosts[1]!, () => {}) as SshConnection;
   opened.push(blocked);
-  await blocked.exec('true').then(() => assert.unreachable('b forwards nothing'), (e: Error) => assert.match(e.message, /could not connect/));
+  await blocked.exec('true').then(
+    () => assert.unreachable('b forwards nothing'),
+    (e: Error) => assert.match(e.message, /could not connect/),
+  );
 });
 
 test.run();

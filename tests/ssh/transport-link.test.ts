@@ -7,7 +7,15 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { writeLoopbackInventory, stillUnder, loopbackConnection, makeClientKey, startSshd, portBase, type TestSshd } from '../support/sshd.ts';
+import {
+  writeLoopbackInventory,
+  stillUnder,
+  loopbackConnection,
+  makeClientKey,
+  startSshd,
+  portBase,
+  type TestSshd,
+} from '../support/sshd.ts';
 import { SshConnection } from '../../runner/connection/ssh.ts';
 import { runDetached } from '../../runner/connection/detached.ts';
 import { runPlaybook } from '../../runner/cli/run.ts';
@@ -72,11 +80,17 @@ test('a silent link fails the running command as unreachable within the keepaliv
   const t0 = Date.now();
   const frozen = freeze(x);
   assert.ok(frozen.length > 0, 'found the session processes');
-  const e = await running.then(() => undefined, (err: unknown) => err);
+  const e = await running.then(
+    () => undefined,
+    (err: unknown) => err,
+  );
   const took = Date.now() - t0;
   cut(frozen);
   assert.instance(e, UnreachableError);
-  assert.match((e as Error).message, /^pbx-lx \(127\.0\.0\.71:\d+\) unreachable: connection lost while running a command \(Keepalive timeout\)/);
+  assert.match(
+    (e as Error).message,
+    /^pbx-lx \(127\.0\.0\.71:\d+\) unreachable: connection lost while running a command \(Keepalive timeout\)/,
+  );
   // The keepalive bound is ~3 s (1 s × 2, plus the missed reply); the command would take 30 s.
   // The margin is wide on purpose: a loaded 2-core machine delays timers by seconds, not tens.
   assert.ok(took < 15_000, `noticed after ${took} ms`);
@@ -89,7 +103,10 @@ test('a link cut hard (sshd killed) fails at once as unreachable, not as a comma
   const running = c.exec('sleep 30');
   await sleep(300);
   cut(x.sessionPids());
-  const e = await running.then((r) => r, (err: unknown) => err);
+  const e = await running.then(
+    (r) => r,
+    (err: unknown) => err,
+  );
   assert.instance(e, UnreachableError, `got ${JSON.stringify(e)}`);
   assert.is((await c.exec('echo back')).stdout, 'back\n');
 });
@@ -131,7 +148,10 @@ export default playbook({ name: 'link-drop' }, [
   assert.is(r.exitCode, 4, lines.join('\n'));
   assert.is(r.recap.hx!.unreachable, 1);
   assert.is(r.recap.hy!.ok, 2);
-  const events = readFileSync(json, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string; host?: string; status?: string; time: string });
+  const events = readFileSync(json, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { type: string; host?: string; status?: string; time: string });
   const down = events.find((e) => e.type === 'task:done' && e.host === 'hx' && e.status === 'unreachable');
   assert.ok(down, 'hx reported unreachable');
   // Order, not a thin time bound: hx is given up by the keepalives (~3 s) before hy's
@@ -166,7 +186,10 @@ test('a detached command survives a hard cut and a silent link; output and exit 
   const r = await job;
   assert.is(r.exitCode, 3);
   assert.is(r.launcher, 'setsid');
-  assert.equal(r.stdout.trim().split('\n'), Array.from({ length: 20 }, (_, i) => `line ${i + 1}`));
+  assert.equal(
+    r.stdout.trim().split('\n'),
+    Array.from({ length: 20 }, (_, i) => `line ${i + 1}`),
+  );
   assert.is(r.stderr, 'bye\n');
   assert.equal(got.filter((l) => l.startsWith('stdout:')).length, 20, 'each line streamed once');
   assert.ok(r.reconnects >= 2, `reconnects: ${r.reconnects}`);
@@ -223,7 +246,10 @@ export default playbook({ name: 'detached-module' }, [
   assert.is(r.exitCode, 0, lines.join('\n'));
   assert.is(r.recap.hy!.changed, 1);
   assert.is(r.recap.hy!.ignored, 1);
-  const events = readFileSync(json, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string; line?: string; error?: string; task?: string });
+  const events = readFileSync(json, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { type: string; line?: string; error?: string; task?: string });
   const out = events.filter((e) => e.type === 'task:output' && e.task === 'ok job').map((e) => e.line);
   assert.ok(out.includes('one') && out.includes('two'), JSON.stringify(out));
   assert.ok(out.some((l) => /^detached as \S+ \(setsid\) in \/var\/lib\/ucw-runner\//.test(l!)));

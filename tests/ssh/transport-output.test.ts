@@ -69,7 +69,10 @@ for (const w of ways) {
     assert.ok(r.stdout.length < 2 * BOUNDED_KEEP + 100, `kept ${r.stdout.length} characters`);
     assert.ok(r.stdout.startsWith('xxxx') && r.stdout.endsWith('x\nlast-line\n'));
     assert.is(r.cut!.stdout, streamed - 2 * BOUNDED_KEEP);
-    const e = await c.exec(BIG, { keepBytes: 4 * MB }).then(() => undefined, (err: unknown) => err);
+    const e = await c.exec(BIG, { keepBytes: 4 * MB }).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
     assert.instance(e, OutputLimitError, `got ${String(e)}`);
     assert.match((e as Error).message, new RegExp(`^out-${w.name.replace(/ /g, '-')}: the stdout of \`i=0; .*\` passed 4000000 bytes`));
     assert.is((await c.exec('echo still-usable')).stdout, 'still-usable\n', 'the connection goes on');
@@ -88,7 +91,10 @@ for (const channel of ['exec', 'persistent'] as const) {
     assert.ok(r.stdout.startsWith('0\nxxx') && r.stdout.endsWith('x\nlast-line\n'), r.stdout.slice(0, 40));
     assert.ok(r.stdout.length < 2 * BOUNDED_KEEP + 100, `kept ${r.stdout.length} characters`);
     assert.is(r.cut!.stdout, streamed - 2 * BOUNDED_KEEP);
-    const e = await execAsRoot(c, BIG, { keepBytes: 4 * MB }).then(() => undefined, (err: unknown) => err);
+    const e = await execAsRoot(c, BIG, { keepBytes: 4 * MB }).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
     assert.instance(e, OutputLimitError, `got ${String(e)}`);
     assert.is((await execAsRoot(c, 'id -u')).stdout, '0\n');
   });

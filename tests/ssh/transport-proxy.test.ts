@@ -30,7 +30,13 @@ function connect(alias: string, config: string, warn: (m: string) => void = () =
   const cfg = join(root, `config-${alias}`);
   writeFileSync(cfg, config);
   const inv = buildInventory(join(root, 'inv.ts'), {
-    defaults: { hostKeyChecking: 'accept-new', knownHostsFile: join(root, 'known_hosts'), sshConfigFile: cfg, identityFile: key.key, connectTimeoutSec: 5 },
+    defaults: {
+      hostKeyChecking: 'accept-new',
+      knownHostsFile: join(root, 'known_hosts'),
+      sshConfigFile: cfg,
+      identityFile: key.key,
+      connectTimeoutSec: 5,
+    },
     hosts: { [alias]: {} },
   });
   const c = connectionFor(inv.hosts[0]!, warn) as SshConnection;
@@ -52,23 +58,38 @@ test.after(async () => {
 
 test('ProxyCommand is the transport: a HostName the controller cannot reach directly works through it', async () => {
   // `behind.invalid` does not resolve: only the proxy, which names the real address, gets there.
-  const c = connect('pbx-behind', `Host pbx-behind\n  HostName behind.invalid\n  Port ${port}\n  User root\n  ProxyCommand ${viaBastion(`${target.address}:${port}`)}\n`);
+  const c = connect(
+    'pbx-behind',
+    `Host pbx-behind\n  HostName behind.invalid\n  Port ${port}\n  User root\n  ProxyCommand ${viaBastion(`${target.address}:${port}`)}\n`,
+  );
   assert.is((await c.exec('echo through-the-bastion')).stdout, 'through-the-bastion\n');
   assert.ok(bastion.sessionPids().length > 0, 'the bastion carries the session');
   assert.is((await c.exec('hostname >/dev/null; echo again')).stdout, 'again\n', 'the persistent channel works over the proxy');
 });
 
 test('ProxyCommand tokens %h %p %r are expanded as OpenSSH does', async () => {
-  const c = connect('pbx-tokens', `Host pbx-tokens\n  HostName ${target.address}\n  Port ${port}\n  User root\n  ProxyCommand ${viaBastion('%h:%p')} -l %r\n`);
+  const c = connect(
+    'pbx-tokens',
+    `Host pbx-tokens\n  HostName ${target.address}\n  Port ${port}\n  User root\n  ProxyCommand ${viaBastion('%h:%p')} -l %r\n`,
+  );
   assert.match(c.options.proxyCommand!, new RegExp(`-W ${target.address.replace(/\./g, '\\.')}:${port} .* -l root$`));
   assert.is((await c.exec('echo tokens')).stdout, 'tokens\n');
 });
 
 test('a proxy that fails: unreachable, naming the command, its exit and what it said', async () => {
-  const c = connect('pbx-noproxy', `Host pbx-noproxy\n  HostName ${target.address}\n  Port ${port}\n  User root\n  ProxyCommand sh -c 'echo "bastion says no route to %h" >&2; exit 3'\n`);
-  const e = await c.exec('echo never').then(() => undefined, (err: unknown) => err);
+  const c = connect(
+    'pbx-noproxy',
+    `Host pbx-noproxy\n  HostName ${target.address}\n  Port ${port}\n  User root\n  ProxyCommand sh -c 'echo "bastion says no route to %h" >&2; exit 3'\n`,
+  );
+  const e = await c.exec('echo never').then(
+    () => undefined,
+    (err: unknown) => err,
+  );
   assert.instance(e, UnreachableError);
-  assert.match((e as Error).message, /^pbx-noproxy \(127\.0\.0\.93:\d+\) unreachable: through ProxyCommand `sh -c .*` exit 3: bastion says no route to 127\.0\.0\.93/);
+  assert.match(
+    (e as Error).message,
+    /^pbx-noproxy \(127\.0\.0\.93:\d+\) unreachable: through ProxyCommand `sh -c .*` exit 3: bastion says no route to 127\.0\.0\.93/,
+  );
 });
 
 test("the inventory's jump wins over ProxyCommand, and says so", async () => {
@@ -76,7 +97,14 @@ test("the inventory's jump wins over ProxyCommand, and says so", async () => {
   const cfg = join(root, 'config-jumpwins');
   writeFileSync(cfg, `Host pbx-jw\n  HostName ${target.address}\n  Port ${port}\n  User root\n  ProxyCommand false\n`);
   const inv = buildInventory(join(root, 'inv.ts'), {
-    defaults: { hostKeyChecking: 'accept-new', knownHostsFile: join(root, 'known_hosts'), sshConfigFile: cfg, identityFile: key.key, connectTimeoutSec: 5, user: 'root' },
+    defaults: {
+      hostKeyChecking: 'accept-new',
+      knownHostsFile: join(root, 'known_hosts'),
+      sshConfigFile: cfg,
+      identityFile: key.key,
+      connectTimeoutSec: 5,
+      user: 'root',
+    },
     hosts: { 'pbx-jw': { jump: [`root@${bastion.address}:${port}`] } },
   });
   const warnings: string[] = [];

@@ -40,7 +40,11 @@ function conn(user: string, become: BecomeSettings = {}): SshConnection {
   return c;
 }
 
-const fails = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e);
+const fails = (p: Promise<unknown>) =>
+  p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
 
 test.before(async () => {
   if (!hasSudo) return;
@@ -50,7 +54,9 @@ test.before(async () => {
     execFileSync('useradd', ['-m', '-s', '/bin/sh', u]);
     execFileSync('chpasswd', { input: `${u}:${PASSWORD}\n` });
   }
-  writeFileSync(sudoersFile, `${SUDOER} ALL=(ALL) ALL\n${NOPASS} ALL=(ALL) NOPASSWD: ALL\nDefaults:${SUDOER},${NOSUDO} !lecture\n`, { mode: 0o440 });
+  writeFileSync(sudoersFile, `${SUDOER} ALL=(ALL) ALL\n${NOPASS} ALL=(ALL) NOPASSWD: ALL\nDefaults:${SUDOER},${NOSUDO} !lecture\n`, {
+    mode: 0o440,
+  });
   execFileSync('visudo', ['-c', '-f', sudoersFile], { stdio: 'ignore' });
 });
 
@@ -65,7 +71,9 @@ test.after(async () => {
 test('the right password: runs as root; no prompt or marker in the output', async () => {
   if (!hasSudo) return console.log('  (sudo not installed: skipped)');
   const lines: string[] = [];
-  const r = await execAsRoot(conn(SUDOER, { password: PASSWORD }), 'id -u; echo to-stderr >&2', { onLine: (st, l) => lines.push(`${st}:${l}`) });
+  const r = await execAsRoot(conn(SUDOER, { password: PASSWORD }), 'id -u; echo to-stderr >&2', {
+    onLine: (st, l) => lines.push(`${st}:${l}`),
+  });
   assert.is(r.exitCode, 0);
   assert.is(r.stdout, '0\n');
   assert.is(r.stderr.trim(), 'to-stderr');
@@ -102,7 +110,9 @@ test('the wrong password: BecomeError "incorrect", naming host and user', async 
 
 test('no password given while sudo wants one: BecomeError "password required", with what to do', async () => {
   if (!hasSudo) return;
-  const e = await fails(execAsRoot(conn(SUDOER, { passwordSource: 'set becomePasswordEnv in the inventory or use --ask-become-pass' }), 'id -u'));
+  const e = await fails(
+    execAsRoot(conn(SUDOER, { passwordSource: 'set becomePasswordEnv in the inventory or use --ask-become-pass' }), 'id -u'),
+  );
   assert.instance(e, BecomeError);
   assert.is((e as BecomeError).reason, 'password-required');
   assert.match((e as Error).message, /sudo needs a password for ucwsu\d+ and none was given: set becomePasswordEnv/);

@@ -8,13 +8,28 @@ import { chromium, type Page } from 'playwright-core';
 export const CHROMIUM = '/usr/bin/chromium';
 export const hasChromium = () => existsSync(CHROMIUM);
 
-const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 /** Opens `file` in headless chromium (scripts on or off), hands the page to `fn`, closes everything. */
-export async function withPage<T>(file: string, o: { scripts: boolean; width?: number; height?: number }, fn: (page: Page, requests: string[]) => Promise<T>): Promise<T> {
+export async function withPage<T>(
+  file: string,
+  o: { scripts: boolean; width?: number; height?: number },
+  fn: (page: Page, requests: string[]) => Promise<T>,
+): Promise<T> {
   const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
   try {
-    const context = await browser.newContext({ javaScriptEnabled: o.scripts, viewport: { width: o.width ?? 1400, height: o.height ?? 900 } });
+    const context = await browser.newContext({
+      javaScriptEnabled: o.scripts,
+      viewport: { width: o.width ?? 1400, height: o.height ?? 900 },
+    });
     const page = await context.newPage();
     const requests: string[] = [];
     page.on('request', (r) => requests.push(r.url()));

@@ -3,7 +3,26 @@ import { readFileSync } from 'node:fs';
 // properties/required/additionalProperties, items, oneOf, $ref into $defs, pattern, minimum/maximum.
 // An unknown keyword fails loudly, so the schema cannot silently outgrow this checker.
 type Schema = Record<string, unknown>;
-const KNOWN = new Set(['$schema', '$id', 'title', 'description', 'format', '$defs', 'type', 'const', 'enum', 'properties', 'required', 'additionalProperties', 'items', 'oneOf', '$ref', 'pattern', 'minimum', 'maximum']);
+const KNOWN = new Set([
+  '$schema',
+  '$id',
+  'title',
+  'description',
+  'format',
+  '$defs',
+  'type',
+  'const',
+  'enum',
+  'properties',
+  'required',
+  'additionalProperties',
+  'items',
+  'oneOf',
+  '$ref',
+  'pattern',
+  'minimum',
+  'maximum',
+]);
 
 const typeOf = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'array' : Number.isInteger(v) ? 'integer' : typeof v);
 const isType = (v: unknown, t: string) => typeOf(v) === t || (t === 'number' && typeOf(v) === 'integer');
@@ -21,12 +40,20 @@ export function validate(value: unknown, schema: Schema, root: Schema = schema, 
     return n ? [`${path}: matches ${n} of oneOf`] : same >= 0 ? ok[same]! : [`${path}: type "${t}" is none of the schema's events`];
   }
   const errs: string[] = [];
-  if (schema.type && ![schema.type].flat().some((t) => isType(value, String(t)))) return [`${path}: ${typeOf(value)}, expected ${[schema.type].flat().join('|')}`];
+  if (schema.type && ![schema.type].flat().some((t) => isType(value, String(t))))
+    return [`${path}: ${typeOf(value)}, expected ${[schema.type].flat().join('|')}`];
   if ('const' in schema && value !== schema.const) errs.push(`${path}: ${JSON.stringify(value)} is not ${JSON.stringify(schema.const)}`);
-  if (schema.enum && !(schema.enum as unknown[]).includes(value)) errs.push(`${path}: ${JSON.stringify(value)} not in ${JSON.stringify(schema.enum)}`);
-  if (typeof value === 'string' && schema.pattern && !new RegExp(String(schema.pattern)).test(value)) errs.push(`${path}: does not match ${schema.pattern}`);
-  if (typeof value === 'number' && ((schema.minimum !== undefined && value < Number(schema.minimum)) || (schema.maximum !== undefined && value > Number(schema.maximum)))) errs.push(`${path}: ${value} out of range`);
-  if (Array.isArray(value) && schema.items) value.forEach((v, i) => errs.push(...validate(v, schema.items as Schema, root, `${path}[${i}]`)));
+  if (schema.enum && !(schema.enum as unknown[]).includes(value))
+    errs.push(`${path}: ${JSON.stringify(value)} not in ${JSON.stringify(schema.enum)}`);
+  if (typeof value === 'string' && schema.pattern && !new RegExp(String(schema.pattern)).test(value))
+    errs.push(`${path}: does not match ${schema.pattern}`);
+  if (
+    typeof value === 'number' &&
+    ((schema.minimum !== undefined && value < Number(schema.minimum)) || (schema.maximum !== undefined && value > Number(schema.maximum)))
+  )
+    errs.push(`${path}: ${value} out of range`);
+  if (Array.isArray(value) && schema.items)
+    value.forEach((v, i) => errs.push(...validate(v, schema.items as Schema, root, `${path}[${i}]`)));
   if (typeOf(value) === 'object') {
     const o = value as Record<string, unknown>;
     const props = (schema.properties ?? {}) as Record<string, Schema>;
@@ -34,7 +61,8 @@ export function validate(value: unknown, schema: Schema, root: Schema = schema, 
     for (const [k, v] of Object.entries(o)) {
       if (props[k]) errs.push(...validate(v, props[k]!, root, `${path}.${k}`));
       else if (schema.additionalProperties === false) errs.push(`${path}: unexpected "${k}"`);
-      else if (typeof schema.additionalProperties === 'object') errs.push(...validate(v, schema.additionalProperties as Schema, root, `${path}.${k}`));
+      else if (typeof schema.additionalProperties === 'object')
+        errs.push(...validate(v, schema.additionalProperties as Schema, root, `${path}.${k}`));
     }
   }
   return errs;
@@ -55,4 +83,3 @@ export function checkEvents(file: string): { types: Set<string>; errors: string[
   });
   return { types, errors };
 }
-

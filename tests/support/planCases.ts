@@ -40,7 +40,13 @@ export interface Replay {
 }
 
 /** A string or a pattern, wherever the expected side has a string. */
-type Like<T> = T extends string ? string | RegExp : T extends Buffer ? string | Buffer : T extends object ? { [K in keyof T]?: Like<T[K]> } : T;
+type Like<T> = T extends string
+  ? string | RegExp
+  : T extends Buffer
+    ? string | Buffer
+    : T extends object
+      ? { [K in keyof T]?: Like<T[K]> }
+      : T;
 export type StepLike = Like<Step>;
 
 export type Expect =
@@ -93,7 +99,8 @@ export function cases<P, R>(mod: ModuleCall<P, R>, list: PlanCase<P>[]): CaseTab
       } else {
         if (!plan.changed) throw new Error(`expected a change (${x.reason}), got a no-op: ${plan.reason}`);
         like(plan.reason, x.reason, 'reason');
-        if (plan.steps.length !== x.steps.length) throw new Error(`${plan.steps.length} steps, expected ${x.steps.length}:\n${show(plan.steps)}`);
+        if (plan.steps.length !== x.steps.length)
+          throw new Error(`${plan.steps.length} steps, expected ${x.steps.length}:\n${show(plan.steps)}`);
         plan.steps.forEach((s, i) => like(s, x.steps[i], `steps[${i}]`));
         if (x.diff !== undefined) like(plan.diff ?? null, x.diff, 'diff');
       }
@@ -108,24 +115,42 @@ async function replayFacts<P>(module: string, c: PlanCase<P>, facts: (ctx: Modul
   const run = async (cmd: string, o: { stdin?: string | Buffer; okExitCodes?: number[] | 'any' } = {}): Promise<ExecResult> => {
     const stdin = o.stdin?.toString() ?? '';
     const r = c.replay!.find((x) => matches(cmd, x.run) && (x.stdin === undefined || matches(stdin, x.stdin)));
-    if (!r) throw new Error(`${module} ran a command the case does not answer (add a replay entry):\n$ ${cmd}${stdin ? `\n  stdin: ${stdin.slice(0, 200)}` : ''}`);
+    if (!r)
+      throw new Error(
+        `${module} ran a command the case does not answer (add a replay entry):\n$ ${cmd}${stdin ? `\n  stdin: ${stdin.slice(0, 200)}` : ''}`,
+      );
     used.add(r);
     const exitCode = r.exitCode ?? 0;
     const ok = o.okExitCodes === 'any' || (o.okExitCodes ?? [0]).includes(exitCode);
     if (!ok) throw new Error(`${module}: replayed exit ${exitCode} is not ok for: ${cmd}`);
-    return { stdout: r.out !== undefined ? capture(r.out) : (r.stdout ?? ''), stderr: '', exitCode, signal: undefined, durationMs: 1 } as ExecResult;
+    return {
+      stdout: r.out !== undefined ? capture(r.out) : (r.stdout ?? ''),
+      stderr: '',
+      exitCode,
+      signal: undefined,
+      durationMs: 1,
+    } as ExecResult;
   };
   const ctx = {
-    host, task: c.name, module, check: true, become: true, run,
-    runStep: (s: Step) => (s.kind === 'exec' ? run(s.cmd, s) : Promise.reject(new Error(`${module}: facts() may only read, not upload ${s.path}`))),
+    host,
+    task: c.name,
+    module,
+    check: true,
+    become: true,
+    run,
+    runStep: (s: Step) =>
+      s.kind === 'exec' ? run(s.cmd, s) : Promise.reject(new Error(`${module}: facts() may only read, not upload ${s.path}`)),
     connection: { kind: c.connection ?? 'ssh' } as ModuleContext['connection'],
-    output: () => {}, warn: () => {}, pending: () => {},
+    output: () => {},
+    warn: () => {},
+    pending: () => {},
     journal: { note: () => {}, recall: () => undefined },
     proveFreshLogin: () => Promise.reject(new Error(`${module}: facts() may only read, not log in again`)),
   } as ModuleContext;
   const f = await facts(ctx, c.params);
   const unused = c.replay!.filter((r) => !used.has(r));
-  if (unused.length) throw new Error(`replay entries never asked for (the module no longer runs them?): ${unused.map((r) => String(r.run)).join(', ')}`);
+  if (unused.length)
+    throw new Error(`replay entries never asked for (the module no longer runs them?): ${unused.map((r) => String(r.run)).join(', ')}`);
   return f;
 }
 
@@ -145,9 +170,14 @@ function like(actual: unknown, want: unknown, at: string, partial = false): void
   }
   if (Array.isArray(want) !== Array.isArray(actual)) throw new Error(`${at}: ${JSON.stringify(actual)}, expected ${JSON.stringify(want)}`);
   // functions (a step's report, a lock wait's lockOf) are code, not data: tested where they are defined
-  const keys = (o: object) => Object.entries(o).filter(([, v]) => v !== undefined && typeof v !== 'function').map(([k]) => k).sort();
+  const keys = (o: object) =>
+    Object.entries(o)
+      .filter(([, v]) => v !== undefined && typeof v !== 'function')
+      .map(([k]) => k)
+      .sort();
   const [a, w] = [keys(actual), keys(want)];
-  if (partial ? w.some((k) => !a.includes(k)) : a.join() !== w.join()) throw new Error(`${at}: keys ${a.join(',')}, expected ${w.join(',')} in ${show(actual)}`);
+  if (partial ? w.some((k) => !a.includes(k)) : a.join() !== w.join())
+    throw new Error(`${at}: keys ${a.join(',')}, expected ${w.join(',')} in ${show(actual)}`);
   for (const k of w) like((actual as Record<string, unknown>)[k], (want as Record<string, unknown>)[k], `${at}.${k}`);
 }
 
@@ -155,4 +185,6 @@ const show = (v: unknown) => JSON.stringify(v, (_k, x) => (Buffer.isBuffer(x) ? 
 
 /** `base` with the entries of `over` in place of those with the same `run` (and `stdin`). */
 export const override = (base: Replay[], ...over: Replay[]): Replay[] =>
-  base.map((b) => over.find((o) => String(o.run) === String(b.run) && String(o.stdin) === String(b.stdin)) ?? b).concat(over.filter((o) => !base.some((b) => String(o.run) === String(b.run) && String(o.stdin) === String(b.stdin))));
+  base
+    .map((b) => over.find((o) => String(o.run) === String(b.run) && String(o.stdin) === String(b.stdin)) ?? b)
+    .concat(over.filter((o) => !base.some((b) => String(o.run) === String(b.run) && String(o.stdin) === String(b.stdin))));

@@ -25,12 +25,38 @@ export interface ProxmoxStandin {
   close(): Promise<void>;
 }
 
-export async function startProxmoxStandin(o: { node: string; tokenId: string; secret: string; pollsPerTask?: number }): Promise<ProxmoxStandin> {
+export async function startProxmoxStandin(o: {
+  node: string;
+  tokenId: string;
+  secret: string;
+  pollsPerTask?: number;
+}): Promise<ProxmoxStandin> {
   const dir = mkdtempSync(join(tmpdir(), 'pve-standin-'));
   const key = join(dir, 'key.pem');
   const cert = join(dir, 'cert.pem');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2', '-subj', '/CN=pve-standin',
-    '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost', '-keyout', key, '-out', cert], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-days',
+      '2',
+      '-subj',
+      '/CN=pve-standin',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1,DNS:localhost',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+    ],
+    { stdio: 'ignore' },
+  );
   const tasks = new Map<string, { polls: number; exitstatus: string; then: () => void }>();
   let seq = 0;
   const state: ProxmoxStandin = { url: '', certFile: cert, snapshots: new Map(), calls: [], close: async () => {} };
@@ -46,7 +72,9 @@ export async function startProxmoxStandin(o: { node: string; tokenId: string; se
       if (req.headers.authorization !== `PVEAPIToken=${o.tokenId}=${o.secret}`) return send(401, 'authentication failure');
       const url = new URL(req.url!, 'https://x');
       const form = Object.fromEntries(new URLSearchParams(body));
-      const m = /^\/api2\/json\/nodes\/([^/]+)\/(?:qemu\/(\d+)\/snapshot(?:\/([^/]+)(\/rollback)?)?|tasks\/([^/]+)\/status)$/.exec(url.pathname);
+      const m = /^\/api2\/json\/nodes\/([^/]+)\/(?:qemu\/(\d+)\/snapshot(?:\/([^/]+)(\/rollback)?)?|tasks\/([^/]+)\/status)$/.exec(
+        url.pathname,
+      );
       if (!m || decodeURIComponent(m[1]!) !== o.node) return send(404, 'no such path');
       const task = (then: () => void) => {
         const upid = `UPID:${o.node}:0000${++seq}:qmsnapshot::root@pam:`;
@@ -70,7 +98,9 @@ export async function startProxmoxStandin(o: { node: string; tokenId: string; se
       if (req.method === 'POST' && !name) {
         if (!form.snapname) return send(400, { snapname: 'property is missing' });
         if (snaps.some((s) => s.name === form.snapname)) return send(500, `snapshot name '${form.snapname}' already used`);
-        return task(() => snaps.push({ name: form.snapname!, description: form.description ?? '', snaptime: Math.floor(Date.now() / 1000) }));
+        return task(() =>
+          snaps.push({ name: form.snapname!, description: form.description ?? '', snaptime: Math.floor(Date.now() / 1000) }),
+        );
       }
       const at = snaps.findIndex((s) => s.name === name);
       if (at < 0) return send(500, `snapshot '${name}' does not exist`);

@@ -188,7 +188,10 @@ export function stillUnder(pid: number, root: number): boolean {
  * Writes a YAML inventory for loopback test servers: root by the test key, a test known_hosts,
  * and one line per host (`name: { address: …, port: …, … }` as written by the caller).
  */
-export function writeLoopbackInventory(file: string, o: { key: ClientKey; knownHosts: string; hosts: string[]; vars?: Record<string, string | number> }): string {
+export function writeLoopbackInventory(
+  file: string,
+  o: { key: ClientKey; knownHosts: string; hosts: string[]; vars?: Record<string, string | number> },
+): string {
   const vars = { connectTimeoutSec: 3, ...o.vars };
   writeFileSync(
     file,
@@ -212,7 +215,11 @@ export function writeLoopbackInventory(file: string, o: { key: ClientKey; knownH
  * A connection to a test sshd with the tests' usual settings (the client key, no agent, host
  * keys accepted into `knownHosts`, 3 s to connect); `o` sets the rest or overrides them.
  */
-export function loopbackConnection(key: ClientKey, knownHosts: string, o: Partial<SshOptions> & Pick<SshOptions, 'host' | 'address' | 'port'>): SshConnection {
+export function loopbackConnection(
+  key: ClientKey,
+  knownHosts: string,
+  o: Partial<SshOptions> & Pick<SshOptions, 'host' | 'address' | 'port'>,
+): SshConnection {
   return new SshConnection({
     user: 'root',
     identityFiles: [key.key],

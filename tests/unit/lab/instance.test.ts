@@ -5,8 +5,14 @@ import { defaultLabDir, labInstance, labNet, MAX_INSTANCE } from '../../../lab/i
 
 test('instance 0 is the lab as it always was', () => {
   assert.equal(labNet(0), {
-    instance: 0, bridge: 'ucwlab0', prefix: '10.250', net: '10.250.0.0/16', controller: '10.250.0.1', repoPort: 8080,
-    nsPrefix: 'ucwlab-', vethPrefix: 'ucwl',
+    instance: 0,
+    bridge: 'ucwlab0',
+    prefix: '10.250',
+    net: '10.250.0.0/16',
+    controller: '10.250.0.1',
+    repoPort: 8080,
+    nsPrefix: 'ucwlab-',
+    vethPrefix: 'ucwl',
   });
   assert.is(defaultLabDir(0), '/var/lib/ucw-lab');
   assert.is(labInstance({}), 0);

@@ -4,22 +4,35 @@ import * as assert from 'uvu/assert';
 import { plan, aptUpgrade, movesDiff } from '../../../modules/aptUpgrade.ts';
 import { parseAptSimulation } from '../../../modules/facts/apt.ts';
 
-const moves = parseAptSimulation('Inst ucware [4.5.0.9] (4.5.0.10 ucware-4.5:bionic [all]) []\nInst ucware-core [4.5.0.9] (4.5.0.10 ucware-4.5:bionic [all])\n');
+const moves = parseAptSimulation(
+  'Inst ucware [4.5.0.9] (4.5.0.10 ucware-4.5:bionic [all]) []\nInst ucware-core [4.5.0.9] (4.5.0.10 ucware-4.5:bionic [all])\n',
+);
 const f = (o = {}) => ({ moves, cacheAgeSec: 7200, audit: '', ...o });
 
 test('moves → changed, reason and a package diff', () => {
   const p = plan({}, f());
   assert.is(p.changed, true);
   assert.is(p.reason, '2 upgraded: ucware 4.5.0.9 → 4.5.0.10, ucware-core 4.5.0.9 → 4.5.0.10');
-  assert.equal(p.diff, [{ path: '(packages)', before: 'ucware 4.5.0.9\nucware-core 4.5.0.9\n', after: 'ucware 4.5.0.10\nucware-core 4.5.0.10\n' }]);
-  assert.equal(p.result!.moved.map((m) => m.name), ['ucware', 'ucware-core']);
+  assert.equal(p.diff, [
+    { path: '(packages)', before: 'ucware 4.5.0.9\nucware-core 4.5.0.9\n', after: 'ucware 4.5.0.10\nucware-core 4.5.0.10\n' },
+  ]);
+  assert.equal(
+    p.result!.moved.map((m) => m.name),
+    ['ucware', 'ucware-core'],
+  );
 });
 test('nothing to move, no update → no-op', () => {
   assert.is(plan({}, f({ moves: [] })).changed, false);
-  assert.match(plan({ update: true, cacheValidTimeSec: 86400 }, f({ moves: [] })).reason, /nothing to upgrade \(lists 7200 s old, younger than 86400 s\)/);
+  assert.match(
+    plan({ update: true, cacheValidTimeSec: 86400 }, f({ moves: [] })).reason,
+    /nothing to upgrade \(lists 7200 s old, younger than 86400 s\)/,
+  );
 });
 test('stale or never-updated lists → update planned', () => {
-  assert.match(plan({ update: true, cacheValidTimeSec: 3600 }, f({ moves: [] })).reason, /apt-get update \(lists 7200 s old\); then upgrade what the new lists offer/);
+  assert.match(
+    plan({ update: true, cacheValidTimeSec: 3600 }, f({ moves: [] })).reason,
+    /apt-get update \(lists 7200 s old\); then upgrade what the new lists offer/,
+  );
   assert.match(plan({ update: true }, f({ moves: [], cacheAgeSec: null })).reason, /apt-get update \(never updated\)/);
   assert.match(plan({ update: true }, f()).reason, /\(from the lists before the update\)/);
 });

@@ -47,17 +47,33 @@ export default cases(debconfKeep, [
   {
     name: 'before, second run: all in place',
     params: { files: FILES },
-    replay: before({ run: `cat -- ${STATE}`, out: 'bookworm/sha256sum-conffiles.txt' }, { run: `cat -- ${APT_DROP_IN}`, stdout: APT_DROP_IN_TEXT }),
+    replay: before(
+      { run: `cat -- ${STATE}`, out: 'bookworm/sha256sum-conffiles.txt' },
+      { run: `cat -- ${APT_DROP_IN}`, stdout: APT_DROP_IN_TEXT },
+    ),
     expect: { noop: 'drop-ins in place, checksums recorded' },
   },
-  { name: 'after: kept as recorded', params: { files: [PHP], verify: true }, replay: after(), expect: { noop: '1 kept', result: { kept: [PHP], changed: [], leftovers: [] } } },
+  {
+    name: 'after: kept as recorded',
+    params: { files: [PHP], verify: true },
+    replay: after(),
+    expect: { noop: '1 kept', result: { kept: [PHP], changed: [], leftovers: [] } },
+  },
   {
     name: 'after: the package left its version beside the kept file',
     params: { files: [PHP], verify: true },
-    replay: after({ run: '[ -f "$f" ] && echo "$f"', stdout: '/etc/ucware/ucware.php.dpkg-dist\n' }, { run: `cat -- ${PHP}.dpkg-dist;`, stdout: capture('bookworm/ucware-php.txt').replace(/^\/\/ local change.*\n/m, '') }),
+    replay: after(
+      { run: '[ -f "$f" ] && echo "$f"', stdout: '/etc/ucware/ucware.php.dpkg-dist\n' },
+      { run: `cat -- ${PHP}.dpkg-dist;`, stdout: capture('bookworm/ucware-php.txt').replace(/^\/\/ local change.*\n/m, '') },
+    ),
     expect: { noop: '1 kept; package version left as /etc/ucware/ucware.php.dpkg-dist (1 lines differ)' },
   },
-  { name: 'after, with no record: the upgrade was not prepared', params: { files: [PHP], verify: true }, replay: after({ run: `cat -- ${STATE}`, exitCode: 3 }), expect: { throws: /no record for \/etc\/ucware\/ucware\.php \(run debconfKeep before the upgrade\)/ } },
+  {
+    name: 'after, with no record: the upgrade was not prepared',
+    params: { files: [PHP], verify: true },
+    replay: after({ run: `cat -- ${STATE}`, exitCode: 3 }),
+    expect: { throws: /no record for \/etc\/ucware\/ucware\.php \(run debconfKeep before the upgrade\)/ },
+  },
   {
     name: 'after: a changed conffile fails',
     params: { files: [PHP], verify: true },

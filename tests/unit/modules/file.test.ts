@@ -7,9 +7,27 @@ import { parseStat } from '../../../modules/facts/files.ts';
 const st = (line: string) => parseStat(line);
 const fileCases = [
   { name: 'mkdir when missing', p: { path: '/d', kind: 'directory' as const }, f: st('missing'), changed: true, cmds: [/mkdir -p -- \/d/] },
-  { name: 'directory present', p: { path: '/d', kind: 'directory' as const }, f: st('directory|755|root|root|4096'), changed: false, cmds: [] },
-  { name: 'chmod only', p: { path: '/d', kind: 'directory' as const, mode: '0750' }, f: st('directory|755|root|root|4096'), changed: true, cmds: [/chmod 0750 -- \/d/] },
-  { name: 'remove a file', p: { path: '/f', present: false }, f: st('regular file|644|root|root|3'), changed: true, cmds: [/rm -f -- \/f/] },
+  {
+    name: 'directory present',
+    p: { path: '/d', kind: 'directory' as const },
+    f: st('directory|755|root|root|4096'),
+    changed: false,
+    cmds: [],
+  },
+  {
+    name: 'chmod only',
+    p: { path: '/d', kind: 'directory' as const, mode: '0750' },
+    f: st('directory|755|root|root|4096'),
+    changed: true,
+    cmds: [/chmod 0750 -- \/d/],
+  },
+  {
+    name: 'remove a file',
+    p: { path: '/f', present: false },
+    f: st('regular file|644|root|root|3'),
+    changed: true,
+    cmds: [/rm -f -- \/f/],
+  },
   { name: 'already absent', p: { path: '/f', present: false }, f: st('missing'), changed: false, cmds: [] },
   { name: 'touch a file', p: { path: "/tmp/it's" }, f: st('missing'), changed: true, cmds: [/touch -- '\/tmp\/it'\\''s'/] },
 ];

@@ -2,11 +2,15 @@
 import { hostname } from '../../../modules/hostname.ts';
 import { capture, cases, override, type Replay } from '../../support/planCases.ts';
 
-const lab1 = (...over: Replay[]): Replay[] => override([
-  { run: /^hostname$/, out: 'bookworm/hostname.txt' },
-  { run: 'cat -- /etc/hostname', out: 'bookworm/etc-hostname.txt' },
-  { run: 'cat -- /etc/hosts', out: 'bookworm/etc-hosts.txt' },
-], ...over);
+const lab1 = (...over: Replay[]): Replay[] =>
+  override(
+    [
+      { run: /^hostname$/, out: 'bookworm/hostname.txt' },
+      { run: 'cat -- /etc/hostname', out: 'bookworm/etc-hostname.txt' },
+      { run: 'cat -- /etc/hosts', out: 'bookworm/etc-hosts.txt' },
+    ],
+    ...over,
+  );
 const hosts = capture('bookworm/etc-hosts.txt');
 
 export default cases(hostname, [
@@ -41,7 +45,11 @@ export default cases(hostname, [
     name: 'no /etc/hostname yet: written, mode 0644',
     params: { name: 'lab1' },
     replay: lab1({ run: 'cat -- /etc/hostname', exitCode: 3 }),
-    expect: { reason: '/etc/hostname (none) → lab1', steps: [{ kind: 'upload', path: '/etc/hostname', content: 'lab1\n', mode: '0644' }], diff: [{ path: '/etc/hostname', before: null, after: 'lab1\n' }] },
+    expect: {
+      reason: '/etc/hostname (none) → lab1',
+      steps: [{ kind: 'upload', path: '/etc/hostname', content: 'lab1\n', mode: '0644' }],
+      diff: [{ path: '/etc/hostname', before: null, after: 'lab1\n' }],
+    },
   },
   {
     name: 'no 127.0.1.1 line: one is added after 127.0.0.1, the rest kept',
@@ -61,6 +69,14 @@ export default cases(hostname, [
     replay: lab1({ run: /^hostname$/, stdout: 'localhost\n' }),
     expect: { reason: 'running name localhost → lab1', steps: [{ kind: 'exec', cmd: 'hostname lab1' }], diff: null },
   },
-  { name: 'a name with a dot is refused before any host', params: { name: 'lab1.example.com' }, expect: { throws: /"name" must be one label/ } },
-  { name: 'a bad domain is refused', params: { name: 'lab1', domain: 'ex ample.com' }, expect: { throws: /"domain" must be dot-separated labels/ } },
+  {
+    name: 'a name with a dot is refused before any host',
+    params: { name: 'lab1.example.com' },
+    expect: { throws: /"name" must be one label/ },
+  },
+  {
+    name: 'a bad domain is refused',
+    params: { name: 'lab1', domain: 'ex ample.com' },
+    expect: { throws: /"domain" must be dot-separated labels/ },
+  },
 ]);

@@ -31,11 +31,18 @@ test('the documented names parse from API.md', () => {
 });
 
 test('the runner package ships what the exports name, and stays unpublishable', () => {
-  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { private: boolean; files: string[]; exports: Record<string, string> };
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+    private: boolean;
+    files: string[];
+    exports: Record<string, string>;
+  };
   assert.is(pkg.private, true);
   // package.json ships always, whatever "files" says.
   for (const target of Object.values(pkg.exports).filter((t) => t !== './package.json')) {
-    assert.ok(pkg.files.some((f) => target.slice(2).startsWith(f) || target.slice(2) === f), `${target} is not in "files"`);
+    assert.ok(
+      pkg.files.some((f) => target.slice(2).startsWith(f) || target.slice(2) === f),
+      `${target} is not in "files"`,
+    );
   }
 });
 

@@ -17,15 +17,26 @@ export function entryPoints(): Record<string, string> {
 /** Entry → sorted exported names. */
 export function exportedNames(entries: Record<string, string>): Record<string, string[]> {
   const program = ts.createProgram(Object.values(entries), {
-    module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, target: ts.ScriptTarget.ES2022,
-    allowImportingTsExtensions: true, noEmit: true, strict: true, skipLibCheck: true, types: ['node'],
+    module: ts.ModuleKind.NodeNext,
+    moduleResolution: ts.ModuleResolutionKind.NodeNext,
+    target: ts.ScriptTarget.ES2022,
+    allowImportingTsExtensions: true,
+    noEmit: true,
+    strict: true,
+    skipLibCheck: true,
+    types: ['node'],
   });
   const checker = program.getTypeChecker();
   const out: Record<string, string[]> = {};
   for (const [spec, file] of Object.entries(entries)) {
     const sf = program.getSourceFile(file);
     const sym = sf && checker.getSymbolAtLocation(sf);
-    out[spec] = sym ? checker.getExportsOfModule(sym).map((s) => s.name).sort() : [];
+    out[spec] = sym
+      ? checker
+          .getExportsOfModule(sym)
+          .map((s) => s.name)
+          .sort()
+      : [];
   }
   return out;
 }

@@ -77,7 +77,12 @@ export function longFunctions(file: string, max: number): { name: string; lines:
       const own = n.name && ts.isIdentifier(n.name) ? n.name.text : name;
       if (lines > max) out.push({ name: own || '(anonymous)', lines });
     }
-    const childName = ts.isVariableDeclaration(n) && ts.isIdentifier(n.name) ? n.name.text : ts.isPropertyAssignment(n) && ts.isIdentifier(n.name) ? n.name.text : name;
+    const childName =
+      ts.isVariableDeclaration(n) && ts.isIdentifier(n.name)
+        ? n.name.text
+        : ts.isPropertyAssignment(n) && ts.isIdentifier(n.name)
+          ? n.name.text
+          : name;
     ts.forEachChild(n, (c) => visit(c, childName));
   };
   visit(sf, '');

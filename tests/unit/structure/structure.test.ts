@@ -22,14 +22,22 @@ test('no import cycle anywhere (type-only imports count)', () => {
 test('modules import the runner only through runner/module.ts', () => {
   const bad = files
     .filter((f) => f.startsWith('modules/'))
-    .flatMap((f) => importsOf(f).filter((t) => t.startsWith('runner/') && t !== 'runner/module.ts').map((t) => `${f} → ${t}`));
+    .flatMap((f) =>
+      importsOf(f)
+        .filter((t) => t.startsWith('runner/') && t !== 'runner/module.ts')
+        .map((t) => `${f} → ${t}`),
+    );
   assert.equal(bad, []);
 });
 
 test('the runner never imports a module or a playbook', () => {
   const bad = files
     .filter((f) => f.startsWith('runner/'))
-    .flatMap((f) => importsOf(f).filter((t) => /^(modules|playbooks)\//.test(t)).map((t) => `${f} → ${t}`));
+    .flatMap((f) =>
+      importsOf(f)
+        .filter((t) => /^(modules|playbooks)\//.test(t))
+        .map((t) => `${f} → ${t}`),
+    );
   assert.equal(bad, []);
 });
 

@@ -26,14 +26,29 @@ Conf ucware (4.5.0.10 localrepo:ucware-4.5 [all])
 });
 
 test('lock errors name the holder', () => {
-  assert.equal(parseLockError('E: Could not get lock /var/lib/dpkg/lock-frontend. It is held by process 4711 (apt-get)\nE: Unable to acquire'), { lock: '/var/lib/dpkg/lock-frontend', pid: 4711, holder: 'apt-get' });
-  assert.equal(parseLockError('E: Could not get lock /var/lib/apt/lists/lock - open (11: Resource temporarily unavailable)'), { lock: '/var/lib/apt/lists/lock', pid: undefined, holder: undefined });
+  assert.equal(
+    parseLockError('E: Could not get lock /var/lib/dpkg/lock-frontend. It is held by process 4711 (apt-get)\nE: Unable to acquire'),
+    { lock: '/var/lib/dpkg/lock-frontend', pid: 4711, holder: 'apt-get' },
+  );
+  assert.equal(parseLockError('E: Could not get lock /var/lib/apt/lists/lock - open (11: Resource temporarily unavailable)'), {
+    lock: '/var/lib/apt/lists/lock',
+    pid: undefined,
+    holder: undefined,
+  });
   assert.is(parseLockError('E: Unable to locate package x'), undefined);
 });
 
 test('noninteractive apt line: env, confold/confdef, lock timeout, stdin closed', () => {
   const l = noninteractiveApt(['-y', 'dist-upgrade'], { lockTimeoutSec: 30 });
-  for (const part of ['DEBIAN_FRONTEND=noninteractive', 'UCF_FORCE_CONFFOLD=1', 'NEEDRESTART_MODE=a', 'Dpkg::Options::=--force-confdef', 'Dpkg::Options::=--force-confold', 'DPkg::Lock::Timeout=30', 'dist-upgrade </dev/null'])
+  for (const part of [
+    'DEBIAN_FRONTEND=noninteractive',
+    'UCF_FORCE_CONFFOLD=1',
+    'NEEDRESTART_MODE=a',
+    'Dpkg::Options::=--force-confdef',
+    'Dpkg::Options::=--force-confold',
+    'DPkg::Lock::Timeout=30',
+    'dist-upgrade </dev/null',
+  ])
     assert.ok(l.includes(part), part);
 });
 
@@ -48,10 +63,22 @@ test('dpkg-query and apt-get -s as lab1 prints them (tests/fixtures/captured/boo
   const pkgs = parseDpkgQuery(read('dpkg-query.txt'));
   assert.equal(Object.keys(pkgs), ['mariadb-server', 'ucware', 'ucware-core', 'ucware-firmware-yealink']);
   assert.is(pkgs['mariadb-server']!.version, '1:10.11.18-0+deb12u1');
-  assert.equal(parseDpkgQuery(read('dpkg-query-half-configured.txt'))['ucware-core'], { name: 'ucware-core', version: '4.5.0.9', status: 'iF ', installed: false, broken: true });
-  assert.equal(parseAptSimulation(read('apt-get-s-dist-upgrade-ucware-5.txt')).map((m) => `${m.action} ${m.name} ${m.from}→${m.to}`), [
-    'upgrade ucware 4.5.0.9→5.0.2', 'upgrade ucware-core 4.5.0.9→5.0.2', 'install ucware-admin-client null→5.0.2', 'upgrade ucware-firmware-yealink 1.0.0→1.0.1',
-  ]);
+  assert.equal(parseDpkgQuery(read('dpkg-query-half-configured.txt'))['ucware-core'], {
+    name: 'ucware-core',
+    version: '4.5.0.9',
+    status: 'iF ',
+    installed: false,
+    broken: true,
+  });
+  assert.equal(
+    parseAptSimulation(read('apt-get-s-dist-upgrade-ucware-5.txt')).map((m) => `${m.action} ${m.name} ${m.from}→${m.to}`),
+    [
+      'upgrade ucware 4.5.0.9→5.0.2',
+      'upgrade ucware-core 4.5.0.9→5.0.2',
+      'install ucware-admin-client null→5.0.2',
+      'upgrade ucware-firmware-yealink 1.0.0→1.0.1',
+    ],
+  );
 });
 
 test.run();

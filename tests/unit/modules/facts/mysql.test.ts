@@ -23,16 +23,24 @@ test('login: password goes on stdin into a 600 temp option file, never argv', ()
   assert.match(cmd, /trap 'rm -f "\$f"' EXIT/);
   assert.match(cmd, /mysql --defaults-extra-file="\$f" --user=root --xml$/);
   assert.is(stdinPrefix, "[client]\npassword='plain$pw'\n");
-  assert.is(mysqlCommand({ defaultsFile: '/etc/mysql/debian.cnf' }, { database: 'ucware' }).cmd, 'mysql --defaults-file=/etc/mysql/debian.cnf --xml --database=ucware');
+  assert.is(
+    mysqlCommand({ defaultsFile: '/etc/mysql/debian.cnf' }, { database: 'ucware' }).cmd,
+    'mysql --defaults-file=/etc/mysql/debian.cnf --xml --database=ucware',
+  );
   assert.is(optionFileValue("it's"), '"it\'s"');
   assert.is(optionFileValue('a\\b'), "'a\\\\b'");
   assert.throws(() => optionFileValue(`'"`), /both kinds/);
-  assert.throws(() => mysqlExec({ sql: 'x', login: { password: secret('a') , defaultsFile: '/x' } }), /exclude each other/);
+  assert.throws(() => mysqlExec({ sql: 'x', login: { password: secret('a'), defaultsFile: '/x' } }), /exclude each other/);
   assert.throws(() => mysqlExec({}), /exactly one/);
 });
 
 test('server info and SQL joining', () => {
-  assert.equal(parseServerInfo({ version: '10.11.18-MariaDB-0+deb12u1', comment: 'Debian 12', user_table: 'VIEW' }), { flavour: 'mariadb', version: '10.11.18-MariaDB-0+deb12u1', comment: 'Debian 12', userTableIsView: true });
+  assert.equal(parseServerInfo({ version: '10.11.18-MariaDB-0+deb12u1', comment: 'Debian 12', user_table: 'VIEW' }), {
+    flavour: 'mariadb',
+    version: '10.11.18-MariaDB-0+deb12u1',
+    comment: 'Debian 12',
+    userTableIsView: true,
+  });
   assert.is(parseServerInfo({ version: '5.7.42-0ubuntu0.18.04.1', comment: '(Ubuntu)', user_table: 'BASE TABLE' }).flavour, 'mysql');
   assert.is(joinSql(['SELECT 1;', ' SELECT 2 ', '']), 'SELECT 1;\nSELECT 2;\n');
 });

@@ -4,10 +4,12 @@ import * as assert from 'uvu/assert';
 import { entriesOf, parseSourceFiles } from '../../../../modules/facts/sources.ts';
 import { UCW, files, ucwList } from '../../../fixtures/modules/sources.ts';
 
-
 test('sources: read-command output splits into files', () => {
   const out = `\x1e${UCW}\x1f${ucwList}\x1e/etc/apt/sources.list\x1f`;
-  assert.equal(parseSourceFiles(out), [{ path: UCW, content: ucwList }, { path: '/etc/apt/sources.list', content: '' }]);
+  assert.equal(parseSourceFiles(out), [
+    { path: UCW, content: ucwList },
+    { path: '/etc/apt/sources.list', content: '' },
+  ]);
 });
 
 test('sources: one-line and deb822 entries', () => {

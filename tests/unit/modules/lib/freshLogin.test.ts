@@ -15,12 +15,17 @@ test('movesOpenssh: any binary of the openssh source, with or without an arch', 
     [['openssh-client:amd64'], true],
     [['nginx', 'libssh-4', 'openssh-known-hosts'], false],
     [[], false],
-  ] as const) assert.is(movesOpenssh(names.map(move)), want, names.join(','));
+  ] as const)
+    assert.is(movesOpenssh(names.map(move)), want, names.join(','));
 });
 
 test('freshLoginReport: works / works after the restart / still fails with both errors', () => {
   assert.equal(freshLoginReport(undefined), { ok: true, restarted: false, message: 'openssh-server moved; a fresh login works' });
-  assert.equal(freshLoginReport('ECONNRESET'), { ok: true, restarted: true, message: 'openssh-server moved; new logins failed (ECONNRESET); restarted ssh over the existing connection; a fresh login works now' });
+  assert.equal(freshLoginReport('ECONNRESET'), {
+    ok: true,
+    restarted: true,
+    message: 'openssh-server moved; new logins failed (ECONNRESET); restarted ssh over the existing connection; a fresh login works now',
+  });
   const bad = freshLoginReport('ECONNRESET', 'timed out');
   assert.is(bad.ok, false);
   assert.match(bad.message, /new logins failed \(ECONNRESET\).*still fails \(timed out\)/);
@@ -31,7 +36,8 @@ function ctx(proofs: (string | undefined)[], restartExit = 0) {
   const ran: string[] = [];
   let proved = 0;
   return {
-    ran, proved: () => proved,
+    ran,
+    proved: () => proved,
     c: {
       output: () => {},
       proveFreshLogin: async () => {
@@ -40,7 +46,12 @@ function ctx(proofs: (string | undefined)[], restartExit = 0) {
       },
       run: async (cmd: string) => {
         ran.push(cmd);
-        return { stdout: '', stderr: restartExit ? 'Failed to restart ssh.service' : '', exitCode: restartExit, durationMs: 1 } as ExecResult;
+        return {
+          stdout: '',
+          stderr: restartExit ? 'Failed to restart ssh.service' : '',
+          exitCode: restartExit,
+          durationMs: 1,
+        } as ExecResult;
       },
     },
   };

@@ -6,7 +6,10 @@ import { backoffMs } from '../../../../runner/module.ts';
 
 test('backoff: doubles from 1 s, capped at 12 s, plus under 1 s of jitter', () => {
   const zero = () => 0;
-  assert.equal([0, 1, 2, 3, 4, 5, 30].map((n) => backoffMs(n, { rand: zero })), [1000, 2000, 4000, 8000, 12000, 12000, 12000]);
+  assert.equal(
+    [0, 1, 2, 3, 4, 5, 30].map((n) => backoffMs(n, { rand: zero })),
+    [1000, 2000, 4000, 8000, 12000, 12000, 12000],
+  );
   assert.is(backoffMs(0, { rand: () => 0.999 }), 1999);
   assert.is(backoffMs(2, { baseMs: 250, capMs: 2000, rand: zero }), 1000);
 });

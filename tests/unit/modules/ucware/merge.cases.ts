@@ -20,7 +20,13 @@ export default cases(ucwareMerge, [
     expect: {
       reason: 'delete mmeier2, 202 → mmeier; not in the desired state but look alike: kschulz = kschulz-fax',
       steps: [],
-      result: { actions: [{ kind: 'note', account: 'mmeier2', numbers: ['202'], keep: 'mmeier' }, { kind: 'delete', account: 'mmeier2', userId: 2 }, { kind: 'assign', number: '202', keep: 'mmeier', userId: 1 }] },
+      result: {
+        actions: [
+          { kind: 'note', account: 'mmeier2', numbers: ['202'], keep: 'mmeier' },
+          { kind: 'delete', account: 'mmeier2', userId: 2 },
+          { kind: 'assign', number: '202', keep: 'mmeier', userId: 1 },
+        ],
+      },
     },
   },
   {
@@ -38,9 +44,23 @@ export default cases(ucwareMerge, [
   {
     name: 'merged already',
     params: { merges: [merge] },
-    facts: { users: [{ ...users[0]!, extensions: [{ number: '201' }, { number: '202' }] }, users[2]!, users[3]!], slots, noted: { mmeier2: { numbers: ['202'], keep: 'mmeier' } } },
+    facts: {
+      users: [{ ...users[0]!, extensions: [{ number: '201' }, { number: '202' }] }, users[2]!, users[3]!],
+      slots,
+      noted: { mmeier2: { numbers: ['202'], keep: 'mmeier' } },
+    },
     expect: { noop: 'every merge is done; not in the desired state but look alike: kschulz = kschulz-fax' },
   },
-  { name: 'the account to keep is missing', params: { merges: [{ keep: 'nobody', remove: ['mmeier2'] }] }, facts: { users, slots, noted: {} }, expect: { throws: /the account to keep, "nobody", does not exist/ } },
-  { name: 'a slot number nobody has', params: { merges: [{ ...merge, slots: [{ deviceType: 'mac', name: 'Desk', numbers: ['999'] }] }] }, facts: { users, slots, noted: {} }, expect: { throws: /slot "Desk" of mmeier should carry 999/ } },
+  {
+    name: 'the account to keep is missing',
+    params: { merges: [{ keep: 'nobody', remove: ['mmeier2'] }] },
+    facts: { users, slots, noted: {} },
+    expect: { throws: /the account to keep, "nobody", does not exist/ },
+  },
+  {
+    name: 'a slot number nobody has',
+    params: { merges: [{ ...merge, slots: [{ deviceType: 'mac', name: 'Desk', numbers: ['999'] }] }] },
+    facts: { users, slots, noted: {} },
+    expect: { throws: /slot "Desk" of mmeier should carry 999/ },
+  },
 ]);

@@ -6,18 +6,43 @@ import * as all from '../../../../modules/index.ts';
 
 // Params still without a description; document them and delete them here (new modules start clean).
 const UNDOCUMENTED = new Set([
-  'copy.path', 'copy.content', 'copy.owner', 'copy.group', 'file.path', 'file.kind', 'file.owner', 'file.group',
-  'fail.msg', 'snapshot.description', 'ucwareFaxGroups.api', 'ucwareFaxGroups.faxGroups', 'ucwareMerge.api',
-  'ucwareMerge.merges', 'ucwarePreflight.listFile', 'ucwarePreflight.snapshot', 'ucwareReport.before',
-  'ucwareReport.after', 'ucwareReport.conffiles', 'ucwareReport.backupDir', 'ucwareReport.snapshots',
-  'ucwareReport.rollbackCommand', 'ucwareReport.pending',
+  'copy.path',
+  'copy.content',
+  'copy.owner',
+  'copy.group',
+  'file.path',
+  'file.kind',
+  'file.owner',
+  'file.group',
+  'fail.msg',
+  'snapshot.description',
+  'ucwareFaxGroups.api',
+  'ucwareFaxGroups.faxGroups',
+  'ucwareMerge.api',
+  'ucwareMerge.merges',
+  'ucwarePreflight.listFile',
+  'ucwarePreflight.snapshot',
+  'ucwareReport.before',
+  'ucwareReport.after',
+  'ucwareReport.conffiles',
+  'ucwareReport.backupDir',
+  'ucwareReport.snapshots',
+  'ucwareReport.rollbackCommand',
+  'ucwareReport.pending',
 ]);
 
 test('walking modules/ finds every module (ucware/ included), each with a summary, an example and documented params', async () => {
   const mods = moduleFiles();
   const exported = Object.values(all).filter((v): v is { def: { name: string } } & typeof v => typeof v === 'function' && 'def' in v);
-  for (const m of exported) assert.ok(mods.some((x) => x.name === m.def.name), `${m.def.name} (modules/index.ts) not found by the walk`);
-  assert.ok(mods.some((m) => m.file.includes('/modules/ucware/')), 'modules/ucware/* found');
+  for (const m of exported)
+    assert.ok(
+      mods.some((x) => x.name === m.def.name),
+      `${m.def.name} (modules/index.ts) not found by the walk`,
+    );
+  assert.ok(
+    mods.some((m) => m.file.includes('/modules/ucware/')),
+    'modules/ucware/* found',
+  );
   assert.is(new Set(mods.map((m) => m.name)).size, mods.length, 'module names are unique');
   for (const m of mods) {
     const d = await moduleDoc(m.file, m.name);
@@ -32,8 +57,14 @@ test('walking modules/ finds every module (ucware/ included), each with a summar
 test('aptSources: params with types, defaults and nested fields; check mode; examples', async () => {
   const d = await moduleDoc(moduleFiles().find((m) => m.name === 'aptSources')!.file, 'aptSources');
   const update = d.params.find((p) => p.name === 'update')!;
-  assert.equal({ type: update.type, optional: update.optional, default: update.default }, { type: 'boolean', optional: true, default: 'false' });
-  assert.equal(d.params.find((p) => p.name === 'replace')!.fields!.map((f) => f.name), ['field', 'from', 'to', 'uriContains']);
+  assert.equal(
+    { type: update.type, optional: update.optional, default: update.default },
+    { type: 'boolean', optional: true, default: 'false' },
+  );
+  assert.equal(
+    d.params.find((p) => p.name === 'replace')!.fields!.map((f) => f.name),
+    ['field', 'from', 'to', 'uriContains'],
+  );
   assert.is(d.checkMode, 'full');
   const text = formatDoc(d).join('\n');
   assert.match(text, /present\?: boolean   \[default: true\]/);

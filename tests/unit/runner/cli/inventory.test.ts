@@ -6,7 +6,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const cases = join(import.meta.dirname, '../../../fixtures/inventory/cases');
-const run = (...args: string[]) => spawnSync(process.execPath, ['bin/run.js', ...args], { encoding: 'utf8', env: { ...process.env, ANSIBLE_CONFIG: '/nonexistent' } });
+const run = (...args: string[]) =>
+  spawnSync(process.execPath, ['bin/run.js', ...args], { encoding: 'utf8', env: { ...process.env, ANSIBLE_CONFIG: '/nonexistent' } });
 
 test('run inventory --list prints ansible-inventory --list, byte for byte where Python and JS agree', () => {
   const r = run('inventory', join(cases, 'real-ansible-examples-hadoop/hosts'), '--list');

@@ -5,9 +5,17 @@ import { commandLine, parseExec } from '../../../../runner/cli/exec.ts';
 import { isBareRegistry, rebase } from '../../../../runner/cli/init.ts';
 
 const bare: [string, boolean][] = [
-  ['^0.1.0', true], ['0.1.0', true], ['latest', true], ['*', true], ['npm:ucw-runner@1', true],
-  ['file:../ucw-runner-0.1.0.tgz', false], ['../ucw-runner-0.1.0.tgz', false], ['/srv/ucw-runner', false],
-  ['git+ssh://git@example.com/ucw-runner.git', false], ['github:acme/ucw-runner', false], ['https://example.com/u.tgz', false],
+  ['^0.1.0', true],
+  ['0.1.0', true],
+  ['latest', true],
+  ['*', true],
+  ['npm:ucw-runner@1', true],
+  ['file:../ucw-runner-0.1.0.tgz', false],
+  ['../ucw-runner-0.1.0.tgz', false],
+  ['/srv/ucw-runner', false],
+  ['git+ssh://git@example.com/ucw-runner.git', false],
+  ['github:acme/ucw-runner', false],
+  ['https://example.com/u.tgz', false],
   ['ucw-runner-0.1.0.tgz', false],
 ];
 for (const [spec, want] of bare) test(`isBareRegistry(${spec}) is ${want}`, () => assert.is(isBareRegistry(spec), want));

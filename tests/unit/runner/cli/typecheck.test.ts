@@ -25,14 +25,22 @@ function fakeCompiler(errors: TypeDiagnostic[] = []) {
     calls.push(entries);
     const files = [pb, helper, tsconfig];
     // What it "read": the files' text at this moment, as the real compiler reports it.
-    const read = Object.fromEntries(files.filter((f) => existsSync(f)).map((f) => [f, createHash('sha256').update(readFileSync(f)).digest('hex')]));
+    const read = Object.fromEntries(
+      files.filter((f) => existsSync(f)).map((f) => [f, createHash('sha256').update(readFileSync(f)).digest('hex')]),
+    );
     return { diagnostics: errors, files, read };
   };
   return { calls, compile };
 }
 
 test('formatDiagnostic: file:line:col relative to cwd, TS code, later lines indented', () => {
-  const d: TypeDiagnostic = { file: join(dir, 'pb.ts'), line: 9, col: 26, code: 2353, message: "Object literal may only specify known properties.\nmore" };
+  const d: TypeDiagnostic = {
+    file: join(dir, 'pb.ts'),
+    line: 9,
+    col: 26,
+    code: 2353,
+    message: 'Object literal may only specify known properties.\nmore',
+  };
   assert.is(formatDiagnostic(d, dir), 'pb.ts:9:26: error TS2353: Object literal may only specify known properties.\n  more');
   assert.is(formatDiagnostic({ code: 5023, message: "Unknown compiler option 'x'." }), "error TS5023: Unknown compiler option 'x'.");
 });

@@ -54,14 +54,27 @@ test('lines go out as soon as they end, even while their newline is held back; n
   const cases: [string[], string[]][] = [
     [['0\n', '\nUCW-abc X 0 x 0\n'], ['0']],
     [['0', '\nUCW-abc X 0 x 0\n'], ['0']],
-    [['a\n', 'b\n\n', '\nUCW-abc X 0 x 0\n'], ['a', 'b', '']],
-    [['\n\n', '\nUCW-abc X 0 x 0\n'], ['', '']],
-    [['a\n', 'bc', '\n', 'd\nUCW-abc X 0 x 0\n'], ['a', 'bc', 'd']],
+    [
+      ['a\n', 'b\n\n', '\nUCW-abc X 0 x 0\n'],
+      ['a', 'b', ''],
+    ],
+    [
+      ['\n\n', '\nUCW-abc X 0 x 0\n'],
+      ['', ''],
+    ],
+    [
+      ['a\n', 'bc', '\n', 'd\nUCW-abc X 0 x 0\n'],
+      ['a', 'bc', 'd'],
+    ],
   ];
   for (const [chunks, want] of cases) {
     const got: string[] = [];
     const lines = new LineSplitter((l) => got.push(l));
-    const r = new FrameReader('UCW-abc X ', (c) => lines.push(c.toString()), () => lines.held());
+    const r = new FrameReader(
+      'UCW-abc X ',
+      (c) => lines.push(c.toString()),
+      () => lines.held(),
+    );
     let early = -1;
     chunks.forEach((c, i) => {
       r.push(Buffer.from(c));
@@ -69,7 +82,8 @@ test('lines go out as soon as they end, even while their newline is held back; n
     });
     lines.end();
     assert.equal(got, want, JSON.stringify(chunks));
-    if (chunks[0]!.endsWith('\n') && chunks[0] !== '\n\n') assert.ok(early >= 1, `the first line went out with the first chunk: ${JSON.stringify(chunks)}`);
+    if (chunks[0]!.endsWith('\n') && chunks[0] !== '\n\n')
+      assert.ok(early >= 1, `the first line went out with the first chunk: ${JSON.stringify(chunks)}`);
   }
 });
 

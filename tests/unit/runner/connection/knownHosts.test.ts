@@ -5,7 +5,16 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fingerprint, judge, parseKnownHosts, verifyHostKey, hostToken, entryMatches, hostKeyAlgorithms, HostKeyError } from '../../../../runner/connection/knownHosts.ts';
+import {
+  fingerprint,
+  judge,
+  parseKnownHosts,
+  verifyHostKey,
+  hostToken,
+  entryMatches,
+  hostKeyAlgorithms,
+  HostKeyError,
+} from '../../../../runner/connection/knownHosts.ts';
 import { UnreachableError } from '../../../../runner/model/errors.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'ucw-kh-'));
@@ -101,7 +110,10 @@ test('verifyHostKey: accept-new appends a line ssh-keygen -F finds; strict refus
   }
   assert.is(readFileSync(f, 'utf8').trim().split('\n').length, 1, 'nothing learned from a changed key');
   // A refused key makes the host unreachable (exit 4, recap "unreachable"), as in Ansible.
-  assert.throws(() => verifyHostKey({ ...o, mode: 'strict' }, k2.blob), (e: Error) => e instanceof UnreachableError && e instanceof HostKeyError);
+  assert.throws(
+    () => verifyHostKey({ ...o, mode: 'strict' }, k2.blob),
+    (e: Error) => e instanceof UnreachableError && e instanceof HostKeyError,
+  );
   verifyHostKey({ ...o, mode: 'off' }, k2.blob);
   assert.match(warnings.at(-1)!, /host key checking is off for pbx1/);
 });

@@ -28,12 +28,34 @@ test('a line without newline longer than 64 KiB goes out in pieces instead of gr
   assert.equal(got, [65536, 65536, 65536, 3392]);
 });
 
-const cases: { name: string; keep: 'full' | 'bounded'; keepBytes: number; chunks: string[]; stdout?: string; cut?: number; overflow?: boolean }[] = [
+const cases: {
+  name: string;
+  keep: 'full' | 'bounded';
+  keepBytes: number;
+  chunks: string[];
+  stdout?: string;
+  cut?: number;
+  overflow?: boolean;
+}[] = [
   { name: 'full, under the cap', keep: 'full', keepBytes: 10, chunks: ['12345', '67890'], stdout: '1234567890' },
   { name: 'full, past the cap', keep: 'full', keepBytes: 10, chunks: ['12345', '678901'], overflow: true },
   { name: 'bounded, nothing to cut', keep: 'bounded', keepBytes: 4, chunks: ['abc', 'defgh'], stdout: 'abcdefgh' },
-  { name: 'bounded, head and tail kept', keep: 'bounded', keepBytes: 4, chunks: ['abcdef', 'ghij', 'klmnop'], stdout: 'abcd\n[ucw-runner: 8 bytes of output cut here]\nmnop', cut: 8 },
-  { name: 'bounded, many small chunks', keep: 'bounded', keepBytes: 3, chunks: 'abcdefghijkl'.split(''), stdout: 'abc\n[ucw-runner: 6 bytes of output cut here]\njkl', cut: 6 },
+  {
+    name: 'bounded, head and tail kept',
+    keep: 'bounded',
+    keepBytes: 4,
+    chunks: ['abcdef', 'ghij', 'klmnop'],
+    stdout: 'abcd\n[ucw-runner: 8 bytes of output cut here]\nmnop',
+    cut: 8,
+  },
+  {
+    name: 'bounded, many small chunks',
+    keep: 'bounded',
+    keepBytes: 3,
+    chunks: 'abcdefghijkl'.split(''),
+    stdout: 'abc\n[ucw-runner: 6 bytes of output cut here]\njkl',
+    cut: 6,
+  },
 ];
 for (const k of cases) {
   test(`keep: ${k.name}`, () => {
@@ -44,7 +66,10 @@ for (const k of cases) {
     assert.is(streamed.join(''), k.chunks.join(''), 'everything streams, whatever is kept');
     if (k.overflow) {
       assert.is(c.overflow(), 'stdout');
-      assert.throws(() => c.check('pbx1', 'dpkg-query -W'), (e: unknown) => e instanceof OutputLimitError && /pbx1: the stdout of `dpkg-query -W` passed 10 bytes/.test((e as Error).message));
+      assert.throws(
+        () => c.check('pbx1', 'dpkg-query -W'),
+        (e: unknown) => e instanceof OutputLimitError && /pbx1: the stdout of `dpkg-query -W` passed 10 bytes/.test((e as Error).message),
+      );
       return;
     }
     assert.is(c.overflow(), undefined);
@@ -64,7 +89,10 @@ test('a real process printing 40 MB: a bounded result keeps 128 KiB and says wha
   assert.ok(r.stdout.length < 140_000, `kept ${r.stdout.length}`);
   assert.ok(r.stdout.endsWith('a\nend\n'));
   assert.is(r.cut!.stdout, 40_000_005 - 2 * 65536);
-  const e = await local.exec(cmd, { keepBytes: 1_000_000 }).then(() => undefined, (err: unknown) => err);
+  const e = await local.exec(cmd, { keepBytes: 1_000_000 }).then(
+    () => undefined,
+    (err: unknown) => err,
+  );
   assert.instance(e, OutputLimitError);
   assert.match((e as Error).message, /^controller: the stdout of `head -c 40000000/);
 });

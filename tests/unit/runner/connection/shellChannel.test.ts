@@ -7,12 +7,18 @@ import { ShellChannel, SHELL_LOOP, TASK_AGENT, type RawChannel } from '../../../
 
 /** The loop (or the task agent) under the local /bin/sh, on pipes instead of an SSH channel. */
 function localShell(server: 'sh loop' | 'agent'): Promise<{ sc: ShellChannel; kill: () => void }> {
-  const child = spawn('sh', ['-c', SHELL_LOOP, 'ucw-sh', '/bin/sh', server === 'agent' ? TASK_AGENT : ''], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn('sh', ['-c', SHELL_LOOP, 'ucw-sh', '/bin/sh', server === 'agent' ? TASK_AGENT : ''], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   let so: (d: Buffer) => void = () => {};
   let se: (d: Buffer) => void = () => {};
   child.stdout.on('data', (d: Buffer) => so(d));
   child.stderr.on('data', (d: Buffer) => se(d));
-  const raw: RawChannel = { write: (d) => (child.stdin.write(d), true), listen: (o, e) => ((so = o), (se = e)), close: () => child.kill('SIGKILL') };
+  const raw: RawChannel = {
+    write: (d) => (child.stdin.write(d), true),
+    listen: (o, e) => ((so = o), (se = e)),
+    close: () => child.kill('SIGKILL'),
+  };
   return ShellChannel.open(raw, 'local', 5000).then((sc) => {
     child.once('exit', (code, sig) => sc.gone(`exit ${code ?? sig}`));
     return { sc, kill: () => child.kill('SIGKILL') };
@@ -69,7 +75,7 @@ async function scripted() {
   return { sc, say, nonce };
 }
 
-test('a status line with an earlier task\'s nonce never ends the running task; a foreign pid line breaks the channel', async () => {
+test("a status line with an earlier task's nonce never ends the running task; a foreign pid line breaks the channel", async () => {
   const { sc, say, nonce } = await scripted();
   assert.is(sc.dumpable, false);
   const t1 = sc.run('one');
@@ -97,7 +103,10 @@ test('a status line with an earlier task\'s nonce never ends the running task; a
 });
 
 test('the agent makes itself non-dumpable; the sh loop cannot', async () => {
-  for (const [server, dumpable] of [['agent', false], ['sh loop', true]] as const) {
+  for (const [server, dumpable] of [
+    ['agent', false],
+    ['sh loop', true],
+  ] as const) {
     const { sc, kill } = await localShell(server);
     try {
       assert.is(sc.dumpable, dumpable, server);

@@ -91,7 +91,10 @@ test('connectionFor: the config fills gaps, the inventory wins, -F overrides the
   assert.is(b.user, 'root');
   assert.equal(b.options.identityFiles, ['/keys/k']);
   assert.is(b.options.connectTimeoutMs, 3000);
-  assert.equal(b.options.jumps!.map((j) => `${j.user}@${j.address}:${j.port}`), ['root@10.0.0.1:22']);
+  assert.equal(
+    b.options.jumps!.map((j) => `${j.user}@${j.address}:${j.port}`),
+    ['root@10.0.0.1:22'],
+  );
   const other = join(dir, 'other');
   writeFileSync(other, 'Host pbx-ber-1\n  HostName 10.7.7.7\n');
   const f = connectionFor(inv.hosts[0]!, () => {}, { sshConfigFile: other }) as SshConnection;
@@ -145,7 +148,11 @@ test('Include: globs in name order, splice in place, then the lines after it; ne
   const main = join(dir, 'inc-main');
   writeFileSync(main, `Include ${d}/*.conf ${join(dir, 'absent.conf')}\nConnectTimeout 4\nHost pbx-other\n  User other\n`);
   assert.equal(lookupSshConfig('pbx-inc', main), { hostName: '10.2.0.1', user: 'from-a', port: 2020, connectTimeoutSec: 4 });
-  assert.equal(lookupSshConfig('pbx-deep', main), { hostName: '10.3.0.1', connectTimeoutSec: 4 }, 'top-level lines after an Include apply to every host');
+  assert.equal(
+    lookupSshConfig('pbx-deep', main),
+    { hostName: '10.3.0.1', connectTimeoutSec: 4 },
+    'top-level lines after an Include apply to every host',
+  );
   assert.equal(lookupSshConfig('pbx-other', main), { user: 'other', connectTimeoutSec: 4 });
   // Relative to ~/.ssh, as ssh does for a user's config.
   const rel = join(dir, 'inc-rel');
@@ -163,7 +170,10 @@ test('Include inside a Host block: plain directives are spliced into it; files w
   assert.equal(lookupSshConfig('pbx-c', ok), {});
   const bad = join(dir, 'inc-block-bad');
   writeFileSync(bad, `Host pbx-b\n  Include ${join(dir, 'blocks.conf')}\n`);
-  assert.throws(() => lookupSshConfig('pbx-b', bad), (e: Error) => e.message.includes(bad) && e.message.includes('blocks.conf') && /move the Include out of the block/.test(e.message));
+  assert.throws(
+    () => lookupSshConfig('pbx-b', bad),
+    (e: Error) => e.message.includes(bad) && e.message.includes('blocks.conf') && /move the Include out of the block/.test(e.message),
+  );
   const loop = join(dir, 'inc-loop');
   writeFileSync(loop, `Include ${loop}\n`);
   assert.throws(() => lookupSshConfig('x', loop), /Include nested more than 16 deep/);
@@ -178,9 +188,22 @@ test('host key settings: StrictHostKeyChecking (ask is strict), UserKnownHostsFi
   writeFileSync(
     f,
     [
-      'Host h-yes', '  StrictHostKeyChecking yes', '  UserKnownHostsFile ~/.ssh/kh_%u "/x/%h kh" /y/%n', '  GlobalKnownHostsFile none', '  HostName real.example',
-      'Host h-ask', '  StrictHostKeyChecking ask', 'Host h-new', '  StrictHostKeyChecking accept-new', 'Host h-no', '  StrictHostKeyChecking no',
-      'Host h-bad', '  StrictHostKeyChecking maybe', 'Host h-tok', '  UserKnownHostsFile /z/%k', '',
+      'Host h-yes',
+      '  StrictHostKeyChecking yes',
+      '  UserKnownHostsFile ~/.ssh/kh_%u "/x/%h kh" /y/%n',
+      '  GlobalKnownHostsFile none',
+      '  HostName real.example',
+      'Host h-ask',
+      '  StrictHostKeyChecking ask',
+      'Host h-new',
+      '  StrictHostKeyChecking accept-new',
+      'Host h-no',
+      '  StrictHostKeyChecking no',
+      'Host h-bad',
+      '  StrictHostKeyChecking maybe',
+      'Host h-tok',
+      '  UserKnownHostsFile /z/%k',
+      '',
     ].join('\n'),
   );
   assert.equal(lookupSshConfig('h-yes', f), {
@@ -205,7 +228,10 @@ test('connectionFor: ssh_config host key settings fill gaps; the inventory wins'
     hosts: { a: {}, b: { hostKeyChecking: 'strict', knownHostsFile: '/inv/known' } },
   });
   const [a, b] = inv.hosts.map((h) => connectionFor(h, () => {}) as SshConnection);
-  assert.equal([a!.options.hostKeyChecking, a!.options.knownHostsFiles, a!.options.globalKnownHostsFiles], ['accept-new', ['/cfg/known'], ['/cfg/global']]);
+  assert.equal(
+    [a!.options.hostKeyChecking, a!.options.knownHostsFiles, a!.options.globalKnownHostsFiles],
+    ['accept-new', ['/cfg/known'], ['/cfg/global']],
+  );
   assert.equal([b!.options.hostKeyChecking, b!.options.knownHostsFiles], ['strict', ['/inv/known']]);
 });
 

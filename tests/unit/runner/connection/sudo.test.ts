@@ -142,7 +142,10 @@ test('no password known: sudo -n, and its refusal becomes "password required"', 
     io.out('stderr', 'sudo: a password is required\n');
     return 1;
   });
-  const e = await execAsRoot(c, 'true').then(() => undefined, (x: unknown) => x);
+  const e = await execAsRoot(c, 'true').then(
+    () => undefined,
+    (x: unknown) => x,
+  );
   assert.is((e as BecomeError).reason, 'password-required');
   assert.match((e as Error).message, /none was given: the inventory names \$X for it, which is not set/);
   assert.match(c.lines[0]!, /^sudo -n /);
@@ -155,12 +158,18 @@ test('not in sudoers, and a sudo that never answers (escalation timeout)', async
     io.out('stderr', '\nucware is not in the sudoers file.  This incident will be reported.\n');
     return 1;
   });
-  const e = await execAsRoot(ns, 'true').then(() => undefined, (x: unknown) => x);
+  const e = await execAsRoot(ns, 'true').then(
+    () => undefined,
+    (x: unknown) => x,
+  );
   assert.is((e as BecomeError).reason, 'not-allowed');
   const hang = new FakeSudo('ucware', { password: PW, timeoutMs: 100 }, async function* () {
     for (;;) yield;
   });
-  const t = await execAsRoot(hang, 'true').then(() => undefined, (x: unknown) => x);
+  const t = await execAsRoot(hang, 'true').then(
+    () => undefined,
+    (x: unknown) => x,
+  );
   assert.is((t as BecomeError).reason, 'timeout');
   assert.match((t as Error).message, /timed out after 0\.1 s waiting for sudo/);
 });
@@ -174,7 +183,14 @@ test('a root login runs the line as is', async () => {
 });
 
 function fakeTty() {
-  const input = Object.assign(new PassThrough(), { isTTY: true, raw: false, setRawMode(r: boolean) { this.raw = r; return this; } });
+  const input = Object.assign(new PassThrough(), {
+    isTTY: true,
+    raw: false,
+    setRawMode(r: boolean) {
+      this.raw = r;
+      return this;
+    },
+  });
   const output = new PassThrough();
   let shown = '';
   output.on('data', (d) => (shown += d.toString()));

@@ -15,14 +15,29 @@ import type { Host } from '../../../../runner/inventory/load.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'ucw-steps-'));
 const steps = defineModule<{ steps: Step[] }>({ name: 'steps', plan: (p) => change('do the steps', { steps: p.steps }) });
-const host = { name: 'here', address: 'localhost', user: 'me', connection: 'local', tags: [], groups: ['all'], vars: {} } as unknown as Host;
+const host = {
+  name: 'here',
+  address: 'localhost',
+  user: 'me',
+  connection: 'local',
+  tags: [],
+  groups: ['all'],
+  vars: {},
+} as unknown as Host;
 
 async function run(tasks: Task<unknown>[]) {
   const events = new RunEvents();
   const seen: RunEvent[] = [];
   events.on((e) => seen.push(e));
   const out = await runHost({
-    host, conn: new LocalConnection('here'), playbook: playbook({ name: 't' }, tasks), events, check: false, tags: {}, shouldStop: () => false, onFailure: () => {},
+    host,
+    conn: new LocalConnection('here'),
+    playbook: playbook({ name: 't' }, tasks),
+    events,
+    check: false,
+    tags: {},
+    shouldStop: () => false,
+    onFailure: () => {},
   });
   const done = seen.filter((e): e is Extract<RunEvent, { type: 'task:done' }> => e.type === 'task:done');
   const lines = seen.flatMap((e) => (e.type === 'task:output' ? [e.line] : []));
@@ -41,7 +56,10 @@ test('exec and upload steps run in order; the upload is whole, with its mode', a
 test('report: the result and the reason come from the command output', async () => {
   const report = (x: { stdout: string }) => ({ result: x.stdout.trim().split(' '), reason: 'counted' });
   const t = task([exec('echo a b c', { report })]);
-  const r = await run([t, steps({ steps: [] }, { name: 'reads it', when: (h) => (h.result(t)?.result as string[]).length === 3 }) as Task<unknown>]);
+  const r = await run([
+    t,
+    steps({ steps: [] }, { name: 'reads it', when: (h) => (h.result(t)?.result as string[]).length === 3 }) as Task<unknown>,
+  ]);
   assert.is(r.done[0]!.reason, 'counted');
   assert.is(r.done[1]!.status, 'changed', 'the later task saw the result');
 });
@@ -49,7 +67,10 @@ test('report: the result and the reason come from the command output', async () 
 test('keepOnFailure: a bad exit code fails the task, the output stays readable', async () => {
   const report = (x: { stdout: string; exitCode: number | null }) => ({ result: { out: x.stdout.trim(), code: x.exitCode } });
   const t = task([exec('echo partial; exit 3', { report, keepOnFailure: true })], { ignoreErrors: true });
-  const later = steps({ steps: [] }, { name: 'sees exit 3', when: (h) => (h.result(t)?.result as { code: number }).code === 3 }) as Task<unknown>;
+  const later = steps(
+    { steps: [] },
+    { name: 'sees exit 3', when: (h) => (h.result(t)?.result as { code: number }).code === 3 },
+  ) as Task<unknown>;
   const r = await run([t, later]);
   assert.is(r.done[0]!.status, 'ignored');
   assert.match(r.done[0]!.error!, /steps failed on here .*exit code 3/);
@@ -79,7 +100,10 @@ test('lockWait: a lock released while waiting → the command runs again and pas
   const r = await run([task([aptRun(cmd, 60_000)])]);
   assert.is(r.done[0]!.status, 'changed', r.done[0]!.error);
   assert.is(readFileSync(n, 'utf8'), 'x\nx\n');
-  assert.ok(r.lines.some((l) => /lock-frontend is locked held by process 4242 \(apt-get\).*; trying again in \d+ s/.test(l)), r.lines.join('\n'));
+  assert.ok(
+    r.lines.some((l) => /lock-frontend is locked held by process 4242 \(apt-get\).*; trying again in \d+ s/.test(l)),
+    r.lines.join('\n'),
+  );
 });
 
 test.after(() => rmSync(dir, { recursive: true, force: true }));

@@ -7,7 +7,9 @@ import { join } from 'node:path';
 import { findAnsibleCfg, readAnsibleCfg } from '../../../../runner/inventory/ansibleCfg.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
-writeFileSync(join(dir, 'ansible.cfg'), `# comment
+writeFileSync(
+  join(dir, 'ansible.cfg'),
+  `# comment
 [defaults]
 inventory = inventory/prod, /etc/extra.ini
 remote_user = ops ; who we are
@@ -19,7 +21,8 @@ gathering = smart
 [privilege_escalation]
 become = True
 become_user = root
-`);
+`,
+);
 
 test('reads inventory (relative to the file), remote_user, private_key_file, host_key_checking, forks; names what it ignores', () => {
   const cfg = readAnsibleCfg(join(dir, 'ansible.cfg'));

@@ -16,7 +16,9 @@ const write = (name: string, text: string) => {
 const cases = join(import.meta.dirname, '../../../fixtures/inventory/cases');
 
 test('connection variables map at group and host level, legacy ansible_ssh_* names included', async () => {
-  const f = write('conn.ini', `[legacy]
+  const f = write(
+    'conn.ini',
+    `[legacy]
 old1 ansible_ssh_host=192.0.2.10
 [legacy:vars]
 ansible_ssh_user=legacy-user
@@ -33,7 +35,8 @@ ansible_python_interpreter=/usr/bin/python3
 ansible_user=deploy
 ansible_ssh_private_key_file=~/.ssh/fleet_ed25519
 motd="{{ inventory_hostname }} says hi"
-`);
+`,
+  );
   const inv = await loadInventory(f);
   const by = Object.fromEntries(inv.hosts.map((h) => [h.name, h]));
   assert.equal([by.old1!.address, by.old1!.user, by.old1!.port], ['192.0.2.10', 'legacy-user', 2022]);
@@ -55,7 +58,10 @@ test('passwords in an inventory are refused, naming the host, the variable and w
     await loadInventory(join(cases, 'edge-connection-vars/hosts.yml'));
     assert.unreachable();
   } catch (e) {
-    assert.match((e as Error).message, /host "old2", field "ansible_ssh_pass": passwords don't belong in an inventory: name an environment variable with `passwordEnv`/);
+    assert.match(
+      (e as Error).message,
+      /host "old2", field "ansible_ssh_pass": passwords don't belong in an inventory: name an environment variable with `passwordEnv`/,
+    );
   }
   const f = write('become.yml', 'all:\n  vars:\n    ansible_become_password: hunter2\n  hosts:\n    h1:\n');
   try {
@@ -87,14 +93,18 @@ test('!vault values are decrypted with the password, refused without, naming fil
     await loadInventory(only);
     assert.unreachable();
   } catch (e) {
-    assert.match((e as Error).message, /inline\.yml: host "pbx1": line 5: variable api_token is vault-encrypted and no vault password was given/);
+    assert.match(
+      (e as Error).message,
+      /inline\.yml: host "pbx1": line 5: variable api_token is vault-encrypted and no vault password was given/,
+    );
   }
 });
 
-test('Ansible inventories: --limit follows the group\'s own host order, warns on a term matching nothing, reads @file', async () => {
+test("Ansible inventories: --limit follows the group's own host order, warns on a term matching nothing, reads @file", async () => {
   const inv = await loadInventory(join(cases, 'edge-patterns/hosts.ini'));
   const warnings: string[] = [];
-  const sel = (p: string) => selectHosts(inv.hosts, inv.groups, p, { ansible: inv.ansible!.data, warn: (w) => warnings.push(w) }).map((h) => h.name);
+  const sel = (p: string) =>
+    selectHosts(inv.hosts, inv.groups, p, { ansible: inv.ansible!.data, warn: (w) => warnings.push(w) }).map((h) => h.name);
   assert.equal(sel('dbservers[-1]'), ['web2']);
   assert.equal(sel('germany[1:2]'), ['web3', 'db1']); // germany's 2nd and 3rd host (db1, web3), in the inventory's order
   assert.equal(sel('webservers:nosuch'), ['web1', 'web2', 'web3', 'web4']);
@@ -103,9 +113,10 @@ test('Ansible inventories: --limit follows the group\'s own host order, warns on
   assert.throws(() => sel('nosuch2'), /--limit "nosuch2" matches no host/);
 });
 
-test('a playbook\'s hosts pattern is Ansible\'s, and --limit narrows it', async () => {
+test("a playbook's hosts pattern is Ansible's, and --limit narrows it", async () => {
   const inv = await loadInventory(join(cases, 'edge-patterns/hosts.ini'));
-  const sel = (play: string, limit?: string) => selectHosts(inv.hosts, inv.groups, limit, { ansible: inv.ansible!.data, play, warn: () => {} }).map((h) => h.name);
+  const sel = (play: string, limit?: string) =>
+    selectHosts(inv.hosts, inv.groups, limit, { ansible: inv.ansible!.data, play, warn: () => {} }).map((h) => h.name);
   assert.equal(sel('dbservers:webservers'), ['db1', 'db2', 'web2', 'web1', 'web3', 'web4']);
   assert.equal(sel('germany:!munich', 'web*'), ['web1']);
   assert.throws(() => sel('staging', 'web1'), /hosts "staging" with --limit "web1" matches no host/);

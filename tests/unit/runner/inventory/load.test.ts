@@ -50,8 +50,14 @@ test('shell: the task shell per host (defaults < host), unset means /bin/sh', ()
     defaults: { shell: '/bin/bash' },
     hosts: { a: {}, b: { shell: '/usr/bin/ksh' } },
   } as never);
-  assert.equal(inv.hosts.map((h) => h.shell), ['/bin/bash', '/usr/bin/ksh']);
-  assert.equal(buildInventory('/x/inv.ts', { hosts: { c: {} } } as never).hosts.map((h) => h.shell), [undefined]);
+  assert.equal(
+    inv.hosts.map((h) => h.shell),
+    ['/bin/bash', '/usr/bin/ksh'],
+  );
+  assert.equal(
+    buildInventory('/x/inv.ts', { hosts: { c: {} } } as never).hosts.map((h) => h.shell),
+    [undefined],
+  );
 });
 for (const [name, spec, re] of bad) {
   test(`invalid inventory: ${name}`, () => assert.throws(() => buildInventory('inv.ts', spec as never), re));
@@ -100,7 +106,10 @@ test('YAML errors name the file and line; Ansible-accepted shapes load (with its
     assert.match((e as Error).message, /bad\.yml: invalid YAML at line/);
   }
   const top = await loadInventory(write('top.yml', 'web:\n  hosts: {web1: }\n'));
-  assert.equal(top.hosts.map((h) => h.name), ['web1']);
+  assert.equal(
+    top.hosts.map((h) => h.name),
+    ['web1'],
+  );
   const skipped = await loadInventory(write('skip.yml', 'all:\n  hosts: {a: }\n  hostz: {}\n'));
   assert.equal(skipped.warnings, ['Skipping unexpected key (hostz) in group (all), only "vars", "children" and "hosts" are valid']);
 });

@@ -16,9 +16,16 @@ import { Vault, readVaultPasswordFile } from '../../../../runner/inventory/vault
 import { evaluateTags, parseTagOptions } from '../../../../runner/inventory/tags.ts';
 
 const root = join(import.meta.dirname, '../../../fixtures/inventory');
-const cases = readdirSync(join(root, 'cases')).filter((c) => existsSync(join(root, 'cases', c, 'expected.json'))).sort();
+const cases = readdirSync(join(root, 'cases'))
+  .filter((c) => existsSync(join(root, 'cases', c, 'expected.json')))
+  .sort();
 
-interface HostsResult { rc: number; hosts?: string[]; messages: string[]; unordered?: boolean }
+interface HostsResult {
+  rc: number;
+  hosts?: string[];
+  messages: string[];
+  unordered?: boolean;
+}
 interface Expected {
   ansible: string;
   list: { rc: number; json?: Record<string, unknown>; messages: string[] };
@@ -64,7 +71,8 @@ for (const name of cases) {
     assert.is(graphInventory(inv), exp.graph, `${name}: --graph differs`);
     const said = exp.list.messages.map((m) => m.replace(/^\[WARNING\]: /, '').replace(/<CASE>\//g, `${dir}/`));
     assert.equal(inv.warnings, said, `${name}: Ansible's warnings (duplicate keys, skipped keys, group names…)`);
-    for (const [h, v] of Object.entries(exp.host ?? {})) assert.equal(JSON.parse(pyJson(inv.hostvars(inv.data.hosts.get(h)!))), v, `${name}: --host ${h}`);
+    for (const [h, v] of Object.entries(exp.host ?? {}))
+      assert.equal(JSON.parse(pyJson(inv.hostvars(inv.data.hosts.get(h)!))), v, `${name}: --host ${h}`);
     counts.inventories++;
     const meta = (exp.list.json!._meta as { hostvars: Record<string, Record<string, unknown>> }).hostvars;
     counts.hosts += inv.data.hosts.size;
@@ -78,10 +86,14 @@ for (const name of cases) {
       const label = `${name}: ${pattern}${limit !== undefined ? ` --limit ${limit}` : ''}`;
       // Ansible: an empty --limit result is an error, an empty pattern only a warning (our CLI errs on both)
       // and `ansible` turns a pattern error (an out-of-range subscript) into "No hosts matched": we keep the error
-      if (r.rc !== 0 || r.hosts!.length === 0) assert.ok(ours === 'error' || ours.length === 0, `${label}: Ansible failed (${r.messages.join(' / ')}), we gave ${ours}`);
-      else if (r.unordered && ours !== 'error') assert.equal([...ours].sort(), [...r.hosts!].sort(), `${label} (Ansible's own order varies run to run)`);
+      if (r.rc !== 0 || r.hosts!.length === 0)
+        assert.ok(ours === 'error' || ours.length === 0, `${label}: Ansible failed (${r.messages.join(' / ')}), we gave ${ours}`);
+      else if (r.unordered && ours !== 'error')
+        assert.equal([...ours].sort(), [...r.hosts!].sort(), `${label} (Ansible's own order varies run to run)`);
       else assert.equal(ours, r.hosts, label);
-      const theirs = r.messages.filter((x) => x.includes('Could not match supplied host pattern')).map((x) => x.replace(/^\[WARNING\]: /, ''));
+      const theirs = r.messages
+        .filter((x) => x.includes('Could not match supplied host pattern'))
+        .map((x) => x.replace(/^\[WARNING\]: /, ''));
       assert.equal(m.warnings, theirs, `${label}: warnings`);
       counts.patterns++;
     };

@@ -4,7 +4,12 @@ import { selectHosts, tagsSelect, serialBatches, exceedsMaxFail, parseSerial } f
 import { buildInventory } from '../../../../runner/inventory/load.ts';
 
 const inv = buildInventory('inv.ts', {
-  groups: { berlin: { hosts: ['ber1', 'ber2'] }, hamburg: { hosts: ['ham1'] }, db: { hosts: ['ber2', 'ham1'] }, north: { children: ['hamburg'] } },
+  groups: {
+    berlin: { hosts: ['ber1', 'ber2'] },
+    hamburg: { hosts: ['ham1'] },
+    db: { hosts: ['ber2', 'ham1'] },
+    north: { children: ['hamburg'] },
+  },
   hosts: {
     ber1: { tags: ['berlin', 'vm'] },
     ber2: { tags: ['berlin', 'metal'] },
@@ -56,7 +61,8 @@ const tagCases: [string[], { tags?: string[]; skipTags?: string[] }, boolean][] 
   [['x'], { skipTags: ['tagged'] }, false],
   [['x', 'y'], { tags: ['y'], skipTags: ['x'] }, false],
 ];
-for (const [tags, f, want] of tagCases) test(`tags ${JSON.stringify(tags)} with ${JSON.stringify(f)} → ${want}`, () => assert.is(tagsSelect(tags, f), want));
+for (const [tags, f, want] of tagCases)
+  test(`tags ${JSON.stringify(tags)} with ${JSON.stringify(f)} → ${want}`, () => assert.is(tagsSelect(tags, f), want));
 
 const ten = Array.from({ length: 10 }, (_, i) => i);
 const sizes = (s: Parameters<typeof serialBatches>[1]) => serialBatches(ten, s).map((b) => b.length);

@@ -5,7 +5,22 @@ import { quote, sh, raw, secret } from '../../../../runner/model/shell.ts';
 
 const echo = (line: string) => execFileSync('/bin/sh', ['-c', line]).toString();
 
-const hostile = ["it's", '$(touch /tmp/pwned)', '`id`', 'a\nb', '', ' spaced  out ', '"dq"', '\\back\\slash', '*', '-n', 'ü€', "''", '$HOME', ';rm -rf /;'];
+const hostile = [
+  "it's",
+  '$(touch /tmp/pwned)',
+  '`id`',
+  'a\nb',
+  '',
+  ' spaced  out ',
+  '"dq"',
+  '\\back\\slash',
+  '*',
+  '-n',
+  'ü€',
+  "''",
+  '$HOME',
+  ';rm -rf /;',
+];
 
 for (const v of hostile) {
   test(`quote() round-trips ${JSON.stringify(v)} through a real sh`, () => {

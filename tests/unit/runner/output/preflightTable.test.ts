@@ -13,7 +13,10 @@ test('without notes: GO and NO-GO rows only', () => {
 
 test('with a prefetch: its reason per GO host, the bytes summed over the hosts in the head line', () => {
   const t = preflightTable(['pbx1', 'pbx2'], [], {
-    notes: { pbx1: 'lists refreshed; prefetched 46 package(s), 43.1 MB, hashes verified', pbx2: 'prefetched 3 package(s), 0.1 MB, hashes verified' },
+    notes: {
+      pbx1: 'lists refreshed; prefetched 46 package(s), 43.1 MB, hashes verified',
+      pbx2: 'prefetched 3 package(s), 0.1 MB, hashes verified',
+    },
     prefetchedBytes: { pbx1: 43_100_000, pbx2: 100_000 },
   });
   assert.equal(t, [

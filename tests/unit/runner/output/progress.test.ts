@@ -23,15 +23,32 @@ test('plain: carriage-return progress collapses to its last state; progress at m
   const events = new RunEvents();
   const out: string[] = [];
   attachPlain(events, { write: (l) => out.push(l.slice(9)), diff: false, verbose: true, progressEveryMs: 60_000 });
-  events.emit({ type: 'task:output', host: 'a', task: 't', stream: 'stdout', line: '(Reading database ... 5%\r(Reading database ... 10%\r(Reading database ... 100%\r' });
+  events.emit({
+    type: 'task:output',
+    host: 'a',
+    task: 't',
+    stream: 'stdout',
+    line: '(Reading database ... 5%\r(Reading database ... 10%\r(Reading database ... 100%\r',
+  });
   for (const percent of [10, 20, 30]) events.emit({ type: 'task:progress', host: 'a', task: 't', percent, label: `p${percent}` });
   events.emit({ type: 'task:progress', host: 'b', task: 't', percent: 20, label: 'b20' });
   events.emit({ type: 'task:progress', host: 'a', task: 't', percent: 100, label: 'p100' });
   assert.equal(out, ['a |   (Reading database ... 100%', 'a |   10% p10', 'b |   20% b20', 'a |   100% p100']);
 });
 
-const CHOICES = [{ name: 'yes', message: 'yes, done on a' }, { name: 'all', message: 'yes, done on all 2 waiting' }, { name: 'no', message: 'no: fail' }];
-for (const [typed, want] of [['', 'yes'], ['2', 'all'], ['no', 'no'], ['a', 'all'], ['x', undefined], ['9', undefined]] as const) {
+const CHOICES = [
+  { name: 'yes', message: 'yes, done on a' },
+  { name: 'all', message: 'yes, done on all 2 waiting' },
+  { name: 'no', message: 'no: fail' },
+];
+for (const [typed, want] of [
+  ['', 'yes'],
+  ['2', 'all'],
+  ['no', 'no'],
+  ['a', 'all'],
+  ['x', undefined],
+  ['9', undefined],
+] as const) {
   test(`pickChoice: "${typed}" → ${want}`, () => assert.is(pickChoice(typed, CHOICES), want));
 }
 
