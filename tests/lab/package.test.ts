@@ -155,7 +155,7 @@ test('bash completion: subcommands, playbooks, options, --limit hosts and groups
   const h = lab.hosts[lab.hosts.length - 1]!.name;
   assert.equal(out.trim().split('\n'), [
     'complete -o default -F _ucw_run run',
-    '[doc exec init completion site configure-v5 demo rollback upgrade]',
+    '[doc exec init completion site baseline configure-v5 demo rollback upgrade]',
     '[upgrade]',
     `[all ${h} web]`,
     `[web,all web,${h} web,web]`,
