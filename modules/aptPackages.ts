@@ -31,6 +31,9 @@ import {
 } from '../runner/module.ts';
 import {
   dpkgQueryCommand,
+  LISTS_AGE_COMMAND,
+  LISTS_STAMP_COMMAND,
+  parseListsAge,
   noninteractiveApt,
   parseAptSimulation,
   parseDpkgQuery,
@@ -108,11 +111,8 @@ export const aptPackages = defineModule<AptPackagesParams, AptPackagesFacts, Apt
     const names = [...(p.names ?? []).map(nameOf), ...debs.map((d) => d.name)];
     const installed = parseDpkgQuery((await ctx.run(dpkgQueryCommand(names), { quiet: true, okExitCodes: [0, 1] })).stdout);
     const held = parseHolds((await ctx.run('apt-mark showhold', { quiet: true })).stdout);
-    const age = await ctx.run(
-      'now=$(date +%s); t=$(stat -c %Y /var/lib/apt/periodic/update-success-stamp 2>/dev/null || stat -c %Y /var/lib/apt/lists 2>/dev/null || echo none); echo "$now $t"',
-      { quiet: true },
-    );
-    const cacheAgeSec = parseAge(age.stdout);
+    const age = await ctx.run(LISTS_AGE_COMMAND, { quiet: true });
+    const cacheAgeSec = parseListsAge(age.stdout);
     const base: AptPackagesFacts = { installed, held, debs, cacheAgeSec };
     const want = wanted(p, base);
     if (want.targets.length === 0) return base;
@@ -185,11 +185,6 @@ export const parseHolds = (out: string) =>
     .map((l) => l.trim().split(':')[0]!)
     .filter(Boolean);
 
-export function parseAge(out: string): number | null {
-  const [now, t] = out.trim().split(' ');
-  return t === 'none' || t === undefined ? null : Math.max(0, Number(now) - Number(t));
-}
-
 /** apt's `E:` lines (what it could not do), for reasons. */
 const errorLines = (out: string) =>
   out
@@ -228,7 +223,6 @@ const aptArgs = (p: AptPackagesParams, targets: string[], simulate: boolean): st
   ...targets,
 ];
 
-const STAMP = 'mkdir -p /var/lib/apt/periodic && touch /var/lib/apt/periodic/update-success-stamp';
 const needsUpdate = (p: AptPackagesParams, f: AptPackagesFacts) =>
   !!p.update && (f.cacheAgeSec === null || !p.cacheValidTimeSec || f.cacheAgeSec > p.cacheValidTimeSec);
 
@@ -256,7 +250,7 @@ export function plan(p: AptPackagesParams, f: AptPackagesFacts): Plan<AptPackage
   if (upd)
     steps.push(
       aptRun(noninteractiveApt(['-q', '-o', 'APT::Update::Error-Mode=any', 'update'], { lockTimeoutSec: p.lockTimeoutSec ?? 60 }), wait),
-      exec(STAMP),
+      exec(LISTS_STAMP_COMMAND),
     );
   // detached on the host: a dropped SSH link does not kill dpkg half-way
   steps.push(aptRun(noninteractiveApt(aptArgs(p, targets, false), { lockTimeoutSec: p.lockTimeoutSec ?? 60 }), wait, { detached: true }));

@@ -21,7 +21,7 @@
  * aptPrefetch({ update: true, next: { listFile: '/etc/apt/sources.list.d/ucware.list', from: 'ucware-4.5', to: 'ucware-5' } }, { become: true })
  */
 import { defineModule, change, noop, sh, ParamError, TaskFailed, type ModuleContext, type Plan } from '../runner/module.ts';
-import { envPrefix } from './facts/apt.ts';
+import { envPrefix, LISTS_STAMP_COMMAND } from './facts/apt.ts';
 import { aptRun } from './lib/aptRun.ts';
 
 export interface AptPrefetchParams {
@@ -124,7 +124,7 @@ async function prefetch(ctx: ModuleContext, p: AptPrefetchParams, f: Facts) {
   try {
     if (listsRefreshed) {
       await ctx.runStep(aptRun(APT(['-q', '-o', 'APT::Update::Error-Mode=any', 'update']), lockWaitMs));
-      await ctx.run('mkdir -p /var/lib/apt/periodic && touch /var/lib/apt/periodic/update-success-stamp', { quiet: true });
+      await ctx.run(LISTS_STAMP_COMMAND, { quiet: true });
     }
     const uris = listsRefreshed ? parseUris((await ctx.run(printUris(p), { quiet: true })).stdout) : f.uris;
     let nextUris: PrefetchUri[] = [];

@@ -25,6 +25,9 @@ import { defineModule, change, noop, type Plan, type FileDiff, ParamError } from
 import {
   dpkgQueryCommand,
   formatMoves,
+  LISTS_AGE_COMMAND,
+  LISTS_STAMP_COMMAND,
+  parseListsAge,
   noninteractiveApt,
   parseAptSimulation,
   parseDpkgQuery,
@@ -41,7 +44,7 @@ export interface AptUpgradeParams {
   mode?: 'full' | 'dist' | 'safe';
   /** Run `apt-get update` first. @default false */
   update?: boolean;
-  /** With `update`: skip it when the lists are younger than this (update-success-stamp, else the lists' mtime). @default 0 (always) */
+  /** With `update`: skip it when the lists are younger than this (update-success-stamp, else the newest Release file). @default 0 (always) */
   cacheValidTimeSec?: number;
   /** `apt-get clean` before updating. @default false */
   clean?: boolean;
@@ -99,18 +102,14 @@ export const aptUpgrade = defineModule<AptUpgradeParams, Facts, AptUpgradeResult
         throw new ParamError(`aptUpgrade: "${k}" must be a whole number ≥ 0`);
   },
   facts: async (ctx, p) => {
-    const age = await ctx.run(
-      'now=$(date +%s); t=$(stat -c %Y /var/lib/apt/periodic/update-success-stamp 2>/dev/null || stat -c %Y /var/lib/apt/lists 2>/dev/null || echo none); echo "$now $t"',
-      { quiet: true },
-    );
-    const [now, t] = age.stdout.trim().split(' ');
+    const age = await ctx.run(LISTS_AGE_COMMAND, { quiet: true });
     const audit = (await ctx.run('dpkg --audit 2>&1; true', { quiet: true })).stdout.trim();
     // a broken dpkg makes the simulation fail; the repair comes first, so simulate only when sound
     const sim = audit ? undefined : await ctx.run(noninteractiveApt(upgradeArgs(p, true)), { quiet: true });
     return {
       moves: sim ? parseAptSimulation(sim.stdout) : [],
       ...parseNotMoved(sim?.stdout ?? ''),
-      cacheAgeSec: t === 'none' || t === undefined ? null : Math.max(0, Number(now) - Number(t)),
+      cacheAgeSec: parseListsAge(age.stdout),
       audit,
     };
   },
@@ -129,7 +128,7 @@ export const aptUpgrade = defineModule<AptUpgradeParams, Facts, AptUpgradeResult
     if (updated) {
       const r = await ctx.runStep(aptRun(noninteractiveApt(['-q', '-o', 'APT::Update::Error-Mode=any', 'update'], lockOpt), lockWaitMs));
       for (const w of (r.stdout + r.stderr).split('\n').filter((l) => /^(W|E): /.test(l))) ctx.warn(`apt-get update: ${w}`);
-      await ctx.run('mkdir -p /var/lib/apt/periodic && touch /var/lib/apt/periodic/update-success-stamp', { quiet: true });
+      await ctx.run(LISTS_STAMP_COMMAND, { quiet: true });
     }
     const sim = await ctx.run(noninteractiveApt(upgradeArgs(p, true)), { quiet: true });
     const moves = parseAptSimulation(sim.stdout);

@@ -72,8 +72,11 @@ export function plan(p: SystemdParams, f: UnitState): Plan {
   const steps: Step[] = [];
   const why: string[] = [];
   const masked = f.loadState === 'masked' || f.unitFileState === 'masked';
+  // under --check the package that brings the unit may not be installed yet; a real run fails, saying so
   if (f.loadState === 'not-found' && !(p.masked === true) && !(p.state === 'stopped' || p.enabled === false))
-    throw new ParamError(`systemd: unit ${u} not found (LoadState=not-found)`);
+    return change(`${u}: not found now (LoadState=not-found): an earlier task must install it`, {
+      steps: [exec(sh`echo ${`systemd: unit ${u} not found (LoadState=not-found)`} >&2; exit 67`)],
+    });
   if (p.daemonReload || f.needDaemonReload)
     (steps.push(exec('systemctl daemon-reload')), why.push(f.needDaemonReload ? 'unit files changed: daemon-reload' : 'daemon-reload'));
   if (p.masked === true && !masked) (steps.push(exec(sh`systemctl mask ${u}`)), why.push('mask'));

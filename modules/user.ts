@@ -8,7 +8,7 @@
  * @example
  * user({ name: 'ucwadmin', groups: ['sudo'], shell: '/bin/bash', passwordHash: secret(process.env.ADMIN_HASH!) }, { become: true })
  * user({ name: 'backup-agent', system: true, home: '/var/lib/backup-agent', shell: '/usr/sbin/nologin' }, { become: true })
- * user({ name: 'olduser', present: false, removeHome: true }, { become: true })
+ * user({ name: 'olduser', present: false, removeHome: true, force: true }, { become: true })
  */
 import {
   defineModule,
@@ -54,6 +54,13 @@ export interface UserParams {
   passwordHash?: Secret;
   /** With `present: false`: remove the home directory and mail spool too. @default false */
   removeHome?: boolean;
+  /**
+   * With `present: false`: end the user's sessions and processes first (`loginctl terminate-user`,
+   * then `pkill -KILL -u`) and remove even if logged in (`userdel -f`). Without it userdel refuses
+   * while any process of the user runs — on systemd hosts that includes the `systemd --user`
+   * manager logind keeps for about 10 s after the user's last logout. @default false
+   */
+  force?: boolean;
 }
 
 export interface UserFacts {
@@ -79,6 +86,7 @@ export const user = defineModule<UserParams, UserFacts>({
     for (const k of ['home', 'shell'] as const)
       if (p[k] !== undefined && !p[k]!.startsWith('/')) throw new ParamError(`user: "${k}" must be an absolute path`);
     if (p.comment?.includes(':')) throw new ParamError('user: "comment" cannot contain ":"');
+    if (p.force && p.present !== false) throw new ParamError('user: "force" needs present: false');
   },
   facts: async (ctx, p) => {
     const entry = parsePasswd((await ctx.run(passwdCommand(p.name), { quiet: true, okExitCodes: [0, 2] })).stdout);
@@ -99,8 +107,16 @@ const passwdLine = (e: Partial<PasswdEntry> & { name: string }) =>
 export function plan(p: UserParams, f: UserFacts): Plan {
   if (p.present === false) {
     if (!f.entry) return noop(`user ${p.name} does not exist`);
-    return change(`remove user ${p.name}${p.removeHome ? ` and ${f.entry.home}` : ''}`, {
-      steps: [exec(sh`userdel ${p.removeHome ? ['-r'] : []} ${p.name}`)],
+    const end = p.force
+      ? [
+          exec(
+            sh`if command -v loginctl >/dev/null; then loginctl terminate-user ${p.name} 2>/dev/null; fi; pkill -KILL -u ${p.name}; true`,
+          ),
+        ]
+      : [];
+    const args = [...(p.removeHome ? ['-r'] : []), ...(p.force ? ['-f'] : [])];
+    return change(`remove user ${p.name}${p.removeHome ? ` and ${f.entry.home}` : ''}${p.force ? ' (its processes ended first)' : ''}`, {
+      steps: [...end, exec(sh`userdel ${args} ${p.name}`)],
       diff: [{ path: '/etc/passwd', before: passwdLine(f.entry), after: null }],
     });
   }

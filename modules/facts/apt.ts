@@ -49,6 +49,26 @@ export function noninteractiveApt(args: readonly string[], o: { lockTimeoutSec?:
   return envPrefix() + sh`${program} ${opts} ${args}` + raw(' </dev/null').text;
 }
 
+// ---------------------------------------------------------------- the lists' age
+
+/**
+ * How old apt's lists are: apt's own success stamp (written by apt.systemd.daily and by us), else
+ * the newest Release file. Not the lists folder's mtime: a fresh image has the folder and no list,
+ * and "updated seconds ago" would skip the update that its first install needs.
+ */
+export const LISTS_AGE_COMMAND =
+  'now=$(date +%s); t=$(stat -c %Y /var/lib/apt/periodic/update-success-stamp 2>/dev/null) || ' +
+  't=$(stat -c %Y /var/lib/apt/lists/*Release 2>/dev/null | sort -n | tail -n 1); echo "$now ${t:-none}"';
+
+/** `LISTS_AGE_COMMAND`'s "now mtime" → seconds, or null when the lists were never fetched. */
+export function parseListsAge(out: string): number | null {
+  const [now, t] = out.trim().split(' ');
+  return t === 'none' || t === undefined || t === '' ? null : Math.max(0, Number(now) - Number(t));
+}
+
+/** Marks a successful `apt-get update`, as apt.systemd.daily does, for the next age check. */
+export const LISTS_STAMP_COMMAND = 'mkdir -p /var/lib/apt/periodic && touch /var/lib/apt/periodic/update-success-stamp';
+
 // ---------------------------------------------------------------- dpkg-query
 
 export interface InstalledPackage {

@@ -48,6 +48,10 @@ export function parseUnitShow(out: string): UnitState {
   };
 }
 
-/** What a failed start shows: the unit's status and its journal's last lines. */
-export const unitStatusCommand = (unit: string, lines = 20) =>
+/**
+ * What a failed start shows: the unit's status and its journal's last lines. A failure message
+ * keeps 20 lines (errors.ts `tail`, which past that keeps only error-looking ones): the status
+ * (about 7) and 10 journal lines fit, so the unit's own words on stderr stay in view.
+ */
+export const unitStatusCommand = (unit: string, lines = 10) =>
   sh`systemctl status ${unit} --no-pager -l -n 0; journalctl -u ${unit} -n ${lines} --no-pager`;

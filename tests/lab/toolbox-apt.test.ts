@@ -13,6 +13,8 @@ const version = (n: string) => sshOk(lab!, H, `dpkg-query -W -f='\${Version} \${
 
 test('pin up, pin down, hold reported, purge, reinstall: changed once each, then ok', async () => {
   if (!lab) return;
+  // a fresh host has no lists (as a cloud image): the pins need the lab repo's
+  sshOk(lab, H, 'apt-get -qq update');
   const up = aptPackages({ names: [`${FW}=1.0.1`] });
   const r1 = await run(lab, H, [up, up]);
   assert.is(r1.exitCode, 0, r1.out);

@@ -1,7 +1,8 @@
 // playbooks/baseline.ts end to end on a fresh lab host (lab3, reset before and after): --check
 // changes nothing, the first run changes, the second changes nothing, the end state is read back.
-// Today's lab hosts run a shell stand-in for systemctl, so the unit tasks are switched off there
-// (vars.baseline.systemd: false) — on the systemd lab they run too.
+// The lab hosts reach no Debian mirror, so chrony cannot be installed: the time unit is a stand-in
+// unit written before the run (a real unit under real systemd); on a host without systemd the
+// unit tasks are switched off (vars.baseline.systemd: false).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
@@ -13,6 +14,7 @@ import { labOrSkip, root, sshOk, sshRoot } from '../fixtures/modules/labRun.ts';
 import { runPlaybook } from '../../runner/cli/run.ts';
 
 const H = 'lab3';
+const TIME_UNIT = 'ucw-timesync-standin.service';
 let lab = labOrSkip();
 
 function inventory(): string {
@@ -23,7 +25,7 @@ function inventory(): string {
   const file = join(root, 'baseline-inv.yml');
   writeFileSync(
     file,
-    `all:\n  vars:\n    user: root\n    identityFile: ${l.keyFile}\n    knownHostsFile: ${l.knownHostsFile}\n    hostKeyChecking: strict\n  hosts:\n    ${H}:\n      address: ${h.address}\n      baseline:\n        admin: opsadmin\n        adminKeys: ['${key}']\n        packages: ['ucware-firmware-yealink=1.0.1']\n        systemd: ${systemd}\n`,
+    `all:\n  vars:\n    user: root\n    identityFile: ${l.keyFile}\n    knownHostsFile: ${l.knownHostsFile}\n    hostKeyChecking: strict\n  hosts:\n    ${H}:\n      address: ${h.address}\n      baseline:\n        admin: opsadmin\n        adminKeys: ['${key}']\n        packages: ['ucware-firmware-yealink=1.0.1']\n        timeUnit: ${TIME_UNIT}\n        systemd: ${systemd}\n`,
   );
   return file;
 }
@@ -47,6 +49,11 @@ test('baseline: --check changes nothing, first run changes, second run changes n
   await reset([H]);
   lab = readLab();
   try {
+    sshOk(
+      lab,
+      H,
+      `printf '[Unit]\\nDescription=time sync stand-in (chrony)\\n[Service]\\nExecStart=/bin/sleep infinity\\n[Install]\\nWantedBy=multi-user.target\\n' > /etc/systemd/system/${TIME_UNIT}; test -d /run/systemd/system && systemctl daemon-reload; true`,
+    );
     const inv = inventory();
     const c = await runIt(inv, true);
     assert.is(c.exitCode, 0, c.out);
@@ -68,6 +75,8 @@ test('baseline: --check changes nothing, first run changes, second run changes n
       'opsadmin sudo\n600 opsadmin\n440 root\nsudoers-ok\nsshd-ok\n1\n1\n0\n# ucw-runner: baseline apt lists\n17 3 * * * root apt-get -qq update >/dev/null 2>&1\n1.0.1\n',
     );
     assert.is(sshOk(lab, H, 'su - opsadmin -c "sudo -n true && echo sudo-ok"').trim(), 'sudo-ok');
+    if (sshRoot(lab, H, 'test -d /run/systemd/system').code === 0)
+      assert.is(sshOk(lab, H, `systemctl is-active ${TIME_UNIT}; systemctl is-enabled ${TIME_UNIT}`), 'active\nenabled\n');
   } finally {
     await reset([H]);
   }

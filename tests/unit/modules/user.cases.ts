@@ -86,6 +86,16 @@ export default cases(user, [
     expect: { reason: 'remove user ucware and /home/ucware', steps: [x('userdel -r ucware')] },
   },
   {
+    name: 'remove by force: sessions and processes ended first, userdel -f',
+    params: { name: 'ucware', present: false, removeHome: true, force: true },
+    replay: ucware().slice(0, 2),
+    expect: {
+      reason: 'remove user ucware and /home/ucware (its processes ended first)',
+      steps: [x(/loginctl terminate-user ucware .*pkill -KILL -u ucware; true$/), x('userdel -r -f ucware')],
+    },
+  },
+
+  {
     name: 'absent already',
     params: { name: 'nosuchuser', present: false },
     replay: none,
