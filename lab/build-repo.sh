@@ -65,6 +65,16 @@ if [ -x /usr/sbin/ucware-lab-status ]; then /usr/sbin/ucware-lab-status || true;
 exit 0
 P
   chmod 755 $d/DEBIAN/postinst
+  cat > $d/DEBIAN/preinst <<'P'
+#!/bin/sh
+set -e
+# lab knob, off by default: `npm run lab -- set HOST preinst-delay SEC` makes the unpack phase last
+if [ -r /run/lab-control/preinst-delay ]; then
+  d=$(cat /run/lab-control/preinst-delay); echo "ucware-core preinst: lab preinst-delay, sleeping $d s"; sleep "$d"
+fi
+exit 0
+P
+  chmod 755 $d/DEBIAN/preinst
   deb $suite $d
 }
 meta() { # version suite extra-depends

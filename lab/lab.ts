@@ -753,6 +753,7 @@ export const SETTINGS: Record<string, string> = {
   'api-crash-after': 'N|off: the API stand-in exits after N more successful write calls (restarts after api-restart-delay)',
   'api-restart-delay': 'seconds before the crashed API stand-in is restarted (default 1)',
   'postinst-delay': "seconds ucware-core's postinst sleeps, to make an upgrade's dpkg step last (default off)",
+  'preinst-delay': "seconds ucware-core's preinst sleeps, so the unpack phase lasts too (default off)",
   'os-updates': "on|off: the host's apt also sees its suite's real Debian updates from the lab repo (default off)",
   'fail-unit': 'UNIT|off: systemd hosts: UNIT (e.g. nginx) fails at its next start, and every start after, until off',
 };

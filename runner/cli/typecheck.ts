@@ -39,7 +39,7 @@ export interface Compiled {
 export interface TypeCheckOptions {
   /** The tsconfig whose compilerOptions apply. @default the nearest tsconfig.json above the first entry (a packaged playbook's is the user's project's), else the runner's */
   tsconfig?: string;
-  /** @default node_modules/.cache/ucw-run/typecheck.json in the user's project (the nearest package.json above the cwd), else $XDG_CACHE_HOME/ucw-run/typecheck.json */
+  /** @default node_modules/.cache/ucw-run/typecheck.json in the user's project (the nearest package.json above the cwd) when the runner is installed there, else in the runner's folder, else $XDG_CACHE_HOME/ucw-run/typecheck.json */
   cacheFile?: string;
   /** Runs on a cache miss, before the compiler is loaded (the CLI says that this takes a moment). */
   onCompile?: () => void;
@@ -240,9 +240,12 @@ interface CacheFile {
 // Installed as a package the runner ships no tsconfig.json, only the base a project extends.
 const runnerTsconfig = () => [join(RUNNER_ROOT, 'tsconfig.json'), join(RUNNER_ROOT, 'tsconfig.base.json')].find((f) => existsSync(f))!;
 
+// Beside the bundles (bin/bundle.js cacheHome): the user's project when the runner is installed
+// there, else the runner's own folder (a playbook run from /tmp), else the user's cache folder.
 function defaultCacheFile(): string {
   const project = dirname(findUp(process.cwd(), 'package.json') ?? join(process.cwd(), 'package.json'));
-  const modules = join(project, 'node_modules');
+  const home = project === RUNNER_ROOT || existsSync(join(project, 'node_modules', 'ucw-runner')) ? project : RUNNER_ROOT;
+  const modules = join(home, 'node_modules');
   const base = existsSync(modules) ? join(modules, '.cache') : process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
   return join(base, 'ucw-run', 'typecheck.json');
 }

@@ -1,5 +1,5 @@
 // Progress on a real terminal, read from the tmux screen (not from events): with lab3's dpkg
-// slowed (postinst-delay), the host's row shows dpkg's per-package status and a percentage that
+// slowed (preinst-delay, postinst-delay), the host's row shows dpkg's per-package status and a percentage that
 // rises over several captures to 100. lab3 is recreated afterwards.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -16,7 +16,9 @@ test.before(async () => {
   mkdirSync('logs', { recursive: true });
   await ensureLab(3);
   await reset(['lab3']); // 4.5.0.9, so there is something to upgrade
-  set('lab3', 'postinst-delay', '8');
+  // both dpkg phases of ucware-core last a while, so the screen is caught in each
+  set('lab3', 'preinst-delay', '5');
+  set('lab3', 'postinst-delay', '5');
 });
 test.after(async () => {
   try {
@@ -24,6 +26,7 @@ test.after(async () => {
   } catch {
     /* gone */
   }
+  set('lab3', 'preinst-delay', 'off');
   set('lab3', 'postinst-delay', 'off');
   await reset(['lab3']);
 });
@@ -45,7 +48,7 @@ test("the row shows dpkg's status per package and a percentage rising to 100", a
       }
     }
     if (/EXIT=\d+/.test(screen)) break;
-    await sleep(500);
+    await sleep(200);
   }
   writeFileSync('logs/progress-captures.txt', seen.map((x) => x.line).join('\n') + '\n');
   assert.match(screen, /EXIT=0/, screen);
