@@ -9,11 +9,11 @@
 // never completes a later task (that one fails as a protocol error instead).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loopbackConnection, makeClientKey, startSshd, portBase, type TestSshd } from '../support/sshd.ts';
+import { createLocalUser, removeLocalUser, removeStaleTestUsers } from '../support/localUsers.ts';
 import type { SshConnection } from '../../runner/connection/ssh.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'ucw-attack-'));
@@ -96,17 +96,14 @@ const safeRead = (f: string) => {
 
 test.before(async () => {
   s = await startSshd({ name: 'attack', address: '127.0.0.91', port, client: key });
-  spawnSync('userdel', ['-r', USER], { stdio: 'ignore' });
-  execFileSync('useradd', ['-m', '-s', '/bin/sh', USER]);
-  // A locked account (no password at all) may not log in even by key when sshd runs without PAM.
-  execFileSync('chpasswd', { input: `${USER}:Atk-${Math.random().toString(36).slice(2)}\n` });
+  removeStaleTestUsers();
+  createLocalUser(USER);
 });
 
 test.after(async () => {
   for (const c of opened) await c.close();
   await s?.stop();
-  spawnSync('pkill', ['-KILL', '-u', USER], { stdio: 'ignore' });
-  spawnSync('userdel', ['-r', USER], { stdio: 'ignore' });
+  removeLocalUser(USER);
   rmSync(root, { recursive: true, force: true });
 });
 

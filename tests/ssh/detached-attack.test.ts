@@ -6,7 +6,7 @@
 // with (another owner, a symlink, group/world-writable, under /tmp): refused, naming path and owner.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +15,7 @@ import { loopbackConnection, makeClientKey, startSshd, portBase, type TestSshd }
 import { SshConnection } from '../../runner/connection/ssh.ts';
 import { runDetached } from '../../runner/connection/detached.ts';
 import { ATTACK } from '../support/detachedAttacker.ts';
+import { createLocalUser, removeLocalUser, removeStaleTestUsers } from '../support/localUsers.ts';
 
 const tag = process.pid % 10000;
 const ATTACKER = `ucwat${tag}`;
@@ -95,12 +96,8 @@ function victimProcess(): ChildProcess {
 
 test.before(async () => {
   s = await startSshd({ name: 'det', address: '127.0.0.91', port, client: key });
-  for (const u of [ATTACKER, LOGIN]) {
-    spawnSync('userdel', ['-r', u], { stdio: 'ignore' });
-    execFileSync('useradd', ['-m', '-s', '/bin/sh', u]);
-    // A locked account (no password at all) may not log in even by key without PAM.
-    execFileSync('chpasswd', { input: `${u}:Pw-${Math.random().toString(36).slice(2)}\n` });
-  }
+  removeStaleTestUsers();
+  for (const u of [ATTACKER, LOGIN]) createLocalUser(u);
   chmodSync(scratch, 0o777); // the attacker's log
   rmSync(OLD_BASE, { recursive: true, force: true });
 });
@@ -109,7 +106,7 @@ test.after(async () => {
   for (const p of started) if (p.exitCode === null && p.pid) p.kill('SIGKILL');
   for (const c of opened) await c.close();
   await s?.stop();
-  for (const u of [ATTACKER, LOGIN]) spawnSync('userdel', ['-r', u], { stdio: 'ignore' });
+  for (const u of [ATTACKER, LOGIN]) removeLocalUser(u);
   rmSync(OLD_BASE, { recursive: true, force: true });
   rmSync(safe, { recursive: true, force: true });
   rmSync(scratch, { recursive: true, force: true });
