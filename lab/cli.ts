@@ -18,6 +18,7 @@ import {
   SUITES,
 } from './lab.ts';
 import { labDir, readLab } from './state.ts';
+import { labSshArgs } from './sshArgs.ts';
 
 const usage = `usage: npm run lab -- <command>
   deps                      install the Debian packages the lab needs (idempotent)
@@ -110,22 +111,7 @@ async function main(argv: string[]): Promise<number> {
       const [host, ...command] = args;
       if (!host) throw new LabError('usage: ssh HOST [CMD...]');
       const lab = readLab();
-      const r = spawnSync(
-        'ssh',
-        [
-          '-i',
-          lab.keyFile,
-          '-o',
-          `UserKnownHostsFile=${lab.knownHostsFile}`,
-          '-o',
-          'StrictHostKeyChecking=yes',
-          '-o',
-          'BatchMode=yes',
-          `root@${hostAddress(parseHost(host))}`,
-          ...command,
-        ],
-        { stdio: 'inherit' },
-      );
+      const r = spawnSync('ssh', [...labSshArgs(lab, `root@${hostAddress(parseHost(host))}`), ...command], { stdio: 'inherit' });
       return r.status ?? 1;
     }
     case undefined:

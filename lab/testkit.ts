@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { up } from './lab.ts';
 import { readLab, readApiCredentials, type LabHost, type LabState } from './state.ts';
+import { labSshArgs } from './sshArgs.ts';
 
 /** the running lab with at least `n` hosts, all booted (same code as `npm run lab -- up N`; a no-op when warm) */
 export async function ensureLab(n = 3): Promise<LabState> {
@@ -35,26 +36,11 @@ export function ssh(
   command: string,
   opts: { user?: string; input?: string; timeoutMs?: number } = {},
 ): SshResult {
-  const r: SpawnSyncReturns<string> = spawnSync(
-    'ssh',
-    [
-      '-i',
-      lab.keyFile,
-      '-o',
-      `UserKnownHostsFile=${lab.knownHostsFile}`,
-      '-o',
-      'StrictHostKeyChecking=yes',
-      '-o',
-      'BatchMode=yes',
-      '-o',
-      'ConnectTimeout=3',
-      '-o',
-      'LogLevel=ERROR',
-      `${opts.user ?? 'root'}@${h.address}`,
-      command,
-    ],
-    { encoding: 'utf8', input: opts.input ?? '', timeout: opts.timeoutMs ?? 60_000 },
-  );
+  const r: SpawnSyncReturns<string> = spawnSync('ssh', [...labSshArgs(lab, `${opts.user ?? 'root'}@${h.address}`), command], {
+    encoding: 'utf8',
+    input: opts.input ?? '',
+    timeout: opts.timeoutMs ?? 60_000,
+  });
   return { code: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
 }
 /** like ssh() but throws unless the command exits 0; returns trimmed stdout */

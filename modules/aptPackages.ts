@@ -32,6 +32,7 @@ import {
 import {
   dpkgQueryCommand,
   LISTS_AGE_COMMAND,
+  movesDiff,
   LISTS_STAMP_COMMAND,
   parseListsAge,
   noninteractiveApt,
@@ -261,21 +262,7 @@ export function plan(p: AptPackagesParams, f: AptPackagesFacts): Plan<AptPackage
     `${upd ? `apt-get update (${f.cacheAgeSec === null ? 'never updated' : `lists ${f.cacheAgeSec} s old`}), then ` : ''}${what}${heldNote}`,
     {
       steps,
-      diff: moves.length
-        ? [
-            {
-              path: '(packages)',
-              before: moves
-                .filter((m) => m.from)
-                .map((m) => `${m.name} ${m.from}\n`)
-                .join(''),
-              after: moves
-                .filter((m) => m.to)
-                .map((m) => `${m.name} ${m.to}\n`)
-                .join(''),
-            },
-          ]
-        : undefined,
+      diff: movesDiff(moves),
       result,
     },
   );

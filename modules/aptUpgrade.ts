@@ -25,6 +25,7 @@ import { defineModule, change, noop, type Plan, type FileDiff, ParamError } from
 import {
   dpkgQueryCommand,
   formatMoves,
+  movesDiff,
   LISTS_AGE_COMMAND,
   LISTS_STAMP_COMMAND,
   parseListsAge,
@@ -195,24 +196,6 @@ const describe = (moves: PackageMove[]) => {
     .map((m) => `${m.name} ${m.from ?? '(new)'} → ${m.to ?? '(removed)'}`)
     .join(', ')}${moves.length > 6 ? ', …' : ''}`;
 };
-
-/** The package versions as a diff: before and after, one package per line. */
-export const movesDiff = (moves: PackageMove[]): FileDiff[] | undefined =>
-  moves.length
-    ? [
-        {
-          path: '(packages)',
-          before: moves
-            .filter((m) => m.from)
-            .map((m) => `${m.name} ${m.from}\n`)
-            .join(''),
-          after: moves
-            .filter((m) => m.to)
-            .map((m) => `${m.name} ${m.to}\n`)
-            .join(''),
-        },
-      ]
-    : undefined;
 
 /** Pure: what the run would do, from the simulation on the current lists. */
 export function plan(p: AptUpgradeParams, f: Facts): Plan<AptUpgradeResult> {

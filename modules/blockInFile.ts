@@ -9,12 +9,9 @@
  * blockInFile({ path: '/etc/ssh/sshd_config', marker: '# {mark} baseline', block: 'PermitRootLogin prohibit-password\nX11Forwarding no', insertBefore: /^Match /, validate: '/usr/sbin/sshd -t -f %s' }, { become: true })
  */
 import { defineModule, change, noop, ParamError, type Plan } from '../runner/module.ts';
-import { readFile, statFile, type FileStat } from './facts/files.ts';
-import { checkValidate, fileChange, shownDiff } from './lib/writeFile.ts';
+import { checkValidate, fileChange, readEditedFile, shownDiff, type EditedFile, type EditedFileParams } from './lib/writeFile.ts';
 
-export interface BlockInFileParams {
-  /** The file (absolute path). */
-  path: string;
+export interface BlockInFileParams extends EditedFileParams {
   /** The lines between the markers (a final newline is optional). */
   block?: string;
   /** Whether the block should be there. @default true */
@@ -29,26 +26,9 @@ export interface BlockInFileParams {
   insertAfter?: RegExp | 'EOF';
   /** A new block goes before the last line matching this, or at `'BOF'`. */
   insertBefore?: RegExp | 'BOF';
-  /** Create the file when missing. @default false */
-  create?: boolean;
-  /** Octal mode; unset: kept (0644 for a new file). */
-  mode?: string;
-  /** Owner of the file (user name); unset: kept (root for a new file). */
-  owner?: string;
-  /** Group of the file; unset: kept. */
-  group?: string;
-  /** Command with `%s` (the new file) that must succeed first, e.g. `/usr/sbin/sshd -t -f %s`. */
-  validate?: string;
-  /** Keep the old file as `<path>.<stamp>.bak`. @default false */
-  backup?: boolean;
 }
 
-interface FileFacts {
-  stat: FileStat;
-  content: string | null;
-}
-
-export const blockInFile = defineModule<BlockInFileParams, FileFacts>({
+export const blockInFile = defineModule<BlockInFileParams, EditedFile>({
   name: 'blockInFile',
   summary: (p) => `${p.path}${p.present === false ? ' (block absent)' : ''}`,
   validate: (p) => {
@@ -59,16 +39,12 @@ export const blockInFile = defineModule<BlockInFileParams, FileFacts>({
     if (p.insertAfter && p.insertBefore) throw new ParamError('blockInFile: give "insertAfter" or "insertBefore", not both');
     checkValidate('blockInFile', p.validate);
   },
-  facts: async (ctx, p) => {
-    const stat = await statFile(ctx, p.path);
-    if (stat.exists && stat.kind !== 'file') throw new ParamError(`blockInFile: ${p.path} is a ${stat.kind}, not a file`);
-    return { stat, content: stat.exists ? await readFile(ctx, p.path) : null };
-  },
+  facts: (ctx, p) => readEditedFile('blockInFile', ctx, p.path),
   plan,
 });
 
 /** Pure: the file → the file with the block in place (or gone). */
-export function plan(p: BlockInFileParams, f: FileFacts): Plan {
+export function plan(p: BlockInFileParams, f: EditedFile): Plan {
   if (f.content === null && p.present === false) return noop(`${p.path} does not exist`);
   if (f.content === null && !p.create) throw new ParamError(`blockInFile: ${p.path} does not exist (create: true makes it)`);
   const marker = p.marker ?? '# {mark} UCW-RUNNER MANAGED BLOCK';

@@ -12,12 +12,9 @@
  * lineInFile({ path: '/etc/hosts', regexp: /\sold-pbx$/, present: false })
  */
 import { defineModule, change, noop, ParamError, type Plan } from '../runner/module.ts';
-import { readFile, statFile, type FileStat } from './facts/files.ts';
-import { checkValidate, fileChange, shownDiff } from './lib/writeFile.ts';
+import { checkValidate, fileChange, readEditedFile, shownDiff, type EditedFile, type EditedFileParams } from './lib/writeFile.ts';
 
-export interface LineInFileParams {
-  /** The file (absolute path). */
-  path: string;
+export interface LineInFileParams extends EditedFileParams {
   /** The line (no newline). With `backrefs`: a replacement for `regexp`'s match (`$1`, `$<name>`). */
   line?: string;
   /** The line to replace (present) or the lines to remove (absent); the last match, or the first with `firstMatch`. */
@@ -32,26 +29,9 @@ export interface LineInFileParams {
   firstMatch?: boolean;
   /** With `regexp`: the line is built from the match; no match, no change. @default false */
   backrefs?: boolean;
-  /** Create the file when missing (else it is an error). @default false */
-  create?: boolean;
-  /** Octal mode; unset: kept (0644 for a new file). */
-  mode?: string;
-  /** Owner of the file (user name); unset: kept (root for a new file). */
-  owner?: string;
-  /** Group of the file; unset: kept. */
-  group?: string;
-  /** Command with `%s` (the new file) that must succeed before it replaces the old, e.g. `visudo -cf %s`. */
-  validate?: string;
-  /** Keep the old file as `<path>.<stamp>.bak`. @default false */
-  backup?: boolean;
 }
 
-export interface FileFacts {
-  stat: FileStat;
-  content: string | null;
-}
-
-export const lineInFile = defineModule<LineInFileParams, FileFacts>({
+export const lineInFile = defineModule<LineInFileParams, EditedFile>({
   name: 'lineInFile',
   summary: (p) => `${p.path}: ${p.present === false ? 'no ' : ''}${p.line ?? String(p.regexp)}`,
   validate: (p) => {
@@ -63,11 +43,7 @@ export const lineInFile = defineModule<LineInFileParams, FileFacts>({
     if (p.insertAfter && p.insertBefore) throw new ParamError('lineInFile: give "insertAfter" or "insertBefore", not both');
     checkValidate('lineInFile', p.validate);
   },
-  facts: async (ctx, p) => {
-    const stat = await statFile(ctx, p.path);
-    if (stat.exists && stat.kind !== 'file') throw new ParamError(`lineInFile: ${p.path} is a ${stat.kind}, not a file`);
-    return { stat, content: stat.exists ? await readFile(ctx, p.path) : null };
-  },
+  facts: (ctx, p) => readEditedFile('lineInFile', ctx, p.path),
   plan,
 });
 
@@ -78,7 +54,7 @@ const lastIndex = (lines: string[], re: RegExp, first?: boolean) => {
 const fresh = (re: RegExp) => new RegExp(re.source, re.flags.replace('g', ''));
 
 /** Pure: the file's lines → the new text, or why it already is right. */
-export function plan(p: LineInFileParams, f: FileFacts): Plan {
+export function plan(p: LineInFileParams, f: EditedFile): Plan {
   if (f.content === null && p.present === false) return noop(`${p.path} does not exist`);
   if (f.content === null && !p.create) throw new ParamError(`lineInFile: ${p.path} does not exist (create: true makes it)`);
   const before = f.content ?? '';

@@ -2,7 +2,7 @@
  * apt and dpkg facts shared by the apt modules: the command to run and a pure parser for
  * what it prints, plus the one place that says how apt is run without questions.
  */
-import { sh, raw } from '../../runner/module.ts';
+import { sh, raw, type FileDiff } from '../../runner/module.ts';
 
 // ---------------------------------------------------------------- non-interactive apt
 
@@ -156,6 +156,24 @@ export function parseNotMoved(out: string): { keptBack: string[]; phased: string
 /** `ucware 4.5.0.9 → 4.5.0.10` lines, for reasons and diffs. */
 export const formatMoves = (moves: readonly PackageMove[]) =>
   moves.map((m) => `${m.name} ${m.from ?? '(new)'} → ${m.to ?? '(removed)'}`).join('\n') + (moves.length ? '\n' : '');
+
+/** The package versions as a diff: before and after, one package per line. */
+export const movesDiff = (moves: PackageMove[]): FileDiff[] | undefined =>
+  moves.length
+    ? [
+        {
+          path: '(packages)',
+          before: moves
+            .filter((m) => m.from)
+            .map((m) => `${m.name} ${m.from}\n`)
+            .join(''),
+          after: moves
+            .filter((m) => m.to)
+            .map((m) => `${m.name} ${m.to}\n`)
+            .join(''),
+        },
+      ]
+    : undefined;
 
 // ---------------------------------------------------------------- locks
 

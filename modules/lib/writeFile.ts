@@ -5,7 +5,8 @@
  * filesystem such as /tmp ever holds the content), starts at 0600, gets the final owner first
  * and then the final mode, is validated, and only then renamed over the target.
  */
-import { exec, raw, sh, ParamError, type Step } from '../../runner/module.ts';
+import { exec, raw, sh, ParamError, type ModuleContext, type Step } from '../../runner/module.ts';
+import { readFile, statFile, type FileStat } from '../facts/files.ts';
 
 export interface WriteOptions {
   /** Octal mode; unset: the replaced file's, 0644 for a new one. */
@@ -16,6 +17,37 @@ export interface WriteOptions {
   validate?: string;
   /** Keep the old file as `<path>.<YYYYmmddTHHMMSS>.bak` (same mode and owner: `cp -p`). */
   backup?: boolean;
+}
+
+/** The parameters of a module that edits a file in place (lineInFile, blockInFile). */
+export interface EditedFileParams {
+  /** The file (absolute path). */
+  path: string;
+  /** Create the file when missing (else it is an error). @default false */
+  create?: boolean;
+  /** Octal mode; unset: kept (0644 for a new file). */
+  mode?: string;
+  /** Owner of the file (user name); unset: kept (root for a new file). */
+  owner?: string;
+  /** Group of the file; unset: kept. */
+  group?: string;
+  /** Command with `%s` (the new file) that must succeed before it replaces the old, e.g. `visudo -cf %s`. */
+  validate?: string;
+  /** Keep the old file as `<path>.<stamp>.bak`. @default false */
+  backup?: boolean;
+}
+
+/** What an editing module reads first: the file's stat and its text (null: no such file). */
+export interface EditedFile {
+  stat: FileStat;
+  content: string | null;
+}
+
+/** The facts of an editing module; a directory or device at `path` is refused, naming it. */
+export async function readEditedFile(module: string, ctx: ModuleContext, path: string): Promise<EditedFile> {
+  const stat = await statFile(ctx, path);
+  if (stat.exists && stat.kind !== 'file') throw new ParamError(`${module}: ${path} is a ${stat.kind}, not a file`);
+  return { stat, content: stat.exists ? await readFile(ctx, path) : null };
 }
 
 /** `validate` must name the file to check: `%s` exactly where it goes. */

@@ -131,7 +131,9 @@ export async function moduleDoc(file: string, name = basename(file, '.ts')): Pro
     const i = typeName ? interfaces.get(typeName) : undefined;
     if (!i) return [];
     const isf = i.getSourceFile();
-    return i.members.filter(t.isPropertySignature).map((m) => {
+    // `interface P extends EditedFileParams`: the shared fields first, then the module's own
+    const inherited = (i.heritageClauses ?? []).flatMap((h) => h.types.flatMap((x) => members(x.expression.getText(isf), depth)));
+    const own = i.members.filter(t.isPropertySignature).map((m) => {
       const d = jsdocOf(m);
       const type = m.type ? m.type.getText(isf).replace(/\s+/g, ' ') : 'unknown';
       const inner = /^[A-Z]\w*$/.test(type) && depth === 0 ? members(type, 1) : [];
@@ -144,6 +146,7 @@ export async function moduleDoc(file: string, name = basename(file, '.ts')): Pro
         default: d.tags.find((x) => x.name === 'default')?.text.trim(),
       };
     });
+    return [...inherited.filter((x) => !own.some((o) => o.name === x.name)), ...own];
   };
   const [paramsType, , resultType] = typeArgs;
   const description = head?.description ?? '';

@@ -23,6 +23,7 @@ import { aptUpgrade, debconfKeep, httpCheck, reboot, shell } from '../../modules
 import { parseLockError } from '../../modules/facts/apt.ts';
 import { noFailedUnits } from '../../playbooks/upgrade-4.5-to-5.ts';
 import { record, writeResults } from './results.ts';
+import { labSshArgs } from '../../lab/sshArgs.ts';
 
 const HOSTS = ['lab1', 'lab2', 'lab3'];
 let lab: LabState;
@@ -165,26 +166,7 @@ test('restarts deferred: the old sshd keeps the upgrading connection, new connec
   /** a NEW connection (the runner's stays open meanwhile) */
   const fresh = () =>
     new Promise<string>((resolve) => {
-      const p = spawn(
-        'ssh',
-        [
-          '-i',
-          lab.keyFile,
-          '-o',
-          `UserKnownHostsFile=${lab.knownHostsFile}`,
-          '-o',
-          'StrictHostKeyChecking=yes',
-          '-o',
-          'BatchMode=yes',
-          '-o',
-          'ConnectTimeout=3',
-          '-o',
-          'LogLevel=ERROR',
-          `root@${h.address}`,
-          'echo fresh',
-        ],
-        { stdio: ['ignore', 'pipe', 'pipe'] },
-      );
+      const p = spawn('ssh', [...labSshArgs(lab, `root@${h.address}`), 'echo fresh'], { stdio: ['ignore', 'pipe', 'pipe'] });
       let out = '';
       p.stdout.on('data', (d) => (out += d));
       p.stderr.on('data', (d) => (out += d));

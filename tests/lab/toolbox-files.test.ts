@@ -3,9 +3,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createHash } from 'node:crypto';
-import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { labOrSkip, run, sshOk, sshRoot } from '../fixtures/modules/labRun.ts';
+import { ssh } from '../../lab/testkit.ts';
 import {
   user,
   group,
@@ -67,22 +67,7 @@ test('group, user with a hash and a key: the user logs in with it; the hash is i
   assert.is(sshOk(lab, H, `id -Gn ${U}`).trim(), `${U} adm`);
   assert.is(sshOk(lab, H, `stat -c '%a %U' /home/${U}/.ssh /home/${U}/.ssh/authorized_keys`).trim(), `700 ${U}\n600 ${U}`);
   const h = lab.hosts.find((x) => x.name === H)!;
-  const login = spawnSync(
-    'ssh',
-    [
-      '-i',
-      lab.keyFile,
-      '-o',
-      `UserKnownHostsFile=${lab.knownHostsFile}`,
-      '-o',
-      'BatchMode=yes',
-      '-o',
-      'ConnectTimeout=3',
-      `${U}@${h.address}`,
-      'id -un',
-    ],
-    { encoding: 'utf8' },
-  );
+  const login = ssh(lab, h, 'id -un', { user: U });
   assert.is(login.stdout.trim(), U, login.stderr);
   const gone = await run(lab, H, [user({ name: U, present: false, removeHome: true, force: true }), group({ name: U, present: false })]);
   assert.is(gone.exitCode, 0, gone.out);

@@ -1,7 +1,8 @@
 // aptUpgrade: the plan from the simulation, cache age, repair, params.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { plan, aptUpgrade, movesDiff } from '../../../modules/aptUpgrade.ts';
+import { plan, aptUpgrade } from '../../../modules/aptUpgrade.ts';
+import { movesDiff } from '../../../modules/facts/apt.ts';
 import { parseAptSimulation } from '../../../modules/facts/apt.ts';
 
 const moves = parseAptSimulation(

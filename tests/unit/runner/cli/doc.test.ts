@@ -71,6 +71,14 @@ test('aptSources: params with types, defaults and nested fields; check mode; exa
   assert.match(text, /Examples:\n  \/\/ UCware 4\.5 → 5/);
 });
 
+test('params of an extended interface are listed first (lineInFile extends EditedFileParams)', async () => {
+  const d = await moduleDoc(moduleFiles().find((m) => m.name === 'lineInFile')!.file, 'lineInFile');
+  const names = d.params.map((p) => p.name);
+  assert.equal(names.slice(0, 3), ['path', 'create', 'mode']);
+  assert.ok(names.includes('line') && names.includes('backrefs'), names.join(' '));
+  assert.is(d.params.find((p) => p.name === 'path')!.optional, false);
+});
+
 test('waitForSsh says it is skipped under --check; unknown module is a usage error', async () => {
   const lines: string[] = [];
   await printDoc('waitForSsh', (l) => lines.push(l));
