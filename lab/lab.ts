@@ -598,7 +598,10 @@ async function upLocked(opts: UpOptions): Promise<LabState> {
     log(
       `${keep.map(hostName).join(', ')} keep their suite (${[...new Set(keep.map(suiteOf))].join(', ')}); --suite ${asked} applies to new hosts`,
     );
-  for (const su of new Set(Array.from({ length: want }, (_, k) => hostSuite(k + 1)))) await ensureImage(su);
+  const suites = () => new Set(Array.from({ length: want }, (_, k) => hostSuite(k + 1)));
+  for (const su of suites()) await ensureImage(su);
+  // a rebuilt image deletes the hosts made on the old one: those are new now, on the asked suite
+  for (const su of suites()) await ensureImage(su);
   if (process.env.LAB_INIT !== 'lab-init' && !cgroup2Mount()) {
     log(
       'this machine mounts no cgroup2 file system (neither /sys/fs/cgroup nor /sys/fs/cgroup/unified): systemd cannot boot in a lab host, new hosts boot lab-init',
