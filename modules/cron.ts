@@ -95,7 +95,9 @@ export function plan(p: CronParams, f: CronFacts): Plan {
   const why = `${p.present === false ? 'remove' : at >= 0 ? 'update' : 'add'} "${p.name}" in ${where}`;
   if (p.cronFile) {
     const c = fileChange(where, f.content, after, f.stat, { mode: '0644', owner: 'root', group: 'root' });
-    return change(why, { steps: c.steps, diff });
+    // a host without the cron package (a minimal image) has no /etc/cron.d; the file waits there for it
+    const dir = f.content === null ? [exec('mkdir -p -m 0755 /etc/cron.d')] : [];
+    return change(why, { steps: [...dir, ...c.steps], diff });
   }
   const steps: Step[] = [exec(sh`crontab -u ${p.user ?? 'root'} -`, { stdin: after })];
   return change(why, { steps, diff });

@@ -47,7 +47,8 @@ test('prefetch downloads both phases, verified; nothing installed, sources and l
   assert.is(d.status, 'changed', r.out);
   const res = r.results[`${H}:prefetch`] as AptPrefetchResult;
   assert.ok(res.listsRefreshed);
-  assert.ok(res.ubuntu.packages >= 40 && res.ubuntu.bytes > 10e6, JSON.stringify(res));
+  // the suite's real updates (lab/build-updates.sh; seen: bookworm 43, bullseye 73, trixie 20)
+  assert.ok(res.ubuntu.packages >= 9 && res.ubuntu.bytes > 1e6, JSON.stringify(res));
   // ucware, ucware-core 5.0.2 and the new ucware-admin-client come only with the ucware-5 sources
   assert.ok(res.next!.packages >= 3, JSON.stringify(res));
   assert.is(res.prefetchedBytes, res.ubuntu.bytes + res.next!.bytes);

@@ -16,12 +16,15 @@ const entry = '# ucw-runner: mysql dump\n15 2 * * * root /usr/local/sbin/ucw-dum
 
 export default cases(cron, [
   {
-    name: 'a new cron.d file with the user field',
+    name: 'a new cron.d file with the user field (its folder made first: a host without cron has none)',
     params: { ...job, cronFile: 'ucw-backup' },
     replay: cronD('ucw-backup', null),
     expect: {
       reason: 'add "mysql dump" in /etc/cron.d/ucw-backup',
-      steps: [{ kind: 'exec', cmd: /chown root:root "\$t"\nchmod 0644 "\$t"/, stdin: entry }],
+      steps: [
+        { kind: 'exec', cmd: 'mkdir -p -m 0755 /etc/cron.d' },
+        { kind: 'exec', cmd: /chown root:root "\$t"\nchmod 0644 "\$t"/, stdin: entry },
+      ],
       diff: [{ path: '/etc/cron.d/ucw-backup', before: null, after: entry }],
     },
   },
