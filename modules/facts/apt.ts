@@ -179,10 +179,18 @@ export const movesDiff = (moves: PackageMove[]): FileDiff[] | undefined =>
 
 /** `E: Could not get lock /var/lib/dpkg/lock-frontend. It is held by process 1234 (apt-get)` */
 export function parseLockError(stderr: string): { lock: string; pid?: number; holder?: string } | undefined {
-  // dpkg itself: `dpkg: error: dpkg frontend lock was locked by another process with pid 406`
-  const d = /dpkg: error: dpkg (frontend lock|status database|lock) (?:was|is) locked by another process(?: with pid (\d+))?/.exec(stderr);
+  // dpkg itself: `… frontend lock was locked by another process with pid 406` (dpkg ≤ 1.21),
+  // `… locked by /usr/bin/python3.13 process with pid 424` (dpkg 1.22, trixie: names the program)
+  const d =
+    /dpkg: error: dpkg (frontend lock|status database|lock) (?:was|is) locked by (?:another|(\S+)) process(?: with pid (\d+))?/.exec(
+      stderr,
+    );
   if (d)
-    return { lock: d[1] === 'frontend lock' ? '/var/lib/dpkg/lock-frontend' : '/var/lib/dpkg/lock', pid: d[2] ? Number(d[2]) : undefined };
+    return {
+      lock: d[1] === 'frontend lock' ? '/var/lib/dpkg/lock-frontend' : '/var/lib/dpkg/lock',
+      pid: d[3] ? Number(d[3]) : undefined,
+      ...(d[2] ? { holder: d[2].split('/').pop() } : {}),
+    };
   const m = /Could not (?:get|open) lock (\S+?)\.?(?=\s|$)/.exec(stderr);
   if (!m) return undefined;
   const h = /held by process (\d+)(?: \(([^)]+)\))?/.exec(stderr);

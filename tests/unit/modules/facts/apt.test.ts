@@ -38,6 +38,19 @@ test('lock errors name the holder', () => {
   assert.is(parseLockError('E: Unable to locate package x'), undefined);
 });
 
+test("dpkg's own lock message: bookworm's dpkg 1.21 and trixie's 1.22 (which names the holder)", () => {
+  const cases: [string, ReturnType<typeof parseLockError>][] = [
+    ['dpkg: error: dpkg frontend lock was locked by another process with pid 406', { lock: '/var/lib/dpkg/lock-frontend', pid: 406 }],
+    // seen on a trixie lab host while unattended-upgrades ran (tests/faults/systemd.test.ts)
+    [
+      'dpkg: error: dpkg frontend lock was locked by /usr/bin/python3.13 process with pid 424\nNote: removing the lock file is always wrong',
+      { lock: '/var/lib/dpkg/lock-frontend', pid: 424, holder: 'python3.13' },
+    ],
+    ['dpkg: error: dpkg status database is locked by another process', { lock: '/var/lib/dpkg/lock', pid: undefined }],
+  ];
+  for (const [text, want] of cases) assert.equal(parseLockError(text), want, text);
+});
+
 test('noninteractive apt line: env, confold/confdef, lock timeout, stdin closed', () => {
   const l = noninteractiveApt(['-y', 'dist-upgrade'], { lockTimeoutSec: 30 });
   for (const part of [
