@@ -192,13 +192,15 @@ async function runOurs(tool: Tool, w: Workload, hosts: string[], expectChanged0:
   const dir = join(tmpRoot, `ours-${++runNo}`);
   mkdirSync(dir, { recursive: true });
   const events = join(dir, 'events.jsonl');
-  const play = join(BENCH, w === 'true20' ? 'play20.ts' : 'play4.ts');
+  // each checkout runs its own copy of the bench playbooks: they import that checkout's runner
+  const bench = join(VARIANTS[tool]!, 'bench');
+  const play = join(bench, w === 'true20' ? 'play20.ts' : 'play4.ts');
   const m = await measure(
     process.execPath,
     [
       join(VARIANTS[tool]!, 'bin/run.js'),
       play,
-      join(BENCH, 'inventory.ts'),
+      join(bench, 'inventory.ts'),
       '--forks',
       String(hosts.length),
       '--plain',
@@ -479,7 +481,7 @@ async function main() {
   // A real run on one host: --list-tasks checks the playbook alone, a run playbook + inventory.
   for (const dir of new Set(Object.values(VARIANTS)))
     for (const p of ['play20.ts', 'play4.ts'])
-      await measure(process.execPath, [join(dir, 'bin/run.js'), join(BENCH, p), join(BENCH, 'inventory.ts'), '--plain'], {
+      await measure(process.execPath, [join(dir, 'bin/run.js'), join(dir, 'bench', p), join(dir, 'bench', 'inventory.ts'), '--plain'], {
         cwd: tmpRoot,
         env: hostsEnv([`lab${FIRST}`]),
       });
