@@ -265,7 +265,8 @@ test('link cut while dpkg configures: dpkg finishes on the host, the runner reat
 
 /** the `rc` file of the one detached run directory on the host, once it exists */
 function detachedRc(name: string): string | undefined {
-  const base = join(labDir(), 'hosts', name, 'root', 'var', 'tmp', 'ucw-runner');
+  // root's detached base (runner/connection/detached.ts): a folder only root can write
+  const base = join(labDir(), 'hosts', name, 'root', 'var', 'lib', 'ucw-runner');
   if (!existsSync(base)) return undefined;
   for (const d of readdirSync(base)) {
     const rc = join(base, d, 'rc');
