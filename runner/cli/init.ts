@@ -45,7 +45,7 @@ export async function initMain(args: string[], write: (l: string) => void = cons
   const report = { created: [] as string[], kept: [] as string[] };
   write(completePackageJson(dest, spec, s));
   const files: Record<string, string> = {
-    'tsconfig.json': t.tsconfig(),
+    'tsconfig.json': t.tsconfig((JSON.parse(readFileSync(join(dest, 'package.json'), 'utf8')) as PackageJson).type === 'module'),
     '.gitignore': t.gitignore(),
     'README.md': t.readme(s, spec),
     'playbooks/vars.ts': t.vars(),
@@ -92,7 +92,8 @@ function completePackageJson(dest: string, spec: string, s: t.Scaffold): string 
   if (pkg.type === undefined) {
     pkg.type = 'module';
     added.push('"type": "module"');
-  } else if (pkg.type !== 'module') added.push(`(kept "type": "${pkg.type}"; playbooks are checked as ES modules all the same)`);
+  } else if (pkg.type !== 'module')
+    added.push(`(kept "type": "${pkg.type}"; tsconfig.json checks the playbooks as the ES modules the runner loads)`);
   for (const [k, cmd] of Object.entries(t.scripts(s))) {
     if (pkg.scripts?.[k] !== undefined) continue;
     pkg.scripts = { ...pkg.scripts, [k]: cmd };

@@ -24,8 +24,27 @@ export function scripts(s: Scaffold): Record<string, string> {
   };
 }
 
-export const tsconfig = () =>
-  JSON.stringify({ extends: `${PKG}/tsconfig.base.json`, include: ['playbooks', 'inventory', 'modules', 'tests'] }, null, 2) + '\n';
+/**
+ * The project's tsconfig. In a package that is not `"type": "module"` (npm 11's `npm init -y`
+ * writes `"type": "commonjs"`), NodeNext would read every .ts file as CommonJS and refuse its
+ * imports (TS1295); the runner loads playbooks as ES modules through its bundler whatever the
+ * package says, so the project's tsc checks them the way the bundler reads them.
+ */
+export const tsconfig = (esm = true) =>
+  JSON.stringify(
+    {
+      extends: `${PKG}/tsconfig.base.json`,
+      ...(esm
+        ? {}
+        : {
+            $comment: 'package.json is not "type": "module": check the playbooks as the runner loads them (bundled ES modules)',
+            compilerOptions: { module: 'Preserve', moduleResolution: 'Bundler' },
+          }),
+      include: ['playbooks', 'inventory', 'modules', 'tests'],
+    },
+    null,
+    2,
+  ) + '\n';
 
 export const gitignore = () =>
   ['node_modules/', '# run writes these: per-host logs and journals, backups, caches', 'logs/', 'backups/', '.cache/', '*.tgz', ''].join(

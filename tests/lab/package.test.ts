@@ -190,4 +190,17 @@ test('a newer tarball: the edited playbook still type-checks, the packaged playb
   assert.match(ok('npx', ['--no-install', 'run', 'demo', '--list-tasks']), /^playbook: demo — Release 0\.1\.1\. A tour/);
 });
 
+test('a package made by `npm init -y` (npm 11 writes "type": "commonjs"): init keeps the type and the user\'s tsc passes', () => {
+  const dir = join(base, 'cjs');
+  mkdirSync(dir);
+  ok('npm', ['init', '-y'], dir);
+  const type = (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { type?: string }).type;
+  ok('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', tarball], dir);
+  const out = ok('npx', ['--no-install', 'run', 'init'], dir);
+  if (type === 'commonjs')
+    assert.match(out, '(kept "type": "commonjs"; tsconfig.json checks the playbooks as the ES modules the runner loads)');
+  ok('npx', ['--no-install', 'tsc', '--noEmit'], dir);
+  assert.match(ok('npx', ['--no-install', 'run', 'site', 'inventory/hosts.ts', '--list-tasks'], dir), /^playbook: site — /);
+});
+
 test.run();
