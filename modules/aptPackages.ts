@@ -66,7 +66,7 @@ export interface AptPackagesParams {
   update?: boolean;
   /** With `update`: skip it while the lists are younger than this. @default 0 (always) */
   cacheValidTimeSec?: number;
-  /** apt's own wait for the dpkg lock (`DPkg::Lock::Timeout`). @default 60 */
+  /** apt's own, silent wait for the dpkg lock (`DPkg::Lock::Timeout`, apt ≥ 1.9.11). @default 0: the runner waits instead (`lockWaitSec`), saying who holds the lock */
   lockTimeoutSec?: number;
   /** Our wait-and-retry while a lock is still held. @default 300 */
   lockWaitSec?: number;
@@ -250,11 +250,11 @@ export function plan(p: AptPackagesParams, f: AptPackagesFacts): Plan<AptPackage
   const wait = (p.lockWaitSec ?? 300) * 1000;
   if (upd)
     steps.push(
-      aptRun(noninteractiveApt(['-q', '-o', 'APT::Update::Error-Mode=any', 'update'], { lockTimeoutSec: p.lockTimeoutSec ?? 60 }), wait),
+      aptRun(noninteractiveApt(['-q', '-o', 'APT::Update::Error-Mode=any', 'update'], { lockTimeoutSec: p.lockTimeoutSec ?? 0 }), wait),
       exec(LISTS_STAMP_COMMAND),
     );
   // detached on the host: a dropped SSH link does not kill dpkg half-way
-  steps.push(aptRun(noninteractiveApt(aptArgs(p, targets, false), { lockTimeoutSec: p.lockTimeoutSec ?? 60 }), wait, { detached: true }));
+  steps.push(aptRun(noninteractiveApt(aptArgs(p, targets, false), { lockTimeoutSec: p.lockTimeoutSec ?? 0 }), wait, { detached: true }));
   const what = moves.length
     ? describe(moves)
     : `${targets.join(' ')} (apt on the current lists: ${f.simulation?.error ?? 'nothing to do'})`;

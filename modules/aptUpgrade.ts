@@ -51,7 +51,7 @@ export interface AptUpgradeParams {
   clean?: boolean;
   /** Remove packages no longer needed (`--auto-remove`). @default false */
   autoremove?: boolean;
-  /** apt's own wait for the dpkg lock (`DPkg::Lock::Timeout`, apt ≥ 1.9.11). @default 60 */
+  /** apt's own, silent wait for the dpkg lock (`DPkg::Lock::Timeout`, apt ≥ 1.9.11). @default 0: the runner waits instead (`lockWaitSec`), saying who holds the lock */
   lockTimeoutSec?: number;
   /** Our wait-and-retry when a lock is still held (lists lock, old apt, dpkg run by hand). @default 300 */
   lockWaitSec?: number;
@@ -117,7 +117,7 @@ export const aptUpgrade = defineModule<AptUpgradeParams, Facts, AptUpgradeResult
   plan,
   apply: async (ctx, p, f) => {
     const lockWaitMs = (p.lockWaitSec ?? 300) * 1000;
-    const lockOpt = { lockTimeoutSec: p.lockTimeoutSec ?? 60 };
+    const lockOpt = { lockTimeoutSec: p.lockTimeoutSec ?? 0 };
     let repaired = false;
     if (f.audit && (p.repair ?? true)) {
       ctx.output('dpkg was interrupted: dpkg --configure -a');

@@ -34,7 +34,8 @@ export const envPrefix = (env: Readonly<Record<string, string>> = NONINTERACTIVE
 
 /**
  * An apt-get (or dpkg) line that never asks: the env above, keep-conffile options,
- * `DPkg::Lock::Timeout` (apt ≥ 1.9.11; older apt ignores it), stdin from /dev/null so a
+ * `DPkg::Lock::Timeout` (apt ≥ 1.9.11; older apt ignores it; default 0: under `-q` apt waits
+ * silently, so the runner's own lock wait does it, naming the holder), stdin from /dev/null so a
  * prompt that slips through fails at once instead of hanging (lab REPORT §3 case A).
  *
  * @example
@@ -44,7 +45,7 @@ export function noninteractiveApt(args: readonly string[], o: { lockTimeoutSec?:
   const program = o.program ?? 'apt-get';
   const opts =
     program === 'apt-get'
-      ? [...KEEP_CONFFILES_OPTIONS, '-o', `DPkg::Lock::Timeout=${o.lockTimeoutSec ?? 60}`]
+      ? [...KEEP_CONFFILES_OPTIONS, '-o', `DPkg::Lock::Timeout=${o.lockTimeoutSec ?? 0}`]
       : ['--force-confdef', '--force-confold'];
   return envPrefix() + sh`${program} ${opts} ${args}` + raw(' </dev/null').text;
 }

@@ -122,4 +122,18 @@ test('a held lists lock is waited for, naming the holder; past lockWaitSec the e
   sshRoot(lab, H, 'pkill -f holdlock.pl; rm -f /tmp/holdlock.pl');
 });
 
+test('a held dpkg lock (another apt, unattended-upgrades): the upgrade waits, naming the holder, then upgrades', async () => {
+  if (!lab) return;
+  resetHost();
+  const hold = readFileSync(new URL('../fixtures/modules/holdlock.pl', import.meta.url), 'utf8');
+  sshOk(lab, H, 'cat > /tmp/holdlock.pl', hold);
+  sshOk(lab, H, '(perl /tmp/holdlock.pl /var/lib/dpkg/lock-frontend 5 >/dev/null 2>&1 &); sleep 0.5');
+  const r = await run(lab, H, [aptUpgrade({ update: true, lockWaitSec: 60 })]);
+  assert.is(r.exitCode, 0, r.out);
+  // apt's own DPkg::Lock::Timeout would wait silently under -q: the runner waits and says who holds it
+  assert.match(r.out, /\/var\/lib\/dpkg\/lock-frontend is locked held by process \d+ \(perl\) \[.*holdlock\.pl.*\]; trying again in \d+ s/);
+  assert.is(sshOk(lab, H, "dpkg-query -W -f='${Version}' ucware-core"), '4.5.0.10');
+  sshRoot(lab, H, 'pkill -f holdlock.pl; rm -f /tmp/holdlock.pl');
+});
+
 test.run();
