@@ -85,27 +85,28 @@ export interface InventorySpec {
   hosts: Record<string, HostSpec>;
 }
 
-export interface Host {
+/** The settings a resolved host keeps as the inventory gave them (unset stays unset). */
+type PassedThrough =
+  | 'passwordEnv'
+  | 'becomePasswordEnv'
+  | 'sshConfigFile'
+  | 'identityPassphraseEnv'
+  | 'serverAliveIntervalSec'
+  | 'serverAliveCountMax'
+  | 'becomeTimeoutSec'
+  | 'channel'
+  | 'shell';
+
+/** A host resolved: defaults filled in, lists made lists; the other settings passed through. */
+export interface Host
+  extends
+    Pick<ConnectionSettings, PassedThrough>,
+    Required<Pick<ConnectionSettings, 'port' | 'user' | 'connection' | 'hostKeyChecking' | 'connectTimeoutSec'>> {
   name: string;
   address: string;
-  port: number;
-  user: string;
-  connection: 'ssh' | 'local';
   identityFiles: string[];
-  passwordEnv?: string;
-  becomePasswordEnv?: string;
-  hostKeyChecking: HostKeyChecking;
   knownHostsFiles: string[];
-  connectTimeoutSec: number;
   jump?: string[];
-  sshConfigFile?: string;
-  identityPassphraseEnv?: string;
-  serverAliveIntervalSec?: number;
-  serverAliveCountMax?: number;
-  becomeTimeoutSec?: number;
-  channel?: 'persistent' | 'exec';
-  /** The task shell on the persistent channel; unset: /bin/sh. */
-  shell?: string;
   /** An ansible_connection the runner cannot serve (network_cli, winrm…): any task on the host fails. */
   unsupportedConnection?: string;
   /** Connection settings the inventory set itself: ~/.ssh/config fills in only the others. */
