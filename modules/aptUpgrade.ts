@@ -21,7 +21,7 @@
  * aptUpgrade({ mode: 'full', update: true, clean: true }, { become: true, timeoutSec: 3600 })
  * aptUpgrade({ update: true, cacheValidTimeSec: 3600, mode: 'safe' }, { become: true })
  */
-import { defineModule, change, noop, type Plan, type FileDiff, ParamError } from '../runner/module.ts';
+import { defineModule, change, noop, type Plan, ParamError } from '../runner/module.ts';
 import {
   dpkgQueryCommand,
   formatMoves,

@@ -9,9 +9,17 @@
  * blockInFile({ path: '/etc/ssh/sshd_config', marker: '# {mark} baseline', block: 'PermitRootLogin prohibit-password\nX11Forwarding no', insertBefore: /^Match /, validate: '/usr/sbin/sshd -t -f %s' }, { become: true })
  */
 import { defineModule, change, noop, ParamError, type Plan } from '../runner/module.ts';
-import { checkValidate, fileChange, readEditedFile, shownDiff, type EditedFile, type EditedFileParams } from './lib/writeFile.ts';
+import {
+  checkValidate,
+  fileChange,
+  readEditedFile,
+  shownDiff,
+  type EditedFile,
+  type EditedFileParams,
+  type WriteOptions,
+} from './lib/writeFile.ts';
 
-export interface BlockInFileParams extends EditedFileParams {
+export interface BlockInFileParams extends EditedFileParams, WriteOptions {
   /** The lines between the markers (a final newline is optional). */
   block?: string;
   /** Whether the block should be there. @default true */

@@ -12,9 +12,17 @@
  * lineInFile({ path: '/etc/hosts', regexp: /\sold-pbx$/, present: false })
  */
 import { defineModule, change, noop, ParamError, type Plan } from '../runner/module.ts';
-import { checkValidate, fileChange, readEditedFile, shownDiff, type EditedFile, type EditedFileParams } from './lib/writeFile.ts';
+import {
+  checkValidate,
+  fileChange,
+  readEditedFile,
+  shownDiff,
+  type EditedFile,
+  type EditedFileParams,
+  type WriteOptions,
+} from './lib/writeFile.ts';
 
-export interface LineInFileParams extends EditedFileParams {
+export interface LineInFileParams extends EditedFileParams, WriteOptions {
   /** The line (no newline). With `backrefs`: a replacement for `regexp`'s match (`$1`, `$<name>`). */
   line?: string;
   /** The line to replace (present) or the lines to remove (absent); the last match, or the first with `firstMatch`. */

@@ -9,22 +9,6 @@ import { exec, raw, sh, ParamError, type ModuleContext, type Step } from '../../
 import { readFile, statFile, type FileStat } from '../facts/files.ts';
 
 export interface WriteOptions {
-  /** Octal mode; unset: the replaced file's, 0644 for a new one. */
-  mode?: string;
-  owner?: string;
-  group?: string;
-  /** A command with `%s` for the new file, run before it replaces the target; non-zero refuses the change. */
-  validate?: string;
-  /** Keep the old file as `<path>.<YYYYmmddTHHMMSS>.bak` (same mode and owner: `cp -p`). */
-  backup?: boolean;
-}
-
-/** The parameters of a module that edits a file in place (lineInFile, blockInFile). */
-export interface EditedFileParams {
-  /** The file (absolute path). */
-  path: string;
-  /** Create the file when missing (else it is an error). @default false */
-  create?: boolean;
   /** Octal mode; unset: kept (0644 for a new file). */
   mode?: string;
   /** Owner of the file (user name); unset: kept (root for a new file). */
@@ -33,8 +17,16 @@ export interface EditedFileParams {
   group?: string;
   /** Command with `%s` (the new file) that must succeed before it replaces the old, e.g. `visudo -cf %s`. */
   validate?: string;
-  /** Keep the old file as `<path>.<stamp>.bak`. @default false */
+  /** Keep the old file as `<path>.<stamp>.bak` (same mode and owner: `cp -p`). @default false */
   backup?: boolean;
+}
+
+/** Which file a module edits in place (lineInFile, blockInFile); its params add `WriteOptions`. */
+export interface EditedFileParams {
+  /** The file (absolute path). */
+  path: string;
+  /** Create the file when missing (else it is an error). @default false */
+  create?: boolean;
 }
 
 /** What an editing module reads first: the file's stat and its text (null: no such file). */
