@@ -10,7 +10,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { reset } from '../../lab/lab.ts';
 import { readLab } from '../../lab/state.ts';
-import { labOrSkip, root, sshOk, sshRoot } from '../fixtures/modules/labRun.ts';
+import { hostDiagnosis, labOrSkip, root, sshOk, sshRoot } from '../fixtures/modules/labRun.ts';
 import { runPlaybook } from '../../runner/cli/run.ts';
 
 const H = 'lab3';
@@ -60,7 +60,7 @@ test('baseline: --check changes nothing, first run changes, second run changes n
       ok = sshRoot(lab, H, 'true').code === 0 ? ok + 1 : 0;
     const inv = inventory();
     const c = await runIt(inv, true);
-    assert.is(c.exitCode, 0, c.out);
+    assert.is(c.exitCode, 0, c.exitCode === 0 ? '' : `${c.out}\n${hostDiagnosis(lab, H)}`);
     assert.is(sshRoot(lab, H, 'getent passwd opsadmin').code, 2, '--check created nothing');
     const r1 = await runIt(inv);
     assert.is(r1.exitCode, 0, r1.out);
