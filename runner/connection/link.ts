@@ -107,7 +107,37 @@ export async function openChain(o: LinkOptions): Promise<Client[]> {
   return clients;
 }
 
-function tcp(o: LinkOptions, ep: SshEndpoint): Promise<Socket> {
+/**
+ * sshd closes its listener for a moment whenever it reloads (SIGHUP re-executes it) or restarts:
+ * a playbook's own "reload sshd" handler, then the next run within milliseconds, met exactly that
+ * in CI. A refused connect is therefore tried again for about 2 s before the host is unreachable;
+ * a host whose sshd is really down costs those 2 s once.
+ */
+const REFUSED_AGAIN_MS = [100, 300, 600, 1000];
+
+async function tcp(o: LinkOptions, ep: SshEndpoint): Promise<Socket> {
+  const t0 = Date.now();
+  const took = () => `${((Date.now() - t0) / 1000).toFixed(1)} s`;
+  for (let i = 0; ; i++) {
+    try {
+      const sock = await tcpOnce(o, ep);
+      if (i > 0)
+        o.warn?.(
+          `${ep.host} (${ep.address}:${ep.port}) refused the connection, then accepted it on try ${i + 1} after ${took()} (sshd reloading or restarting?)`,
+        );
+      return sock;
+    } catch (e) {
+      const refused = ((e as Error).cause as NodeJS.ErrnoException | undefined)?.code === 'ECONNREFUSED';
+      const wait = REFUSED_AGAIN_MS[i];
+      if (!refused) throw e;
+      if (wait === undefined)
+        throw unreachable(o, ep, `connection refused (is sshd running on that port?); ${i + 1} tries over ${took()}`, (e as Error).cause);
+      await new Promise((r) => setTimeout(r, wait));
+    }
+  }
+}
+
+function tcpOnce(o: LinkOptions, ep: SshEndpoint): Promise<Socket> {
   const timeout = o.connectTimeoutMs ?? 10_000;
   return new Promise((resolve, reject) => {
     const sock = netConnect({ host: ep.address, port: ep.port });

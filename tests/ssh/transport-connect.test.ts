@@ -277,6 +277,23 @@ test('password from the env var the inventory names (or --ask-pass); registered 
   assert.is((await k.exec('id -un')).stdout, `${PWUSER}\n`);
 });
 
+test('sshd reloaded (SIGHUP) just before each connect: every connect gets in, the refusals are named in a warning', async () => {
+  // sshd re-executes itself on SIGHUP and has no listener for a moment: what a playbook's
+  // "reload sshd" handler leaves behind for the next run
+  const warnings: string[] = [];
+  for (let i = 0; i < 10; i++) {
+    process.kill(a.pid()!, 'SIGHUP');
+    const c = conn({ address: a.address, knownHostsFiles: [known('hup')], warn: (m) => warnings.push(m) });
+    assert.is((await c.exec('echo in')).stdout, 'in\n', `connect ${i + 1} after SIGHUP`);
+    await c.close();
+  }
+  for (const w of warnings.filter((x) => !x.startsWith('learned new host key')))
+    assert.match(
+      w,
+      /^127\.0\.0\.51 \(127\.0\.0\.51:\d+\) refused the connection, then accepted it on try \d after [\d.]+ s \(sshd reloading or restarting\?\)$/,
+    );
+});
+
 test('unreachable and timeout errors name host and address', async () => {
   const refused = await conn({ host: 'pbx-down', address: '127.0.0.59' })
     .exec('true')
@@ -285,7 +302,10 @@ test('unreachable and timeout errors name host and address', async () => {
       (x: unknown) => x,
     );
   assert.instance(refused, UnreachableError);
-  assert.match((refused as Error).message, /^pbx-down \(127\.0\.0\.59:\d+\) unreachable: connection refused/);
+  assert.match(
+    (refused as Error).message,
+    /^pbx-down \(127\.0\.0\.59:\d+\) unreachable: connection refused \(is sshd running on that port\?\); 5 tries over [\d.]+ s$/,
+  );
   // A port that accepts TCP but never speaks SSH: the handshake times out.
   const { createServer } = await import('node:net');
   const mute = createServer(() => {});
