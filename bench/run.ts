@@ -3,7 +3,7 @@
  *
  *   npm run bench -- [--sizes 1,10,50,100] [--repeat 3] [--ansible-repeat-large 1] [--large-from 50]
  *                    [--workloads true20,four] [--skip-ansible] [--tools ours,floor-shell-exec] [--out bench/results]
- *                    [--also-runner DIR[:LABEL]]   also measure another checkout of the runner (tool ours+LABEL)
+ *                    [--also-runner DIR[:LABEL][,DIR[:LABEL]…]]   also measure other checkouts of the runner (tool ours+LABEL)
  *                    [--render]                    only re-render results.md from results.json + bench/analysis.md
  *
  * Hosts are lab4..lab(3+N) (light lab hosts; lab1..lab3 belong to the test suites and are never used).
@@ -47,13 +47,14 @@ const skipAnsible = flag('skip-ansible');
 // --tools ours,floor-shell-exec: only these tools (e.g. the runner against its yardstick, interleaved).
 const onlyTools = opt('tools', '').split(',').filter(Boolean);
 const outDir = resolve(opt('out', join(BENCH, 'results')));
-// --also-runner DIR[:LABEL]: a second copy of the runner (e.g. with a fix applied), measured as tool 'ours+LABEL'.
+// --also-runner DIR[:LABEL],…: other copies of the runner (e.g. with a fix applied, or an older commit), each measured
+// as tool 'ours+LABEL', interleaved with the others in every repeat.
 const alsoRunner = opt('also-runner', '');
 // ours = the runner's default channel (persistent); ours-exec = `--channel exec` (an exec channel per command).
 const VARIANTS: Record<string, string> = { ours: ROOT, 'ours-exec': ROOT };
 const VARIANT_ARGS: Record<string, string[]> = { 'ours-exec': ['--channel', 'exec'] };
-if (alsoRunner) {
-  const [dir, label] = alsoRunner.split(':');
+for (const spec of alsoRunner.split(',').filter(Boolean)) {
+  const [dir, label] = spec.split(':');
   VARIANTS[`ours+${label ?? 'alt'}`] = resolve(dir!);
 }
 const isOurs = (t: Tool) => t in VARIANTS;
