@@ -8,8 +8,14 @@
  * @example
  * parseYaml11('mode: 0755\nenabled: yes\n', 'vars.yml', console.warn) // { mode: 493, enabled: true }
  */
-import { LineCounter, parseDocument, isAlias, isMap, isScalar, isSeq, type Document, type Node, type Pair } from 'yaml';
+import { createRequire } from 'node:module';
+import type * as Yaml from 'yaml';
+import type { Document, Node, Pair } from 'yaml';
 import { InventoryError } from '../model/errors.ts';
+
+// `yaml` takes ~25 ms to load, a tenth of a run's start-up: only runs that read YAML pay for it.
+let lib: typeof Yaml | undefined;
+const y = (): typeof Yaml => (lib ??= createRequire(import.meta.url)('yaml') as typeof Yaml);
 
 /** An `!vault` value: decrypted later, when a vault password is known. */
 export class VaultValue {
@@ -85,7 +91,7 @@ export function resolvePlain(text: string): unknown {
 interface Ctx {
   file: string;
   doc: Document;
-  lines: LineCounter;
+  lines: Yaml.LineCounter;
   warn: (message: string) => void;
 }
 
@@ -102,13 +108,13 @@ function fail(ctx: Ctx, node: Node | null | undefined, message: string): never {
 function construct(ctx: Ctx, node: Node | null | undefined, depth = 0): unknown {
   if (depth > 100) fail(ctx, node, 'nesting too deep (recursive alias?)');
   if (node === null || node === undefined) return null;
-  if (isAlias(node)) return construct(ctx, node.resolve(ctx.doc) as Node | undefined, depth + 1);
-  if (isScalar(node)) return scalar(ctx, node as Node & { value: unknown; type?: string; tag?: string });
-  if (isSeq(node)) {
+  if (y().isAlias(node)) return construct(ctx, node.resolve(ctx.doc) as Node | undefined, depth + 1);
+  if (y().isScalar(node)) return scalar(ctx, node as Node & { value: unknown; type?: string; tag?: string });
+  if (y().isSeq(node)) {
     if (node.tag && node.tag !== `${T}seq`) fail(ctx, node, `could not determine a constructor for the tag '${node.tag}'`);
     return node.items.map((n) => construct(ctx, n as Node, depth + 1));
   }
-  if (isMap(node)) {
+  if (y().isMap(node)) {
     if (node.tag && node.tag !== `${T}map`) fail(ctx, node, `could not determine a constructor for the tag '${node.tag}'`);
     const out: Record<string, unknown> = {};
     const { line, col } = pos(ctx, node);
@@ -134,7 +140,7 @@ function construct(ctx: Ctx, node: Node | null | undefined, depth = 0): unknown 
 }
 
 const isMergeKey = (k: unknown) =>
-  isScalar(k) && (k as { type?: string }).type === 'PLAIN' && (k as { value: unknown }).value === '<<' && !(k as { tag?: string }).tag;
+  y().isScalar(k) && (k as { type?: string }).type === 'PLAIN' && (k as { value: unknown }).value === '<<' && !(k as { tag?: string }).tag;
 
 /** PyYAML's flatten_mapping: merged pairs first (later sources lose), then the mapping's own. */
 function flatten(ctx: Ctx, items: Pair[], depth: number): Pair[] {
@@ -146,13 +152,13 @@ function flatten(ctx: Ctx, items: Pair[], depth: number): Pair[] {
       continue;
     }
     let v = pair.value as Node | null;
-    if (isAlias(v)) v = v.resolve(ctx.doc) as Node;
+    if (y().isAlias(v)) v = v.resolve(ctx.doc) as Node;
     const mapOf = (n: Node | null): Pair[] => {
-      if (isAlias(n)) n = n.resolve(ctx.doc) as Node;
-      if (!isMap(n)) fail(ctx, n ?? v, 'expected a mapping for merging');
+      if (y().isAlias(n)) n = n.resolve(ctx.doc) as Node;
+      if (!y().isMap(n)) fail(ctx, n ?? v, 'expected a mapping for merging');
       return flatten(ctx, n.items as Pair[], depth + 1);
     };
-    if (isSeq(v)) for (const sub of [...v.items].reverse()) merged.push(...mapOf(sub as Node));
+    if (y().isSeq(v)) for (const sub of [...v.items].reverse()) merged.push(...mapOf(sub as Node));
     else merged.push(...mapOf(v));
   }
   return [...merged, ...own];
@@ -198,8 +204,8 @@ export function parseYaml11(text: string, file: string, warn: (message: string) 
       // not JSON: YAML below, like Ansible's from_yaml
     }
   }
-  const lines = new LineCounter();
-  const doc = parseDocument(text, {
+  const lines = new (y().LineCounter)();
+  const doc = y().parseDocument(text, {
     version: '1.1',
     schema: 'failsafe',
     uniqueKeys: false,
