@@ -30,22 +30,25 @@ import { ucwareReport, type KeptConffile } from '../modules/ucware/report.ts';
 import type { DebconfKeepResult } from '../modules/debconfKeep.ts';
 import { shell } from '../modules/command.ts';
 
+/** How long `noFailedUnits` waits for a boot to end. */
+const BOOT_WAIT_SEC = 300;
+
 /**
  * On systemd hosts: fail naming the units systemd reports failed (a server that did not come
  * back after the reboot), where the admin URL alone only says "connection refused". sshd answers
  * a second after a reboot, before the later servers have started or failed, so this first waits
  * until the boot is over (`is-system-running --wait`, systemd 240+; older ones skip the wait), and
- * fails naming the jobs still queued if it is not over after 300 s.
+ * fails naming the jobs still queued if it is not over after `BOOT_WAIT_SEC`.
  */
 export const noFailedUnits = shell(
   {
     cmd: [
       '[ -d /run/systemd/system ] || exit 0',
-      'timeout 300 systemctl is-system-running --wait >/dev/null 2>&1',
+      `timeout ${BOOT_WAIT_SEC} systemctl is-system-running --wait >/dev/null 2>&1`,
       's=$(systemctl is-system-running 2>/dev/null)',
       "f=$(systemctl --failed --no-legend --plain | cut -d' ' -f1 | tr '\\n' ' ')",
       '[ -z "${f% }" ] || { echo "failed units: ${f% }" >&2; exit 1; }',
-      "case $s in initializing|starting) echo \"boot not finished after 300 s (system $s); queued jobs: $(systemctl list-jobs --no-legend --plain | head -5 | tr -s ' ' | cut -d' ' -f2,3 | tr '\\n' ',')\" >&2; exit 1;; esac",
+      `case $s in initializing|starting) echo "boot not finished after ${BOOT_WAIT_SEC} s (system $s); queued jobs: $(systemctl list-jobs --no-legend --plain | head -5 | tr -s ' ' | cut -d' ' -f2,3 | tr '\\n' ',')" >&2; exit 1;; esac`,
     ].join('; '),
   },
   { name: 'no failed systemd units', changedWhen: () => false, verifiesChanges: true },

@@ -8,6 +8,7 @@ import { connect as netConnect, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import ssh2, { type ClientChannel, type ParsedKey } from 'ssh2';
 import { UnreachableError } from '../model/errors.ts';
+import { retry, type RetryOptions } from '../engine/backoff.ts';
 import { verifyHostKey, hostKeyAlgorithms, HostKeyError, fingerprint, type HostKeyChecking, type HostKeyOptions } from './knownHosts.ts';
 import { loadKeys } from './keys.ts';
 import { ProxyStream } from './proxyCommand.ts';
@@ -110,31 +111,27 @@ export async function openChain(o: LinkOptions): Promise<Client[]> {
 /**
  * sshd closes its listener for a moment whenever it reloads (SIGHUP re-executes it) or restarts:
  * a playbook's own "reload sshd" handler, then the next run within milliseconds, met exactly that
- * in CI. A refused connect is therefore tried again for about 2 s before the host is unreachable;
- * a host whose sshd is really down costs those 2 s once.
+ * in CI. A refused connect is therefore tried again for about 2 s (100, 200, 400, 800 ms …)
+ * before the host is unreachable; a host whose sshd is really down costs those 2 s once.
  */
-const REFUSED_AGAIN_MS = [100, 300, 600, 1000];
+const REFUSED_AGAIN: RetryOptions<UnreachableError> = { timeoutMs: 2000, baseMs: 100, capMs: 1000, jitterMs: 50 };
 
 async function tcp(o: LinkOptions, ep: SshEndpoint): Promise<Socket> {
-  const t0 = Date.now();
-  const took = () => `${((Date.now() - t0) / 1000).toFixed(1)} s`;
-  for (let i = 0; ; i++) {
+  const r = await retry<Socket, UnreachableError>(REFUSED_AGAIN, async () => {
     try {
-      const sock = await tcpOnce(o, ep);
-      if (i > 0)
-        o.warn?.(
-          `${ep.host} (${ep.address}:${ep.port}) refused the connection, then accepted it on try ${i + 1} after ${took()} (sshd reloading or restarting?)`,
-        );
-      return sock;
+      return { done: await tcpOnce(o, ep) };
     } catch (e) {
-      const refused = ((e as Error).cause as NodeJS.ErrnoException | undefined)?.code === 'ECONNREFUSED';
-      const wait = REFUSED_AGAIN_MS[i];
-      if (!refused) throw e;
-      if (wait === undefined)
-        throw unreachable(o, ep, `connection refused (is sshd running on that port?); ${i + 1} tries over ${took()}`, (e as Error).cause);
-      await new Promise((r) => setTimeout(r, wait));
+      if (((e as Error).cause as NodeJS.ErrnoException | undefined)?.code !== 'ECONNREFUSED') throw e;
+      return { again: e as UnreachableError };
     }
-  }
+  });
+  const took = `${(r.elapsedMs / 1000).toFixed(1)} s`;
+  if (!r.ok) throw unreachable(o, ep, `connection refused (is sshd running on that port?); ${r.attempts} tries over ${took}`, r.last.cause);
+  if (r.attempts > 1)
+    o.warn?.(
+      `${ep.host} (${ep.address}:${ep.port}) refused the connection, then accepted it on try ${r.attempts} after ${took} (sshd reloading or restarting?)`,
+    );
+  return r.value;
 }
 
 function tcpOnce(o: LinkOptions, ep: SshEndpoint): Promise<Socket> {
